@@ -1,0 +1,62 @@
+# sva-conform: the two commands a newcomer needs.
+#   make run    set up, build, run a conformance campaign on the bundled drivers
+#   make test   set up, build (and a sanitizer build), run every test
+# Also: make build, make bench, make format, make clean.
+
+DRIVERS ?= smmuv3
+SEED ?= 1
+SEQUENCES ?= 20000
+OUT ?= reports/latest
+BUILD := build/default
+ASAN := build/asan
+CLI := $(BUILD)/sva-conform
+
+.PHONY: all deps build build-asan run test test-default test-asan bench format format-check clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja: | deps
+	cmake --preset default
+
+build: deps $(BUILD)/build.ninja
+	cmake --build --preset default
+
+$(ASAN)/build.ninja: | deps
+	cmake --preset asan
+
+build-asan: deps $(ASAN)/build.ninja
+	cmake --build --preset asan
+
+# One campaign per bundled driver; each writes $(OUT)/<driver>/report.json and
+# the first driver's report is also $(OUT)/report.json.
+run: build
+	@status=0; first=1; \
+	for d in $(DRIVERS); do \
+	  echo "== $$d"; \
+	  $(CLI) run --driver $$d --seed $(SEED) --sequences $(SEQUENCES) --out $(OUT)/$$d || status=$$?; \
+	  if [ $$first = 1 ]; then cp $(OUT)/$$d/report.json $(OUT)/report.json; first=0; fi; \
+	done; \
+	echo "reports in $(OUT)/"; exit $$status
+
+test: test-default test-asan format-check
+
+test-default: build
+	ctest --preset default
+
+test-asan: build-asan
+	ctest --preset asan
+
+bench: build
+	$(BUILD)/bench/svac_bench --benchmark_min_time=1
+
+format:
+	git ls-files '*.cpp' '*.h' '*.c' | xargs clang-format-14 -i
+
+format-check:
+	@git ls-files '*.cpp' '*.h' '*.c' | xargs clang-format-14 --dry-run --Werror
+
+clean:
+	rm -rf build

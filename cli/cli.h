@@ -1,0 +1,39 @@
+// The sva-conform command: shared pieces of its subcommands.
+#pragma once
+
+#include "engine/campaign.h"
+#include "reports/report.h"
+
+#include <svac/driver_abi.h>
+
+#include <string>
+
+namespace svac::cli {
+
+// Exit statuses (README "Exit status").
+enum Exit : int {
+    kConformant = 0,
+    kFindings = 1,
+    kBadInput = 2,
+    kInternal = 3
+};
+
+// Bad usage or input: printed as is, exit 2.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// The driver named on the command line, checked against the ABI.
+const svac_driver_ops &select_driver(const std::string &name);
+
+std::string tool_version();
+
+// The report of a campaign.
+reports::Report make_report(const svac_driver_ops &driver, const engine::CampaignConfig &cfg,
+                            const engine::CampaignResult &result, const std::string &started,
+                            double duration_s);
+
+// A finding as the command prints it.
+std::string format_finding(const engine::Finding &f);
+
+} // namespace svac::cli

@@ -1,0 +1,234 @@
+// sva-conform: conformance and fuzzing kit for IOMMU SVA drivers.
+#include "cli/cli.h"
+
+#include "engine/driver.h"
+#include "models/registry.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
+using namespace svac;
+
+namespace {
+
+bool show_progress() {
+    return ::isatty(STDERR_FILENO) && !std::getenv("CI");
+}
+
+int cmd_clauses(bool as_json, const std::string &group) {
+    engine::json all = engine::json::array();
+    std::size_t shown = 0;
+    for (const auto &c : ref::clause_catalog()) {
+        if (!group.empty() && ref::group_name(c.group) != group) continue;
+        ++shown;
+        if (as_json) {
+            all.push_back({{"id", c.id},
+                           {"group", ref::group_name(c.group)},
+                           {"statement", c.statement},
+                           {"source", c.source}});
+        } else {
+            fmt::print("{:<12} {}\n{:<12} source: {}\n", c.id, c.statement, "", c.source);
+        }
+    }
+    if (as_json) fmt::print("{}\n", all.dump(2));
+    if (!as_json) fmt::print("{} clauses\n", shown);
+    if (shown == 0) throw cli::UsageError("--group: no clause in group \"" + group + "\"");
+    return cli::kConformant;
+}
+
+int cmd_drivers() {
+    for (const auto &d : models::bundled_drivers()) {
+        const svac_driver_ops *ops = d.entry();
+        std::string archs;
+        if (ops->arch_mask & (1u << SVAC_ARCH_SMMUV3)) archs += "smmuv3 ";
+        if (ops->arch_mask & (1u << SVAC_ARCH_VTD)) archs += "vtd ";
+        fmt::print("{:<10} {} (version {}, ABI {}, drives: {})\n", d.name, d.summary,
+                   ops->version ? ops->version : "?", ops->abi_version,
+                   archs.empty() ? "nothing" : archs.substr(0, archs.size() - 1));
+    }
+    return cli::kConformant;
+}
+
+int cmd_run(const std::string &driver_name, engine::CampaignConfig cfg, const std::string &out) {
+    const svac_driver_ops &driver = cli::select_driver(driver_name);
+    if (!ref::find_profile(cfg.profile))
+        throw cli::UsageError("--profile: unknown profile \"" + cfg.profile + "\"");
+    if (cfg.ops == 0) throw cli::UsageError("--ops: must be at least 1");
+    std::string started = reports::utc_now();
+    auto t0 = std::chrono::steady_clock::now();
+    bool live = show_progress();
+    auto progress = [&](const engine::CampaignResult &r, uint64_t planned, double elapsed) {
+        if (!live) return;
+        fmt::print(stderr, "\r{} / {} sequences, {:.0f} steps/s, {} findings, {:.1f} s   ",
+                   r.sequences, planned, elapsed > 0 ? double(r.stats.steps) / elapsed : 0.0,
+                   r.findings.size(), elapsed);
+        std::fflush(stderr);
+    };
+    engine::CampaignResult result = engine::run_campaign(driver, cfg, progress);
+    if (live) fmt::print(stderr, "\n");
+    double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    reports::Report report = cli::make_report(driver, cfg, result, started, duration);
+    std::string path = reports::write_json_report(report, out);
+
+    std::size_t pass = 0, fail = 0, untested = 0;
+    for (const auto &c : report.clauses)
+        (c.status == "pass" ? pass : c.status == "fail" ? fail : untested)++;
+    fmt::print("driver {} ({}), profile {}, seed {}: {} sequences, {} steps in {:.2f} s\n",
+               report.driver_name, report.driver_version, cfg.profile, cfg.seed, result.sequences,
+               result.stats.steps, duration);
+    if (result.out_of_time) fmt::print("stopped by the time budget ({} s)\n", cfg.time_s);
+    fmt::print("clauses: {} pass, {} fail, {} untested\n", pass, fail, untested);
+    for (const auto &[clause, f] : result.findings)
+        fmt::print("finding ({} sequences) {}", result.occurrences.at(clause),
+                   cli::format_finding(f));
+    for (const auto &e : result.errors) fmt::print("error: {}\n", e);
+    fmt::print("verdict: {}\nreport: {}\n", report.verdict, path);
+    return report.verdict == "conformant" ? cli::kConformant : cli::kFindings;
+}
+
+void print_step(std::size_t i, const ref::Op &op, uint32_t pasid, const ref::Expectation &exp,
+                const ref::Observation &obs, const std::optional<ref::Violation> &v,
+                const ref::Reference *ref_for_names) {
+    (void)pasid;
+    std::string what =
+        ref_for_names ? ref::describe(op, *ref_for_names) : std::string(ref::op_name(op.kind));
+    engine::json actual = engine::observation_to_json(obs, op.kind);
+    if (!v) {
+        fmt::print("  {:>4}  {:<46} {}\n", i, what, actual.dump());
+        return;
+    }
+    fmt::print("  {:>4}  {:<46} {}\n        FAIL {}: {}\n        expected: {}\n", i, what,
+               actual.dump(), ref::clause_id(v->clause), v->message,
+               engine::expectation_to_json(exp, op.kind).dump());
+}
+
+int report_trace_result(const std::optional<engine::Finding> &f, const engine::RunStats &stats) {
+    if (f) {
+        fmt::print("finding {}", cli::format_finding(*f));
+        return cli::kFindings;
+    }
+    fmt::print("conformant: {} steps\n", stats.steps);
+    return cli::kConformant;
+}
+
+int cmd_replay(const std::string &path, const std::string &driver_name, bool quiet) {
+    const svac_driver_ops &driver = cli::select_driver(driver_name);
+    engine::Trace trace = engine::load_trace(path);
+    std::string why = engine::check_driver_topology(driver, trace.topology);
+    if (!why.empty()) throw engine::InputError(path + ": /topology: " + why);
+    engine::RunStats stats;
+    // Names in the step lines come from a shadow reference that follows the run.
+    ref::Reference shadow(trace.topology, *ref::find_profile(trace.profile));
+    engine::StepHook hook = [&](std::size_t i, const ref::Op &op, uint32_t pasid,
+                                const ref::Expectation &exp, const ref::Observation &obs,
+                                const std::optional<ref::Violation> &v) {
+        if (!quiet) print_step(i, op, pasid, exp, obs, v, &shadow);
+        if (!v) shadow.commit(op, exp, obs);
+    };
+    if (!quiet) fmt::print("replay {} on driver {}:\n", path, driver.name);
+    std::optional<engine::Finding> f;
+    try {
+        f = engine::run_differential(driver, trace, stats, hook);
+    } catch (const engine::DriverError &e) {
+        fmt::print("error: {}\n", e.what());
+        return cli::kFindings;
+    }
+    return report_trace_result(f, stats);
+}
+
+int cmd_check_trace(const std::string &path, bool verbose) {
+    engine::Trace trace = engine::load_trace(path);
+    engine::RunStats stats;
+    ref::Reference shadow(trace.topology, *ref::find_profile(trace.profile));
+    engine::StepHook hook = [&](std::size_t i, const ref::Op &op, uint32_t pasid,
+                                const ref::Expectation &exp, const ref::Observation &obs,
+                                const std::optional<ref::Violation> &v) {
+        if (verbose) print_step(i, op, pasid, exp, obs, v, &shadow);
+        if (!v) shadow.commit(op, exp, obs);
+    };
+    return report_trace_result(engine::check_recorded(trace, stats, hook), stats);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    CLI::App app{"sva-conform: conformance and fuzzing kit for IOMMU drivers that share process "
+                 "address spaces with devices (SVA)"};
+    app.set_version_flag("--version", cli::tool_version() + " (" + SVAC_GIT_COMMIT + ")");
+    app.require_subcommand(1);
+
+    std::string driver_name, out = "reports/latest", trace_path, group;
+    engine::CampaignConfig cfg;
+    cfg.seed = 1;
+    bool as_json = false, quiet = false, verbose = false;
+
+    auto *run =
+        app.add_subcommand("run", "run a conformance campaign against a driver and write a report");
+    run->add_option("--driver", driver_name, "bundled driver name (see `sva-conform drivers`)")
+        ->required();
+    run->add_option("--profile", cfg.profile, "API generation the driver claims")
+        ->capture_default_str();
+    run->add_option("--seed", cfg.seed, "seed of the generated sequences")->capture_default_str();
+    run->add_option("--sequences", cfg.sequences, "number of generated op sequences")
+        ->capture_default_str();
+    run->add_option("--ops", cfg.ops, "ops per sequence")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 100000u));
+    run->add_option("--time", cfg.time_s, "time budget in seconds (0: none)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    run->add_option("--out", out, "directory for report.json")->capture_default_str();
+
+    auto *replay =
+        app.add_subcommand("replay", "run one trace against a driver, step by step, with the diff");
+    replay->add_option("TRACE", trace_path, "trace JSON file")->required();
+    replay->add_option("--driver", driver_name, "bundled driver name")->required();
+    replay->add_flag("--quiet", quiet, "print only the outcome");
+
+    auto *check = app.add_subcommand(
+        "check-trace", "check the outcomes a trace recorded against the reference alone");
+    check->add_option("TRACE", trace_path, "trace JSON file")->required();
+    check->add_flag("--verbose", verbose, "print every step");
+
+    auto *clauses = app.add_subcommand("clauses", "list the clause catalog");
+    clauses->add_flag("--json", as_json, "print as JSON");
+    clauses->add_option("--group", group, "only this group (FEAT, PARAM, BIND, ...)");
+
+    auto *drivers = app.add_subcommand("drivers", "list the bundled drivers");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion &e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError &e) {
+        app.exit(e);
+        return cli::kBadInput;
+    }
+
+    try {
+        if (*run) return cmd_run(driver_name, cfg, out);
+        if (*replay) return cmd_replay(trace_path, driver_name, quiet);
+        if (*check) return cmd_check_trace(trace_path, verbose);
+        if (*clauses) return cmd_clauses(as_json, group);
+        if (*drivers) return cmd_drivers();
+    } catch (const cli::UsageError &e) {
+        fmt::print(stderr, "sva-conform: {}\n", e.what());
+        return cli::kBadInput;
+    } catch (const engine::InputError &e) {
+        fmt::print(stderr, "sva-conform: {}\n", e.what());
+        return cli::kBadInput;
+    } catch (const std::exception &e) {
+        fmt::print(stderr, "sva-conform: internal error: {}\n", e.what());
+        return cli::kInternal;
+    }
+    return cli::kInternal;
+}

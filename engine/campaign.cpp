@@ -1,0 +1,48 @@
+#include "engine/campaign.h"
+
+#include "engine/driver.h"
+
+#include <chrono>
+
+namespace svac::engine {
+
+CampaignResult run_campaign(const svac_driver_ops &driver, const CampaignConfig &cfg,
+                            const Progress &progress) {
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - start).count(); };
+
+    CampaignResult result;
+    GenConfig gen;
+    gen.ops = cfg.ops;
+    gen.arch_mask = driver.arch_mask;
+    gen.profile = cfg.profile;
+    constexpr std::size_t kMaxErrors = 20;
+
+    for (uint64_t i = 0; i < cfg.sequences; ++i) {
+        if (cfg.time_s > 0 && elapsed() >= cfg.time_s) {
+            result.out_of_time = true;
+            break;
+        }
+        Rng rng(Rng::derive(cfg.seed, i));
+        Trace trace = generate_trace(rng, gen);
+        ++result.sequences;
+        try {
+            auto finding = run_differential(driver, trace, result.stats);
+            if (finding) {
+                ++result.occurrences[finding->clause];
+                auto it = result.findings.find(finding->clause);
+                if (it == result.findings.end() || finding->step < it->second.step)
+                    result.findings.insert_or_assign(finding->clause, std::move(*finding));
+            }
+        } catch (const DriverError &e) {
+            if (result.errors.size() < kMaxErrors)
+                result.errors.push_back("sequence " + std::to_string(i) + ": " + e.what());
+        }
+        if (progress && (i & 1023) == 1023) progress(result, cfg.sequences, elapsed());
+    }
+    if (progress) progress(result, cfg.sequences, elapsed());
+    return result;
+}
+
+} // namespace svac::engine

@@ -1,0 +1,49 @@
+// The differential executor: runs a trace's ops against the reference and a
+// driver, compares each observation, and stops at the first divergence with
+// a finding. check_recorded does the same with the outcomes a trace recorded
+// in place of a driver.
+#pragma once
+
+#include "engine/trace.h"
+#include "reference/reference.h"
+
+#include <svac/driver_abi.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace svac::engine {
+
+struct Finding {
+    ref::ClauseId clause;
+    std::size_t step = 0; // index of the op that diverged
+    std::string message;
+    json expected; // what the spec allowed
+    json actual;   // what the driver (or trace) did
+    Trace trace;   // ops 0..step, with the outcomes observed
+};
+
+struct RunStats {
+    uint64_t steps = 0;
+    ref::ClauseCounters checks;
+};
+
+// Called after each step (for `replay`): the op, what was allowed, what happened.
+using StepHook = std::function<void(std::size_t index, const ref::Op &op, uint32_t pasid,
+                                    const ref::Expectation &exp, const ref::Observation &obs,
+                                    const std::optional<ref::Violation> &violation)>;
+
+// Runs the trace against a fresh instance of the driver. Throws DriverError
+// if the driver refuses the topology.
+std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
+                                        RunStats &stats, const StepHook &hook = nullptr);
+
+// Judges the outcomes recorded in the trace against the reference alone.
+std::optional<Finding> check_recorded(const Trace &trace, RunStats &stats,
+                                      const StepHook &hook = nullptr);
+
+json expectation_to_json(const ref::Expectation &exp, ref::OpKind kind);
+json observation_to_json(const ref::Observation &obs, ref::OpKind kind);
+
+} // namespace svac::engine

@@ -1,0 +1,19 @@
+// The plain generator: seeded random topologies and op sequences. RapidCheck
+// and libFuzzer feed the same engine with the same op type.
+#pragma once
+
+#include "engine/rng.h"
+#include "engine/trace.h"
+
+namespace svac::engine {
+
+struct GenConfig {
+    uint32_t ops = 32;                           // ops per sequence
+    uint32_t arch_mask = 1u << SVAC_ARCH_SMMUV3; // architectures the driver drives
+    std::string profile = "rfc2019";
+};
+
+ref::Topology generate_topology(Rng &rng, const GenConfig &cfg);
+Trace generate_trace(Rng &rng, const GenConfig &cfg);
+
+} // namespace svac::engine

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+
+#include "models/registry.h"
+
+#include <array>
+
+namespace svac::models {
+
+namespace {
+
+constexpr std::array<BundledDriver, 1> kBundled{{
+    {"smmuv3", "Arm SMMUv3 SVA driver model (PASID allocator, bonds, mm release)",
+     &svac_smmuv3_entry},
+}};
+
+} // namespace
+
+std::span<const BundledDriver> bundled_drivers() {
+    return kBundled;
+}
+
+const BundledDriver *find_bundled(std::string_view name) {
+    for (const BundledDriver &d : kBundled)
+        if (d.name == name) return &d;
+    return nullptr;
+}
+
+} // namespace svac::models

@@ -1,0 +1,88 @@
+// FEAT: the device feature lifecycle, IOMMU_DEV_FEAT_SVA (clauses.md "FEAT").
+#include "reference/reference.h"
+
+namespace svac::ref {
+
+namespace {
+bool known_feature(uint32_t feat) {
+    return feat == SVAC_FEAT_SVA;
+}
+
+Expectation query(bool result, ClauseId clause) {
+    Expectation e;
+    e.query = true;
+    e.result = result;
+    e.rc_clause = clause;
+    return e;
+}
+
+Expectation returns(ErrnoSet rc, ClauseId clause) {
+    Expectation e;
+    e.rc = rc;
+    e.rc_clause = clause;
+    return e;
+}
+} // namespace
+
+// FEAT-1: the IOMMU walks CPU page tables, the device has PASIDs, and it can
+// take recoverable faults: PCIe PRI, or stall on an SMMUv3 platform device.
+bool Reference::sva_capable(uint32_t dev) const {
+    const Device &d = topo_.devices[dev];
+    const Iommu &iommu = topo_.iommus[d.iommu];
+    bool recoverable = d.pri || (d.stall && iommu.arch == Arch::smmuv3);
+    return iommu.sva && iommu.pasid_bits >= 1 && d.pasid_bits >= 1 && recoverable;
+}
+
+Expectation Reference::expect_has_feature(const Op &op) const {
+    if (!known_feature(op.feat)) return query(false, ClauseId::FEAT_8);
+    return query(sva_capable(op.dev), ClauseId::FEAT_1);
+}
+
+Expectation Reference::expect_feature_enabled(const Op &op) const {
+    if (!known_feature(op.feat)) return query(false, ClauseId::FEAT_8);
+    const DeviceState &d = devs_[op.dev];
+    // A wrong answer breaks whichever promise made the state: the last
+    // enable/disable (FEAT-4/5/7/9/10), or a query since (FEAT-2).
+    return query(d.sva_enabled, d.query_since ? ClauseId::FEAT_2 : d.feat_promise);
+}
+
+Expectation Reference::expect_enable_feature(const Op &op) const {
+    if (!known_feature(op.feat)) return returns({-EINVAL, -ENODEV, -EOPNOTSUPP}, ClauseId::FEAT_8);
+    if (!sva_capable(op.dev)) return returns({-ENODEV, -EINVAL, -EOPNOTSUPP}, ClauseId::FEAT_3);
+    if (devs_[op.dev].sva_enabled) return returns({0, -EBUSY, -EEXIST}, ClauseId::FEAT_4);
+    return returns({0}, ClauseId::FEAT_3);
+}
+
+Expectation Reference::expect_disable_feature(const Op &op) const {
+    if (!known_feature(op.feat)) return returns({-EINVAL, -ENODEV, -EOPNOTSUPP}, ClauseId::FEAT_8);
+    const DeviceState &d = devs_[op.dev];
+    if (d.bonds > 0) return returns({-EBUSY}, ClauseId::FEAT_6);
+    if (!d.sva_enabled) return returns({0, -EINVAL}, ClauseId::FEAT_7);
+    return returns({0}, ClauseId::FEAT_10);
+}
+
+void Reference::commit_feature(const Op &op, const Expectation &exp, int rc) {
+    DeviceState &d = devs_[op.dev];
+    if (op_is_query(op.kind)) {
+        d.query_since = true; // FEAT-2
+        return;
+    }
+    d.query_since = false;
+    if (!known_feature(op.feat)) {
+        d.feat_promise = ClauseId::FEAT_8;
+        return;
+    }
+    if (op.kind == OpKind::enable_feature) {
+        if (rc == 0) d.sva_enabled = true;
+        // FEAT-4 covers a repeated enable; a failed first enable changes nothing (FEAT-9).
+        d.feat_promise = exp.rc_clause == ClauseId::FEAT_4 ? ClauseId::FEAT_4
+                         : rc == 0                         ? ClauseId::FEAT_5
+                                                           : ClauseId::FEAT_9;
+        return;
+    }
+    // disable_feature: only FEAT-10 turns the feature off; FEAT-6 and FEAT-7 change nothing.
+    if (exp.rc_clause == ClauseId::FEAT_10) d.sva_enabled = false;
+    d.feat_promise = exp.rc_clause;
+}
+
+} // namespace svac::ref

@@ -1,0 +1,69 @@
+// MMEXIT: the address space goes away while bound (clauses.md "MMEXIT").
+#include "reference/reference.h"
+
+#include <algorithm>
+#include <string>
+
+namespace svac::ref {
+
+namespace {
+std::string show(const Callback &c) {
+    return "(dev " + std::to_string(c.dev) + ", pasid " + std::to_string(c.pasid) + ", drvdata " +
+           std::to_string(c.drvdata) + ")";
+}
+} // namespace
+
+// MMEXIT-1: one callback per bond, not per reference, with the first drvdata.
+Expectation Reference::expect_mm_exit(const Op &op) const {
+    Expectation e;
+    e.rc_clause = ClauseId::MMEXIT_1;
+    const MmState &mm = mms_[op.mm];
+    for (uint32_t dev = 0; dev < devs_.size(); ++dev) {
+        const Bond &b = bond(dev, op.mm);
+        if (b.refs > 0 && !mm.exited) e.callbacks.push_back({dev, mm.pasid, b.drvdata});
+    }
+    return e; // sorted by construction
+}
+
+std::optional<Violation> Reference::judge_callbacks(const Op &op, const Expectation &exp,
+                                                    const std::vector<Callback> &fired) const {
+    std::vector<Callback> got = fired;
+    std::sort(got.begin(), got.end());
+    if (got == exp.callbacks) return std::nullopt;
+    auto fail = [&](ClauseId c, std::string why) {
+        return Violation{c, describe(op, *this) + ": " + why};
+    };
+    // Callbacks fired where none is due at all.
+    if (op.kind != OpKind::mm_exit)
+        return fail(ClauseId::MMEXIT_4,
+                    "fired mm_exit callback " + show(got.front()) + " outside an mm exit");
+    for (const Callback &c : got) {
+        auto due = std::find_if(exp.callbacks.begin(), exp.callbacks.end(), [&](const Callback &x) {
+            return x.dev == c.dev && x.pasid == c.pasid;
+        });
+        if (due == exp.callbacks.end())
+            return fail(ClauseId::MMEXIT_4,
+                        "fired " + show(c) + " for no live bond of mm " + std::to_string(op.mm));
+        if (std::count_if(got.begin(), got.end(), [&](const Callback &x) {
+                return x.dev == c.dev && x.pasid == c.pasid;
+            }) > 1)
+            return fail(ClauseId::MMEXIT_1, "fired " + show(c) + " more than once");
+        if (due->drvdata != c.drvdata) {
+            const Bond &b = bond(c.dev, op.mm);
+            ClauseId cl =
+                b.rebound && b.later_drvdata == c.drvdata ? ClauseId::BIND_4 : ClauseId::MMEXIT_1;
+            return fail(cl, "fired " + show(c) + " but the bond's first bind passed drvdata " +
+                                std::to_string(due->drvdata));
+        }
+    }
+    for (const Callback &c : exp.callbacks)
+        if (std::find(got.begin(), got.end(), c) == got.end())
+            return fail(ClauseId::MMEXIT_1, "did not fire " + show(c));
+    return fail(ClauseId::MMEXIT_1, "callbacks differ");
+}
+
+void Reference::commit_mm_exit(const Op &op) {
+    mms_[op.mm].exited = true;
+}
+
+} // namespace svac::ref

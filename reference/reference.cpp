@@ -1,0 +1,178 @@
+// The step function: expect, judge, commit.
+#include "reference/reference.h"
+
+#include <string>
+
+namespace svac::ref {
+
+Reference::Reference(const Topology &topology, const Profile &profile)
+    : topo_(topology), profile_(&profile), devs_(topology.devices.size()), mms_(topology.mms),
+      bonds_(topology.devices.size() * topology.mms) {}
+
+Expectation Reference::expect(const Op &op) const {
+    switch (op.kind) {
+    case OpKind::has_feature:
+        return expect_has_feature(op);
+    case OpKind::feature_enabled:
+        return expect_feature_enabled(op);
+    case OpKind::enable_feature:
+        return expect_enable_feature(op);
+    case OpKind::disable_feature:
+        return expect_disable_feature(op);
+    case OpKind::set_sva_param:
+        return expect_set_sva_param(op);
+    case OpKind::bind:
+        return expect_bind(op);
+    case OpKind::unbind:
+        return expect_unbind(op);
+    case OpKind::mm_exit:
+        return expect_mm_exit(op);
+    case OpKind::count_:
+        break;
+    }
+    return {};
+}
+
+namespace {
+// The clauses an op's outcome is evaluated against, beyond its rc clause.
+void count_checks(const Op &op, const Expectation &exp, const Observation &obs, ClauseCounters &n) {
+    if (obs.rc) n.hit(exp.rc_clause);
+    switch (op.kind) {
+    case OpKind::has_feature:
+    case OpKind::feature_enabled:
+        if (obs.rc) n.hit(ClauseId::FEAT_2);
+        break;
+    case OpKind::enable_feature:
+    case OpKind::disable_feature:
+        if (obs.rc && *obs.rc != 0) n.hit(ClauseId::FEAT_9);
+        break;
+    case OpKind::set_sva_param:
+        n.hit(ClauseId::PARAM_4);
+        break;
+    case OpKind::bind:
+        if (obs.rc && *obs.rc != 0) n.hit(ClauseId::BIND_7);
+        if (obs.rc && *obs.rc == 0 && obs.pasid) {
+            n.hit(ClauseId::BIND_2);
+            n.hit(ClauseId::PASID_1);
+            n.hit(ClauseId::PASID_2);
+            n.hit(ClauseId::PASID_4);
+            if (exp.pasid_rule != Expectation::Pasid::none) n.hit(exp.pasid_clause);
+            if (*obs.pasid == exp.hi ||
+                (exp.pasid_rule == Expectation::Pasid::exact && exp.pasid == exp.hi && exp.hi != 0))
+                n.hit(ClauseId::PASID_3);
+            if (exp.pasid_rule == Expectation::Pasid::fresh) {
+                n.hit(ClauseId::UNBIND_3);
+                n.hit(ClauseId::MMEXIT_3);
+            }
+        }
+        break;
+    case OpKind::unbind:
+        if (obs.callbacks) n.hit(ClauseId::MMEXIT_4);
+        break;
+    case OpKind::mm_exit:
+        if (obs.callbacks) n.hit(exp.callbacks.empty() ? ClauseId::MMEXIT_4 : ClauseId::MMEXIT_1);
+        break;
+    case OpKind::count_:
+        break;
+    }
+}
+} // namespace
+
+std::optional<Violation> Reference::judge(const Op &op, const Expectation &exp,
+                                          const Observation &obs, ClauseCounters *counters) const {
+    if (counters) count_checks(op, exp, obs, *counters);
+    if (obs.rc && op.kind != OpKind::mm_exit) {
+        int rc = *obs.rc;
+        if (exp.query) {
+            if (rc != 0 && rc != 1)
+                return Violation{exp.rc_clause, describe(op, *this) + " returned " +
+                                                    errno_name(rc) +
+                                                    ", which is not a boolean (1 or 0)"};
+            if ((rc == 1) != exp.result)
+                return Violation{exp.rc_clause, describe(op, *this) + " answered " +
+                                                    (rc ? "true" : "false") + ", expected " +
+                                                    (exp.result ? "true" : "false")};
+        } else if (!exp.rc.contains(rc)) {
+            ClauseId c = exp.rc_clause;
+            if (op.kind == OpKind::bind && exp.rc.allows_success())
+                c = blame_bind_failure(op, exp, rc);
+            else if (op.kind == OpKind::unbind)
+                c = blame_unbind_rc(op, exp, rc);
+            else if (op.kind == OpKind::set_sva_param && rc == -EBUSY &&
+                     exp.rc_clause == ClauseId::PARAM_1)
+                for (uint32_t d = 0; d < devs_.size(); ++d)
+                    if (d != op.dev && devs_[d].bonds > 0) c = ClauseId::PARAM_4;
+            return Violation{c, describe(op, *this) + " returned " + errno_name(rc) + "; allowed " +
+                                    exp.rc.to_string()};
+        }
+    }
+    if (op.kind == OpKind::bind && obs.rc && *obs.rc == 0 && obs.pasid)
+        if (auto v = judge_bind_pasid(op, exp, *obs.pasid)) return v;
+    if (obs.callbacks)
+        if (auto v = judge_callbacks(op, exp, *obs.callbacks)) return v;
+    return std::nullopt;
+}
+
+void Reference::commit(const Op &op, const Expectation &exp, const Observation &obs) {
+    int rc = obs.rc ? *obs.rc : (exp.query ? int{exp.result} : exp.rc.preferred());
+    switch (op.kind) {
+    case OpKind::has_feature:
+    case OpKind::feature_enabled:
+    case OpKind::enable_feature:
+    case OpKind::disable_feature:
+        commit_feature(op, exp, rc);
+        break;
+    case OpKind::set_sva_param:
+        commit_set_sva_param(op, exp, rc);
+        break;
+    case OpKind::bind:
+        commit_bind(op, exp, rc, obs.pasid);
+        break;
+    case OpKind::unbind:
+        commit_unbind(op, rc);
+        break;
+    case OpKind::mm_exit:
+        commit_mm_exit(op);
+        break;
+    case OpKind::count_:
+        break;
+    }
+}
+
+std::optional<Violation> Reference::step(const Op &op, const Observation &obs,
+                                         ClauseCounters *counters) {
+    Expectation exp = expect(op);
+    auto v = judge(op, exp, obs, counters);
+    if (!v) commit(op, exp, obs);
+    return v;
+}
+
+std::string describe(const Op &op, const Reference &ref) {
+    std::string s{op_name(op.kind)};
+    auto num = [](uint64_t v) { return std::to_string(v); };
+    auto feat = [](uint32_t f) {
+        return f == SVAC_FEAT_SVA ? std::string("sva") : std::to_string(f);
+    };
+    switch (op.kind) {
+    case OpKind::has_feature:
+    case OpKind::feature_enabled:
+    case OpKind::enable_feature:
+    case OpKind::disable_feature:
+        return s + "(dev " + num(op.dev) + ", " + feat(op.feat) + ")";
+    case OpKind::set_sva_param:
+        return s + "(dev " + num(op.dev) + ", min " + num(op.min) + ", max " + num(op.max) + ")";
+    case OpKind::bind:
+        return s + "(dev " + num(op.dev) + ", mm " + num(op.mm) + ", drvdata " + num(op.drvdata) +
+               ")";
+    case OpKind::unbind:
+        return s + "(dev " + num(op.dev) + ", pasid " + num(ref.resolve(op.pasid)) +
+               (op.pasid.of_mm ? " [mm " + num(op.pasid.value) + "'s]" : std::string()) + ")";
+    case OpKind::mm_exit:
+        return s + "(mm " + num(op.mm) + ")";
+    case OpKind::count_:
+        break;
+    }
+    return s;
+}
+
+} // namespace svac::ref

@@ -1,0 +1,143 @@
+// The reference model of the SVA device-driver API: plain state and a step
+// function. For each op it says what the spec allows (expect), judges what a
+// driver or a recorded trace did (judge), and then follows that choice
+// (commit). Where nobody chose, the policy picks (lowest free PASID, the
+// first allowed errno).
+#pragma once
+
+#include "reference/clauses.h"
+#include "reference/errno.h"
+#include "reference/op.h"
+#include "reference/profile.h"
+#include "reference/topology.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace svac::ref {
+
+// What the spec allows one op to return.
+struct Expectation {
+    ErrnoSet rc; // allowed return codes (non-queries)
+    ClauseId rc_clause = ClauseId::FEAT_3;
+    bool query = false;  // a boolean query: rc must be 1 or 0
+    bool result = false; // ... and equal to this
+    enum class Pasid : uint8_t {
+        none,
+        exact,
+        fresh
+    } pasid_rule = Pasid::none;
+    uint32_t pasid = 0;      // exact: the PASID the mm holds
+    uint32_t lo = 0, hi = 0; // fresh: the effective range
+    ClauseId pasid_clause = ClauseId::BIND_2;
+    std::vector<Callback> callbacks; // the mm_exit callbacks due, sorted
+};
+
+struct Violation {
+    ClauseId clause;
+    std::string message;
+};
+
+class Reference {
+public:
+    Reference(const Topology &topology, const Profile &profile);
+
+    Expectation expect(const Op &op) const;
+    std::optional<Violation> judge(const Op &op, const Expectation &exp, const Observation &obs,
+                                   ClauseCounters *counters) const;
+    void commit(const Op &op, const Expectation &exp, const Observation &obs);
+
+    // expect + judge + commit in one; commits only when conformant.
+    std::optional<Violation> step(const Op &op, const Observation &obs, ClauseCounters *counters);
+
+    // The PASID an unbind argument names now.
+    uint32_t resolve(const PasidArg &arg) const {
+        return arg.of_mm ? pasid_of(arg.value) : arg.value;
+    }
+
+    const Topology &topology() const { return topo_; }
+    const Profile &profile() const { return *profile_; }
+
+    // Read-only views of the state, for generators and tests.
+    uint32_t pasid_of(uint32_t mm) const { return mm < mms_.size() ? mms_[mm].pasid : 0; }
+    bool mm_exited(uint32_t mm) const { return mms_[mm].exited; }
+    bool sva_enabled(uint32_t dev) const { return devs_[dev].sva_enabled; }
+    uint32_t bond_refs(uint32_t dev, uint32_t mm) const { return bond(dev, mm).refs; }
+    uint32_t device_bonds(uint32_t dev) const { return devs_[dev].bonds; }
+    bool sva_capable(uint32_t dev) const;
+    void effective_range(uint32_t dev, uint32_t &lo, uint32_t &hi) const;
+
+private:
+    struct DeviceState {
+        bool sva_enabled = false;
+        bool param_set = false;
+        uint32_t param_min = 1, param_max = 0xffffffffu;
+        uint32_t bonds = 0; // live (dev, mm) bonds, exited mms' included
+        // The clause that promised the current feature state, and whether a
+        // query ran since (a query must not change it: FEAT-2).
+        ClauseId feat_promise = ClauseId::FEAT_5;
+        bool query_since = false;
+        ClauseId param_promise = ClauseId::PARAM_1;
+    };
+    struct MmState {
+        uint32_t pasid = 0; // 0: none
+        bool exited = false;
+        uint32_t bonds = 0;
+        bool partially_unbound = false; // a bond went while others stayed
+    };
+    struct Bond {
+        uint32_t refs = 0;
+        uint64_t drvdata = 0;       // the first bind's
+        bool rebound = false;       // a later bind took a reference ...
+        uint64_t later_drvdata = 0; // ... with this drvdata
+        bool failed_bind = false;   // a bind of (dev, mm) failed since the bond went
+    };
+
+    // features.cpp (FEAT)
+    Expectation expect_has_feature(const Op &op) const;
+    Expectation expect_feature_enabled(const Op &op) const;
+    Expectation expect_enable_feature(const Op &op) const;
+    Expectation expect_disable_feature(const Op &op) const;
+    void commit_feature(const Op &op, const Expectation &exp, int rc);
+    // param.cpp (PARAM)
+    Expectation expect_set_sva_param(const Op &op) const;
+    void commit_set_sva_param(const Op &op, const Expectation &exp, int rc);
+    // bind.cpp (BIND)
+    Expectation expect_bind(const Op &op) const;
+    void commit_bind(const Op &op, const Expectation &exp, int rc, std::optional<uint32_t> pasid);
+    std::optional<Violation> judge_bind_pasid(const Op &op, const Expectation &exp,
+                                              uint32_t pasid) const;
+    ClauseId blame_bind_failure(const Op &op, const Expectation &exp, int rc) const;
+    // unbind.cpp (UNBIND)
+    Expectation expect_unbind(const Op &op) const;
+    void commit_unbind(const Op &op, int rc);
+    ClauseId blame_unbind_rc(const Op &op, const Expectation &exp, int rc) const;
+    // mm_exit.cpp (MMEXIT)
+    Expectation expect_mm_exit(const Op &op) const;
+    std::optional<Violation> judge_callbacks(const Op &op, const Expectation &exp,
+                                             const std::vector<Callback> &fired) const;
+    void commit_mm_exit(const Op &op);
+    // pasid.cpp (PASID)
+    int holder_of(uint32_t pasid, uint32_t except_mm) const; // -1: held by no other mm
+    uint64_t free_in_range(uint32_t lo, uint32_t hi) const;
+    uint32_t lowest_free(uint32_t lo, uint32_t hi) const;
+    int bond_mm_of(uint32_t dev, uint32_t pasid) const; // -1: no bond for (dev, pasid)
+    void release_pasid(uint32_t mm);
+
+    Bond &bond(uint32_t dev, uint32_t mm) { return bonds_[dev * mms_.size() + mm]; }
+    const Bond &bond(uint32_t dev, uint32_t mm) const { return bonds_[dev * mms_.size() + mm]; }
+
+    Topology topo_;
+    const Profile *profile_;
+    std::vector<DeviceState> devs_;
+    std::vector<MmState> mms_;
+    std::vector<Bond> bonds_;          // [dev * mms + mm]
+    std::vector<uint32_t> released_;   // PASIDs freed so far (UNBIND-3 blame)
+    uint32_t failed_new_mm_binds_ = 0; // failed binds of mms without a PASID (BIND-7 blame)
+};
+
+// Text for messages: "bind(dev 0, mm 1, drvdata 77)".
+std::string describe(const Op &op, const Reference &ref);
+
+} // namespace svac::ref

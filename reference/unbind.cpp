@@ -1,0 +1,52 @@
+// UNBIND: unbind(dev, pasid) (clauses.md "UNBIND").
+#include "reference/reference.h"
+
+namespace svac::ref {
+
+Expectation Reference::expect_unbind(const Op &op) const {
+    Expectation e;
+    int mm = bond_mm_of(op.dev, resolve(op.pasid));
+    if (mm < 0) {
+        e.rc = {-ESRCH, -EINVAL};
+        e.rc_clause = ClauseId::UNBIND_4;
+    } else {
+        e.rc = {0};
+        e.rc_clause = mms_[mm].exited ? ClauseId::UNBIND_5 : ClauseId::UNBIND_1;
+    }
+    return e;
+}
+
+ClauseId Reference::blame_unbind_rc(const Op &op, const Expectation &exp, int rc) const {
+    uint32_t pasid = resolve(op.pasid);
+    if (rc == 0 && exp.rc_clause == ClauseId::UNBIND_4) {
+        // The driver still had a bond. If a bind of that (dev, mm) failed, it
+        // left one behind (BIND-7).
+        int mm = holder_of(pasid, ~0u);
+        if (mm >= 0 && bond(op.dev, mm).failed_bind) return ClauseId::BIND_7;
+        return ClauseId::UNBIND_4;
+    }
+    if (rc != 0 && exp.rc_clause != ClauseId::UNBIND_4) {
+        // The driver lost a reference: each successful bind needs its own unbind.
+        int mm = bond_mm_of(op.dev, pasid);
+        if (mm >= 0 && bond(op.dev, mm).rebound) return ClauseId::BIND_4;
+    }
+    return exp.rc_clause;
+}
+
+void Reference::commit_unbind(const Op &op, int rc) {
+    if (rc != 0) return;
+    int mm_index = bond_mm_of(op.dev, resolve(op.pasid));
+    if (mm_index < 0) return;
+    auto mm = static_cast<uint32_t>(mm_index);
+    Bond &b = bond(op.dev, mm);
+    if (--b.refs > 0) return;
+    b = Bond{};
+    --devs_[op.dev].bonds;
+    MmState &m = mms_[mm];
+    if (--m.bonds == 0)
+        release_pasid(mm); // UNBIND-3, MMEXIT-3
+    else
+        m.partially_unbound = true;
+}
+
+} // namespace svac::ref

@@ -1,0 +1,67 @@
+// The report model ("sva-report/1") and its JSON writer. Knows nothing of
+// the engine: the command fills it in.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace svac::reports {
+
+using json = nlohmann::ordered_json;
+
+inline constexpr const char *kReportFormat = "sva-report/1";
+
+struct ClauseResult {
+    std::string id;
+    std::string group;
+    std::string title;
+    std::string status; // "pass" | "fail" | "untested"
+    uint64_t checks = 0;
+};
+
+struct FindingRecord {
+    std::string clause;
+    uint64_t step = 0;
+    std::string message;
+    json expected;
+    json actual;
+    json trace;
+    uint64_t occurrences = 1; // sequences that hit this clause
+};
+
+struct Report {
+    std::string tool_name = "sva-conform";
+    std::string tool_version;
+    std::string tool_commit;
+    std::string driver_name;
+    std::string driver_version;
+    uint32_t abi_version = 0;
+    std::string profile;
+    uint64_t seed = 0;
+    std::string started; // ISO 8601, UTC
+    double duration_s = 0;
+    std::string verdict; // "conformant" | "nonconformant" | "error"
+    std::vector<ClauseResult> clauses;
+    std::vector<FindingRecord> findings;
+    uint64_t sequences = 0;
+    uint64_t steps = 0;
+    json config = json::object(); // the campaign's settings
+    std::vector<std::string> errors;
+};
+
+json to_json(const Report &r);
+
+// Writes `content` to `path` through a temporary file and a rename, so a
+// reader never sees half a file. Throws std::runtime_error naming the path.
+void write_atomic(const std::string &path, const std::string &content);
+
+// Creates `dir` if needed and writes dir/report.json; returns its path.
+std::string write_json_report(const Report &r, const std::string &dir);
+
+// The current time as "2026-11-23T21:43:06Z".
+std::string utc_now();
+
+} // namespace svac::reports
