@@ -33,6 +33,10 @@ reports::Report make_report(const svac_driver_ops &driver, const engine::Campaig
                             const engine::CampaignResult &result, const std::string &started,
                             double duration_s);
 
+// sva-conform dump-tables (cli/dump_tables.cpp). step < 0: every op.
+int cmd_dump_tables(const std::string &path, const std::string &driver_name, long step,
+                    bool as_json);
+
 // A finding as the command prints it.
 std::string format_finding(const engine::Finding &f);
 

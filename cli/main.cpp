@@ -7,9 +7,11 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <unistd.h>
 
 using namespace svac;
@@ -59,6 +61,12 @@ int cmd_run(const std::string &driver_name, engine::CampaignConfig cfg, const st
     if (!ref::find_profile(cfg.profile))
         throw cli::UsageError("--profile: unknown profile \"" + cfg.profile + "\"");
     if (cfg.ops == 0) throw cli::UsageError("--ops: must be at least 1");
+    // Find out now, not after the campaign, that the report cannot be written.
+    std::error_code ec;
+    std::filesystem::create_directories(out, ec);
+    if (ec || !std::filesystem::is_directory(out))
+        throw cli::UsageError("--out: " + out + ": cannot create directory" +
+                              (ec ? ": " + ec.message() : std::string()));
     std::string started = reports::utc_now();
     auto t0 = std::chrono::steady_clock::now();
     bool live = show_progress();
@@ -73,7 +81,12 @@ int cmd_run(const std::string &driver_name, engine::CampaignConfig cfg, const st
     if (live) fmt::print(stderr, "\n");
     double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     reports::Report report = cli::make_report(driver, cfg, result, started, duration);
-    std::string path = reports::write_json_report(report, out);
+    std::string path;
+    try { // an unwritable --out is the user's to fix: exit 2, not an internal error
+        path = reports::write_json_report(report, out);
+    } catch (const std::runtime_error &e) {
+        throw cli::UsageError(std::string("--out: ") + e.what());
+    }
 
     std::size_t pass = 0, fail = 0, untested = 0;
     for (const auto &c : report.clauses)
@@ -173,7 +186,9 @@ int main(int argc, char **argv) {
         ->required();
     run->add_option("--profile", cfg.profile, "API generation the driver claims")
         ->capture_default_str();
-    run->add_option("--seed", cfg.seed, "seed of the generated sequences")->capture_default_str();
+    run->add_option("--seed", cfg.seed, "seed of the generated sequences")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     run->add_option("--sequences", cfg.sequences, "number of generated op sequences")
         ->capture_default_str();
     run->add_option("--ops", cfg.ops, "ops per sequence")
@@ -201,6 +216,26 @@ int main(int argc, char **argv) {
 
     auto *drivers = app.add_subcommand("drivers", "list the bundled drivers");
 
+    long dump_step = -1;
+    auto *dump = app.add_subcommand(
+        "dump-tables",
+        "replay a trace and print the driver's tables decoded, and the IOMMU caches");
+    dump->add_option("TRACE", trace_path, "trace JSON file")->required();
+    dump->add_option("--driver", driver_name, "bundled driver name")->required();
+    dump->add_option("--step", dump_step, "stop after op K (default: the whole trace)")
+        ->check(CLI::NonNegativeNumber);
+    dump->add_flag("--json", as_json, "print as JSON");
+
+    // CLI11 says only "A subcommand is required" for a misspelt one: name it.
+    const std::vector<CLI::App *> commands{run, replay, check, clauses, drivers, dump};
+    if (argc > 1 && argv[1][0] != '-' &&
+        std::none_of(commands.begin(), commands.end(),
+                     [&](const CLI::App *c) { return c->get_name() == argv[1]; })) {
+        std::string known;
+        for (const auto *sub : commands) known += (known.empty() ? "" : ", ") + sub->get_name();
+        fmt::print(stderr, "sva-conform: unknown command \"{}\" (commands: {})\n", argv[1], known);
+        return cli::kBadInput;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp &e) {
@@ -220,6 +255,7 @@ int main(int argc, char **argv) {
         if (*check) return cmd_check_trace(trace_path, verbose);
         if (*clauses) return cmd_clauses(as_json, group);
         if (*drivers) return cmd_drivers();
+        if (*dump) return cli::cmd_dump_tables(trace_path, driver_name, dump_step, as_json);
     } catch (const cli::UsageError &e) {
         fmt::print(stderr, "sva-conform: {}\n", e.what());
         return cli::kBadInput;

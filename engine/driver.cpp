@@ -1,6 +1,6 @@
 #include "engine/driver.h"
 
-#include <stdexcept>
+#include "reference/pagetable.h"
 
 namespace svac::engine {
 
@@ -28,6 +28,7 @@ std::string check_driver_ops(const svac_driver_ops *ops) {
         {reinterpret_cast<const void *>(ops->bind_mm), "bind_mm"},
         {reinterpret_cast<const void *>(ops->unbind_mm), "unbind_mm"},
         {reinterpret_cast<const void *>(ops->mm_release), "mm_release"},
+        {reinterpret_cast<const void *>(ops->mm_invalidate_range), "mm_invalidate_range"},
     };
     for (const auto &r : required)
         if (!r.fn) return std::string("the driver's ops table has no ") + r.name;
@@ -47,8 +48,8 @@ std::string check_driver_topology(const svac_driver_ops &ops, const ref::Topolog
 }
 
 DriverInstance::DriverInstance(const svac_driver_ops &ops, const ref::Topology &topology)
-    : ops_(ops), topology_(topology), memory_(std::make_unique<SimMemory>()) {
-    drv_ = ops_.create(memory_->platform(), topology_.get());
+    : ops_(ops), topology_(topology), platform_(std::make_unique<Platform>(topology)) {
+    drv_ = ops_.create(platform_->abi(), topology_.get());
     if (!drv_)
         throw DriverError("driver " + std::string(ops_.name) +
                           " refused the topology (create returned NULL)");
@@ -93,12 +94,26 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid) {
         break;
     case OpKind::mm_exit:
         ops_.mm_release(drv_, op.mm);
+        platform_->mms().teardown(op.mm); // exit_mmap, after the notifier's release
         break;
+    case OpKind::mm_map:
+    case OpKind::mm_unmap:
+    case OpKind::mm_protect:
+        ops_.mm_invalidate_range(drv_, op.mm, op.va, op.va + uint64_t{op.pages} * ref::kPageSize);
+        break;
+    case OpKind::dma: {
+        ref::DmaResult r = platform_->dma(op.dev, !op.no_pasid, pasid, op.va, op.perms);
+        obs.dma =
+            ref::DmaObservation{static_cast<uint8_t>(r.kind), r.pa, static_cast<uint8_t>(r.reason)};
+        return obs; // no driver code ran
+    }
     case OpKind::count_:
         break;
     }
     obs.callbacks = std::move(fired_);
     fired_.clear();
+    obs.stray_stores = platform_->take_stray_stores();
+    obs.unsynced_commands = platform_->unsynced_commands() + platform_->take_rejected_commands();
     return obs;
 }
 

@@ -9,6 +9,7 @@
 #include <svac/driver_abi.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ std::string check_driver_ops(const svac_driver_ops *ops);
 // Whether the driver drives every IOMMU of the topology; empty if so.
 std::string check_driver_topology(const svac_driver_ops &ops, const ref::Topology &t);
 
+class DriverError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 class DriverInstance {
 public:
     // Throws DriverError if create() refuses.
@@ -29,24 +35,22 @@ public:
     DriverInstance(const DriverInstance &) = delete;
     DriverInstance &operator=(const DriverInstance &) = delete;
 
-    // Runs one op with its PASID argument already resolved.
+    // Runs one op with its PASID argument already resolved: an API call into
+    // the driver, the mmu notifier for a CPU page-table change (which the
+    // caller has already applied to the mm model), or a DMA through the
+    // hardware model.
     ref::Observation call(const ref::Op &op, uint32_t pasid);
 
-    const SimMemory &memory() const { return *memory_; }
+    Platform &platform() { return *platform_; }
 
 private:
     static void on_mm_exit(void *ctx, uint32_t dev, uint32_t pasid, uint64_t drvdata);
 
     const svac_driver_ops &ops_;
     ref::AbiTopology topology_;
-    std::unique_ptr<SimMemory> memory_;
+    std::unique_ptr<Platform> platform_;
     void *drv_ = nullptr;
     std::vector<ref::Callback> fired_;
-};
-
-class DriverError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
 };
 
 } // namespace svac::engine

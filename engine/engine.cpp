@@ -2,6 +2,8 @@
 
 #include "engine/driver.h"
 
+#include <algorithm>
+
 namespace svac::engine {
 
 namespace {
@@ -26,6 +28,16 @@ Finding make_finding(const Trace &trace, std::size_t step, const ref::Violation 
     return f;
 }
 
+// Does the op's range hold a page the mm has mapped now?
+bool maps_any(const ref::Reference &reference, const ref::Op &op) {
+    const auto &pages = reference.pages(op.mm);
+    uint64_t first = op.va >> ref::kPageShift;
+    for (auto it = pages.lower_bound(first); it != pages.end() && it->first < first + op.pages;
+         ++it)
+        if (it->second.present) return true;
+    return false;
+}
+
 const ref::Profile &profile_of(const Trace &t) {
     const ref::Profile *p = ref::find_profile(t.profile);
     return p ? *p : ref::default_profile();
@@ -37,7 +49,7 @@ json expectation_to_json(const ref::Expectation &exp, ref::OpKind kind) {
     json j;
     if (exp.query) {
         j["result"] = exp.result;
-    } else if (kind != ref::OpKind::mm_exit) {
+    } else if (ref::op_returns(kind)) {
         j["rc"] = json::array();
         exp.rc.for_each([&](int c) { j["rc"].push_back(c); });
         j["rc_names"] = exp.rc.to_string();
@@ -45,33 +57,74 @@ json expectation_to_json(const ref::Expectation &exp, ref::OpKind kind) {
     if (exp.pasid_rule == ref::Expectation::Pasid::exact) j["pasid"] = exp.pasid;
     if (exp.pasid_rule == ref::Expectation::Pasid::fresh)
         j["pasid"] = {{"free_in", {exp.lo, exp.hi}}};
-    j["callbacks"] = callbacks_json(exp.callbacks);
+    if (kind == ref::OpKind::dma) {
+        j["outcome"] = json::array();
+        for (unsigned k = 0; k < 4; ++k)
+            if (exp.dma_kinds & (1u << k))
+                j["outcome"].push_back(ref::dma_kind_name(static_cast<ref::DmaResult::Kind>(k)));
+        if (exp.dma_kinds == 1u << static_cast<unsigned>(ref::DmaResult::Kind::translated))
+            j["pa"] = exp.dma_pa;
+    } else {
+        j["callbacks"] = callbacks_json(exp.callbacks);
+    }
     j["clause"] = ref::clause_id(exp.rc_clause);
     return j;
 }
 
 json observation_to_json(const ref::Observation &obs, ref::OpKind kind) {
     json j = json::object();
-    if (obs.rc && kind != ref::OpKind::mm_exit) {
+    if (obs.rc && ref::op_returns(kind)) {
         j["rc"] = *obs.rc;
         j["rc_name"] = ref::errno_name(*obs.rc);
     }
     if (obs.pasid && kind == ref::OpKind::bind) j["pasid"] = *obs.pasid;
     if (obs.callbacks) j["callbacks"] = callbacks_json(*obs.callbacks);
+    if (obs.dma) {
+        auto k = static_cast<ref::DmaResult::Kind>(obs.dma->kind);
+        j["outcome"] = ref::dma_kind_name(k);
+        if (k == ref::DmaResult::Kind::translated)
+            j["pa"] = obs.dma->pa;
+        else
+            j["reason"] =
+                ref::dma_reason_name(static_cast<ref::DmaResult::Reason>(obs.dma->reason));
+    }
+    if (obs.stray_stores && *obs.stray_stores) j["stray_stores"] = *obs.stray_stores;
+    if (obs.unsynced_commands && *obs.unsynced_commands)
+        j["unsynced_commands"] = *obs.unsynced_commands;
     return j;
 }
 
 std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
                                         RunStats &stats, const StepHook &hook) {
+    return run_differential(driver, trace, stats, hook, nullptr, trace.ops.size());
+}
+
+std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
+                                        RunStats &stats, const StepHook &hook,
+                                        const std::function<void(DriverInstance &)> &inspect,
+                                        std::size_t until) {
     ref::Reference reference(trace.topology, profile_of(trace));
     DriverInstance instance(driver, trace.topology);
     std::vector<ref::Observation> seen;
     seen.reserve(trace.ops.size());
-    for (std::size_t i = 0; i < trace.ops.size(); ++i) {
+    until = std::min(until, trace.ops.size());
+    for (std::size_t i = 0; i < until; ++i) {
         const ref::Op &op = trace.ops[i];
         uint32_t pasid = reference.resolve(op.pasid);
         ref::Expectation exp = reference.expect(op);
-        ref::Observation obs = instance.call(op, pasid);
+        ref::Observation obs;
+        bool cpu_change = ref::op_is_mm_change(op.kind);
+        if (cpu_change) {
+            // The CPU changes its page table first; the driver's mmu notifier
+            // runs for a change to pages that were mapped (not for a fresh map).
+            bool notify = op.kind != ref::OpKind::mm_map || maps_any(reference, op);
+            reference.commit(op, exp, obs);
+            instance.platform().mms().sync(op.mm, op.va >> ref::kPageShift, op.pages,
+                                           reference.pages(op.mm));
+            if (notify) obs = instance.call(op, pasid);
+        } else {
+            obs = instance.call(op, pasid);
+        }
         auto violation = reference.judge(op, exp, obs, &stats.checks);
         ++stats.steps;
         if (hook) hook(i, op, pasid, exp, obs, violation);
@@ -83,11 +136,13 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
             }
             f.trace.ops.push_back(op);
             f.trace.ops.back().recorded = obs;
+            if (inspect) inspect(instance);
             return f;
         }
-        reference.commit(op, exp, obs);
+        if (!cpu_change) reference.commit(op, exp, obs);
         seen.push_back(std::move(obs));
     }
+    if (inspect) inspect(instance);
     return std::nullopt;
 }
 

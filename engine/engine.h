@@ -34,10 +34,19 @@ using StepHook = std::function<void(std::size_t index, const ref::Op &op, uint32
                                     const ref::Expectation &exp, const ref::Observation &obs,
                                     const std::optional<ref::Violation> &violation)>;
 
+class DriverInstance;
+
 // Runs the trace against a fresh instance of the driver. Throws DriverError
 // if the driver refuses the topology.
 std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
                                         RunStats &stats, const StepHook &hook = nullptr);
+
+// The same, for ops [0, until) only, handing the live instance to `inspect`
+// at the end (or at the divergence) before it is destroyed: dump-tables.
+std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
+                                        RunStats &stats, const StepHook &hook,
+                                        const std::function<void(DriverInstance &)> &inspect,
+                                        std::size_t until);
 
 // Judges the outcomes recorded in the trace against the reference alone.
 std::optional<Finding> check_recorded(const Trace &trace, RunStats &stats,

@@ -52,14 +52,37 @@ void param_range(Rng &rng, uint32_t width_max, Op &op) {
     }
 }
 
+// Addresses cluster on a few pages so that DMA meets mapped, unmapped and
+// write-protected pages; now and then one lands anywhere.
+constexpr uint64_t kVaBase = 0x40'0000;
+constexpr unsigned kVaPages = 12;
+
+uint64_t page_va(Rng &rng) {
+    return kVaBase + rng.below(kVaPages) * ref::kPageSize;
+}
+
+uint8_t mapping_perms(Rng &rng) {
+    static constexpr uint8_t kChoices[] = {ref::kRead, ref::kRead | ref::kWrite,
+                                           ref::kRead | ref::kExec,
+                                           ref::kRead | ref::kWrite | ref::kExec};
+    return kChoices[rng.below(std::size(kChoices))];
+}
+
+void mm_range(Rng &rng, Op &op) {
+    op.va = page_va(rng);
+    uint64_t left = kVaPages - (op.va - kVaBase) / ref::kPageSize;
+    op.pages = static_cast<uint32_t>(rng.between(1, std::min<uint64_t>(4, left)));
+}
+
 } // namespace
 
 ref::Topology generate_topology(Rng &rng, const GenConfig &cfg) {
     ref::Topology t;
     auto n_iommus = rng.between(1, 2);
+    ref::Arch arch = pick_arch(rng, cfg.arch_mask); // one kind of machine per topology
     for (uint64_t i = 0; i < n_iommus; ++i) {
         ref::Iommu iommu;
-        iommu.arch = pick_arch(rng, cfg.arch_mask);
+        iommu.arch = arch;
         iommu.pasid_bits = rng.percent(85) ? 20 : pasid_width(rng);
         iommu.sva = rng.percent(90);
         t.iommus.push_back(iommu);
@@ -102,10 +125,24 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
         OpKind kind;
         unsigned weight;
     };
+    // Most mms start with some pages mapped, so that DMA can translate.
+    if (cfg.hardware)
+        for (uint32_t m = 0; m < t.mms && trace.ops.size() < cfg.ops; ++m)
+            if (rng.percent(75)) {
+                Op op;
+                op.kind = OpKind::mm_map;
+                op.mm = m;
+                op.va = kVaBase;
+                op.pages = kVaPages;
+                op.perms = mapping_perms(rng);
+                trace.ops.push_back(op);
+            }
+
     static constexpr Weighted kMix[] = {
         {OpKind::has_feature, 4},     {OpKind::feature_enabled, 5}, {OpKind::enable_feature, 6},
         {OpKind::disable_feature, 5}, {OpKind::set_sva_param, 6},   {OpKind::bind, 34},
-        {OpKind::unbind, 26},         {OpKind::mm_exit, 4},
+        {OpKind::unbind, 26},         {OpKind::mm_exit, 4},         {OpKind::mm_map, 4},
+        {OpKind::mm_unmap, 4},        {OpKind::mm_protect, 4},      {OpKind::dma, 30},
     };
     unsigned total = 0;
     for (const auto &w : kMix) total += w.weight;
@@ -120,6 +157,7 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
             }
             pick -= w.weight;
         }
+        if (!cfg.hardware && (ref::op_is_mm_change(kind) || kind == OpKind::dma)) continue;
         Op op;
         op.kind = kind;
         switch (kind) {
@@ -155,6 +193,30 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
             op.mm = mm();
             if (exited[op.mm]) continue; // an mm exits once
             exited[op.mm] = true;
+            break;
+        }
+        case OpKind::mm_map:
+        case OpKind::mm_unmap:
+        case OpKind::mm_protect:
+            op.mm = mm();
+            if (exited[op.mm]) continue; // its address space is gone
+            mm_range(rng, op);
+            op.perms = kind == OpKind::mm_unmap ? 0 : mapping_perms(rng);
+            break;
+        case OpKind::dma: {
+            op.dev = dev();
+            uint64_t r = rng.below(100);
+            if (r < 80)
+                op.pasid = {true, mm()};
+            else if (r < 92)
+                op.no_pasid = true;
+            else
+                op.pasid.value = static_cast<uint32_t>(rng.between(0, 8));
+            op.va = rng.percent(90) ? page_va(rng) + rng.below(ref::kPageSize / 8) * 8
+                                    : rng.below(uint64_t{1} << 48) & ~uint64_t{7};
+            static constexpr uint8_t kAccess[] = {ref::kRead, ref::kRead, ref::kWrite, ref::kWrite,
+                                                  ref::kExec};
+            op.perms = kAccess[rng.below(std::size(kAccess))];
             break;
         }
         case OpKind::count_:

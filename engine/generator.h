@@ -11,6 +11,7 @@ struct GenConfig {
     uint32_t ops = 32;                           // ops per sequence
     uint32_t arch_mask = 1u << SVAC_ARCH_SMMUV3; // architectures the driver drives
     std::string profile = "rfc2019";
+    bool hardware = true; // mm_map/mm_unmap/mm_protect and dma ops in the mix
 };
 
 ref::Topology generate_topology(Rng &rng, const GenConfig &cfg);

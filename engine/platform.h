@@ -1,51 +1,108 @@
-// The platform the harness lends a driver: simulated physical memory for
-// now. Every store is seen; a store outside memory the driver owns is kept as
-// a stray store for the oracle (HW-8).
+// The platform the harness lends a driver (include/svac/driver_abi.h):
+// simulated physical memory, the IOMMUs' registers and command queues (each
+// backed by a hardware model), and the CPU side of the mms (page tables the
+// mm model writes). Every driver store is seen: one outside memory the
+// driver allocated is counted as stray (HW-8).
 #pragma once
+
+#include "reference/hw_model.h"
+#include "reference/memory.h"
+#include "reference/reference.h"
+#include "reference/topology.h"
 
 #include <svac/driver_abi.h>
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <vector>
 
 namespace svac::engine {
 
-class SimMemory {
+class SimMemory : public ref::MemoryView {
 public:
-    SimMemory();
-    SimMemory(const SimMemory &) = delete;
-    SimMemory &operator=(const SimMemory &) = delete;
-
-    const svac_platform *platform() const { return &platform_; }
-
-    uint64_t alloc(uint64_t bytes, uint64_t align);
-    void free(uint64_t pa);
-    uint64_t read64(uint64_t pa) const;
-    void write64(uint64_t pa, uint64_t val);
-
-    struct StrayStore {
-        uint64_t pa, val;
+    enum class Owner : uint8_t {
+        driver,
+        harness
     };
-    const std::vector<StrayStore> &stray_stores() const { return stray_; }
-    uint64_t bytes_allocated() const { return bytes_; }
-    std::size_t live_allocations() const { return blocks_.size(); }
 
-    // Memory the harness will lend at most, per driver instance.
+    uint64_t alloc(uint64_t bytes, uint64_t align, Owner owner);
+    // Frees a block the owner allocated; false if pa starts no such block.
+    bool free(uint64_t pa, Owner owner);
+    uint64_t read64(uint64_t pa) const override;
+    // A store by `who`: true if it landed in an aligned word of a block `who` owns.
+    bool write64(uint64_t pa, uint64_t val, Owner who);
+
+    uint64_t bytes_allocated() const { return bytes_; }
+    std::size_t live_allocations(Owner owner) const;
+
+    // Memory the harness lends at most, per driver instance.
     static constexpr uint64_t kLimit = uint64_t{1} << 30;
+    static constexpr uint64_t kBase = 0x1000'0000;
 
 private:
     struct Block {
         uint64_t size;
+        Owner owner;
         std::vector<uint64_t> words;
     };
+    Block *find(uint64_t pa, uint64_t &offset);
     const Block *find(uint64_t pa, uint64_t &offset) const;
 
-    svac_platform platform_{};
     std::map<uint64_t, Block> blocks_; // base pa -> block
-    uint64_t next_ = 0x1000'0000;      // physical addresses handed out grow from here
+    uint64_t next_ = kBase;            // physical addresses handed out grow from here
     uint64_t bytes_ = 0;
-    std::vector<StrayStore> stray_;
+};
+
+// The CPU side: each mm's page table, written by the harness into its own
+// memory, as the mm's pages change in the reference.
+class MmModel {
+public:
+    MmModel(SimMemory &mem, uint32_t pgtable, uint32_t n_mms);
+    svac_mm_info info(uint32_t mm) const;
+    // Rewrites the PTEs of pages [first_vpn, first_vpn + count) from the reference's view.
+    void sync(uint32_t mm, uint64_t first_vpn, uint64_t count,
+              const std::map<uint64_t, ref::Reference::Page> &pages);
+    // exit_mmap: the page table goes away (every entry of the root cleared).
+    void teardown(uint32_t mm);
+
+private:
+    uint64_t table_for(uint32_t mm, uint64_t va); // the last-level table, allocated on demand
+    SimMemory &mem_;
+    uint32_t pgtable_;
+    std::vector<uint64_t> roots_;
+};
+
+class Platform {
+public:
+    explicit Platform(const ref::Topology &topology);
+    Platform(const Platform &) = delete;
+    Platform &operator=(const Platform &) = delete;
+
+    const svac_platform *abi() const { return &abi_; }
+    SimMemory &memory() { return mem_; }
+    const SimMemory &memory() const { return mem_; }
+    MmModel &mms() { return mms_; }
+    ref::IommuModel &iommu(uint32_t i) { return *iommus_[i]; }
+    const ref::IommuModel &iommu(uint32_t i) const { return *iommus_[i]; }
+    std::size_t iommu_count() const { return iommus_.size(); }
+
+    // A transaction from device dev, through its IOMMU's hardware model.
+    ref::DmaResult dma(uint32_t dev, bool has_pasid, uint32_t pasid, uint64_t va, uint8_t access);
+
+    // Counters the engine reads after each driver call and then clears.
+    uint32_t take_stray_stores();
+    uint32_t take_rejected_commands();
+    uint32_t unsynced_commands() const;
+
+private:
+    const ref::Topology &topo_;
+    SimMemory mem_;
+    MmModel mms_;
+    std::vector<std::unique_ptr<ref::IommuModel>> iommus_;
+    svac_platform abi_{};
+    uint32_t stray_ = 0;
+    uint32_t rejected_ = 0;
 };
 
 } // namespace svac::engine

@@ -2,7 +2,9 @@
 
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
+#include <span>
 #include <sstream>
 
 namespace svac::engine {
@@ -56,6 +58,10 @@ public:
 
     void only_keys(const json &obj, const std::string &where,
                    std::initializer_list<std::string_view> keys) const {
+        only_keys(obj, where, std::span<const std::string_view>(keys.begin(), keys.size()));
+    }
+    void only_keys(const json &obj, const std::string &where,
+                   std::span<const std::string_view> keys) const {
         for (auto it = obj.begin(); it != obj.end(); ++it) {
             bool known = false;
             for (auto k : keys) known = known || it.key() == k;
@@ -95,6 +101,11 @@ ref::Topology parse_topology(const Validator &v, const json &j) {
         if (e.contains("sva")) iommu.sva = v.bool_value(e["sva"], w + "/sva");
         t.iommus.push_back(iommu);
     }
+    for (std::size_t i = 1; i < t.iommus.size(); ++i)
+        if (t.iommus[i].arch != t.iommus[0].arch)
+            v.fail(at + "/iommus/" + std::to_string(i) + "/arch",
+                   "every IOMMU of a topology has the same architecture (the CPU's page-table "
+                   "format follows it)");
     const json &devices = v.field(j, at, "devices");
     if (!devices.is_array() || devices.size() > kMaxDevices)
         v.fail(at + "/devices",
@@ -153,6 +164,103 @@ std::vector<ref::Callback> parse_callbacks(const Validator &v, const json &j, co
     return out;
 }
 
+// The fields each op may carry: its arguments and its recorded outcomes.
+std::span<const std::string_view> allowed_keys(OpKind k) {
+    // "rc" on a query: a driver's non-boolean answer, as op_to_json writes it.
+    static constexpr std::string_view query[] = {"op", "dev", "feat", "result", "rc", "callbacks"};
+    static constexpr std::string_view feature[] = {"op", "dev", "feat", "rc", "callbacks"};
+    static constexpr std::string_view param[] = {"op", "dev", "min", "max", "rc", "callbacks"};
+    static constexpr std::string_view bind[] = {"op", "dev",   "mm",       "drvdata",
+                                                "rc", "pasid", "callbacks"};
+    static constexpr std::string_view unbind[] = {"op", "dev", "pasid", "rc", "callbacks"};
+    static constexpr std::string_view mm_exit[] = {"op", "mm", "callbacks"};
+    static constexpr std::string_view mm_unmap[] = {"op", "mm", "va", "pages", "callbacks"};
+    static constexpr std::string_view mm_change[] = {"op",    "mm",    "va",
+                                                     "pages", "perms", "callbacks"};
+    static constexpr std::string_view dma[] = {"op",     "dev",     "pasid", "va",
+                                               "access", "outcome", "pa",    "reason"};
+    switch (k) {
+    case OpKind::has_feature:
+    case OpKind::feature_enabled:
+        return query;
+    case OpKind::enable_feature:
+    case OpKind::disable_feature:
+        return feature;
+    case OpKind::set_sva_param:
+        return param;
+    case OpKind::bind:
+        return bind;
+    case OpKind::unbind:
+        return unbind;
+    case OpKind::mm_exit:
+        return mm_exit;
+    case OpKind::mm_unmap:
+        return mm_unmap;
+    case OpKind::mm_map:
+    case OpKind::mm_protect:
+        return mm_change;
+    case OpKind::dma:
+        return dma;
+    case OpKind::count_:
+        break;
+    }
+    return {};
+}
+
+ref::PasidArg parse_pasid_arg(const Validator &v, const json &p, const std::string &w,
+                              const ref::Topology &t) {
+    ref::PasidArg arg;
+    if (p.is_object()) {
+        v.only_keys(p, w, {"mm"});
+        arg.of_mm = true;
+        arg.value =
+            static_cast<uint32_t>(v.unsigned_value(v.field(p, w, "mm"), w + "/mm", UINT32_MAX));
+        if (arg.value >= t.mms)
+            v.fail(w + "/mm", "mm " + std::to_string(arg.value) +
+                                  " does not exist (the topology has " + std::to_string(t.mms) +
+                                  ")");
+    } else {
+        arg.value = static_cast<uint32_t>(v.unsigned_value(p, w, UINT32_MAX));
+    }
+    return arg;
+}
+
+// "rw", "r", "rwx", "-": a Perm mask; an access is exactly one of r, w, x.
+uint8_t parse_perms(const Validator &v, const json &j, const std::string &w, bool access) {
+    uint8_t perms = 0;
+    if (!j.is_string() || !ref::perms_from_name(j.get<std::string>(), perms) ||
+        (access && perms != ref::kRead && perms != ref::kWrite && perms != ref::kExec))
+        v.fail(w, access ? "expected \"r\", \"w\" or \"x\", got " + j.dump()
+                         : "expected permissions such as \"rw\", \"r\", \"rwx\" or \"-\", got " +
+                               j.dump());
+    return perms;
+}
+
+ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const ref::Topology &t,
+                 const ref::Profile &profile);
+
+// What the platform saw during an op (HW-8, HW-9), recorded on any op.
+ref::Op parse_op_with_platform(const Validator &v, const json &in, const std::string &w,
+                               const ref::Topology &t, const ref::Profile &profile) {
+    v.object(in, w);
+    if (!in.contains("stray_stores") && !in.contains("unsynced_commands"))
+        return parse_op(v, in, w, t, profile);
+    json j = in;
+    std::optional<uint32_t> stray, unsynced;
+    if (j.contains("stray_stores"))
+        stray = static_cast<uint32_t>(
+            v.unsigned_value(j["stray_stores"], w + "/stray_stores", UINT32_MAX));
+    if (j.contains("unsynced_commands"))
+        unsynced = static_cast<uint32_t>(
+            v.unsigned_value(j["unsynced_commands"], w + "/unsynced_commands", UINT32_MAX));
+    j.erase("stray_stores");
+    j.erase("unsynced_commands");
+    ref::Op op = parse_op(v, j, w, t, profile);
+    op.recorded.stray_stores = stray;
+    op.recorded.unsynced_commands = unsynced;
+    return op;
+}
+
 ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const ref::Topology &t,
                  const ref::Profile &profile) {
     v.object(j, w);
@@ -160,6 +268,8 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
     ref::Op op;
     if (!name.is_string() || !ref::op_from_name(name.get<std::string>(), op.kind))
         v.fail(w + "/op", "unknown op " + name.dump());
+    // Unknown fields first: a typo ("devv") is named as such, not as a missing "dev".
+    v.only_keys(j, w, allowed_keys(op.kind));
     auto index = [&](const char *key, uint32_t count, const char *what) {
         uint32_t i =
             static_cast<uint32_t>(v.unsigned_value(v.field(j, w, key), w + "/" + key, UINT32_MAX));
@@ -176,50 +286,86 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
     switch (op.kind) {
     case OpKind::has_feature:
     case OpKind::feature_enabled:
-        v.only_keys(j, w, {"op", "dev", "feat", "result", "callbacks"});
+        // "rc": a driver's non-boolean answer, as op_to_json writes it
         if (j.contains("result")) op.recorded.rc = v.bool_value(j["result"], w + "/result") ? 1 : 0;
         break;
     case OpKind::enable_feature:
     case OpKind::disable_feature:
-        v.only_keys(j, w, {"op", "dev", "feat", "rc", "callbacks"});
         break;
     case OpKind::set_sva_param:
         if (!profile.sva_param)
             v.fail(w + "/op", "profile " + std::string(profile.name) + " has no set_sva_param");
-        v.only_keys(j, w, {"op", "dev", "min", "max", "rc", "callbacks"});
         op.min =
             static_cast<uint32_t>(v.unsigned_value(v.field(j, w, "min"), w + "/min", UINT32_MAX));
         op.max =
             static_cast<uint32_t>(v.unsigned_value(v.field(j, w, "max"), w + "/max", UINT32_MAX));
         break;
     case OpKind::bind:
-        v.only_keys(j, w, {"op", "dev", "mm", "drvdata", "rc", "pasid", "callbacks"});
         if (j.contains("drvdata"))
             op.drvdata = v.unsigned_value(j["drvdata"], w + "/drvdata", UINT64_MAX);
         if (j.contains("pasid"))
             op.recorded.pasid =
                 static_cast<uint32_t>(v.unsigned_value(j["pasid"], w + "/pasid", UINT32_MAX));
         break;
-    case OpKind::unbind: {
-        v.only_keys(j, w, {"op", "dev", "pasid", "rc", "callbacks"});
+    case OpKind::unbind:
+        op.pasid = parse_pasid_arg(v, v.field(j, w, "pasid"), w + "/pasid", t);
+        break;
+    case OpKind::mm_exit:
+        break;
+    case OpKind::mm_map:
+    case OpKind::mm_protect:
+    case OpKind::mm_unmap: {
+        op.va = v.unsigned_value(v.field(j, w, "va"), w + "/va", (uint64_t{1} << ref::kVaBits) - 1);
+        if (op.va % ref::kPageSize)
+            v.fail(w + "/va", "must be 4 KiB aligned, got " + std::to_string(op.va));
+        op.pages = static_cast<uint32_t>(
+            v.unsigned_value(v.field(j, w, "pages"), w + "/pages", kMaxPagesPerOp));
+        if (op.pages == 0) v.fail(w + "/pages", "must be at least 1");
+        if (op.va + uint64_t{op.pages} * ref::kPageSize > (uint64_t{1} << ref::kVaBits))
+            v.fail(w + "/pages", "the range ends beyond the 48-bit address space");
+        if (op.kind != OpKind::mm_unmap)
+            op.perms = parse_perms(v, v.field(j, w, "perms"), w + "/perms", false);
+        break;
+    }
+    case OpKind::dma: {
         const json &p = v.field(j, w, "pasid");
-        if (p.is_object()) {
-            v.only_keys(p, w + "/pasid", {"mm"});
-            op.pasid.of_mm = true;
-            op.pasid.value = static_cast<uint32_t>(
-                v.unsigned_value(v.field(p, w + "/pasid", "mm"), w + "/pasid/mm", UINT32_MAX));
-            if (op.pasid.value >= t.mms)
-                v.fail(w + "/pasid/mm", "mm " + std::to_string(op.pasid.value) +
-                                            " does not exist (the topology has " +
-                                            std::to_string(t.mms) + ")");
-        } else {
-            op.pasid.value = static_cast<uint32_t>(v.unsigned_value(p, w + "/pasid", UINT32_MAX));
+        if (p.is_null())
+            op.no_pasid = true;
+        else
+            op.pasid = parse_pasid_arg(v, p, w + "/pasid", t);
+        op.va = v.unsigned_value(v.field(j, w, "va"), w + "/va", UINT64_MAX);
+        op.perms = parse_perms(v, v.field(j, w, "access"), w + "/access", true);
+        if (j.contains("outcome")) {
+            ref::DmaObservation d;
+            const json &o = j["outcome"];
+            ref::DmaResult::Kind kind{};
+            if (!o.is_string() || !ref::dma_kind_from_name(o.get<std::string>(), kind))
+                v.fail(w + "/outcome",
+                       "expected translated, fault, page_request or abort, got " + o.dump());
+            d.kind = static_cast<uint8_t>(kind);
+            if (kind == ref::DmaResult::Kind::translated)
+                d.pa = v.unsigned_value(v.field(j, w, "pa"), w + "/pa", UINT64_MAX);
+            else if (j.contains("pa"))
+                v.fail(w + "/pa", "only a translated outcome has an output address");
+            if (j.contains("reason")) {
+                const json &r = j["reason"];
+                bool known = false;
+                for (unsigned i = 0; r.is_string() &&
+                                     i <= static_cast<unsigned>(ref::DmaResult::Reason::permission);
+                     ++i)
+                    if (ref::dma_reason_name(static_cast<ref::DmaResult::Reason>(i)) ==
+                        r.get<std::string>()) {
+                        d.reason = static_cast<uint8_t>(i);
+                        known = true;
+                    }
+                if (!known) v.fail(w + "/reason", "unknown reason " + r.dump());
+            }
+            op.recorded.dma = d;
+        } else if (j.contains("pa") || j.contains("reason")) {
+            v.fail(w, "\"pa\" and \"reason\" record an outcome: give \"outcome\" too");
         }
         break;
     }
-    case OpKind::mm_exit:
-        v.only_keys(j, w, {"op", "mm", "callbacks"});
-        break;
     case OpKind::count_:
         break;
     }
@@ -285,7 +431,10 @@ Trace parse_trace(std::string_view text, std::string_view source) {
     t.ops.reserve(ops.size());
     for (std::size_t i = 0; i < ops.size(); ++i) {
         std::string w = "/ops/" + std::to_string(i);
-        ref::Op op = parse_op(v, ops[i], w, t.topology, profile);
+        ref::Op op = parse_op_with_platform(v, ops[i], w, t.topology, profile);
+        if (ref::op_is_mm_change(op.kind) && exited_at[op.mm] != SIZE_MAX)
+            v.fail(w, "mm " + std::to_string(op.mm) + " has exited (at /ops/" +
+                          std::to_string(exited_at[op.mm]) + "): its address space is gone");
         if (op.kind == OpKind::mm_exit) {
             if (exited_at[op.mm] != SIZE_MAX)
                 v.fail(w, "mm " + std::to_string(op.mm) +
@@ -324,6 +473,13 @@ json topology_to_json(const ref::Topology &t) {
     return j;
 }
 
+namespace {
+json pasid_arg_json(const ref::PasidArg &p) {
+    if (p.of_mm) return {{"mm", p.value}};
+    return p.value;
+}
+} // namespace
+
 json op_to_json(const ref::Op &op) {
     json j;
     j["op"] = ref::op_name(op.kind);
@@ -344,10 +500,19 @@ json op_to_json(const ref::Op &op) {
         j["drvdata"] = op.drvdata;
         break;
     case OpKind::unbind:
-        if (op.pasid.of_mm)
-            j["pasid"] = {{"mm", op.pasid.value}};
-        else
-            j["pasid"] = op.pasid.value;
+        j["pasid"] = pasid_arg_json(op.pasid);
+        break;
+    case OpKind::mm_map:
+    case OpKind::mm_protect:
+    case OpKind::mm_unmap:
+        j["va"] = op.va;
+        j["pages"] = op.pages;
+        if (op.kind != OpKind::mm_unmap) j["perms"] = ref::perms_name(op.perms);
+        break;
+    case OpKind::dma:
+        j["pasid"] = op.no_pasid ? json(nullptr) : pasid_arg_json(op.pasid);
+        j["va"] = op.va;
+        j["access"] = ref::perms_name(op.perms);
         break;
     default:
         break;
@@ -360,6 +525,15 @@ json op_to_json(const ref::Op &op) {
             j["rc"] = *r.rc;
     }
     if (r.pasid && op.kind == OpKind::bind) j["pasid"] = *r.pasid;
+    if (r.dma) {
+        auto kind = static_cast<ref::DmaResult::Kind>(r.dma->kind);
+        j["outcome"] = ref::dma_kind_name(kind);
+        if (kind == ref::DmaResult::Kind::translated) j["pa"] = r.dma->pa;
+        if (r.dma->reason)
+            j["reason"] = ref::dma_reason_name(static_cast<ref::DmaResult::Reason>(r.dma->reason));
+    }
+    if (r.stray_stores && *r.stray_stores) j["stray_stores"] = *r.stray_stores;
+    if (r.unsynced_commands && *r.unsynced_commands) j["unsynced_commands"] = *r.unsynced_commands;
     if (r.callbacks) {
         j["callbacks"] = json::array();
         for (const auto &c : *r.callbacks)

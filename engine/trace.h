@@ -3,7 +3,9 @@
 // finding carries one.
 #pragma once
 
+#include "reference/hw_model.h"
 #include "reference/op.h"
+#include "reference/pagetable.h"
 #include "reference/profile.h"
 #include "reference/topology.h"
 
@@ -38,6 +40,7 @@ inline constexpr uint32_t kMaxIommus = 64;
 inline constexpr uint32_t kMaxDevices = 256;
 inline constexpr uint32_t kMaxMms = 4096;
 inline constexpr std::size_t kMaxOps = 10'000'000;
+inline constexpr uint32_t kMaxPagesPerOp = 4096;
 
 // Parses and validates a trace; `source` names it in errors ("t.json").
 Trace parse_trace(std::string_view text, std::string_view source);

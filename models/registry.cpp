@@ -8,9 +8,13 @@ namespace svac::models {
 
 namespace {
 
-constexpr std::array<BundledDriver, 1> kBundled{{
+constexpr std::array<BundledDriver, 2> kBundled{{
     {"smmuv3", "Arm SMMUv3 SVA driver model (PASID allocator, bonds, mm release)",
      &svac_smmuv3_entry},
+    {"vtd",
+     "Intel VT-d scalable-mode SVA driver model (PASID tables, first-level entries, QI "
+     "invalidations)",
+     &svac_vtd_entry},
 }};
 
 } // namespace

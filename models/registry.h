@@ -13,6 +13,7 @@
 // Entry points of the bundled drivers. Each has its own name so that several
 // link into one binary; a plugin wrapper exports one as svac_driver_entry.
 extern "C" const struct svac_driver_ops *svac_smmuv3_entry(void);
+extern "C" const struct svac_driver_ops *svac_vtd_entry(void);
 
 namespace svac::models {
 

@@ -134,6 +134,7 @@ void Reference::commit_bind(const Op &op, const Expectation &exp, int rc,
                        ? *pasid
                        : lowest_free(exp.lo, exp.hi);
     b = Bond{1, op.drvdata, false, 0, false};
+    std::erase(unbound_, std::pair{op.dev, mm.pasid});
     ++mm.bonds;
     ++devs_[op.dev].bonds;
 }

@@ -3,9 +3,9 @@
 namespace svac::ref {
 
 namespace {
-constexpr std::string_view kNames[] = {"has_feature",     "feature_enabled", "enable_feature",
-                                       "disable_feature", "set_sva_param",   "bind",
-                                       "unbind",          "mm_exit"};
+constexpr std::string_view kNames[] = {
+    "has_feature", "feature_enabled", "enable_feature", "disable_feature", "set_sva_param", "bind",
+    "unbind",      "mm_exit",         "mm_map",         "mm_unmap",        "mm_protect",    "dma"};
 static_assert(std::size(kNames) == static_cast<std::size_t>(OpKind::count_));
 } // namespace
 
@@ -23,10 +23,10 @@ bool op_from_name(std::string_view name, OpKind &k) {
 }
 
 bool op_has_dev(OpKind k) {
-    return k != OpKind::mm_exit;
+    return k != OpKind::mm_exit && !op_is_mm_change(k);
 }
 bool op_has_mm(OpKind k) {
-    return k == OpKind::bind || k == OpKind::mm_exit;
+    return k == OpKind::bind || k == OpKind::mm_exit || op_is_mm_change(k);
 }
 bool op_has_feat(OpKind k) {
     return k == OpKind::has_feature || k == OpKind::feature_enabled ||
@@ -34,6 +34,37 @@ bool op_has_feat(OpKind k) {
 }
 bool op_is_query(OpKind k) {
     return k == OpKind::has_feature || k == OpKind::feature_enabled;
+}
+
+} // namespace svac::ref
+
+namespace svac::ref {
+
+bool op_is_mm_change(OpKind k) {
+    return k == OpKind::mm_map || k == OpKind::mm_unmap || k == OpKind::mm_protect;
+}
+
+bool op_returns(OpKind k) {
+    return k != OpKind::mm_exit && k != OpKind::dma && !op_is_mm_change(k);
+}
+
+std::string perms_name(uint8_t perms) {
+    std::string s;
+    if (perms & 1) s += 'r';
+    if (perms & 2) s += 'w';
+    if (perms & 4) s += 'x';
+    return s.empty() ? "-" : s;
+}
+
+bool perms_from_name(std::string_view name, uint8_t &perms) {
+    perms = 0;
+    if (name == "-") return true;
+    for (char c : name) {
+        uint8_t bit = c == 'r' ? 1 : c == 'w' ? 2 : c == 'x' ? 4 : 0;
+        if (!bit || (perms & bit)) return false;
+        perms |= bit;
+    }
+    return !name.empty();
 }
 
 } // namespace svac::ref

@@ -1,6 +1,7 @@
 // The step function: expect, judge, commit.
 #include "reference/reference.h"
 
+#include <cstdio>
 #include <string>
 
 namespace svac::ref {
@@ -27,6 +28,15 @@ Expectation Reference::expect(const Op &op) const {
         return expect_unbind(op);
     case OpKind::mm_exit:
         return expect_mm_exit(op);
+    case OpKind::mm_map:
+    case OpKind::mm_unmap:
+    case OpKind::mm_protect: {
+        Expectation e;
+        e.rc_clause = ClauseId::HW_4;
+        return e;
+    }
+    case OpKind::dma:
+        return expect_dma(op);
     case OpKind::count_:
         break;
     }
@@ -72,16 +82,29 @@ void count_checks(const Op &op, const Expectation &exp, const Observation &obs, 
     case OpKind::mm_exit:
         if (obs.callbacks) n.hit(exp.callbacks.empty() ? ClauseId::MMEXIT_4 : ClauseId::MMEXIT_1);
         break;
+    case OpKind::mm_map:
+    case OpKind::mm_unmap:
+    case OpKind::mm_protect:
+        break;
+    case OpKind::dma:
+        if (obs.dma) {
+            n.hit(exp.rc_clause);
+            if (exp.rc_clause == ClauseId::HW_5) n.hit(ClauseId::MMEXIT_2);
+            if (exp.rc_clause == ClauseId::HW_3) n.hit(ClauseId::UNBIND_2);
+        }
+        break;
     case OpKind::count_:
         break;
     }
+    if (obs.stray_stores) n.hit(ClauseId::HW_8);
+    if (obs.unsynced_commands) n.hit(ClauseId::HW_9);
 }
 } // namespace
 
 std::optional<Violation> Reference::judge(const Op &op, const Expectation &exp,
                                           const Observation &obs, ClauseCounters *counters) const {
     if (counters) count_checks(op, exp, obs, *counters);
-    if (obs.rc && op.kind != OpKind::mm_exit) {
+    if (obs.rc && op_returns(op.kind)) {
         int rc = *obs.rc;
         if (exp.query) {
             if (rc != 0 && rc != 1)
@@ -110,7 +133,9 @@ std::optional<Violation> Reference::judge(const Op &op, const Expectation &exp,
         if (auto v = judge_bind_pasid(op, exp, *obs.pasid)) return v;
     if (obs.callbacks)
         if (auto v = judge_callbacks(op, exp, *obs.callbacks)) return v;
-    return std::nullopt;
+    if (op.kind == OpKind::dma && obs.dma)
+        if (auto v = judge_dma(op, exp, *obs.dma)) return v;
+    return judge_platform(op, obs);
 }
 
 void Reference::commit(const Op &op, const Expectation &exp, const Observation &obs) {
@@ -134,6 +159,13 @@ void Reference::commit(const Op &op, const Expectation &exp, const Observation &
     case OpKind::mm_exit:
         commit_mm_exit(op);
         break;
+    case OpKind::mm_map:
+    case OpKind::mm_unmap:
+    case OpKind::mm_protect:
+        commit_mm_change(op);
+        break;
+    case OpKind::dma:
+        break;
     case OpKind::count_:
         break;
     }
@@ -150,6 +182,11 @@ std::optional<Violation> Reference::step(const Op &op, const Observation &obs,
 std::string describe(const Op &op, const Reference &ref) {
     std::string s{op_name(op.kind)};
     auto num = [](uint64_t v) { return std::to_string(v); };
+    auto hex = [](uint64_t v) {
+        char buf[24];
+        std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
+        return std::string(buf);
+    };
     auto feat = [](uint32_t f) {
         return f == SVAC_FEAT_SVA ? std::string("sva") : std::to_string(f);
     };
@@ -169,6 +206,21 @@ std::string describe(const Op &op, const Reference &ref) {
                (op.pasid.of_mm ? " [mm " + num(op.pasid.value) + "'s]" : std::string()) + ")";
     case OpKind::mm_exit:
         return s + "(mm " + num(op.mm) + ")";
+    case OpKind::mm_map:
+    case OpKind::mm_protect:
+        return s + "(mm " + num(op.mm) + ", va " + hex(op.va) + ", " + num(op.pages) + " pages, " +
+               perms_name(op.perms) + ")";
+    case OpKind::mm_unmap:
+        return s + "(mm " + num(op.mm) + ", va " + hex(op.va) + ", " + num(op.pages) + " pages)";
+    case OpKind::dma: {
+        std::string pasid =
+            op.no_pasid
+                ? std::string("no pasid")
+                : "pasid " + num(ref.resolve(op.pasid)) +
+                      (op.pasid.of_mm ? " [mm " + num(op.pasid.value) + "'s]" : std::string());
+        return s + "(dev " + num(op.dev) + ", " + pasid + ", va " + hex(op.va) + ", " +
+               perms_name(op.perms) + ")";
+    }
     case OpKind::count_:
         break;
     }

@@ -11,6 +11,7 @@
 #include "reference/profile.h"
 #include "reference/topology.h"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ struct Expectation {
     uint32_t lo = 0, hi = 0; // fresh: the effective range
     ClauseId pasid_clause = ClauseId::BIND_2;
     std::vector<Callback> callbacks; // the mm_exit callbacks due, sorted
+    uint8_t dma_kinds = 0;           // dma: allowed outcomes, 1 << DmaResult::Kind
+    uint64_t dma_pa = 0;             // dma: the output address when translated
 };
 
 struct Violation {
@@ -57,6 +60,18 @@ public:
     }
 
     const Topology &topology() const { return topo_; }
+
+    // The CPU side of the mms: what an mm maps, as the mm model writes it.
+    struct Page {
+        uint64_t pa = 0;
+        uint8_t perms = 0;
+        bool present = false;
+        bool changed = false; // unmapped, protected or remapped since first mapped (HW-4)
+    };
+    const std::map<uint64_t, Page> &pages(uint32_t mm) const { return mms_[mm].pages; }
+    uint32_t asid_of(uint32_t mm) const { return mm + 1; } // the CPU's ASID, never 0
+    // Physical frames of mapped pages come from here up; tables live below.
+    static constexpr uint64_t kFrameBase = uint64_t{1} << 36;
     const Profile &profile() const { return *profile_; }
 
     // Read-only views of the state, for generators and tests.
@@ -85,6 +100,7 @@ private:
         bool exited = false;
         uint32_t bonds = 0;
         bool partially_unbound = false; // a bond went while others stayed
+        std::map<uint64_t, Page> pages; // by virtual page number
     };
     struct Bond {
         uint32_t refs = 0;
@@ -118,6 +134,12 @@ private:
     std::optional<Violation> judge_callbacks(const Op &op, const Expectation &exp,
                                              const std::vector<Callback> &fired) const;
     void commit_mm_exit(const Op &op);
+    // hw.cpp (HW: what the hardware sees)
+    Expectation expect_dma(const Op &op) const;
+    std::optional<Violation> judge_dma(const Op &op, const Expectation &exp,
+                                       const DmaObservation &dma) const;
+    std::optional<Violation> judge_platform(const Op &op, const Observation &obs) const;
+    void commit_mm_change(const Op &op);
     // pasid.cpp (PASID)
     int holder_of(uint32_t pasid, uint32_t except_mm) const; // -1: held by no other mm
     uint64_t free_in_range(uint32_t lo, uint32_t hi) const;
@@ -135,6 +157,9 @@ private:
     std::vector<Bond> bonds_;          // [dev * mms + mm]
     std::vector<uint32_t> released_;   // PASIDs freed so far (UNBIND-3 blame)
     uint32_t failed_new_mm_binds_ = 0; // failed binds of mms without a PASID (BIND-7 blame)
+    uint64_t next_frame_ = kFrameBase; // the next physical frame the CPU maps
+    std::vector<std::pair<uint32_t, uint32_t>>
+        unbound_; // (dev, pasid) whose bond went (HW-3 blame)
 };
 
 // Text for messages: "bind(dev 0, mm 1, drvdata 77)".

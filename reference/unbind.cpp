@@ -42,6 +42,7 @@ void Reference::commit_unbind(const Op &op, int rc) {
     if (--b.refs > 0) return;
     b = Bond{};
     --devs_[op.dev].bonds;
+    unbound_.push_back({op.dev, mms_[mm].pasid});
     MmState &m = mms_[mm];
     if (--m.bonds == 0)
         release_pasid(mm); // UNBIND-3, MMEXIT-3

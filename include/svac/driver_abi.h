@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sva-conform driver ABI, version 1.
+ * sva-conform driver ABI, version 2.
  *
  * A driver under test is the iommu_ops side of Shared Virtual Addressing:
  * device features, PASID limits, bind/unbind of process address spaces and
@@ -30,7 +30,10 @@
 extern "C" {
 #endif
 
-#define SVAC_ABI_VERSION 1u
+#define SVAC_ABI_VERSION 2u
+/* Version 1: feature calls, set_sva_param, bind/unbind, mm_release.
+ * Version 2: StreamIDs/requester IDs, IOMMU registers, the command queue,
+ * the CPU side of an mm, and the mmu notifier (mm_invalidate_range). */
 
 /* Device features (enum iommu_dev_features of the 2019 proposal). Any other
  * value is an unknown feature: has/enabled answer 0, enable/disable fail. */
@@ -57,6 +60,7 @@ struct svac_device_desc {
     uint32_t pri;        /* PCIe PRI capability */
     uint32_t stall;      /* SMMUv3 stall-capable platform device */
     uint32_t ats;        /* PCIe ATS capability */
+    uint32_t sid;        /* SMMUv3 StreamID, or VT-d requester ID (bus << 8 | devfn) */
 };
 
 /* What the driver is asked to drive. Devices and mms are named by their
@@ -69,6 +73,30 @@ struct svac_topology {
     uint32_t n_mms;
 };
 
+/* CPU page-table formats of an mm. */
+#define SVAC_PGTABLE_AARCH64_4K 0u /* VMSAv8-64, 4 KiB granule, 48-bit VA, 4 levels */
+#define SVAC_PGTABLE_X86_64_4L 1u  /* x86-64 4-level paging, 48-bit VA */
+
+/* What an IOMMU needs to walk an mm's page table, as the CPU has it. */
+struct svac_mm_info {
+    uint64_t pgd;     /* physical address of the page-table root */
+    uint32_t asid;    /* the CPU's ASID for the mm (SMMUv3 shares it); never 0 */
+    uint32_t pgtable; /* SVAC_PGTABLE_* */
+    uint32_t va_bits; /* 48 */
+    uint32_t pa_bits; /* physical address size */
+    uint64_t mair;    /* AArch64 MAIR_EL1 (0 on x86-64) */
+};
+
+/* Registers the hardware model honours (offsets and bits from the
+ * architecture specifications; table-formats.md sections 1.2 and 2). */
+#define SVAC_SMMU_CR0 0x20u /* bit 0 SMMUEN */
+#define SVAC_SMMU_CR0_SMMUEN (1ull << 0)
+#define SVAC_SMMU_STRTAB_BASE 0x80u     /* ADDR [51:6], RA bit 62 */
+#define SVAC_SMMU_STRTAB_BASE_CFG 0x88u /* LOG2SIZE [5:0], SPLIT [10:6], FMT [17:16] */
+#define SVAC_VTD_GCMD 0x18u             /* bit 31 TE (translation enable) */
+#define SVAC_VTD_GCMD_TE (1ull << 31)
+#define SVAC_VTD_RTADDR 0x20u /* RTA [63:12], TTM [11:10] (01b: scalable mode) */
+
 /* What the harness lends the driver. Simulated physical memory: pa 0 is
  * never a valid allocation. Every write64 is seen by the harness. */
 struct svac_platform {
@@ -80,8 +108,23 @@ struct svac_platform {
     void (*free)(void *ctx, uint64_t pa);
     uint64_t (*read64)(void *ctx, uint64_t pa);
     void (*write64)(void *ctx, uint64_t pa, uint64_t val);
-    /* Appended in later versions: registers, command queue, mm info, fault
-     * queues, report_fault. */
+
+    /* Version 2. IOMMU registers, at the architecture's own offsets
+     * (SVAC_SMMU_* and SVAC_VTD_* below). Other offsets read back the last
+     * value written (0 before any). */
+    void (*write_reg)(void *ctx, uint32_t iommu, uint32_t offset, uint64_t val);
+    uint64_t (*read_reg)(void *ctx, uint32_t iommu, uint32_t offset);
+    /* Submits one command to the IOMMU's command queue in its own format:
+     * SMMUv3 commands are 2 qwords, VT-d scalable-mode invalidation
+     * descriptors 4 qwords (256 bits). Commands take effect in order, at
+     * the latest when a later sync completes (SMMUv3 CMD_SYNC, VT-d
+     * invalidation wait descriptor); the sync returns after they have.
+     * Returns 0, or -EINVAL for a command the IOMMU rejects (SMMUv3
+     * CERROR_ILL, VT-d IQE), which the harness records. */
+    int (*submit_cmd)(void *ctx, uint32_t iommu, const uint64_t *cmd, uint32_t qwords);
+    /* The CPU side of an mm: 0, or -EINVAL for an unknown mm. */
+    int (*mm_info)(void *ctx, uint32_t mm, struct svac_mm_info *info);
+    /* Appended in later versions: fault queues, report_fault. */
 };
 
 /* The mm-exit callback of iommu_sva_bind(): called from mm_release for each
@@ -118,6 +161,12 @@ struct svac_driver_ops {
      * that exits, bound or not; the driver fires the mm_exit callbacks of
      * its bonds before returning. The mm can never be bound again. */
     void (*mm_release)(void *drv, uint32_t mm);
+
+    /* Version 2. The mmu notifier: the CPU unmapped or write-protected
+     * [start, end) of the mm's page table. Called for every mm, bound or
+     * not; before it returns no DMA may translate through the old mapping
+     * (TLB and ATC invalidation, then a sync). */
+    void (*mm_invalidate_range)(void *drv, uint32_t mm, uint64_t start, uint64_t end);
 };
 
 /* The one symbol a driver shared object exports. */

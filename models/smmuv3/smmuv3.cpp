@@ -4,29 +4,58 @@
 //
 // The iommu_ops side of SVA for SMMUv3 masters: the SVA device feature,
 // PASID limits, bonds between masters and mms, the mm release path and one
-// global PASID space. It sees the driver ABI only; all state hangs off the
-// instance create() returns.
+// global PASID space, and the tables behind them: a linear stream table per
+// SMMU (bypass STEs for non-PASID traffic), a CD table per SVA master
+// (linear, or two levels with 64 KiB leaves), a CD per bond sharing the
+// CPU's page table, and the invalidation commands that go with each change.
+// It sees the driver ABI only; all state hangs off the instance create()
+// returns.
+
+#include "models/smmuv3/entry_writer.h"
+#include "models/smmuv3/smmuv3_entries.h"
+#include "models/smmuv3/smmuv3_regs.h"
 
 #include <svac/driver_abi.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <new>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 namespace {
 
+using namespace arm_smmu;
+
+static_assert(ARM_SMMU_CR0 == SVAC_SMMU_CR0 && CR0_SMMUEN == SVAC_SMMU_CR0_SMMUEN);
+static_assert(ARM_SMMU_STRTAB_BASE == SVAC_SMMU_STRTAB_BASE);
+static_assert(ARM_SMMU_STRTAB_BASE_CFG == SVAC_SMMU_STRTAB_BASE_CFG);
+
 struct arm_smmu_device {
     uint32_t pasid_bits;
     bool sva;
+    uint64_t strtab; // linear stream table
+    uint32_t strtab_log2size;
+};
+
+// A master's CD table: linear, or an L1 table of 64 KiB leaves allocated
+// on first use.
+struct arm_smmu_ctx_desc_cfg {
+    uint64_t cdtab = 0; // 0: none
+    uint64_t s1fmt = STRTAB_STE_0_S1FMT_LINEAR;
+    std::vector<uint64_t> l2; // leaf per L1 index (two-level only), 0: none yet
 };
 
 struct arm_smmu_master {
     uint32_t smmu;
-    uint32_t ssid_max; // min(device, SMMU) PASID width, as the largest PASID
+    uint32_t sid;
+    uint32_t ssid_bits; // S1CDMax: min(device, SMMU) PASID width
+    uint32_t ssid_max;  // the largest PASID: 2^ssid_bits - 1
     bool has_pasid;
     bool pri;
     bool stall;
@@ -36,6 +65,7 @@ struct arm_smmu_master {
     uint32_t param_max;
     uint32_t dev_pasid_max; // 2^pasid_bits - 1 of the device alone
     uint32_t nr_bonds;
+    arm_smmu_ctx_desc_cfg cd_table;
 };
 
 struct arm_smmu_bond {
@@ -49,6 +79,7 @@ struct arm_smmu_mm {
     uint32_t pasid; // 0: none allocated
     uint32_t nr_bonds;
     bool released;
+    svac_mm_info info; // the CPU side, as of the latest new bond
 };
 
 // One global PASID space, an IDR in cyclic mode: a new PASID is the first
@@ -110,6 +141,7 @@ struct arm_smmu_sva {
     std::vector<arm_smmu_mm> mms;
     std::vector<arm_smmu_bond> bonds; // [master * n_mms + mm]
     pasid_allocator pasids;
+    int cmd_err; // the first command an SMMU rejected during the current call
 };
 
 arm_smmu_sva *to_sva(void *drv) {
@@ -128,13 +160,231 @@ arm_smmu_bond &master_bond(arm_smmu_sva *sva, uint32_t dev, uint32_t mm) {
     return sva->bonds[size_t(dev) * sva->mms.size() + mm];
 }
 
+// --- memory ---
+
+uint64_t arm_smmu_alloc(arm_smmu_sva *sva, uint64_t bytes, uint64_t align) {
+    const svac_platform *p = sva->platform;
+    return p->alloc(p->ctx, bytes, align);
+}
+
+void arm_smmu_free(arm_smmu_sva *sva, uint64_t pa) {
+    const svac_platform *p = sva->platform;
+    if (pa) p->free(p->ctx, pa);
+}
+
+uint64_t arm_smmu_read64(arm_smmu_sva *sva, uint64_t pa) {
+    const svac_platform *p = sva->platform;
+    return p->read64(p->ctx, pa);
+}
+
+void arm_smmu_write64(arm_smmu_sva *sva, uint64_t pa, uint64_t val) {
+    const svac_platform *p = sva->platform;
+    p->write64(p->ctx, pa, val);
+}
+
+void arm_smmu_write_reg(arm_smmu_sva *sva, uint32_t smmu, uint32_t offset, uint64_t val) {
+    const svac_platform *p = sva->platform;
+    p->write_reg(p->ctx, smmu, offset, val);
+}
+
+// --- command queue ---
+
+using arm_smmu_cmd = std::array<uint64_t, CMDQ_ENT_DWORDS>;
+
+// A rejected command is a driver bug: remember it for the API call to return.
+void arm_smmu_cmdq_issue_cmd(arm_smmu_sva *sva, uint32_t smmu, const arm_smmu_cmd &cmd) {
+    const svac_platform *p = sva->platform;
+    int ret = p->submit_cmd(p->ctx, smmu, cmd.data(), CMDQ_ENT_DWORDS);
+    if (ret && !sva->cmd_err) sva->cmd_err = ret;
+}
+
+void arm_smmu_cmdq_issue_sync(arm_smmu_sva *sva, uint32_t smmu) {
+    arm_smmu_cmd cmd{field_prep(CMDQ_0_OP, CMDQ_OP_CMD_SYNC) |
+                         field_prep(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_SEV),
+                     0};
+    arm_smmu_cmdq_issue_cmd(sva, smmu, cmd);
+}
+
+arm_smmu_cmd arm_smmu_cmd_cfgi_ste(uint32_t sid, bool leaf) {
+    return {field_prep(CMDQ_0_OP, CMDQ_OP_CFGI_STE) | field_prep(CMDQ_CFGI_0_SID, sid),
+            leaf ? CMDQ_CFGI_1_LEAF : 0};
+}
+
+arm_smmu_cmd arm_smmu_cmd_cfgi_all() {
+    return {field_prep(CMDQ_0_OP, CMDQ_OP_CFGI_ALL), field_prep(CMDQ_CFGI_1_RANGE, 31)};
+}
+
+arm_smmu_cmd arm_smmu_cmd_cfgi_cd(uint32_t sid, uint32_t ssid, bool leaf) {
+    return {field_prep(CMDQ_0_OP, CMDQ_OP_CFGI_CD) | field_prep(CMDQ_CFGI_0_SSID, ssid) |
+                field_prep(CMDQ_CFGI_0_SID, sid),
+            leaf ? CMDQ_CFGI_1_LEAF : 0};
+}
+
+arm_smmu_cmd arm_smmu_cmd_tlbi_nh_asid(uint16_t asid) {
+    return {field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NH_ASID) | field_prep(CMDQ_TLBI_0_ASID, asid), 0};
+}
+
+arm_smmu_cmd arm_smmu_cmd_tlbi_nh_va(uint16_t asid, uint64_t va) {
+    return {field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NH_VA) | field_prep(CMDQ_TLBI_0_ASID, asid),
+            va & CMDQ_TLBI_1_VA_MASK};
+}
+
+// Invalidates the ATC of (sid, ssid) over the aligned 2^size pages at addr.
+arm_smmu_cmd arm_smmu_cmd_atc_inv(uint32_t sid, uint32_t ssid, uint64_t addr, uint64_t size) {
+    return {field_prep(CMDQ_0_OP, CMDQ_OP_ATC_INV) | CMDQ_0_SSV |
+                field_prep(CMDQ_ATC_0_SSID, ssid) | field_prep(CMDQ_ATC_0_SID, sid),
+            field_prep(CMDQ_ATC_1_SIZE, size) | (addr & CMDQ_ATC_1_ADDR_MASK)};
+}
+
+// The smallest naturally aligned power-of-two range of pages holding
+// [start, end) (end > start), as ATC_INV takes it.
+arm_smmu_cmd arm_smmu_atc_inv_to_cmd(uint32_t sid, uint32_t ssid, uint64_t start, uint64_t end) {
+    uint64_t page_start = start >> 12;
+    uint64_t page_end = (end - 1) >> 12;
+    uint64_t log2_span = uint64_t(std::bit_width(page_start ^ page_end));
+    if (log2_span >= ATC_INV_SIZE_ALL) return arm_smmu_cmd_atc_inv(sid, ssid, 0, ATC_INV_SIZE_ALL);
+    page_start &= ~((uint64_t{1} << log2_span) - 1);
+    return arm_smmu_cmd_atc_inv(sid, ssid, page_start << 12, log2_span);
+}
+
+// --- entry writer ---
+
+// Where an entry lives and how the SMMU is told it changed.
+struct arm_smmu_entry_writer {
+    arm_smmu_sva *sva;
+    const arm_smmu_master *master;
+    entry_used_fn get_used;
+    bool cd;
+    uint32_t ssid; // CDs only
+};
+
+void arm_smmu_entry_sync(const arm_smmu_entry_writer &w) {
+    const arm_smmu_master *master = w.master;
+    arm_smmu_cmd cmd = w.cd ? arm_smmu_cmd_cfgi_cd(master->sid, w.ssid, true)
+                            : arm_smmu_cmd_cfgi_ste(master->sid, true);
+    arm_smmu_cmdq_issue_cmd(w.sva, master->smmu, cmd);
+    arm_smmu_cmdq_issue_sync(w.sva, master->smmu);
+}
+
+void arm_smmu_write_entry(const arm_smmu_entry_writer &w, uint64_t pa, const entry_qwords &target) {
+    entry_qwords cur;
+    for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++) cur[i] = arm_smmu_read64(w.sva, pa + 8 * i);
+    entry_write_plan plan = arm_smmu_plan_entry_write(w.get_used, cur, target);
+    for (unsigned s = 0; s < plan.nr_steps; s++) {
+        const entry_write_step &step = plan.steps[s];
+        for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++)
+            if (step.stores & (1u << i)) arm_smmu_write64(w.sva, pa + 8 * i, step.entry[i]);
+        arm_smmu_entry_sync(w);
+    }
+}
+
+// --- stream table ---
+
+uint64_t arm_smmu_get_step_for_sid(arm_smmu_sva *sva, const arm_smmu_master *master) {
+    return sva->smmus[master->smmu].strtab + STRTAB_STE_SIZE * master->sid;
+}
+
+void arm_smmu_write_ste(arm_smmu_sva *sva, const arm_smmu_master *master,
+                        const entry_qwords &target) {
+    arm_smmu_entry_writer w{sva, master, arm_smmu_get_ste_used, false, 0};
+    arm_smmu_write_entry(w, arm_smmu_get_step_for_sid(sva, master), target);
+}
+
+// --- CD tables ---
+
+bool arm_smmu_cdtab_is_2lvl(const arm_smmu_master *master) {
+    return master->cd_table.s1fmt == STRTAB_STE_0_S1FMT_64K_L2;
+}
+
+int arm_smmu_alloc_cd_tables(arm_smmu_sva *sva, arm_smmu_master *master) {
+    arm_smmu_ctx_desc_cfg &cfg = master->cd_table;
+    uint64_t size, align;
+    if (master->ssid_bits <= CTXDESC_LINEAR_CDMAX) {
+        cfg.s1fmt = STRTAB_STE_0_S1FMT_LINEAR;
+        size = CTXDESC_CD_SIZE << master->ssid_bits;
+        align = size; // S1ContextPtr bits below the table size are RES0
+    } else {
+        cfg.s1fmt = STRTAB_STE_0_S1FMT_64K_L2;
+        size = CTXDESC_L1_DESC_SIZE * cfg.l2.size();
+        align = std::max<uint64_t>(size, 64);
+    }
+    cfg.cdtab = arm_smmu_alloc(sva, size, align);
+    return cfg.cdtab ? 0 : -ENOMEM;
+}
+
+// Only once no STE points at the table any more.
+void arm_smmu_free_cd_tables(arm_smmu_sva *sva, arm_smmu_master *master) {
+    arm_smmu_ctx_desc_cfg &cfg = master->cd_table;
+    for (uint64_t &leaf : cfg.l2) {
+        arm_smmu_free(sva, leaf);
+        leaf = 0;
+    }
+    arm_smmu_free(sva, cfg.cdtab);
+    cfg.cdtab = 0;
+}
+
+// Makes sure the leaf holding ssid exists. An invalid L1CD may be cached,
+// so installing one takes a non-leaf CFGI_CD.
+int arm_smmu_alloc_cd_leaf(arm_smmu_sva *sva, arm_smmu_master *master, uint32_t ssid) {
+    arm_smmu_ctx_desc_cfg &cfg = master->cd_table;
+    if (!arm_smmu_cdtab_is_2lvl(master)) return 0;
+    uint32_t idx = ssid >> CTXDESC_SPLIT;
+    if (cfg.l2[idx]) return 0;
+
+    // The leaf reads as zero: every CD in it is invalid.
+    uint64_t leaf = arm_smmu_alloc(sva, CTXDESC_L2_SIZE, CTXDESC_L2_SIZE);
+    if (!leaf) return -ENOMEM;
+    arm_smmu_write64(sva, cfg.cdtab + CTXDESC_L1_DESC_SIZE * idx, arm_smmu_make_l1_cd_desc(leaf));
+    cfg.l2[idx] = leaf;
+    arm_smmu_cmdq_issue_cmd(sva, master->smmu, arm_smmu_cmd_cfgi_cd(master->sid, ssid, false));
+    arm_smmu_cmdq_issue_sync(sva, master->smmu);
+    return 0;
+}
+
+// The CD of ssid; its leaf must exist.
+uint64_t arm_smmu_get_cd_ptr(const arm_smmu_master *master, uint32_t ssid) {
+    const arm_smmu_ctx_desc_cfg &cfg = master->cd_table;
+    if (!arm_smmu_cdtab_is_2lvl(master)) return cfg.cdtab + CTXDESC_CD_SIZE * ssid;
+    uint64_t leaf = cfg.l2[ssid >> CTXDESC_SPLIT];
+    return leaf + CTXDESC_CD_SIZE * (ssid & (CTXDESC_L2_ENTRIES - 1));
+}
+
+void arm_smmu_write_cd_entry(arm_smmu_sva *sva, const arm_smmu_master *master, uint32_t ssid,
+                             const entry_qwords &target) {
+    arm_smmu_entry_writer w{sva, master, arm_smmu_get_cd_used, true, ssid};
+    arm_smmu_write_entry(w, arm_smmu_get_cd_ptr(master, ssid), target);
+}
+
+// --- SVA CDs ---
+
+arm_smmu_sva_cd_cfg arm_smmu_sva_cd_cfg_of(const svac_mm_info &info, bool stall) {
+    return {uint16_t(info.asid), info.pgd, info.va_bits, info.pa_bits, info.mair, stall};
+}
+
+// The SMMU walks the CPU's tables itself: it takes AArch64 4 KiB ones only.
+bool arm_smmu_mm_info_ok(const svac_mm_info &info) {
+    return info.pgtable == SVAC_PGTABLE_AARCH64_4K && info.va_bits >= 25 && info.va_bits <= 52 &&
+           info.asid != 0 && info.asid <= 0xffff;
+}
+
+// After a CD stops pointing at the mm: drop its TLB entries and the
+// master's ATC entries for the PASID.
+void arm_smmu_sva_inv_master(arm_smmu_sva *sva, const arm_smmu_master *master, uint32_t ssid,
+                             uint16_t asid) {
+    arm_smmu_cmdq_issue_cmd(sva, master->smmu, arm_smmu_cmd_tlbi_nh_asid(asid));
+    if (master->ats)
+        arm_smmu_cmdq_issue_cmd(sva, master->smmu,
+                                arm_smmu_cmd_atc_inv(master->sid, ssid, 0, ATC_INV_SIZE_ALL));
+    arm_smmu_cmdq_issue_sync(sva, master->smmu);
+}
+
+// --- device features ---
+
 // Recoverable faults: PRI, or a stall-capable master (SMMUv3 only, which
 // every SMMU this driver takes is).
 bool arm_smmu_master_sva_supported(const arm_smmu_sva *sva, const arm_smmu_master *master) {
     return sva->smmus[master->smmu].sva && master->has_pasid && (master->pri || master->stall);
 }
-
-// --- device features ---
 
 int arm_smmu_dev_has_feature(void *drv, uint32_t dev, uint32_t feat) {
     arm_smmu_sva *sva = to_sva(drv);
@@ -149,22 +399,45 @@ int arm_smmu_dev_feature_enabled(void *drv, uint32_t dev, uint32_t feat) {
     return master->sva_enabled;
 }
 
+// The STE moves from bypass to the CD table; non-PASID traffic still
+// bypasses stage 1 (S1DSS), so it keeps its identity mapping.
+int arm_smmu_master_enable_sva(arm_smmu_sva *sva, arm_smmu_master *master) {
+    int ret = arm_smmu_alloc_cd_tables(sva, master);
+    if (ret) return ret;
+    arm_smmu_write_ste(sva, master,
+                       arm_smmu_make_cdtable_ste(master->cd_table.cdtab, master->cd_table.s1fmt,
+                                                 master->ssid_bits, master->ats));
+    master->sva_enabled = true;
+    return 0;
+}
+
+void arm_smmu_master_disable_sva(arm_smmu_sva *sva, arm_smmu_master *master) {
+    arm_smmu_write_ste(sva, master, arm_smmu_make_bypass_ste());
+    arm_smmu_free_cd_tables(sva, master);
+    master->sva_enabled = false;
+}
+
 int arm_smmu_dev_enable_feature(void *drv, uint32_t dev, uint32_t feat) {
     arm_smmu_sva *sva = to_sva(drv);
     arm_smmu_master *master = find_master(sva, dev);
     if (!master || feat != SVAC_FEAT_SVA) return -EINVAL;
     if (!arm_smmu_master_sva_supported(sva, master)) return -ENODEV;
-    master->sva_enabled = true;
-    return 0;
+    if (master->sva_enabled) return 0;
+    sva->cmd_err = 0;
+    int ret = arm_smmu_master_enable_sva(sva, master);
+    return ret ? ret : sva->cmd_err;
 }
 
 int arm_smmu_dev_disable_feature(void *drv, uint32_t dev, uint32_t feat) {
-    arm_smmu_master *master = find_master(to_sva(drv), dev);
+    arm_smmu_sva *sva = to_sva(drv);
+    arm_smmu_master *master = find_master(sva, dev);
     if (!master || feat != SVAC_FEAT_SVA) return -EINVAL;
     // Bonds of exited mms still count until they are unbound.
     if (master->nr_bonds) return -EBUSY;
-    master->sva_enabled = false;
-    return 0;
+    if (!master->sva_enabled) return 0;
+    sva->cmd_err = 0;
+    arm_smmu_master_disable_sva(sva, master);
+    return sva->cmd_err;
 }
 
 int arm_smmu_sva_set_param(void *drv, uint32_t dev, uint32_t min_pasid, uint32_t max_pasid) {
@@ -192,6 +465,64 @@ void arm_smmu_bond_init(arm_smmu_sva *sva, uint32_t dev, uint32_t mm, svac_mm_ex
     sva->mms[mm].nr_bonds++;
 }
 
+// The PASID for a new bond: the mm's own, or a fresh one. 0 with *err set
+// when there is none.
+uint32_t arm_smmu_bond_pasid(arm_smmu_sva *sva, const arm_smmu_master *master, uint32_t mm,
+                             int *err) {
+    uint32_t lo, hi;
+    arm_smmu_master_pasid_range(master, &lo, &hi);
+    uint32_t pasid = sva->mms[mm].pasid;
+    if (pasid) {
+        if (pasid >= lo && pasid <= hi) return pasid;
+        *err = -ERANGE;
+        return 0;
+    }
+    pasid = sva->pasids.alloc(lo, hi, mm);
+    if (!pasid) *err = -ENOSPC;
+    return pasid;
+}
+
+// Installs the SVA CD of mm for a new bond. Fails with nothing written.
+int arm_smmu_sva_set_cd(arm_smmu_sva *sva, arm_smmu_master *master, uint32_t ssid, uint32_t mm,
+                        svac_mm_info *info) {
+    const svac_platform *p = sva->platform;
+    int ret = p->mm_info(p->ctx, mm, info);
+    if (ret) return ret;
+    if (!arm_smmu_mm_info_ok(*info)) return -EINVAL;
+    ret = arm_smmu_alloc_cd_leaf(sva, master, ssid);
+    if (ret) return ret;
+    arm_smmu_write_cd_entry(sva, master, ssid,
+                            arm_smmu_make_sva_cd(arm_smmu_sva_cd_cfg_of(*info, master->stall)));
+    return 0;
+}
+
+int arm_smmu_sva_bind_new(arm_smmu_sva *sva, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                          svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    arm_smmu_master *master = &sva->masters[dev];
+    arm_smmu_mm *smmu_mm = &sva->mms[mm];
+
+    int ret = 0;
+    uint32_t cursor = sva->pasids.next;
+    uint32_t id = arm_smmu_bond_pasid(sva, master, mm, &ret);
+    if (!id) return ret;
+
+    svac_mm_info info{};
+    ret = arm_smmu_sva_set_cd(sva, master, id, mm, &info);
+    if (ret) {
+        if (!smmu_mm->pasid) { // a failed bind consumes no PASID
+            sva->pasids.free(id);
+            sva->pasids.next = cursor;
+        }
+        return ret;
+    }
+
+    smmu_mm->pasid = id;
+    smmu_mm->info = info;
+    arm_smmu_bond_init(sva, dev, mm, mm_exit, cb_ctx, drvdata);
+    *pasid = id;
+    return 0;
+}
+
 int arm_smmu_sva_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
                       svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
     arm_smmu_sva *sva = to_sva(drv);
@@ -209,19 +540,18 @@ int arm_smmu_sva_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
         return 0;
     }
 
-    uint32_t lo, hi;
-    arm_smmu_master_pasid_range(master, &lo, &hi);
-    if (smmu_mm->pasid) {
-        if (smmu_mm->pasid < lo || smmu_mm->pasid > hi) return -ERANGE;
-    } else {
-        uint32_t id = sva->pasids.alloc(lo, hi, mm);
-        if (!id) return -ENOSPC;
-        smmu_mm->pasid = id;
-    }
+    sva->cmd_err = 0;
+    int ret = arm_smmu_sva_bind_new(sva, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
+    return ret ? ret : sva->cmd_err;
+}
 
-    arm_smmu_bond_init(sva, dev, mm, mm_exit, cb_ctx, drvdata);
-    *pasid = smmu_mm->pasid;
-    return 0;
+// The last reference of the bond went: the CD goes invalid and nothing
+// cached may translate for the PASID any more.
+void arm_smmu_sva_unbind_master(arm_smmu_sva *sva, const arm_smmu_master *master,
+                                const arm_smmu_mm *smmu_mm) {
+    uint32_t ssid = smmu_mm->pasid;
+    arm_smmu_write_cd_entry(sva, master, ssid, entry_qwords{});
+    arm_smmu_sva_inv_master(sva, master, ssid, uint16_t(smmu_mm->info.asid));
 }
 
 int arm_smmu_sva_unbind(void *drv, uint32_t dev, uint32_t pasid) {
@@ -238,14 +568,28 @@ int arm_smmu_sva_unbind(void *drv, uint32_t dev, uint32_t pasid) {
     bond = arm_smmu_bond{};
     master->nr_bonds--;
 
+    sva->cmd_err = 0;
+    arm_smmu_mm *smmu_mm = &sva->mms[size_t(mm)];
+    arm_smmu_sva_unbind_master(sva, master, smmu_mm);
+
     // The PASID belongs to the mm until its last bond on any master goes,
     // whether or not the mm has exited.
-    arm_smmu_mm *smmu_mm = &sva->mms[size_t(mm)];
     if (--smmu_mm->nr_bonds == 0) {
         sva->pasids.free(smmu_mm->pasid);
         smmu_mm->pasid = 0;
     }
-    return 0;
+    return sva->cmd_err;
+}
+
+// DMA with the PASID now aborts quietly. The swap is hitless: the release
+// CD ignores TTB0 and its walk controls.
+void arm_smmu_sva_release_master(arm_smmu_sva *sva, const arm_smmu_master *master,
+                                 const arm_smmu_mm *smmu_mm) {
+    uint32_t ssid = smmu_mm->pasid;
+    arm_smmu_write_cd_entry(
+        sva, master, ssid,
+        arm_smmu_make_sva_release_cd(arm_smmu_sva_cd_cfg_of(smmu_mm->info, false)));
+    arm_smmu_sva_inv_master(sva, master, ssid, uint16_t(smmu_mm->info.asid));
 }
 
 // mmu_notifier release: the mm is exiting. Bonds stay until unbound; each
@@ -258,10 +602,58 @@ void arm_smmu_mm_release(void *drv, uint32_t mm) {
     // Marked first, so a bind from inside a callback fails like any later one.
     smmu_mm->released = true;
 
+    for (uint32_t dev = 0; dev < sva->masters.size(); dev++)
+        if (master_bond(sva, dev, mm).refs)
+            arm_smmu_sva_release_master(sva, &sva->masters[dev], smmu_mm);
+
     // Bond storage never moves, so a callback that unbinds is harmless.
     for (uint32_t dev = 0; dev < sva->masters.size(); dev++) {
         const arm_smmu_bond &bond = master_bond(sva, dev, mm);
         if (bond.refs && bond.mm_exit) bond.mm_exit(bond.cb_ctx, dev, smmu_mm->pasid, bond.drvdata);
+    }
+}
+
+// --- mmu notifier: invalidate_range ---
+
+// Beyond this many pages one ASID-wide invalidation is cheaper.
+constexpr uint64_t ARM_SMMU_MAX_TLBI_OPS = 64;
+
+bool arm_smmu_mm_bound_on(arm_smmu_sva *sva, uint32_t smmu, uint32_t mm) {
+    for (uint32_t dev = 0; dev < sva->masters.size(); dev++)
+        if (sva->masters[dev].smmu == smmu && master_bond(sva, dev, mm).refs) return true;
+    return false;
+}
+
+void arm_smmu_tlb_inv_range_asid(arm_smmu_sva *sva, uint32_t smmu, uint16_t asid, uint64_t start,
+                                 uint64_t end) {
+    uint64_t first = start >> 12;
+    uint64_t last = (end - 1) >> 12;
+    if (last - first >= ARM_SMMU_MAX_TLBI_OPS) {
+        arm_smmu_cmdq_issue_cmd(sva, smmu, arm_smmu_cmd_tlbi_nh_asid(asid));
+        return;
+    }
+    for (uint64_t page = first; page <= last; page++)
+        arm_smmu_cmdq_issue_cmd(sva, smmu, arm_smmu_cmd_tlbi_nh_va(asid, page << 12));
+}
+
+void arm_smmu_mm_invalidate_range(void *drv, uint32_t mm, uint64_t start, uint64_t end) {
+    arm_smmu_sva *sva = to_sva(drv);
+    if (mm >= sva->mms.size() || end <= start) return;
+    const arm_smmu_mm *smmu_mm = &sva->mms[mm];
+    // After release every CD of the mm ignores its page table.
+    if (!smmu_mm->nr_bonds || smmu_mm->released) return;
+    uint16_t asid = uint16_t(smmu_mm->info.asid);
+
+    for (uint32_t smmu = 0; smmu < sva->smmus.size(); smmu++) {
+        if (!arm_smmu_mm_bound_on(sva, smmu, mm)) continue;
+        arm_smmu_tlb_inv_range_asid(sva, smmu, asid, start, end);
+        for (uint32_t dev = 0; dev < sva->masters.size(); dev++) {
+            const arm_smmu_master &master = sva->masters[dev];
+            if (master.smmu != smmu || !master.ats || !master_bond(sva, dev, mm).refs) continue;
+            arm_smmu_cmdq_issue_cmd(
+                sva, smmu, arm_smmu_atc_inv_to_cmd(master.sid, smmu_mm->pasid, start, end));
+        }
+        arm_smmu_cmdq_issue_sync(sva, smmu);
     }
 }
 
@@ -284,17 +676,37 @@ bool arm_smmu_topology_ok(const svac_topology *t) {
     return true;
 }
 
+// Two masters of one SMMU cannot share a StreamID: each owns its STE.
+bool arm_smmu_streams_unique(const svac_topology *t) {
+    std::vector<std::pair<uint32_t, uint32_t>> streams;
+    streams.reserve(t->n_devices);
+    for (uint32_t i = 0; i < t->n_devices; i++)
+        streams.emplace_back(t->devices[i].iommu, t->devices[i].sid);
+    std::sort(streams.begin(), streams.end());
+    return std::adjacent_find(streams.begin(), streams.end()) == streams.end();
+}
+
+bool arm_smmu_platform_ok(const svac_platform *p) {
+    return p && p->abi_version == SVAC_ABI_VERSION && p->size >= sizeof(svac_platform) &&
+           p->alloc && p->free && p->read64 && p->write64 && p->write_reg && p->submit_cmd &&
+           p->mm_info;
+}
+
 arm_smmu_master arm_smmu_probe_master(const svac_device_desc &d, const arm_smmu_device &smmu) {
     arm_smmu_master master{};
     master.smmu = d.iommu;
+    master.sid = d.sid;
+    master.ssid_bits = std::min(d.pasid_bits, smmu.pasid_bits);
     master.dev_pasid_max = pasid_max(d.pasid_bits);
-    master.ssid_max = std::min(master.dev_pasid_max, pasid_max(smmu.pasid_bits));
+    master.ssid_max = pasid_max(master.ssid_bits);
     master.has_pasid = master.ssid_max >= 1; // both the master and the SMMU take SSIDs
     master.pri = d.pri != 0;
     master.stall = d.stall != 0;
     master.ats = d.ats != 0;
     master.param_min = 1;
     master.param_max = UINT32_MAX;
+    if (master.ssid_bits > CTXDESC_LINEAR_CDMAX)
+        master.cd_table.l2.resize(size_t{1} << (master.ssid_bits - CTXDESC_SPLIT));
     return master;
 }
 
@@ -303,7 +715,7 @@ arm_smmu_sva *arm_smmu_sva_alloc(const svac_platform *p, const svac_topology *t)
     sva->platform = p;
     sva->smmus.reserve(t->n_iommus);
     for (uint32_t i = 0; i < t->n_iommus; i++)
-        sva->smmus.push_back({t->iommus[i].pasid_bits, t->iommus[i].sva != 0});
+        sva->smmus.push_back({t->iommus[i].pasid_bits, t->iommus[i].sva != 0, 0, 0});
     sva->masters.reserve(t->n_devices);
     for (uint32_t i = 0; i < t->n_devices; i++)
         sva->masters.push_back(
@@ -314,28 +726,89 @@ arm_smmu_sva *arm_smmu_sva_alloc(const svac_platform *p, const svac_topology *t)
     return sva;
 }
 
+// A linear stream table covering the largest StreamID of the SMMU's masters.
+int arm_smmu_init_strtab(arm_smmu_sva *sva, uint32_t smmu) {
+    uint32_t max_sid = 0;
+    for (const arm_smmu_master &master : sva->masters)
+        if (master.smmu == smmu) max_sid = std::max(max_sid, master.sid);
+    arm_smmu_device &dev = sva->smmus[smmu];
+    dev.strtab_log2size = uint32_t(std::bit_width(max_sid));
+    uint64_t size = STRTAB_STE_SIZE << dev.strtab_log2size;
+    dev.strtab = arm_smmu_alloc(sva, size, size);
+    return dev.strtab ? 0 : -ENOMEM;
+}
+
+void arm_smmu_free_strtabs(arm_smmu_sva *sva) {
+    for (arm_smmu_device &dev : sva->smmus) {
+        arm_smmu_free(sva, dev.strtab);
+        dev.strtab = 0;
+    }
+}
+
+// Every master's STE bypasses (the identity default domain), written while
+// the SMMU is off; unused StreamIDs stay invalid.
+void arm_smmu_device_reset(arm_smmu_sva *sva, uint32_t smmu) {
+    const arm_smmu_device &dev = sva->smmus[smmu];
+    arm_smmu_write_reg(sva, smmu, ARM_SMMU_STRTAB_BASE,
+                       (dev.strtab & STRTAB_BASE_ADDR_MASK) | STRTAB_BASE_RA);
+    arm_smmu_write_reg(sva, smmu, ARM_SMMU_STRTAB_BASE_CFG,
+                       field_prep(STRTAB_BASE_CFG_FMT, STRTAB_BASE_CFG_FMT_LINEAR) |
+                           field_prep(STRTAB_BASE_CFG_LOG2SIZE, dev.strtab_log2size));
+
+    const entry_qwords ste = arm_smmu_make_bypass_ste();
+    for (const arm_smmu_master &master : sva->masters) {
+        if (master.smmu != smmu) continue;
+        uint64_t pa = arm_smmu_get_step_for_sid(sva, &master);
+        for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++)
+            if (ste[i]) arm_smmu_write64(sva, pa + 8 * i, ste[i]);
+    }
+    arm_smmu_cmdq_issue_cmd(sva, smmu, arm_smmu_cmd_cfgi_all());
+    arm_smmu_cmdq_issue_sync(sva, smmu);
+    arm_smmu_write_reg(sva, smmu, ARM_SMMU_CR0, CR0_SMMUEN);
+}
+
+void arm_smmu_destroy(void *drv) {
+    arm_smmu_sva *sva = to_sva(drv);
+    for (uint32_t smmu = 0; smmu < sva->smmus.size(); smmu++)
+        if (sva->smmus[smmu].strtab) arm_smmu_write_reg(sva, smmu, ARM_SMMU_CR0, 0);
+    for (arm_smmu_master &master : sva->masters) arm_smmu_free_cd_tables(sva, &master);
+    arm_smmu_free_strtabs(sva);
+    delete sva;
+}
+
 void *arm_smmu_create(const svac_platform *p, const svac_topology *t) {
-    if (!p || p->abi_version != SVAC_ABI_VERSION || p->size < sizeof(svac_platform) || !t)
-        return nullptr;
-    if (!arm_smmu_topology_ok(t)) return nullptr;
+    if (!arm_smmu_platform_ok(p) || !t || !arm_smmu_topology_ok(t)) return nullptr;
+    arm_smmu_sva *sva;
     try {
-        return arm_smmu_sva_alloc(p, t);
+        if (!arm_smmu_streams_unique(t)) return nullptr;
+        sva = arm_smmu_sva_alloc(p, t);
     } catch (const std::bad_alloc &) {
         return nullptr;
     } catch (const std::length_error &) {
         return nullptr;
     }
-}
 
-void arm_smmu_destroy(void *drv) {
-    delete to_sva(drv);
+    for (uint32_t smmu = 0; smmu < sva->smmus.size(); smmu++) {
+        if (arm_smmu_init_strtab(sva, smmu)) {
+            arm_smmu_free_strtabs(sva);
+            delete sva;
+            return nullptr;
+        }
+    }
+    sva->cmd_err = 0;
+    for (uint32_t smmu = 0; smmu < sva->smmus.size(); smmu++) arm_smmu_device_reset(sva, smmu);
+    if (sva->cmd_err) {
+        arm_smmu_destroy(sva);
+        return nullptr;
+    }
+    return sva;
 }
 
 const svac_driver_ops arm_smmu_sva_ops = {
     .abi_version = SVAC_ABI_VERSION,
     .size = sizeof(svac_driver_ops),
     .name = "smmuv3",
-    .version = "0.1.0",
+    .version = "0.2.0",
     .arch_mask = 1u << SVAC_ARCH_SMMUV3,
     .create = arm_smmu_create,
     .destroy = arm_smmu_destroy,
@@ -347,6 +820,7 @@ const svac_driver_ops arm_smmu_sva_ops = {
     .bind_mm = arm_smmu_sva_bind,
     .unbind_mm = arm_smmu_sva_unbind,
     .mm_release = arm_smmu_mm_release,
+    .mm_invalidate_range = arm_smmu_mm_invalidate_range,
 };
 
 } // namespace

@@ -1,0 +1,701 @@
+// SPDX-License-Identifier: MIT
+//
+// Bundled Intel VT-d scalable-mode SVA driver model (profile rfc2019).
+//
+// The iommu_ops side of SVA for VT-d: the SVA device feature, PASID limits,
+// bonds between devices and mms and the mm release path, with the tables the
+// hardware walks (root table, scalable-mode context entries, PASID
+// directories and PASID tables with first-level entries) and the queued
+// invalidations that keep the IOMMU caches in step. It sees the driver ABI
+// only; all state hangs off the instance create() returns.
+
+#include "models/vtd/vtd_regs.h"
+
+#include <svac/driver_abi.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <vector>
+
+namespace {
+
+using namespace vtd;
+
+// Domain IDs. SVA entries share one DID (the PASID tells mms apart); the
+// identity default domain of every device has its own.
+constexpr uint16_t FLPT_DEFAULT_DID = 1;
+constexpr uint16_t IDENTITY_DID = 2;
+
+// Page-selective IOTLB invalidation up to 2^MAX_AMASK pages (the IOMMU's
+// MAMV); larger ranges flush every address of the PASID.
+constexpr unsigned MAX_AMASK = 9;
+
+// Bond slots are a flat table, one per (device, mm) pair.
+constexpr uint64_t MAX_BOND_SLOTS = 1u << 20;
+
+struct intel_iommu {
+    uint32_t pasid_bits;
+    bool sva;
+    uint64_t root_table;
+    std::vector<uint64_t> context_tables; // [bus * 2 + upper half], 0: none
+    bool qi_pending;                      // descriptors queued since the last wait
+};
+
+struct device_domain_info {
+    uint32_t iommu;
+    uint16_t rid; // bus << 8 | devfn
+    bool pri;
+    bool ats;
+    bool sva_enabled;
+    uint32_t pasid_max;     // largest PASID of min(device, IOMMU) width
+    uint32_t dev_pasid_max; // 2^pasid_bits - 1 of the device alone
+    uint32_t param_min;     // iommu_sva_set_param limits, both inclusive
+    uint32_t param_max;
+    uint32_t nr_bonds;
+    uint64_t context_entry; // its scalable-mode context entry
+    uint64_t pasid_dir;
+    uint32_t pasid_dir_entries;
+    std::vector<uint64_t> pasid_tables; // [pasid >> 6], 0: PDE not present
+};
+
+struct intel_svm_bond {
+    uint64_t refs; // 0: no bond
+    svac_mm_exit_fn mm_exit;
+    void *cb_ctx;
+    uint64_t drvdata;
+};
+
+struct intel_svm_mm {
+    uint32_t pasid; // 0: none allocated
+    uint32_t nr_bonds;
+    bool released;
+};
+
+// The global PASID space. A new PASID is the lowest free one of the range.
+// Allocated PASIDs are kept sorted with their mm; each mm holds at most one,
+// so the storage is reserved at create and never grows.
+struct ioasid_space {
+    struct ioasid {
+        uint32_t pasid;
+        uint32_t mm;
+    };
+    std::vector<ioasid> used;
+
+    std::vector<ioasid>::iterator find_slot(uint32_t pasid) {
+        return std::partition_point(used.begin(), used.end(),
+                                    [pasid](const ioasid &a) { return a.pasid < pasid; });
+    }
+
+    // 0 when [lo, hi] is empty or full.
+    uint32_t alloc(uint32_t lo, uint32_t hi, uint32_t mm) {
+        if (lo == 0 || lo > hi) return 0;
+        auto it = find_slot(lo);
+        uint32_t id = lo;
+        for (; it != used.end() && it->pasid == id; ++it) {
+            if (id == hi) return 0;
+            id++;
+        }
+        used.insert(it, ioasid{id, mm});
+        return id;
+    }
+
+    void free(uint32_t pasid) {
+        auto it = find_slot(pasid);
+        if (it != used.end() && it->pasid == pasid) used.erase(it);
+    }
+
+    // The mm holding pasid, or -1.
+    int64_t find(uint32_t pasid) {
+        auto it = find_slot(pasid);
+        if (it == used.end() || it->pasid != pasid) return -1;
+        return it->mm;
+    }
+};
+
+struct intel_sva {
+    const svac_platform *platform;
+    std::vector<intel_iommu> iommus;
+    std::vector<device_domain_info> devices;
+    std::vector<intel_svm_mm> mms;
+    std::vector<intel_svm_bond> bonds; // [dev * n_mms + mm]
+    ioasid_space pasids;
+    bool translation_enabled;
+};
+
+intel_sva *to_sva(void *drv) {
+    return static_cast<intel_sva *>(drv);
+}
+
+uint32_t pasid_max(uint32_t bits) {
+    return bits ? (1u << bits) - 1 : 0;
+}
+
+device_domain_info *find_info(intel_sva *sva, uint32_t dev) {
+    return dev < sva->devices.size() ? &sva->devices[dev] : nullptr;
+}
+
+intel_svm_bond &dev_bond(intel_sva *sva, uint32_t dev, uint32_t mm) {
+    return sva->bonds[size_t(dev) * sva->mms.size() + mm];
+}
+
+void write_qword(intel_sva *sva, uint64_t pa, uint64_t val) {
+    sva->platform->write64(sva->platform->ctx, pa, val);
+}
+
+// --- queued invalidation ---
+
+void qi_submit_desc(intel_sva *sva, uint32_t iommu, uint64_t qw0, uint64_t qw1 = 0) {
+    const uint64_t desc[QI_DESC_QWORDS] = {qw0, qw1, 0, 0};
+    // A rejected descriptor (IQE) is recorded by the harness; the driver has
+    // no recovery for its own malformed descriptors.
+    (void)sva->platform->submit_cmd(sva->platform->ctx, iommu, desc, QI_DESC_QWORDS);
+    sva->iommus[iommu].qi_pending = true;
+}
+
+// Invalidation wait on every IOMMU with queued descriptors.
+void qi_sync(intel_sva *sva) {
+    for (uint32_t i = 0; i < sva->iommus.size(); i++) {
+        if (!sva->iommus[i].qi_pending) continue;
+        sva->iommus[i].qi_pending = false;
+        const uint64_t desc[QI_DESC_QWORDS] = {QI_IWD_TYPE, 0, 0, 0};
+        (void)sva->platform->submit_cmd(sva->platform->ctx, i, desc, QI_DESC_QWORDS);
+    }
+}
+
+// §2.8 gives no context-cache fields beyond the type, so the context cache
+// is always flushed globally.
+void qi_flush_context_global(intel_sva *sva, uint32_t iommu) {
+    qi_submit_desc(sva, iommu, QI_CC_TYPE | QI_CC_GRAN_GLOBAL << QI_GRAN_SHIFT);
+}
+
+void qi_flush_pasid_cache(intel_sva *sva, uint32_t iommu, uint16_t did, uint64_t gran,
+                          uint32_t pasid) {
+    qi_submit_desc(sva, iommu,
+                   QI_PC_TYPE | gran << QI_GRAN_SHIFT | uint64_t(did) << QI_DID_SHIFT |
+                       (pasid & QI_PASID_MASK) << QI_PASID_SHIFT);
+}
+
+// An invalidation range: 2^am pages from addr (naturally aligned), or every
+// address when all is set.
+struct inv_range {
+    uint64_t addr;
+    unsigned am;
+    bool all;
+};
+
+constexpr inv_range INV_RANGE_ALL = {0, 0, true};
+
+// The smallest aligned power-of-two block of pages covering [start, end).
+inv_range inv_range_covering(uint64_t start, uint64_t end) {
+    uint64_t first = start >> PAGE_SHIFT;
+    uint64_t last = (end - 1) >> PAGE_SHIFT;
+    unsigned am = unsigned(std::bit_width(first ^ last));
+    if (am > MAX_AMASK) return INV_RANGE_ALL;
+    return inv_range{(first >> am) << am << PAGE_SHIFT, am, false};
+}
+
+void qi_flush_piotlb(intel_sva *sva, uint32_t iommu, uint16_t did, uint32_t pasid,
+                     const inv_range &r) {
+    uint64_t gran = r.all ? QI_EIOTLB_GRAN_PASID : QI_EIOTLB_GRAN_PSI;
+    uint64_t qw0 = QI_EIOTLB_TYPE | gran << QI_GRAN_SHIFT | uint64_t(did) << QI_DID_SHIFT |
+                   (pasid & QI_PASID_MASK) << QI_PASID_SHIFT;
+    uint64_t qw1 = r.all ? 0 : (r.addr & PAGE_MASK) | (r.am & QI_EIOTLB_AM_MASK);
+    qi_submit_desc(sva, iommu, qw0, qw1);
+}
+
+// PCIe ATS invalidation payload: S=1 and a run of 1s above bit 11 give the
+// size of a naturally aligned range (table-formats.md §5.3).
+uint64_t ats_inv_addr(const inv_range &r) {
+    if (r.all) return QI_DEV_EIOTLB_ADDR_ALL;
+    uint64_t size_bits = ((uint64_t{1} << r.am) - 1) << QI_DEV_EIOTLB_SIZE_SHIFT;
+    return r.addr | size_bits;
+}
+
+// The device is its own physical function: PFSID = its requester ID. QDEP
+// 0 means the device's full invalidate queue depth.
+void qi_flush_dev_iotlb_pasid(intel_sva *sva, const device_domain_info *info, uint32_t pasid,
+                              const inv_range &r) {
+    uint64_t sid = info->rid;
+    uint64_t qw0 = QI_DEV_EIOTLB_TYPE | (sid & 0xf) << QI_DEV_EIOTLB_PFSID_LO_SHIFT |
+                   sid << QI_DEV_EIOTLB_SID_SHIFT | (pasid & QI_PASID_MASK) << QI_PASID_SHIFT |
+                   (sid >> 4) << QI_DEV_EIOTLB_PFSID_HI_SHIFT;
+    qi_submit_desc(sva, info->iommu, qw0, ats_inv_addr(r));
+}
+
+// The IOTLB and, with ATS, the device TLB for (SVA DID, pasid) over r.
+void intel_flush_svm_range(intel_sva *sva, const device_domain_info *info, uint32_t pasid,
+                           const inv_range &r) {
+    qi_flush_piotlb(sva, info->iommu, FLPT_DEFAULT_DID, pasid, r);
+    if (info->ats) qi_flush_dev_iotlb_pasid(sva, info, pasid, r);
+}
+
+// --- PASID tables ---
+
+uint64_t intel_pasid_entry_addr(uint64_t table, uint32_t pasid) {
+    return table + PASID_ENTRY_SIZE * (pasid & PASID_PTE_MASK);
+}
+
+// The PASID table behind directory entry pasid >> 6, allocated and installed
+// on first use; the PDE then stays until the directory is freed. 0 when out
+// of memory.
+uint64_t intel_pasid_get_table(intel_sva *sva, device_domain_info *info, uint32_t pasid) {
+    uint32_t dir_index = pasid >> PASID_PDE_SHIFT;
+    uint64_t &table = info->pasid_tables[dir_index];
+    if (table) return table;
+    const svac_platform *p = sva->platform;
+    uint64_t pa = p->alloc(p->ctx, PAGE_SIZE, PAGE_SIZE);
+    if (!pa) return 0;
+    write_qword(sva, info->pasid_dir + PASID_PDE_SIZE * dir_index, pa | PASID_PDE_P);
+    table = pa;
+    return pa;
+}
+
+// Writes a not-present (all-zero) entry: every other qword first, q0 with P
+// last.
+void intel_pasid_install(intel_sva *sva, uint64_t pte, uint64_t q0, uint64_t q1, uint64_t q2) {
+    if (q1) write_qword(sva, pte + 8, q1);
+    if (q2) write_qword(sva, pte + 16, q2);
+    write_qword(sva, pte, q0);
+}
+
+uint64_t pasid_q0(uint64_t pgtt) {
+    return pgtt << PASID_PGTT_SHIFT | PASID_AW_48BIT << PASID_AW_SHIFT | PASID_P;
+}
+
+// PASID 0 (RID_PASID) passes requests without a PASID through untranslated.
+void intel_pasid_setup_pass_through(intel_sva *sva, device_domain_info *info) {
+    uint64_t pte = intel_pasid_entry_addr(info->pasid_tables[0], 0);
+    intel_pasid_install(sva, pte, pasid_q0(PASID_PGTT_PT), IDENTITY_DID, 0);
+}
+
+bool first_level_supported(const svac_mm_info &mm) {
+    return mm.pgtable == SVAC_PGTABLE_X86_64_4L && mm.pgd && !(mm.pgd & ~PAGE_MASK);
+}
+
+int intel_pasid_setup_first_level(intel_sva *sva, device_domain_info *info, uint32_t pasid,
+                                  uint64_t pgd) {
+    if ((pasid >> PASID_PDE_SHIFT) >= info->pasid_dir_entries) return -EINVAL;
+    uint64_t table = intel_pasid_get_table(sva, info, pasid);
+    if (!table) return -ENOMEM;
+    uint64_t q2 = pgd | PASID_FLPM_4LEVEL << PASID_FLPM_SHIFT;
+    intel_pasid_install(sva, intel_pasid_entry_addr(table, pasid), pasid_q0(PASID_PGTT_FL),
+                        FLPT_DEFAULT_DID, q2);
+    // Not strictly needed (a not-present entry is never cached); cheap.
+    qi_flush_pasid_cache(sva, info->iommu, FLPT_DEFAULT_DID, QI_PC_GRAN_PASID, pasid);
+    qi_sync(sva);
+    return 0;
+}
+
+// P cleared by the first store; fault_ignore leaves FPD set so that DMA with
+// the PASID aborts quietly. The invalidations are queued, not waited for.
+void intel_pasid_tear_down_entry(intel_sva *sva, device_domain_info *info, uint32_t pasid,
+                                 bool fault_ignore) {
+    uint64_t pte = intel_pasid_entry_addr(info->pasid_tables[pasid >> PASID_PDE_SHIFT], pasid);
+    write_qword(sva, pte, fault_ignore ? PASID_FPD : 0);
+    // Only q1 and q2 are ever written besides q0.
+    write_qword(sva, pte + 8, 0);
+    write_qword(sva, pte + 16, 0);
+    qi_flush_pasid_cache(sva, info->iommu, FLPT_DEFAULT_DID, QI_PC_GRAN_PASID, pasid);
+    intel_flush_svm_range(sva, info, pasid, INV_RANGE_ALL);
+}
+
+// --- context entries ---
+
+uint64_t context_pdts(uint32_t dir_entries) {
+    return uint64_t(std::countr_zero(dir_entries)) - CONTEXT_PDTS_BIAS;
+}
+
+uint64_t intel_context_q0(const device_domain_info *info, bool sva_on) {
+    uint64_t q0 =
+        info->pasid_dir | context_pdts(info->pasid_dir_entries) << CONTEXT_PDTS_SHIFT | CONTEXT_P;
+    if (sva_on) {
+        q0 |= CONTEXT_PASIDE;
+        if (info->pri) q0 |= CONTEXT_PRE;
+        if (info->ats) q0 |= CONTEXT_DTE;
+    }
+    return q0;
+}
+
+// A present context entry changes in q0 only: one store, then the context
+// cache and the PASID cache of the device's only domain (no bond exists when
+// SVA is switched on or off).
+void intel_context_set_sva(intel_sva *sva, device_domain_info *info, bool on) {
+    write_qword(sva, info->context_entry, intel_context_q0(info, on));
+    qi_flush_context_global(sva, info->iommu);
+    qi_flush_pasid_cache(sva, info->iommu, IDENTITY_DID, QI_PC_GRAN_ALL_PASIDS, 0);
+    qi_sync(sva);
+}
+
+// --- device features ---
+
+bool intel_svm_capable(const intel_sva *sva, const device_domain_info *info) {
+    return sva->iommus[info->iommu].sva && info->pasid_max >= 1 && info->pri;
+}
+
+int intel_iommu_dev_has_feat(void *drv, uint32_t dev, uint32_t feat) {
+    intel_sva *sva = to_sva(drv);
+    device_domain_info *info = find_info(sva, dev);
+    if (!info || feat != SVAC_FEAT_SVA) return 0;
+    return intel_svm_capable(sva, info);
+}
+
+int intel_iommu_dev_feat_enabled(void *drv, uint32_t dev, uint32_t feat) {
+    device_domain_info *info = find_info(to_sva(drv), dev);
+    if (!info || feat != SVAC_FEAT_SVA) return 0;
+    return info->sva_enabled;
+}
+
+int intel_iommu_dev_enable_feat(void *drv, uint32_t dev, uint32_t feat) {
+    intel_sva *sva = to_sva(drv);
+    device_domain_info *info = find_info(sva, dev);
+    if (!info || feat != SVAC_FEAT_SVA) return -EINVAL;
+    if (!intel_svm_capable(sva, info)) return -ENODEV;
+    if (info->sva_enabled) return 0;
+    intel_context_set_sva(sva, info, true);
+    info->sva_enabled = true;
+    return 0;
+}
+
+int intel_iommu_dev_disable_feat(void *drv, uint32_t dev, uint32_t feat) {
+    intel_sva *sva = to_sva(drv);
+    device_domain_info *info = find_info(sva, dev);
+    if (!info || feat != SVAC_FEAT_SVA) return -EINVAL;
+    // Bonds of exited mms still count until they are unbound.
+    if (info->nr_bonds) return -EBUSY;
+    if (!info->sva_enabled) return 0;
+    intel_context_set_sva(sva, info, false);
+    info->sva_enabled = false;
+    return 0;
+}
+
+int intel_svm_set_param(void *drv, uint32_t dev, uint32_t min_pasid, uint32_t max_pasid) {
+    device_domain_info *info = find_info(to_sva(drv), dev);
+    if (!info) return -EINVAL;
+    if (min_pasid == 0 || min_pasid > max_pasid || max_pasid > info->dev_pasid_max) return -EINVAL;
+    if (info->nr_bonds) return -EBUSY;
+    info->param_min = min_pasid;
+    info->param_max = max_pasid;
+    return 0;
+}
+
+// --- bonds ---
+
+void intel_svm_pasid_range(const device_domain_info *info, uint32_t *lo, uint32_t *hi) {
+    *lo = std::max(1u, info->param_min);
+    *hi = std::min(info->pasid_max, info->param_max);
+}
+
+// Allocates the mm's PASID when it has none and installs the first-level
+// entry; on failure nothing is left behind.
+int intel_svm_bond_setup(intel_sva *sva, uint32_t dev, uint32_t mm, uint32_t *pasid) {
+    device_domain_info *info = &sva->devices[dev];
+    intel_svm_mm *svm = &sva->mms[mm];
+    uint32_t lo, hi;
+    intel_svm_pasid_range(info, &lo, &hi);
+    if (svm->pasid && (svm->pasid < lo || svm->pasid > hi)) return -ERANGE;
+
+    svac_mm_info mi{};
+    const svac_platform *p = sva->platform;
+    if (p->mm_info(p->ctx, mm, &mi) || !first_level_supported(mi)) return -EINVAL;
+
+    uint32_t id = svm->pasid;
+    if (!id) {
+        id = sva->pasids.alloc(lo, hi, mm);
+        if (!id) return -ENOSPC;
+    }
+    int ret = intel_pasid_setup_first_level(sva, info, id, mi.pgd);
+    if (ret) {
+        if (!svm->pasid) sva->pasids.free(id);
+        return ret;
+    }
+    svm->pasid = id;
+    *pasid = id;
+    return 0;
+}
+
+int intel_svm_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid, svac_mm_exit_fn mm_exit,
+                   void *cb_ctx, uint64_t drvdata) {
+    intel_sva *sva = to_sva(drv);
+    device_domain_info *info = find_info(sva, dev);
+    if (!info || mm >= sva->mms.size() || !pasid) return -EINVAL;
+    if (!info->sva_enabled) return -ENODEV;
+
+    intel_svm_mm *svm = &sva->mms[mm];
+    if (svm->released) return -ESRCH;
+
+    intel_svm_bond &bond = dev_bond(sva, dev, mm);
+    if (bond.refs) {
+        bond.refs++;
+        *pasid = svm->pasid;
+        return 0;
+    }
+
+    int ret = intel_svm_bond_setup(sva, dev, mm, pasid);
+    if (ret) return ret;
+    bond = intel_svm_bond{1, mm_exit, cb_ctx, drvdata};
+    info->nr_bonds++;
+    svm->nr_bonds++;
+    return 0;
+}
+
+int intel_svm_unbind(void *drv, uint32_t dev, uint32_t pasid) {
+    intel_sva *sva = to_sva(drv);
+    device_domain_info *info = find_info(sva, dev);
+    if (!info) return -EINVAL;
+
+    int64_t mm = sva->pasids.find(pasid);
+    if (mm < 0) return -ESRCH;
+    intel_svm_bond &bond = dev_bond(sva, dev, uint32_t(mm));
+    if (!bond.refs) return -ESRCH;
+    if (--bond.refs) return 0;
+
+    intel_pasid_tear_down_entry(sva, info, pasid, false);
+    qi_sync(sva);
+    bond = intel_svm_bond{};
+    info->nr_bonds--;
+
+    // The PASID belongs to the mm until its last bond on any device goes,
+    // whether or not the mm has exited.
+    intel_svm_mm *svm = &sva->mms[size_t(mm)];
+    if (--svm->nr_bonds == 0) {
+        sva->pasids.free(svm->pasid);
+        svm->pasid = 0;
+    }
+    return 0;
+}
+
+// mmu_notifier release: the mm is exiting. Every bond's entry stops walking
+// the mm (FPD, so DMA aborts quietly); bonds and the PASID stay until
+// unbound, and each bond's owner hears about it once.
+void intel_mm_release(void *drv, uint32_t mm) {
+    intel_sva *sva = to_sva(drv);
+    if (mm >= sva->mms.size()) return;
+    intel_svm_mm *svm = &sva->mms[mm];
+    if (svm->released) return;
+    // Marked first, so a bind from inside a callback fails like any later one.
+    svm->released = true;
+    if (!svm->nr_bonds) return;
+
+    uint32_t n_devices = uint32_t(sva->devices.size());
+    for (uint32_t dev = 0; dev < n_devices; dev++)
+        if (dev_bond(sva, dev, mm).refs)
+            intel_pasid_tear_down_entry(sva, &sva->devices[dev], svm->pasid, true);
+    qi_sync(sva);
+
+    // Bond storage never moves, so a callback that unbinds is harmless.
+    for (uint32_t dev = 0; dev < n_devices; dev++) {
+        const intel_svm_bond &bond = dev_bond(sva, dev, mm);
+        if (bond.refs && bond.mm_exit) bond.mm_exit(bond.cb_ctx, dev, svm->pasid, bond.drvdata);
+    }
+}
+
+// mmu_notifier invalidate_range: the CPU changed [start, end) of the mm.
+void intel_mm_invalidate_range(void *drv, uint32_t mm, uint64_t start, uint64_t end) {
+    intel_sva *sva = to_sva(drv);
+    if (mm >= sva->mms.size() || end <= start) return;
+    const intel_svm_mm *svm = &sva->mms[mm];
+    if (svm->released || !svm->nr_bonds) return;
+
+    inv_range r = inv_range_covering(start, end);
+    for (uint32_t dev = 0; dev < sva->devices.size(); dev++)
+        if (dev_bond(sva, dev, mm).refs)
+            intel_flush_svm_range(sva, &sva->devices[dev], svm->pasid, r);
+    qi_sync(sva);
+}
+
+// --- probe ---
+
+bool intel_platform_ok(const svac_platform *p) {
+    if (!p || p->abi_version != SVAC_ABI_VERSION || p->size < sizeof(svac_platform)) return false;
+    return p->alloc && p->free && p->write64 && p->write_reg && p->submit_cmd && p->mm_info;
+}
+
+bool intel_topology_ok(const svac_topology *t) {
+    if ((t->n_iommus && !t->iommus) || (t->n_devices && !t->devices)) return false;
+    if (uint64_t(t->n_devices) * t->n_mms > MAX_BOND_SLOTS) return false;
+    for (uint32_t i = 0; i < t->n_iommus; i++) {
+        const svac_iommu_desc &d = t->iommus[i];
+        if (d.arch != SVAC_ARCH_VTD || d.pasid_bits > SVAC_PASID_BITS_MAX) return false;
+    }
+    for (uint32_t i = 0; i < t->n_devices; i++) {
+        const svac_device_desc &d = t->devices[i];
+        if (d.iommu >= t->n_iommus || d.pasid_bits > SVAC_PASID_BITS_MAX || d.sid > 0xffff)
+            return false;
+        // Two devices with one requester ID behind one IOMMU share a context entry.
+        for (uint32_t j = 0; j < i; j++)
+            if (t->devices[j].iommu == d.iommu && t->devices[j].sid == d.sid) return false;
+    }
+    return true;
+}
+
+// Directory entries covering PASIDs of the given width, at least one page.
+uint32_t pasid_dir_entries(uint32_t pasid_bits) {
+    uint32_t entries = uint32_t((uint64_t{1} << pasid_bits) >> PASID_PDE_SHIFT);
+    return std::max(entries, PASID_DIR_MIN_ENTRIES);
+}
+
+device_domain_info intel_probe_device(const svac_device_desc &d, const intel_iommu &iommu) {
+    device_domain_info info{};
+    info.iommu = d.iommu;
+    info.rid = uint16_t(d.sid);
+    info.pri = d.pri != 0;
+    info.ats = d.ats != 0;
+    info.dev_pasid_max = pasid_max(d.pasid_bits);
+    info.pasid_max = std::min(info.dev_pasid_max, pasid_max(iommu.pasid_bits));
+    info.param_min = 1;
+    info.param_max = UINT32_MAX;
+    info.pasid_dir_entries = pasid_dir_entries(std::min(d.pasid_bits, iommu.pasid_bits));
+    info.pasid_tables.assign(info.pasid_dir_entries, 0);
+    return info;
+}
+
+intel_sva *intel_sva_alloc(const svac_platform *p, const svac_topology *t) {
+    auto sva = std::make_unique<intel_sva>();
+    sva->platform = p;
+    sva->iommus.reserve(t->n_iommus);
+    for (uint32_t i = 0; i < t->n_iommus; i++) {
+        sva->iommus.push_back(
+            intel_iommu{t->iommus[i].pasid_bits, t->iommus[i].sva != 0, 0, {}, false});
+        sva->iommus.back().context_tables.assign(2 * ROOT_ENTRY_NR, 0);
+    }
+    sva->devices.reserve(t->n_devices);
+    for (uint32_t i = 0; i < t->n_devices; i++)
+        sva->devices.push_back(intel_probe_device(t->devices[i], sva->iommus[t->devices[i].iommu]));
+    sva->mms.resize(t->n_mms);
+    sva->bonds.resize(size_t(t->n_devices) * t->n_mms);
+    sva->pasids.used.reserve(t->n_mms);
+    return sva.release();
+}
+
+void free_pa(const svac_platform *p, uint64_t &pa) {
+    if (pa) p->free(p->ctx, pa);
+    pa = 0;
+}
+
+void intel_free_tables(intel_sva *sva) {
+    const svac_platform *p = sva->platform;
+    for (device_domain_info &info : sva->devices) {
+        for (uint64_t &table : info.pasid_tables) free_pa(p, table);
+        free_pa(p, info.pasid_dir);
+    }
+    for (intel_iommu &iommu : sva->iommus) {
+        for (uint64_t &table : iommu.context_tables) free_pa(p, table);
+        free_pa(p, iommu.root_table);
+    }
+}
+
+uint64_t alloc_page(const svac_platform *p, uint64_t bytes = PAGE_SIZE) {
+    return p->alloc(p->ctx, bytes, PAGE_SIZE);
+}
+
+size_t context_table_index(uint16_t rid) {
+    uint32_t bus = rid >> 8, devfn = rid & 0xff;
+    return size_t(bus) * 2 + (devfn >= DEVFN_UPPER);
+}
+
+// Every table create() needs, before anything is written.
+bool intel_alloc_tables(intel_sva *sva) {
+    const svac_platform *p = sva->platform;
+    for (intel_iommu &iommu : sva->iommus)
+        if (!(iommu.root_table = alloc_page(p))) return false;
+    for (device_domain_info &info : sva->devices) {
+        uint64_t &ctx = sva->iommus[info.iommu].context_tables[context_table_index(info.rid)];
+        if (!ctx && !(ctx = alloc_page(p))) return false;
+        info.context_entry = ctx + CONTEXT_SM_SIZE * ((info.rid & 0xff) % DEVFN_UPPER);
+        info.pasid_dir = alloc_page(p, PASID_PDE_SIZE * info.pasid_dir_entries);
+        if (!info.pasid_dir) return false;
+        if (!(info.pasid_tables[0] = alloc_page(p))) return false;
+    }
+    return true;
+}
+
+// Identity for requests without a PASID: PASID 0 passes through, the
+// context entry (P set by its only store) points at the directory.
+void intel_setup_device(intel_sva *sva, device_domain_info *info) {
+    intel_pasid_setup_pass_through(sva, info);
+    write_qword(sva, info->pasid_dir, info->pasid_tables[0] | PASID_PDE_P);
+    write_qword(sva, info->context_entry, intel_context_q0(info, false));
+}
+
+void intel_setup_root_entries(intel_sva *sva, intel_iommu *iommu) {
+    for (size_t i = 0; i < iommu->context_tables.size(); i++) {
+        uint64_t ctx = iommu->context_tables[i];
+        if (ctx) write_qword(sva, iommu->root_table + 8 * i, ctx | ROOT_ENTRY_PRESENT);
+    }
+}
+
+void intel_enable_translation(intel_sva *sva) {
+    const svac_platform *p = sva->platform;
+    for (uint32_t i = 0; i < sva->iommus.size(); i++) {
+        intel_iommu *iommu = &sva->iommus[i];
+        intel_setup_root_entries(sva, iommu);
+        p->write_reg(p->ctx, i, SVAC_VTD_RTADDR, iommu->root_table | RTADDR_TTM_SCALABLE);
+        qi_flush_context_global(sva, i);
+    }
+    qi_sync(sva);
+    for (uint32_t i = 0; i < sva->iommus.size(); i++)
+        p->write_reg(p->ctx, i, SVAC_VTD_GCMD, SVAC_VTD_GCMD_TE);
+    sva->translation_enabled = true;
+}
+
+void intel_sva_free(intel_sva *sva) {
+    const svac_platform *p = sva->platform;
+    if (sva->translation_enabled)
+        for (uint32_t i = 0; i < sva->iommus.size(); i++) p->write_reg(p->ctx, i, SVAC_VTD_GCMD, 0);
+    intel_free_tables(sva);
+    delete sva;
+}
+
+void *intel_iommu_create(const svac_platform *p, const svac_topology *t) {
+    if (!intel_platform_ok(p) || !t || !intel_topology_ok(t)) return nullptr;
+    intel_sva *sva;
+    try {
+        sva = intel_sva_alloc(p, t);
+    } catch (const std::bad_alloc &) {
+        return nullptr;
+    } catch (const std::length_error &) {
+        return nullptr;
+    }
+    if (!intel_alloc_tables(sva)) {
+        intel_sva_free(sva);
+        return nullptr;
+    }
+    for (device_domain_info &info : sva->devices) intel_setup_device(sva, &info);
+    intel_enable_translation(sva);
+    return sva;
+}
+
+void intel_iommu_destroy(void *drv) {
+    if (drv) intel_sva_free(to_sva(drv));
+}
+
+const svac_driver_ops intel_svm_ops = {
+    .abi_version = SVAC_ABI_VERSION,
+    .size = sizeof(svac_driver_ops),
+    .name = "vtd",
+    .version = "0.1.0",
+    .arch_mask = 1u << SVAC_ARCH_VTD,
+    .create = intel_iommu_create,
+    .destroy = intel_iommu_destroy,
+    .dev_has_feat = intel_iommu_dev_has_feat,
+    .dev_enable_feat = intel_iommu_dev_enable_feat,
+    .dev_disable_feat = intel_iommu_dev_disable_feat,
+    .dev_feat_enabled = intel_iommu_dev_feat_enabled,
+    .set_sva_param = intel_svm_set_param,
+    .bind_mm = intel_svm_bind,
+    .unbind_mm = intel_svm_unbind,
+    .mm_release = intel_mm_release,
+    .mm_invalidate_range = intel_mm_invalidate_range,
+};
+
+} // namespace
+
+extern "C" const struct svac_driver_ops *svac_vtd_entry(void) {
+    return &intel_svm_ops;
+}

@@ -1,0 +1,38 @@
+#include "reference/hw_model.h"
+
+#include "reference/smmuv3_hw.h"
+#include "reference/vtd_hw.h"
+
+namespace svac::ref {
+
+namespace {
+constexpr std::string_view kKinds[] = {"translated", "fault", "page_request", "abort"};
+constexpr std::string_view kReasons[] = {"none",        "disabled",        "bad_stream",
+                                         "bad_config",  "stream_disabled", "bad_substream",
+                                         "bad_context", "translation",     "permission"};
+} // namespace
+
+std::string_view dma_kind_name(DmaResult::Kind k) {
+    return kKinds[static_cast<unsigned>(k)];
+}
+
+bool dma_kind_from_name(std::string_view name, DmaResult::Kind &k) {
+    for (unsigned i = 0; i < std::size(kKinds); ++i)
+        if (kKinds[i] == name) {
+            k = static_cast<DmaResult::Kind>(i);
+            return true;
+        }
+    return false;
+}
+
+std::string_view dma_reason_name(DmaResult::Reason r) {
+    auto i = static_cast<unsigned>(r);
+    return i < std::size(kReasons) ? kReasons[i] : "?";
+}
+
+std::unique_ptr<IommuModel> make_iommu_model(const Iommu &desc, uint32_t index) {
+    if (desc.arch == Arch::vtd) return make_vtd_model(desc, index);
+    return make_smmuv3_model(desc, index);
+}
+
+} // namespace svac::ref

@@ -1,0 +1,97 @@
+// The hardware model: walks the tables a driver wrote, the way the silicon
+// would, and caches what it reads until an invalidation command drops it.
+// One model per IOMMU. It never owns memory: each walk is lent a MemoryView.
+#pragma once
+
+#include "reference/memory.h"
+#include "reference/topology.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace svac::ref {
+
+// One DMA transaction as a device issues it.
+struct DmaRequest {
+    uint32_t sid = 0;       // StreamID / requester ID (the device's index)
+    bool has_pasid = false; // SSV / PASID prefix
+    uint32_t pasid = 0;
+    uint64_t va = 0;
+    uint8_t access = 0;             // Perm mask: one of kRead, kWrite, kExec
+    const Device *device = nullptr; // its capabilities (PRI, stall, ATS)
+};
+
+// What the transaction came to.
+struct DmaResult {
+    enum class Kind : uint8_t {
+        translated,   // pa is the output address
+        fault,        // a fault record (event / fault reason) was raised
+        page_request, // a recoverable fault: PRI page request or stall
+        abort,        // terminated quietly: no record, no request
+    } kind = Kind::abort;
+    uint64_t pa = 0;
+    // Where the walk ended, in words both architectures share (fault,
+    // page_request and abort outcomes).
+    enum class Reason : uint8_t {
+        none,
+        disabled,        // translation off, or config abort (STE Config=0)
+        bad_stream,      // SMMUv3 C_BAD_STREAMID / VT-d root or RTADDR invalid
+        bad_config,      // SMMUv3 C_BAD_STE / VT-d context entry not present or invalid
+        stream_disabled, // SMMUv3 F_STREAM_DISABLED (S1DSS terminate)
+        bad_substream,   // SSID/PASID out of range, L1CD or PASID directory entry invalid
+        bad_context,     // SMMUv3 C_BAD_CD / VT-d PASID entry not present or invalid
+        translation,     // no valid mapping at some level (or EPD0)
+        permission,      // the mapping lacks the access
+    } reason = Reason::none;
+    uint32_t event = 0; // SMMUv3: the event ID of a recorded fault (0x10 ...); VT-d: 0
+    std::string why;    // a short human explanation of the walk's end
+};
+
+std::string_view dma_kind_name(DmaResult::Kind k);
+std::string_view dma_reason_name(DmaResult::Reason r);
+bool dma_kind_from_name(std::string_view name, DmaResult::Kind &k);
+
+// One table entry as the hardware reads it.
+struct DecodedEntry {
+    std::string table; // "STE", "L1CD", "CD", "root", "context", "PDE", "PASID"
+    std::string key;   // "sid 3", "sid 3 ssid 5", "bus 0", "rid 3 pasid 5", ...
+    uint64_t pa = 0;
+    std::vector<uint64_t> raw;
+    std::vector<std::pair<std::string, uint64_t>> fields; // every field of the format, by name
+};
+
+struct ModelDump {
+    std::vector<DecodedEntry> entries; // reachable entries, walk order
+    std::vector<std::string> caches;   // one line per cached item
+};
+
+class IommuModel {
+public:
+    virtual ~IommuModel() = default;
+
+    virtual void write_reg(uint32_t offset, uint64_t val) = 0;
+    virtual uint64_t read_reg(uint32_t offset) const = 0;
+
+    // One command in the architecture's format. Returns 0, or -EINVAL for
+    // an ill-formed one. Commands take effect in order when a sync
+    // completes (or at once, a model may choose; the sync is the promise).
+    virtual int submit(const MemoryView &mem, const uint64_t *cmd, uint32_t qwords) = 0;
+    // Commands submitted but not yet completed by a sync.
+    virtual std::size_t unsynced() const = 0;
+    // Every command accepted so far, decoded, for dump-tables and messages.
+    virtual const std::vector<std::string> &command_log() const = 0;
+
+    // Translates one transaction, filling caches as it goes.
+    virtual DmaResult dma(const MemoryView &mem, const DmaRequest &req) = 0;
+
+    // The tables the driver wrote, decoded, and the caches' contents
+    // (dump-tables).
+    virtual ModelDump dump(const MemoryView &mem, const Topology &topo) const = 0;
+};
+
+// The model of IOMMU number `index` of a topology, for its architecture.
+std::unique_ptr<IommuModel> make_iommu_model(const Iommu &desc, uint32_t index);
+
+} // namespace svac::ref

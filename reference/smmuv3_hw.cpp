@@ -1,0 +1,600 @@
+#include "reference/smmuv3_hw.h"
+
+#include "reference/pagetable.h"
+#include "reference/smmuv3_format.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <set>
+#include <tuple>
+
+namespace svac::ref {
+
+namespace {
+namespace sm = smmuv3;
+using Kind = DmaResult::Kind;
+using Reason = DmaResult::Reason;
+
+constexpr uint64_t kPageMask = kPageSize - 1;
+constexpr uint8_t kAllPerms = kRead | kWrite | kExec;
+constexpr unsigned kCdScanMax = 4096; // linear CD tables dump() scans
+constexpr unsigned kSsidBitsMax = 20;
+
+std::string hex(uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+std::string perms_str(uint8_t p) {
+    return {(p & kRead) ? 'r' : '-', (p & kWrite) ? 'w' : '-', (p & kExec) ? 'x' : '-'};
+}
+
+DmaResult fault(Reason reason, uint8_t event, std::string why) {
+    DmaResult r;
+    r.kind = Kind::fault;
+    r.reason = reason;
+    r.event = event;
+    r.why = std::move(why);
+    return r;
+}
+
+DmaResult quiet(Reason reason, std::string why) {
+    DmaResult r;
+    r.kind = Kind::abort;
+    r.reason = reason;
+    r.why = std::move(why);
+    return r;
+}
+
+DmaResult translated(uint64_t pa, std::string why) {
+    DmaResult r;
+    r.kind = Kind::translated;
+    r.pa = pa;
+    r.why = std::move(why);
+    return r;
+}
+
+DecodedEntry decode(std::string table, std::string key, uint64_t pa, const Format &f,
+                    const uint64_t *w) {
+    DecodedEntry e{
+        std::move(table), std::move(key), pa, std::vector<uint64_t>(w, w + f.qwords), {}};
+    e.fields.reserve(f.fields.size());
+    for (const Field &fld : f.fields) e.fields.emplace_back(std::string(fld.name), get(w, fld));
+    return e;
+}
+
+// A command field the log prints as an address rather than a number.
+bool is_address(const Field &f) {
+    return f.name == "VA" || f.name == "Addr" || f.name == "MSIADDR";
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char &c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return out;
+}
+
+// Where the STE of sid lives, or why it cannot be reached (C_BAD_STREAMID).
+struct SteLocation {
+    bool ok = false;
+    bool two_level = false;
+    uint64_t l1std_pa = 0, l1std = 0, ste_pa = 0;
+    std::string why;
+};
+
+SteLocation locate_ste(const MemoryView &mem, bool strtab_written, uint64_t base_reg, uint64_t cfg,
+                       uint32_t sid) {
+    SteLocation loc;
+    if (!strtab_written) {
+        loc.why = "STRTAB_BASE never written";
+        return loc;
+    }
+    uint64_t base = get(&base_reg, sm::reg::STRTAB_ADDR) << sm::reg::STRTAB_ADDR.lo;
+    auto log2size = static_cast<unsigned>(std::min<uint64_t>(get(&cfg, sm::reg::LOG2SIZE), 32));
+    if (log2size < 32 && (uint64_t{sid} >> log2size) != 0) {
+        loc.why =
+            "sid " + std::to_string(sid) + " >= 2^LOG2SIZE (" + std::to_string(log2size) + ")";
+        return loc;
+    }
+    uint64_t fmt = get(&cfg, sm::reg::FMT);
+    if (fmt == sm::reg::FMT_LINEAR) {
+        loc.ste_pa = base + uint64_t{sm::ste::kBytes} * sid;
+    } else if (fmt == sm::reg::FMT_2LVL) {
+        auto split = static_cast<unsigned>(get(&cfg, sm::reg::SPLIT));
+        loc.two_level = true;
+        loc.l1std_pa = base + 8 * (uint64_t{sid} >> split);
+        loc.l1std = mem.read64(loc.l1std_pa);
+        auto span = static_cast<unsigned>(get(&loc.l1std, sm::l1std::Span));
+        if (span == 0 || span > sm::l1std::kSpanMax) {
+            loc.why = "L1STD for sid " + std::to_string(sid) + " Span=" + std::to_string(span);
+            return loc;
+        }
+        uint64_t idx = sid & ((uint64_t{1} << split) - 1);
+        if (idx >> (span - 1)) {
+            loc.why =
+                "sid " + std::to_string(sid) + " beyond the L1STD's Span=" + std::to_string(span);
+            return loc;
+        }
+        loc.ste_pa = (get(&loc.l1std, sm::l1std::L2Ptr) << sm::l1std::L2Ptr.lo) +
+                     uint64_t{sm::ste::kBytes} * idx;
+    } else {
+        loc.why = "STRTAB_BASE_CFG.FMT=" + std::to_string(fmt) + " reserved";
+        return loc;
+    }
+    loc.ok = true;
+    return loc;
+}
+
+void read_words(const MemoryView &mem, uint64_t pa, uint64_t *w, unsigned n) {
+    for (unsigned i = 0; i < n; ++i) w[i] = mem.read64(pa + 8ull * i);
+}
+
+// The CD table layout an STE selects: the L1 split (0: linear).
+unsigned cd_split(const uint64_t *ste) {
+    if (get(ste, sm::ste::S1CDMax) == 0) return 0; // one CD; S1Fmt ignored
+    switch (get(ste, sm::ste::S1Fmt)) {
+    case sm::ste::S1FMT_4K_L2:
+        return 6;
+    case sm::ste::S1FMT_64K_L2:
+        return 10;
+    default:
+        return 0; // 0b11 is reserved and behaves as linear
+    }
+}
+
+} // namespace
+
+Smmuv3Model::Smmuv3Model(const Iommu &, uint32_t index) : index_(index) {}
+
+void Smmuv3Model::write_reg(uint32_t offset, uint64_t val) {
+    regs_[offset] = val;
+    if (offset == SVAC_SMMU_STRTAB_BASE) strtab_written_ = true;
+}
+
+uint64_t Smmuv3Model::read_reg(uint32_t offset) const {
+    auto it = regs_.find(offset);
+    if (it != regs_.end()) return it->second;
+    // CR0ACK mirrors CR0 at once: an update never takes time here.
+    if (offset == SVAC_SMMU_CR0 + 4) return read_reg(SVAC_SMMU_CR0);
+    return 0;
+}
+
+// ---- commands ----
+
+std::string Smmuv3Model::describe(const Cmd &c) const {
+    const uint64_t *q = c.q;
+    auto op = static_cast<uint8_t>(get(q, sm::cmd::Opcode));
+    const sm::cmd::Command *d = sm::cmd::find_command(op);
+    if (op == sm::cmd::CFGI_STE_RANGE && get(q, sm::cmd::Range) == sm::cmd::CFGI_ALL_RANGE)
+        return "CMD_CFGI_ALL";
+    std::string s(d->name);
+    for (const Field &f : d->format->fields) {
+        if (f.name == "Opcode") continue;
+        uint64_t v = get(q, f);
+        s += ' ' + lower(f.name) + '=' + (is_address(f) ? hex(v << f.lo) : std::to_string(v));
+    }
+    return s;
+}
+
+int Smmuv3Model::submit(const MemoryView &, const uint64_t *cmd, uint32_t qwords) {
+    if (!cmd || qwords != 2) return -EINVAL;
+    auto op = static_cast<uint8_t>(get(cmd, sm::cmd::Opcode));
+    if (!sm::cmd::find_command(op)) return -EINVAL; // CERROR_ILL
+    if (op == sm::cmd::PRI_RESP && get(cmd, sm::cmd::PriResp) == sm::cmd::PRI_RESP_ILLEGAL)
+        return -EINVAL;
+    Cmd c{{cmd[0], cmd[1]}};
+    log_.push_back(describe(c));
+    if (op == sm::cmd::SYNC) {
+        for (const Cmd &pending : queue_) apply(pending);
+        queue_.clear();
+    } else {
+        queue_.push_back(c);
+    }
+    return 0;
+}
+
+void Smmuv3Model::apply(const Cmd &c) {
+    namespace cm = sm::cmd;
+    const uint64_t *q = c.q;
+    auto sid = static_cast<uint32_t>(get(q, cm::SID));
+    switch (get(q, cm::Opcode)) {
+    case cm::CFGI_STE:
+        streams_.erase(sid);
+        break;
+    case cm::CFGI_STE_RANGE: {
+        uint64_t range = get(q, cm::Range);
+        if (range >= cm::CFGI_ALL_RANGE) {
+            streams_.clear();
+            break;
+        }
+        uint64_t n = uint64_t{2} << range, first = sid & ~(n - 1);
+        std::erase_if(streams_, [&](const auto &kv) { return kv.first - first < n; });
+        break;
+    }
+    case cm::CFGI_CD: {
+        auto it = streams_.find(sid);
+        if (it == streams_.end()) break;
+        auto ssid = static_cast<uint32_t>(get(q, cm::SSID));
+        it->second.cd.erase(ssid);
+        it->second.l1cd.erase(l1cd_key(10, ssid >> 10));
+        it->second.l1cd.erase(l1cd_key(6, ssid >> 6));
+        break;
+    }
+    case cm::CFGI_CD_ALL: {
+        auto it = streams_.find(sid);
+        if (it == streams_.end()) break;
+        it->second.cd.clear();
+        it->second.l1cd.clear();
+        break;
+    }
+    case cm::TLBI_NH_ALL:
+    case cm::TLBI_NSNH_ALL:
+        tlb_.clear();
+        break;
+    case cm::TLBI_NH_ASID: {
+        uint64_t asid = get(q, cm::ASID);
+        std::erase_if(tlb_, [&](const auto &kv) { return kv.first >> 48 == asid; });
+        break;
+    }
+    case cm::TLBI_NH_VA: {
+        uint64_t asid = get(q, cm::ASID), page = get(q, cm::VA);
+        uint64_t tg = get(q, cm::TG);
+        if (tg == 0) { // one address
+            if ((page >> (kVaBits - kPageShift)) == 0) tlb_.erase(asid << 48 | page);
+            break;
+        }
+        // Range: (NUM+1)·2^SCALE granules of 4, 16 or 64 KiB from VA.
+        uint64_t granule = uint64_t{1} << (2 * (tg - 1));
+        uint64_t pages = ((get(q, cm::NUM) + 1) << get(q, cm::SCALE)) * granule;
+        uint64_t first = page & ~(granule - 1);
+        std::erase_if(tlb_, [&](const auto &kv) {
+            return kv.first >> 48 == asid && (kv.first & ((uint64_t{1} << 48) - 1)) - first < pages;
+        });
+        break;
+    }
+    case cm::ATC_INV: {
+        bool ssv = get(q, cm::SSV);
+        auto ssid = static_cast<uint32_t>(get(q, cm::SSID));
+        uint64_t size = get(q, cm::Size);
+        uint64_t n = size >= cm::ATC_INV_SIZE_ALL ? 0 : uint64_t{1} << size;
+        uint64_t first = get(q, cm::Addr) & ~(n - 1);
+        std::erase_if(atc_, [&](const auto &kv) {
+            const AtcKey &k = kv.first;
+            return k.sid == sid && (!ssv || k.ssid == ssid) && (n == 0 || k.page - first < n);
+        });
+        break;
+    }
+    default:
+        break; // PREFETCH_CONFIG, PRI_RESP, RESUME: no cache effect
+    }
+}
+
+// ---- the walk ----
+
+Smmuv3Model::StreamCache *Smmuv3Model::fetch_ste(const MemoryView &mem, uint32_t sid,
+                                                 DmaResult &r) {
+    auto it = streams_.find(sid);
+    if (it != streams_.end() && it->second.has_ste) return &it->second;
+    SteLocation loc = locate_ste(mem, strtab_written_, read_reg(SVAC_SMMU_STRTAB_BASE),
+                                 read_reg(SVAC_SMMU_STRTAB_BASE_CFG), sid);
+    if (!loc.ok) {
+        r = fault(Reason::bad_stream, sm::evt::C_BAD_STREAMID, "C_BAD_STREAMID: " + loc.why);
+        return nullptr;
+    }
+    Words w;
+    read_words(mem, loc.ste_pa, w.data(), 8);
+    if (!get(w.data(), sm::ste::V)) {
+        r = fault(Reason::bad_config, sm::evt::C_BAD_STE,
+                  "C_BAD_STE: STE of sid " + std::to_string(sid) + " V=0");
+        return nullptr;
+    }
+    uint64_t config = get(w.data(), sm::ste::Config);
+    if (config != sm::ste::CONFIG_ABORT && config != sm::ste::CONFIG_BYPASS &&
+        config != sm::ste::CONFIG_S1_TRANS) {
+        r = fault(Reason::bad_config, sm::evt::C_BAD_STE,
+                  "C_BAD_STE: STE of sid " + std::to_string(sid) +
+                      " Config=" + std::to_string(config) + " (reserved or stage 2)");
+        return nullptr;
+    }
+    StreamCache &sc = streams_[sid];
+    sc.has_ste = true;
+    sc.two_level = loc.two_level;
+    sc.l1std = loc.l1std;
+    sc.ste_pa = loc.ste_pa;
+    sc.ste = w;
+    return &sc;
+}
+
+const Smmuv3Model::Words *Smmuv3Model::fetch_cd(const MemoryView &mem, uint32_t sid,
+                                                StreamCache &sc, uint32_t ssid, DmaResult &r) {
+    if (auto it = sc.cd.find(ssid); it != sc.cd.end()) return &it->second;
+    const uint64_t *ste = sc.ste.data();
+    uint64_t table = get(ste, sm::ste::S1ContextPtr) << sm::ste::S1ContextPtr.lo;
+    unsigned split = cd_split(ste);
+    uint64_t cd_pa;
+    if (split == 0) {
+        cd_pa = table + uint64_t{sm::cd::kBytes} * ssid;
+    } else {
+        uint32_t idx = ssid >> split;
+        uint32_t key = l1cd_key(split, idx);
+        uint64_t l1;
+        if (auto it = sc.l1cd.find(key); it != sc.l1cd.end()) {
+            l1 = it->second;
+        } else {
+            l1 = mem.read64(table + 8ull * idx);
+            if (!get(&l1, sm::l1cd::V)) {
+                r = fault(Reason::bad_substream, sm::evt::C_BAD_SUBSTREAMID,
+                          "C_BAD_SUBSTREAMID: L1CD " + std::to_string(idx) + " of sid " +
+                              std::to_string(sid) + " V=0");
+                return nullptr;
+            }
+            sc.l1cd.emplace(key, l1);
+        }
+        cd_pa = (get(&l1, sm::l1cd::L2Ptr) << sm::l1cd::L2Ptr.lo) +
+                uint64_t{sm::cd::kBytes} * (ssid & ((1u << split) - 1));
+    }
+    Words w;
+    read_words(mem, cd_pa, w.data(), 8);
+    const uint64_t *cd = w.data();
+    std::string bad;
+    if (!get(cd, sm::cd::V))
+        bad = "V=0";
+    else if (!get(cd, sm::cd::AA64))
+        bad = "AA64=0";
+    else if (!get(cd, sm::cd::EPD0) && get(cd, sm::cd::TG0) != sm::cd::TG0_4K)
+        bad = "TG0=" + std::to_string(get(cd, sm::cd::TG0)) + " (only 4K is modelled)";
+    else if (!get(cd, sm::cd::EPD0) && get(cd, sm::cd::T0SZ) != 64 - kVaBits)
+        bad = "T0SZ=" + std::to_string(get(cd, sm::cd::T0SZ)) + " (only 48-bit is modelled)";
+    if (!bad.empty()) {
+        r = fault(Reason::bad_context, sm::evt::C_BAD_CD,
+                  "C_BAD_CD: CD of sid " + std::to_string(sid) + " ssid " + std::to_string(ssid) +
+                      " " + bad);
+        return nullptr;
+    }
+    return &(sc.cd[ssid] = w);
+}
+
+DmaResult Smmuv3Model::dma(const MemoryView &mem, const DmaRequest &req) {
+    uint64_t cr0 = read_reg(SVAC_SMMU_CR0);
+    if (!get(&cr0, sm::reg::SMMUEN)) return quiet(Reason::disabled, "CR0.SMMUEN=0");
+
+    const Device *dev = req.device;
+    bool pri = dev && dev->pri, stall = dev && dev->stall, ats = dev && dev->ats;
+    uint32_t tag = req.has_pasid ? req.pasid : kNoSsid;
+    uint64_t page = req.va >> kPageShift, offset = req.va & kPageMask;
+
+    // The device's ATC answers before anything reaches the SMMU.
+    if (ats && !atc_.empty()) {
+        auto it = atc_.find(AtcKey{req.sid, tag, page});
+        if (it != atc_.end() && (req.access & ~it->second.perms) == 0)
+            return translated(it->second.pa_page | offset, "ATC hit");
+    }
+
+    DmaResult r;
+    StreamCache *sc = fetch_ste(mem, req.sid, r);
+    if (!sc) return r;
+    const uint64_t *ste = sc->ste.data();
+    uint64_t config = get(ste, sm::ste::Config);
+    if (config == sm::ste::CONFIG_ABORT) return quiet(Reason::disabled, "STE Config=abort");
+    if (config == sm::ste::CONFIG_BYPASS) {
+        // SMMU 5.2 (S1Fmt): with stage 1 disabled, a transaction that supplies a
+        // SubstreamID is terminated with C_BAD_SUBSTREAMID.
+        if (req.has_pasid)
+            return fault(Reason::bad_substream, sm::evt::C_BAD_SUBSTREAMID,
+                         "C_BAD_SUBSTREAMID: a SubstreamID with STE Config=bypass");
+        return translated(req.va, "STE Config=bypass");
+    }
+
+    bool fill_atc = ats && get(ste, sm::ste::EATS) == sm::ste::EATS_TRANS;
+    auto done = [&](uint64_t pa, uint8_t perms, std::string why) {
+        if (fill_atc) atc_[AtcKey{req.sid, tag, page}] = Translation{pa & ~kPageMask, perms};
+        return translated(pa, std::move(why));
+    };
+
+    auto cdmax = static_cast<unsigned>(get(ste, sm::ste::S1CDMax));
+    uint64_t s1dss = get(ste, sm::ste::S1DSS);
+    uint32_t ssid = 0;
+    if (req.has_pasid) {
+        if (cdmax == 0 || (uint64_t{req.pasid} >> cdmax) != 0)
+            return fault(Reason::bad_substream, sm::evt::C_BAD_SUBSTREAMID,
+                         "C_BAD_SUBSTREAMID: ssid " + std::to_string(req.pasid) +
+                             " with S1CDMax=" + std::to_string(cdmax));
+        if (req.pasid == 0 && s1dss == sm::ste::S1DSS_SSID0)
+            return fault(Reason::bad_substream, sm::evt::C_BAD_SUBSTREAMID,
+                         "C_BAD_SUBSTREAMID: ssid 0 with S1DSS=SSID0");
+        ssid = req.pasid;
+    } else if (cdmax != 0) {
+        if (s1dss == sm::ste::S1DSS_BYPASS) return done(req.va, kAllPerms, "S1DSS=bypass");
+        if (s1dss != sm::ste::S1DSS_SSID0) // 0b11 is reserved and behaves as terminate
+            return fault(Reason::stream_disabled, sm::evt::F_STREAM_DISABLED,
+                         "F_STREAM_DISABLED: no PASID with S1DSS=" + std::to_string(s1dss));
+    }
+
+    const Words *cdw = fetch_cd(mem, req.sid, *sc, ssid, r);
+    if (!cdw) return r;
+    const uint64_t *cd = cdw->data();
+
+    Reason reason;
+    uint8_t event;
+    std::string why;
+    // A PRI device asks for the page when a walk finds nothing; with EPD0 there
+    // is no walk to retry, so only a stall makes it recoverable (the release CD
+    // must abort quietly, docs/hardware-model.md step 7).
+    bool pri_recovers = pri;
+    if (get(cd, sm::cd::EPD0)) {
+        reason = Reason::translation;
+        event = sm::evt::F_TRANSLATION;
+        why = "CD EPD0=1";
+        pri_recovers = false;
+    } else {
+        uint64_t asid = get(cd, sm::cd::ASID);
+        bool in_range = (req.va >> kVaBits) == 0;
+        uint64_t key = asid << 48 | page;
+        if (in_range) {
+            auto it = tlb_.find(key);
+            if (it != tlb_.end() && (req.access & ~it->second.perms) == 0)
+                return done(it->second.pa_page | offset, it->second.perms, "TLB hit");
+        }
+        uint64_t ttb0 = get(cd, sm::cd::TTB0) << sm::cd::TTB0.lo;
+        Walk w = walk(mem, SVAC_PGTABLE_AARCH64_4K, ttb0, req.va, req.access);
+        if (w.result != Walk::Result::translation && in_range)
+            tlb_[key] = Translation{w.pa & ~kPageMask, w.perms};
+        if (w.result == Walk::Result::ok) return done(w.pa, w.perms, "TTB0 walk");
+        if (w.result == Walk::Result::permission) {
+            reason = Reason::permission;
+            event = sm::evt::F_PERMISSION;
+            why = "mapping allows " + perms_str(w.perms) + ", access " + perms_str(req.access);
+        } else {
+            reason = Reason::translation;
+            event = sm::evt::F_TRANSLATION;
+            why = "no valid descriptor at level " + std::to_string(w.level);
+        }
+    }
+    if (pri_recovers) {
+        DmaResult pr = quiet(reason, "page request: " + why);
+        pr.kind = Kind::page_request;
+        return pr;
+    }
+    if (stall && get(cd, sm::cd::S)) {
+        DmaResult pr = fault(reason, event, "stall: " + why);
+        pr.kind = Kind::page_request;
+        return pr;
+    }
+    if (get(cd, sm::cd::R))
+        return fault(
+            reason, event,
+            std::string(event == sm::evt::F_PERMISSION ? "F_PERMISSION: " : "F_TRANSLATION: ") +
+                why);
+    return quiet(reason, why + ", CD.R=0");
+}
+
+// ---- dump ----
+
+ModelDump Smmuv3Model::dump(const MemoryView &mem, const Topology &topo) const {
+    ModelDump d;
+    uint64_t base_reg = read_reg(SVAC_SMMU_STRTAB_BASE), cfg = read_reg(SVAC_SMMU_STRTAB_BASE_CFG);
+    std::set<uint64_t> l1std_seen;
+    for (uint32_t sid = 0; sid < topo.devices.size(); ++sid) {
+        if (topo.devices[sid].iommu != index_) continue;
+        SteLocation loc = locate_ste(mem, strtab_written_, base_reg, cfg, sid);
+        if (loc.two_level && l1std_seen.insert(loc.l1std_pa).second)
+            d.entries.push_back(decode("L1STD", "sid " + std::to_string(sid), loc.l1std_pa,
+                                       sm::l1std::kFormat, &loc.l1std));
+        if (!loc.ok) continue;
+        Words ste;
+        read_words(mem, loc.ste_pa, ste.data(), 8);
+        d.entries.push_back(
+            decode("STE", "sid " + std::to_string(sid), loc.ste_pa, sm::ste::kFormat, ste.data()));
+        if (!get(ste.data(), sm::ste::V) ||
+            get(ste.data(), sm::ste::Config) != sm::ste::CONFIG_S1_TRANS)
+            continue;
+
+        uint64_t table = get(ste.data(), sm::ste::S1ContextPtr) << sm::ste::S1ContextPtr.lo;
+        auto cdmax = static_cast<unsigned>(
+            std::min<uint64_t>(get(ste.data(), sm::ste::S1CDMax), kSsidBitsMax));
+        uint64_t n_ssids = uint64_t{1} << cdmax;
+        auto scan_cd = [&](uint64_t pa, uint64_t ssid) {
+            uint64_t q0 = mem.read64(pa);
+            if (!get(&q0, sm::cd::V)) return;
+            Words w;
+            read_words(mem, pa, w.data(), 8);
+            d.entries.push_back(
+                decode("CD", "sid " + std::to_string(sid) + " ssid " + std::to_string(ssid), pa,
+                       sm::cd::kFormat, w.data()));
+        };
+        unsigned split = cd_split(ste.data());
+        if (split == 0) {
+            for (uint64_t ssid = 0; ssid < std::min<uint64_t>(n_ssids, kCdScanMax); ++ssid)
+                scan_cd(table + uint64_t{sm::cd::kBytes} * ssid, ssid);
+            continue;
+        }
+        uint64_t leaf_entries = std::min<uint64_t>(uint64_t{1} << split, n_ssids);
+        uint64_t n_l1 = std::max<uint64_t>(1, n_ssids >> split);
+        for (uint64_t idx = 0; idx < n_l1; ++idx) {
+            uint64_t l1_pa = table + 8 * idx, l1 = mem.read64(l1_pa);
+            if (!get(&l1, sm::l1cd::V)) continue;
+            d.entries.push_back(decode("L1CD",
+                                       "sid " + std::to_string(sid) + " l1 " + std::to_string(idx),
+                                       l1_pa, sm::l1cd::kFormat, &l1));
+            uint64_t leaf = get(&l1, sm::l1cd::L2Ptr) << sm::l1cd::L2Ptr.lo;
+            for (uint64_t j = 0; j < leaf_entries; ++j)
+                scan_cd(leaf + uint64_t{sm::cd::kBytes} * j, idx << split | j);
+        }
+    }
+
+    // Caches, in key order so that a dump is reproducible.
+    std::vector<uint32_t> sids;
+    for (const auto &kv : streams_) sids.push_back(kv.first);
+    std::sort(sids.begin(), sids.end());
+    for (uint32_t sid : sids) {
+        const StreamCache &sc = streams_.at(sid);
+        std::string s = "sid " + std::to_string(sid);
+        if (sc.has_ste) {
+            const uint64_t *ste = sc.ste.data();
+            if (sc.two_level)
+                d.caches.push_back("L1STD " + s +
+                                   " Span=" + std::to_string(get(&sc.l1std, sm::l1std::Span)) +
+                                   " L2Ptr=" + hex(get(&sc.l1std, sm::l1std::L2Ptr) << 6));
+            std::string line = "STE " + s + " @" + hex(sc.ste_pa) +
+                               " Config=" + std::to_string(get(ste, sm::ste::Config));
+            if (get(ste, sm::ste::Config) == sm::ste::CONFIG_S1_TRANS)
+                line += " S1Fmt=" + std::to_string(get(ste, sm::ste::S1Fmt)) +
+                        " S1ContextPtr=" + hex(get(ste, sm::ste::S1ContextPtr) << 6) +
+                        " S1CDMax=" + std::to_string(get(ste, sm::ste::S1CDMax)) +
+                        " S1DSS=" + std::to_string(get(ste, sm::ste::S1DSS)) +
+                        " EATS=" + std::to_string(get(ste, sm::ste::EATS));
+            d.caches.push_back(std::move(line));
+        }
+        std::vector<uint32_t> keys;
+        for (const auto &kv : sc.l1cd) keys.push_back(kv.first);
+        std::sort(keys.begin(), keys.end());
+        for (uint32_t k : keys) {
+            uint64_t l1 = sc.l1cd.at(k);
+            d.caches.push_back("L1CD " + s + " l1 " + std::to_string(k >> 1) +
+                               ((k & 1) ? " (64K leaves)" : " (4K leaves)") +
+                               " L2Ptr=" + hex(get(&l1, sm::l1cd::L2Ptr) << 12));
+        }
+        keys.clear();
+        for (const auto &kv : sc.cd) keys.push_back(kv.first);
+        std::sort(keys.begin(), keys.end());
+        for (uint32_t ssid : keys) {
+            const uint64_t *cd = sc.cd.at(ssid).data();
+            d.caches.push_back("CD " + s + " ssid " + std::to_string(ssid) +
+                               " ASID=" + std::to_string(get(cd, sm::cd::ASID)) +
+                               " TTB0=" + hex(get(cd, sm::cd::TTB0) << 4) +
+                               " EPD0=" + std::to_string(get(cd, sm::cd::EPD0)) +
+                               " S=" + std::to_string(get(cd, sm::cd::S)) +
+                               " R=" + std::to_string(get(cd, sm::cd::R)));
+        }
+    }
+    std::vector<uint64_t> tlb_keys;
+    for (const auto &kv : tlb_) tlb_keys.push_back(kv.first);
+    std::sort(tlb_keys.begin(), tlb_keys.end());
+    for (uint64_t k : tlb_keys) {
+        const Translation &t = tlb_.at(k);
+        d.caches.push_back("TLB asid " + std::to_string(k >> 48) + " va " +
+                           hex((k & ((uint64_t{1} << 48) - 1)) << kPageShift) + " -> " +
+                           hex(t.pa_page) + " " + perms_str(t.perms));
+    }
+    std::vector<AtcKey> atc_keys;
+    for (const auto &kv : atc_) atc_keys.push_back(kv.first);
+    std::sort(atc_keys.begin(), atc_keys.end(), [](const AtcKey &a, const AtcKey &b) {
+        return std::tie(a.sid, a.ssid, a.page) < std::tie(b.sid, b.ssid, b.page);
+    });
+    for (const AtcKey &k : atc_keys) {
+        const Translation &t = atc_.at(k);
+        d.caches.push_back("ATC sid " + std::to_string(k.sid) + " ssid " +
+                           (k.ssid == kNoSsid ? std::string("-") : std::to_string(k.ssid)) +
+                           " va " + hex(k.page << kPageShift) + " -> " + hex(t.pa_page) + " " +
+                           perms_str(t.perms));
+    }
+    return d;
+}
+
+std::unique_ptr<IommuModel> make_smmuv3_model(const Iommu &desc, uint32_t index) {
+    return std::make_unique<Smmuv3Model>(desc, index);
+}
+
+} // namespace svac::ref

@@ -1,0 +1,287 @@
+// Intel VT-d scalable-mode layouts as data (table-formats.md section 2): the
+// root and context entries, the PASID directory and PASID table entries, the
+// 256-bit invalidation descriptors and the page request descriptor.
+// Field names follow table-formats.md; bits no field claims are reserved.
+#pragma once
+
+#include "reference/codec.h"
+
+#include <cstdint>
+
+namespace svac::ref::vtd {
+
+// Root Table Address register (SVAC_VTD_RTADDR).
+namespace rtaddr {
+inline constexpr Field TTM{"TTM", 0, 10, 2};
+inline constexpr Field RTA{"RTA", 0, 12, 52};
+inline constexpr Field kFields[] = {TTM, RTA};
+inline constexpr Format kFormat{"vtd.rtaddr", 1, kFields};
+inline constexpr uint64_t kTtmScalable = 1;
+} // namespace rtaddr
+
+// 2.1 Root entry (scalable mode): 16 bytes, one per bus.
+namespace root {
+inline constexpr Field LP{"LP", 0, 0, 1};
+inline constexpr Field LCTP{"LCTP", 0, 12, 52};
+inline constexpr Field UP{"UP", 1, 0, 1};
+inline constexpr Field UCTP{"UCTP", 1, 12, 52};
+inline constexpr Field kFields[] = {LP, LCTP, UP, UCTP};
+inline constexpr Format kFormat{"vtd.root", 2, kFields};
+inline constexpr unsigned kBytes = 16;
+} // namespace root
+
+// 2.2 Scalable-mode context entry: 32 bytes, 128 per 4 KiB context table.
+namespace context {
+inline constexpr Field P{"P", 0, 0, 1};
+inline constexpr Field FPD{"FPD", 0, 1, 1};
+inline constexpr Field DTE{"DTE", 0, 2, 1};
+inline constexpr Field PASIDE{"PASIDE", 0, 3, 1};
+inline constexpr Field PRE{"PRE", 0, 4, 1};
+inline constexpr Field PDTS{"PDTS", 0, 9, 3}; // 2^(PDTS+7) directory entries
+inline constexpr Field PASIDDIRPTR{"PASIDDIRPTR", 0, 12, 52};
+inline constexpr Field RID_PASID{"RID_PASID", 1, 0, 20};
+inline constexpr Field RID_PRIV{"RID_PRIV", 1, 20, 1};
+inline constexpr Field kFields[] = {P,    FPD,         DTE,       PASIDE,  PRE,
+                                    PDTS, PASIDDIRPTR, RID_PASID, RID_PRIV};
+inline constexpr Format kFormat{"vtd.context", 4, kFields};
+inline constexpr unsigned kBytes = 32;
+inline constexpr unsigned kPerTable = 128;
+} // namespace context
+
+// 2.3 PASID directory entry: 8 bytes, covers 64 PASIDs.
+namespace pde {
+inline constexpr Field P{"P", 0, 0, 1};
+inline constexpr Field FPD{"FPD", 0, 1, 1};
+inline constexpr Field PTPTR{"PTPTR", 0, 12, 52};
+inline constexpr Field kFields[] = {P, FPD, PTPTR};
+inline constexpr Format kFormat{"vtd.pde", 1, kFields};
+inline constexpr unsigned kBytes = 8;
+inline constexpr unsigned kPasidShift = 6; // dir index = pasid >> 6
+} // namespace pde
+
+// 2.4 PASID table entry: 64 bytes, 64 per 4 KiB table.
+namespace pasid_entry {
+inline constexpr Field P{"P", 0, 0, 1};
+inline constexpr Field FPD{"FPD", 0, 1, 1};
+inline constexpr Field AW{"AW", 0, 2, 3};
+inline constexpr Field PGTT{"PGTT", 0, 6, 3};
+inline constexpr Field SSADE{"SSADE", 0, 9, 1};
+inline constexpr Field SSPTPTR{"SSPTPTR", 0, 12, 52};
+inline constexpr Field DID{"DID", 1, 0, 16};
+inline constexpr Field PWSNP{"PWSNP", 1, 23, 1};
+inline constexpr Field PGSNP{"PGSNP", 1, 24, 1};
+inline constexpr Field SRE{"SRE", 2, 0, 1};
+inline constexpr Field FLPM{"FLPM", 2, 2, 2};
+inline constexpr Field WPE{"WPE", 2, 4, 1};
+inline constexpr Field NXE{"NXE", 2, 5, 1};
+inline constexpr Field EAFE{"EAFE", 2, 7, 1};
+inline constexpr Field FLPTR{"FLPTR", 2, 12, 52};
+inline constexpr Field kFields[] = {P,     FPD, AW,   PGTT, SSADE, SSPTPTR, DID,  PWSNP,
+                                    PGSNP, SRE, FLPM, WPE,  NXE,   EAFE,    FLPTR};
+inline constexpr Format kFormat{"vtd.pasid_entry", 8, kFields};
+inline constexpr unsigned kBytes = 64;
+inline constexpr unsigned kPerTable = 64;
+
+inline constexpr uint64_t kPgttFirstStage = 1;
+inline constexpr uint64_t kPgttSecondStage = 2;
+inline constexpr uint64_t kPgttNested = 3;
+inline constexpr uint64_t kPgttPassThrough = 4;
+inline constexpr uint64_t kFlpm4Level = 0;
+} // namespace pasid_entry
+
+// 2.8 Invalidation descriptors, 256-bit (4 qwords). The type code is
+// Type[3:0]; Type[6:4] sits at q0[11:9] and is 0 for every type below, so
+// it is left to the reserved mask of each format and read by kTypeHi.
+inline constexpr Field kTypeHi{"Type[6:4]", 0, 9, 3};
+inline constexpr unsigned kDescQwords = 4;
+
+// Context-cache invalidation. Not in table-formats.md: positions from the
+// VT-d specification (6.5.2.1), as transcribed in VirtualBox
+// include/VBox/iommu-intel.h.
+namespace inv_cc {
+inline constexpr uint64_t kType = 0x1;
+inline constexpr Field Type{"Type", 0, 0, 4};
+inline constexpr Field G{"G", 0, 4, 2};
+inline constexpr Field DID{"DID", 0, 16, 16};
+inline constexpr Field SID{"SID", 0, 32, 16};
+inline constexpr Field FM{"FM", 0, 48, 2}; // function mask: low FM bits of SID ignored
+inline constexpr Field kFields[] = {Type, G, DID, SID, FM};
+inline constexpr Format kFormat{"vtd.inv_cc", 4, kFields};
+inline constexpr uint64_t kGranGlobal = 1;
+inline constexpr uint64_t kGranDomain = 2;
+inline constexpr uint64_t kGranDevice = 3;
+} // namespace inv_cc
+
+// IOTLB invalidation. Not in table-formats.md: VT-d specification (6.5.2.3),
+// as transcribed in VirtualBox include/VBox/iommu-intel.h.
+namespace inv_iotlb {
+inline constexpr uint64_t kType = 0x2;
+inline constexpr Field Type{"Type", 0, 0, 4};
+inline constexpr Field G{"G", 0, 4, 2};
+inline constexpr Field DW{"DW", 0, 6, 1};
+inline constexpr Field DR{"DR", 0, 7, 1};
+inline constexpr Field DID{"DID", 0, 16, 16};
+inline constexpr Field AM{"AM", 1, 0, 6};
+inline constexpr Field IH{"IH", 1, 6, 1};
+inline constexpr Field ADDR{"ADDR", 1, 12, 52};
+inline constexpr Field kFields[] = {Type, G, DW, DR, DID, AM, IH, ADDR};
+inline constexpr Format kFormat{"vtd.inv_iotlb", 4, kFields};
+inline constexpr uint64_t kGranGlobal = 1;
+inline constexpr uint64_t kGranDomain = 2;
+inline constexpr uint64_t kGranPage = 3;
+} // namespace inv_iotlb
+
+// Device-TLB invalidation (requests without PASID). Not in table-formats.md:
+// VT-d specification (6.5.2.5), as transcribed in VirtualBox
+// include/VBox/iommu-intel.h. ADDR and S encode an ATS range (PCIe 10.2.3.2).
+namespace inv_devtlb {
+inline constexpr uint64_t kType = 0x3;
+inline constexpr Field Type{"Type", 0, 0, 4};
+inline constexpr Field PFSID_LO{"PFSID[3:0]", 0, 12, 4};
+inline constexpr Field MIP{"MIP", 0, 16, 5};
+inline constexpr Field SID{"SID", 0, 32, 16};
+inline constexpr Field PFSID_HI{"PFSID[15:4]", 0, 52, 12};
+inline constexpr Field S{"S", 1, 0, 1};
+inline constexpr Field ADDR{"ADDR", 1, 12, 52};
+inline constexpr Field kFields[] = {Type, PFSID_LO, MIP, SID, PFSID_HI, S, ADDR};
+inline constexpr Format kFormat{"vtd.inv_devtlb", 4, kFields};
+} // namespace inv_devtlb
+
+// Invalidation wait descriptor: the sync. These positions come from the
+// VT-d specification (6.5.2.8), not from table-formats.md; checked against
+// VirtualBox include/VBox/iommu-intel.h only.
+namespace inv_wait {
+inline constexpr uint64_t kType = 0x5;
+inline constexpr Field Type{"Type", 0, 0, 4};
+inline constexpr Field IF{"IF", 0, 4, 1}; // interrupt flag
+inline constexpr Field SW{"SW", 0, 5, 1}; // status write
+inline constexpr Field FN{"FN", 0, 6, 1}; // fence
+inline constexpr Field PD{"PD", 0, 7, 1}; // page-request drain
+inline constexpr Field STATUS_DATA{"Status Data", 0, 32, 32};
+inline constexpr Field STATUS_ADDR{"Status Address", 1, 2, 62};
+inline constexpr Field kFields[] = {Type, IF, SW, FN, PD, STATUS_DATA, STATUS_ADDR};
+inline constexpr Format kFormat{"vtd.inv_wait", 4, kFields};
+} // namespace inv_wait
+
+// PASID-based IOTLB invalidation (P_IOTLB).
+namespace inv_piotlb {
+inline constexpr uint64_t kType = 0x6;
+inline constexpr Field Type{"Type", 0, 0, 4};
+inline constexpr Field G{"G", 0, 4, 2};
+inline constexpr Field DID{"DID", 0, 16, 16};
+inline constexpr Field PASID{"PASID", 0, 32, 20};
+inline constexpr Field AM{"AM", 1, 0, 6};
+inline constexpr Field IH{"IH", 1, 6, 1};
+inline constexpr Field ADDR{"ADDR", 1, 12, 52};
+inline constexpr Field kFields[] = {Type, G, DID, PASID, AM, IH, ADDR};
+inline constexpr Format kFormat{"vtd.inv_piotlb", 4, kFields};
+inline constexpr uint64_t kGranAllOfPasid = 2; // QI_GRAN_NONG_PASID
+inline constexpr uint64_t kGranPage = 3;       // QI_GRAN_PSI_PASID
+} // namespace inv_piotlb
+
+// PASID-cache invalidation (PC).
+namespace inv_pc {
+inline constexpr uint64_t kType = 0x7;
+inline constexpr Field Type{"Type", 0, 0, 4};
+inline constexpr Field G{"G", 0, 4, 2};
+inline constexpr Field DID{"DID", 0, 16, 16};
+inline constexpr Field PASID{"PASID", 0, 32, 20};
+inline constexpr Field kFields[] = {Type, G, DID, PASID};
+inline constexpr Format kFormat{"vtd.inv_pc", 4, kFields};
+inline constexpr uint64_t kGranAllOfDid = 0; // QI_PC_ALL_PASIDS
+inline constexpr uint64_t kGranPasid = 1;    // QI_PC_PASID_SEL
+inline constexpr uint64_t kGranGlobal = 3;   // QI_PC_GLOBAL
+} // namespace inv_pc
+
+// PASID-based device-TLB invalidation (P_DEVTLB). ADDR and S encode an ATS
+// range as for inv_devtlb.
+namespace inv_pdevtlb {
+inline constexpr uint64_t kType = 0x8;
+inline constexpr Field Type{"Type", 0, 0, 4};
+inline constexpr Field QDEP{"QDEP", 0, 4, 5};
+inline constexpr Field PFSID_LO{"PFSID[3:0]", 0, 12, 4};
+inline constexpr Field SID{"SID", 0, 16, 16};
+inline constexpr Field PASID{"PASID", 0, 32, 20};
+inline constexpr Field PFSID_HI{"PFSID[15:4]", 0, 52, 12};
+inline constexpr Field G{"G", 1, 0, 1};
+inline constexpr Field S{"S", 1, 11, 1};
+inline constexpr Field ADDR{"ADDR", 1, 12, 52};
+inline constexpr Field kFields[] = {Type, QDEP, PFSID_LO, SID, PASID, PFSID_HI, G, S, ADDR};
+inline constexpr Format kFormat{"vtd.inv_pdevtlb", 4, kFields};
+} // namespace inv_pdevtlb
+
+// Page group response, scalable-mode layout (not the ECS-era one).
+namespace page_grp_resp {
+inline constexpr uint64_t kType = 0x9;
+inline constexpr Field Type{"Type", 0, 0, 4};
+inline constexpr Field PP{"PP", 0, 4, 1};   // PASID present
+inline constexpr Field PDP{"PDP", 0, 5, 1}; // private data present (old)
+inline constexpr Field RESP_CODE{"Response Code", 0, 12, 4};
+inline constexpr Field RID{"RID", 0, 16, 16};
+inline constexpr Field PASID{"PASID", 0, 32, 20};
+inline constexpr Field LPIG{"LPIG", 1, 2, 1}; // old; new Linux leaves it 0
+inline constexpr Field PRG_INDEX{"PRG Index", 1, 3, 9};
+inline constexpr Field PRIV_DATA0{"Private Data[63:0]", 2, 0, 64};
+inline constexpr Field PRIV_DATA1{"Private Data[127:64]", 3, 0, 64};
+inline constexpr Field kFields[] = {Type,  PP,   PDP,       RESP_CODE,  RID,
+                                    PASID, LPIG, PRG_INDEX, PRIV_DATA0, PRIV_DATA1};
+inline constexpr Format kFormat{"vtd.page_grp_resp", 4, kFields};
+inline constexpr uint64_t kRespSuccess = 0x0;
+inline constexpr uint64_t kRespInvalid = 0x1;
+inline constexpr uint64_t kRespFailure = 0xf;
+} // namespace page_grp_resp
+
+// 2.7 Page request descriptor (PRQ entry): 32 bytes.
+namespace prq {
+inline constexpr Field Type{"Type", 0, 0, 8};
+inline constexpr Field PP{"PP", 0, 8, 1};
+inline constexpr Field PDP{"PDP", 0, 9, 1};
+inline constexpr Field RID{"RID", 0, 16, 16};
+inline constexpr Field PASID{"PASID", 0, 32, 20};
+inline constexpr Field EXE{"Exe", 0, 52, 1};
+inline constexpr Field PM{"PM", 0, 53, 1};
+inline constexpr Field RD{"RD", 1, 0, 1};
+inline constexpr Field WR{"WR", 1, 1, 1};
+inline constexpr Field LPIG{"LPIG", 1, 2, 1};
+inline constexpr Field PRG_INDEX{"PRG Index", 1, 3, 9};
+inline constexpr Field ADDR{"Addr", 1, 12, 52};
+inline constexpr Field PRIV_DATA0{"Private Data[63:0]", 2, 0, 64};
+inline constexpr Field PRIV_DATA1{"Private Data[127:64]", 3, 0, 64};
+inline constexpr Field kFields[] = {Type, PP, PDP,  RID,       PASID, EXE,        PM,
+                                    RD,   WR, LPIG, PRG_INDEX, ADDR,  PRIV_DATA0, PRIV_DATA1};
+inline constexpr Format kFormat{"vtd.prq", 4, kFields};
+inline constexpr unsigned kBytes = 32;
+} // namespace prq
+
+// Every layout above, for the codec tests and the formal checks.
+inline constexpr const Format *kFormats[] = {
+    &rtaddr::kFormat,        &root::kFormat,       &context::kFormat,   &pde::kFormat,
+    &pasid_entry::kFormat,   &inv_cc::kFormat,     &inv_iotlb::kFormat, &inv_devtlb::kFormat,
+    &inv_wait::kFormat,      &inv_piotlb::kFormat, &inv_pc::kFormat,    &inv_pdevtlb::kFormat,
+    &page_grp_resp::kFormat, &prq::kFormat};
+
+// Fields lie inside their format's words and are pairwise disjoint.
+constexpr bool layout_ok(const Format &f) {
+    for (std::size_t i = 0; i < f.fields.size(); ++i) {
+        const Field &a = f.fields[i];
+        if (a.width < 1 || a.width > 64 || a.lo + a.width > 64 || a.qword >= f.qwords) return false;
+        for (std::size_t j = i + 1; j < f.fields.size(); ++j) {
+            const Field &b = f.fields[j];
+            if (a.qword == b.qword && (a.mask() & b.mask())) return false;
+            if (a.name == b.name) return false;
+        }
+    }
+    return true;
+}
+
+constexpr bool all_layouts_ok() {
+    for (const Format *f : kFormats)
+        if (!layout_ok(*f)) return false;
+    return true;
+}
+static_assert(all_layouts_ok(), "a VT-d layout has overlapping or out-of-range fields");
+
+// Invalidation descriptors carry their type in Type[3:0] of q0.
+static_assert(inv_cc::Type.mask() == 0xf && inv_pc::Type.mask() == 0xf);
+
+} // namespace svac::ref::vtd

@@ -1,0 +1,516 @@
+#include "reference/vtd_hw.h"
+
+#include "reference/pagetable.h"
+#include "reference/vtd_format.h"
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+
+namespace svac::ref {
+
+namespace {
+
+using Kind = DmaResult::Kind;
+using Reason = DmaResult::Reason;
+
+__attribute__((format(printf, 1, 2))) std::string strf(const char *f, ...) {
+    char buf[256];
+    va_list ap;
+    va_start(ap, f);
+    std::vsnprintf(buf, sizeof buf, f, ap);
+    va_end(ap);
+    return buf;
+}
+
+unsigned long long ull(uint64_t v) {
+    return static_cast<unsigned long long>(v);
+}
+
+std::string perms_str(uint8_t p) {
+    std::string s = "---";
+    if (p & kRead) s[0] = 'r';
+    if (p & kWrite) s[1] = 'w';
+    if (p & kExec) s[2] = 'x';
+    return s;
+}
+
+DecodedEntry decode(const Format &f, std::string table, std::string key, uint64_t pa,
+                    const uint64_t *raw) {
+    DecodedEntry e;
+    e.table = std::move(table);
+    e.key = std::move(key);
+    e.pa = pa;
+    e.raw.assign(raw, raw + f.qwords);
+    for (const Field &fld : f.fields) e.fields.emplace_back(std::string(fld.name), get(raw, fld));
+    return e;
+}
+
+template <std::size_t N> std::array<uint64_t, N> read_words(const MemoryView &mem, uint64_t pa) {
+    std::array<uint64_t, N> w{};
+    for (std::size_t i = 0; i < N; ++i) w[i] = mem.read64(pa + 8 * i);
+    return w;
+}
+
+// The pages [first, first + count) an ATS invalidation (ADDR, S) covers
+// (PCIe ATS: with S=1 the lowest clear bit of ADDR[63:12] gives the size).
+struct PageRange {
+    uint64_t first = 0;
+    uint64_t count = 0; // 0: every page
+    bool contains(uint64_t vpn) const { return count == 0 || (vpn - first) < count; }
+};
+
+PageRange ats_range(uint64_t addr_vpn, bool s) {
+    if (!s) return {addr_vpn, 1};
+    unsigned ones = 0;
+    while (ones < 52 && ((addr_vpn >> ones) & 1)) ++ones;
+    if (ones >= 51) return {0, 0};
+    uint64_t pages = uint64_t{2} << ones;
+    return {addr_vpn & ~(pages - 1), pages};
+}
+
+// Address mask AM: 2^AM pages, naturally aligned.
+PageRange am_range(uint64_t addr_vpn, unsigned am) {
+    if (am >= 52) return {0, 0};
+    uint64_t pages = uint64_t{1} << am;
+    return {addr_vpn & ~(pages - 1), pages};
+}
+
+bool known_granularity(uint64_t type, uint64_t g) {
+    switch (type) {
+    case vtd::inv_cc::kType:
+    case vtd::inv_iotlb::kType:
+        return g != 0;
+    case vtd::inv_piotlb::kType:
+        return g == 2 || g == 3;
+    case vtd::inv_pc::kType:
+        return g != 2;
+    default:
+        return true;
+    }
+}
+
+std::string describe(const uint64_t *d, uint64_t type) {
+    namespace v = vtd;
+    switch (type) {
+    case v::inv_cc::kType: {
+        uint64_t g = get(d, v::inv_cc::G);
+        if (g == v::inv_cc::kGranGlobal) return "context-cache inv G=1";
+        if (g == v::inv_cc::kGranDomain)
+            return strf("context-cache inv G=2 did=%llu", ull(get(d, v::inv_cc::DID)));
+        return strf("context-cache inv G=3 did=%llu sid=%llu fm=%llu", ull(get(d, v::inv_cc::DID)),
+                    ull(get(d, v::inv_cc::SID)), ull(get(d, v::inv_cc::FM)));
+    }
+    case v::inv_iotlb::kType: {
+        uint64_t g = get(d, v::inv_iotlb::G);
+        if (g == v::inv_iotlb::kGranGlobal) return "IOTLB inv G=1";
+        if (g == v::inv_iotlb::kGranDomain)
+            return strf("IOTLB inv G=2 did=%llu", ull(get(d, v::inv_iotlb::DID)));
+        return strf("IOTLB inv G=3 did=%llu addr=0x%llx am=%llu ih=%llu",
+                    ull(get(d, v::inv_iotlb::DID)), ull(get(d, v::inv_iotlb::ADDR) << kPageShift),
+                    ull(get(d, v::inv_iotlb::AM)), ull(get(d, v::inv_iotlb::IH)));
+    }
+    case v::inv_devtlb::kType:
+        return strf("device-TLB inv sid=%llu addr=0x%llx s=%llu", ull(get(d, v::inv_devtlb::SID)),
+                    ull(get(d, v::inv_devtlb::ADDR) << kPageShift), ull(get(d, v::inv_devtlb::S)));
+    case v::inv_wait::kType:
+        return strf("invalidation wait if=%llu sw=%llu fn=%llu pd=%llu status_data=0x%llx "
+                    "status_addr=0x%llx",
+                    ull(get(d, v::inv_wait::IF)), ull(get(d, v::inv_wait::SW)),
+                    ull(get(d, v::inv_wait::FN)), ull(get(d, v::inv_wait::PD)),
+                    ull(get(d, v::inv_wait::STATUS_DATA)),
+                    ull(get(d, v::inv_wait::STATUS_ADDR) << 2));
+    case v::inv_piotlb::kType: {
+        uint64_t g = get(d, v::inv_piotlb::G);
+        std::string s = strf("P_IOTLB inv G=%llu did=%llu pasid=%llu", ull(g),
+                             ull(get(d, v::inv_piotlb::DID)), ull(get(d, v::inv_piotlb::PASID)));
+        if (g == v::inv_piotlb::kGranPage)
+            s +=
+                strf(" addr=0x%llx am=%llu ih=%llu", ull(get(d, v::inv_piotlb::ADDR) << kPageShift),
+                     ull(get(d, v::inv_piotlb::AM)), ull(get(d, v::inv_piotlb::IH)));
+        return s;
+    }
+    case v::inv_pc::kType: {
+        uint64_t g = get(d, v::inv_pc::G);
+        if (g == v::inv_pc::kGranGlobal) return "PASID-cache inv G=3";
+        if (g == v::inv_pc::kGranAllOfDid)
+            return strf("PASID-cache inv G=0 did=%llu", ull(get(d, v::inv_pc::DID)));
+        return strf("PASID-cache inv G=1 did=%llu pasid=%llu", ull(get(d, v::inv_pc::DID)),
+                    ull(get(d, v::inv_pc::PASID)));
+    }
+    case v::inv_pdevtlb::kType:
+        return strf("P_DEVTLB inv sid=%llu pasid=%llu addr=0x%llx s=%llu g=%llu",
+                    ull(get(d, v::inv_pdevtlb::SID)), ull(get(d, v::inv_pdevtlb::PASID)),
+                    ull(get(d, v::inv_pdevtlb::ADDR) << kPageShift), ull(get(d, v::inv_pdevtlb::S)),
+                    ull(get(d, v::inv_pdevtlb::G)));
+    case v::page_grp_resp::kType:
+        return strf("page group response rid=%llu pp=%llu pasid=%llu prg=%llu code=0x%llx",
+                    ull(get(d, v::page_grp_resp::RID)), ull(get(d, v::page_grp_resp::PP)),
+                    ull(get(d, v::page_grp_resp::PASID)), ull(get(d, v::page_grp_resp::PRG_INDEX)),
+                    ull(get(d, v::page_grp_resp::RESP_CODE)));
+    default:
+        return strf("unknown descriptor type 0x%llx", ull(type));
+    }
+}
+
+// The tables as the hardware would read them for the topology's devices on
+// IOMMU index: present root entries, context entries, present PDEs within
+// PDTS, present PASID entries (at most kMaxDumpPasidEntries per device).
+void dump_tables(const MemoryView &mem, const Topology &topo, uint32_t index, uint64_t rtaddr,
+                 std::vector<DecodedEntry> &out) {
+    namespace v = vtd;
+    const uint64_t rta = get(&rtaddr, v::rtaddr::RTA) << kPageShift;
+    for (uint32_t bus = 0; bus < 256; ++bus) {
+        const uint64_t pa = rta + v::root::kBytes * bus;
+        auto re = read_words<2>(mem, pa);
+        if (get(re.data(), v::root::LP) || get(re.data(), v::root::UP))
+            out.push_back(decode(v::root::kFormat, "root", strf("bus %u", bus), pa, re.data()));
+    }
+    for (uint32_t rid = 0; rid < topo.devices.size() && rid <= 0xffff; ++rid) {
+        if (topo.devices[rid].iommu != index) continue;
+        const uint32_t bus = rid >> 8, devfn = rid & 0xff;
+        auto re = read_words<2>(mem, rta + v::root::kBytes * bus);
+        const bool upper = devfn >= 0x80;
+        if (!get(re.data(), upper ? v::root::UP : v::root::LP)) continue;
+        const uint64_t ctp = get(re.data(), upper ? v::root::UCTP : v::root::LCTP) << kPageShift;
+        const uint64_t cpa = ctp + v::context::kBytes * (devfn & 0x7f);
+        auto ce = read_words<4>(mem, cpa);
+        out.push_back(decode(v::context::kFormat, "context", strf("rid %u", rid), cpa, ce.data()));
+        if (!get(ce.data(), v::context::P)) continue;
+        const uint64_t dir = get(ce.data(), v::context::PASIDDIRPTR) << kPageShift;
+        const uint64_t dir_entries = uint64_t{1} << (get(ce.data(), v::context::PDTS) + 7);
+        std::size_t pasid_entries = 0;
+        for (uint64_t di = 0; di < dir_entries; ++di) {
+            const uint64_t ppa = dir + v::pde::kBytes * di;
+            const uint64_t pde = mem.read64(ppa);
+            if (!get(&pde, v::pde::P)) continue;
+            out.push_back(
+                decode(v::pde::kFormat, "PDE", strf("rid %u dir %llu", rid, ull(di)), ppa, &pde));
+            const uint64_t table = get(&pde, v::pde::PTPTR) << kPageShift;
+            for (uint64_t ti = 0; ti < v::pasid_entry::kPerTable; ++ti) {
+                if (pasid_entries >= VtdModel::kMaxDumpPasidEntries) break;
+                const uint64_t epa = table + v::pasid_entry::kBytes * ti;
+                const uint64_t q0 = mem.read64(epa);
+                if (!get(&q0, v::pasid_entry::P)) continue;
+                auto pe = read_words<8>(mem, epa);
+                ++pasid_entries;
+                out.push_back(
+                    decode(v::pasid_entry::kFormat, "PASID",
+                           strf("rid %u pasid %llu", rid, ull(di << v::pde::kPasidShift | ti)), epa,
+                           pe.data()));
+            }
+        }
+    }
+}
+
+} // namespace
+
+VtdModel::VtdModel(const Iommu &desc, uint32_t index) : desc_(desc), index_(index) {}
+
+template <typename Map, typename K, typename V> void VtdModel::insert(Map &m, const K &k, V v) {
+    if (m.size() >= kMaxCacheEntries && !m.count(k)) m.clear();
+    m[k] = std::move(v);
+}
+
+void VtdModel::log(std::string line) {
+    if (log_.size() < kMaxLogLines)
+        log_.push_back(std::move(line));
+    else if (log_.size() == kMaxLogLines)
+        log_.push_back("(command log truncated)");
+}
+
+void VtdModel::write_reg(uint32_t offset, uint64_t val) {
+    regs_[offset] = val;
+}
+
+uint64_t VtdModel::read_reg(uint32_t offset) const {
+    auto it = regs_.find(offset);
+    return it == regs_.end() ? 0 : it->second;
+}
+
+int VtdModel::submit(const MemoryView &, const uint64_t *cmd, uint32_t qwords) {
+    if (!cmd || qwords != vtd::kDescQwords) return -EINVAL;
+    Desc d{cmd[0], cmd[1], cmd[2], cmd[3]};
+    uint64_t type = get(d.data(), vtd::inv_cc::Type) | get(d.data(), vtd::kTypeHi) << 4;
+    switch (type) {
+    case vtd::inv_cc::kType:
+    case vtd::inv_iotlb::kType:
+    case vtd::inv_devtlb::kType:
+    case vtd::inv_wait::kType:
+    case vtd::inv_piotlb::kType:
+    case vtd::inv_pc::kType:
+    case vtd::inv_pdevtlb::kType:
+    case vtd::page_grp_resp::kType:
+        break;
+    default:
+        return -EINVAL; // IQE: invalid descriptor type
+    }
+    // The G field sits at q0[5:4] in every descriptor that has one.
+    if (!known_granularity(type, get(d.data(), vtd::inv_pc::G))) return -EINVAL;
+    log(describe(d.data(), type));
+    if (type != vtd::inv_wait::kType) {
+        pending_.push_back(d);
+        return 0;
+    }
+    for (const Desc &p : pending_) apply(p);
+    pending_.clear();
+    return 0;
+}
+
+void VtdModel::apply(const Desc &desc) {
+    namespace v = vtd;
+    const uint64_t *d = desc.data();
+    switch (get(d, v::inv_cc::Type)) {
+    case v::inv_cc::kType: {
+        if (get(d, v::inv_cc::G) != v::inv_cc::kGranDevice) {
+            // Scalable-mode context entries carry no DID: domain-selective drops all.
+            context_cache_.clear();
+            break;
+        }
+        static constexpr uint32_t kFmMask[] = {0, 0x4, 0x6, 0x7};
+        uint32_t keep = ~kFmMask[get(d, v::inv_cc::FM)];
+        uint32_t sid = static_cast<uint32_t>(get(d, v::inv_cc::SID));
+        std::erase_if(context_cache_,
+                      [&](const auto &e) { return (e.first & keep) == (sid & keep); });
+        break;
+    }
+    case v::inv_iotlb::kType: {
+        uint64_t g = get(d, v::inv_iotlb::G);
+        if (g == v::inv_iotlb::kGranGlobal)
+            iotlb_.clear();
+        else if (g == v::inv_iotlb::kGranDomain) {
+            uint64_t did = get(d, v::inv_iotlb::DID);
+            std::erase_if(iotlb_, [&](const auto &e) { return std::get<0>(e.first) == did; });
+        }
+        // Page-selective-within-domain does not cover first-stage mappings, the only
+        // ones this IOTLB holds (Linux uses P_IOTLB for those).
+        break;
+    }
+    case v::inv_devtlb::kType: {
+        uint64_t sid = get(d, v::inv_devtlb::SID);
+        PageRange r = ats_range(get(d, v::inv_devtlb::ADDR), get(d, v::inv_devtlb::S));
+        std::erase_if(devtlb_, [&](const auto &e) {
+            auto [rid, pasid, vpn] = e.first;
+            return rid == sid && pasid == kNoPasid && r.contains(vpn);
+        });
+        break;
+    }
+    case v::inv_piotlb::kType: {
+        uint64_t did = get(d, v::inv_piotlb::DID), pasid = get(d, v::inv_piotlb::PASID);
+        PageRange r{0, 0};
+        if (get(d, v::inv_piotlb::G) == v::inv_piotlb::kGranPage)
+            r = am_range(get(d, v::inv_piotlb::ADDR),
+                         static_cast<unsigned>(get(d, v::inv_piotlb::AM)));
+        std::erase_if(iotlb_, [&](const auto &e) {
+            auto [edid, epasid, vpn] = e.first;
+            return edid == did && epasid == pasid && r.contains(vpn);
+        });
+        break;
+    }
+    case v::inv_pc::kType: {
+        uint64_t g = get(d, v::inv_pc::G);
+        uint64_t did = get(d, v::inv_pc::DID), pasid = get(d, v::inv_pc::PASID);
+        if (g == v::inv_pc::kGranGlobal) {
+            pasid_cache_.clear();
+            break;
+        }
+        std::erase_if(pasid_cache_, [&](const auto &e) {
+            return get(e.second.pe.data(), v::pasid_entry::DID) == did &&
+                   (g == v::inv_pc::kGranAllOfDid || e.first.second == pasid);
+        });
+        break;
+    }
+    case v::inv_pdevtlb::kType: {
+        uint64_t sid = get(d, v::inv_pdevtlb::SID), pasid = get(d, v::inv_pdevtlb::PASID);
+        PageRange r = ats_range(get(d, v::inv_pdevtlb::ADDR), get(d, v::inv_pdevtlb::S));
+        std::erase_if(devtlb_, [&](const auto &e) {
+            auto [rid, epasid, vpn] = e.first;
+            return rid == sid && epasid == pasid && r.contains(vpn);
+        });
+        break;
+    }
+    default:
+        break; // page group responses change no cache
+    }
+}
+
+DmaResult VtdModel::dma(const MemoryView &mem, const DmaRequest &req) {
+    namespace v = vtd;
+    DmaResult r;
+    auto end = [&r](Kind k, Reason reason, std::string why) {
+        r.kind = k;
+        r.reason = reason;
+        r.why = std::move(why);
+        return r;
+    };
+    auto translated = [&r](uint64_t pa, std::string why) {
+        r.kind = Kind::translated;
+        r.pa = pa;
+        r.reason = Reason::none;
+        r.why = std::move(why);
+        return r;
+    };
+
+    if (!(read_reg(SVAC_VTD_GCMD) & SVAC_VTD_GCMD_TE))
+        return translated(req.va, "GCMD.TE=0: not translated");
+    const uint64_t rtaddr = read_reg(SVAC_VTD_RTADDR);
+    if (get(&rtaddr, v::rtaddr::TTM) != v::rtaddr::kTtmScalable)
+        return end(Kind::fault, Reason::bad_stream,
+                   strf("RTADDR.TTM=%llu is not scalable mode", ull(get(&rtaddr, v::rtaddr::TTM))));
+    const uint32_t rid = req.sid;
+    if (rid > 0xffff)
+        return end(Kind::fault, Reason::bad_stream, strf("requester ID %u out of range", rid));
+
+    const bool ats = req.device && req.device->ats;
+    const bool pri = req.device && req.device->pri;
+    const uint64_t vpn = req.va >> kPageShift;
+    const uint64_t offset = req.va & (kPageSize - 1);
+    const uint32_t devtlb_pasid = req.has_pasid ? req.pasid : kNoPasid;
+    if (ats) {
+        auto it = devtlb_.find({rid, devtlb_pasid, vpn});
+        if (it != devtlb_.end() && (req.access & ~it->second.perms) == 0)
+            return translated(it->second.pa_page | offset, "device-TLB hit");
+    }
+
+    // Context entry.
+    auto ctx_it = context_cache_.find(rid);
+    if (ctx_it == context_cache_.end()) {
+        const uint32_t bus = rid >> 8, devfn = rid & 0xff;
+        const uint64_t root_pa =
+            (get(&rtaddr, v::rtaddr::RTA) << kPageShift) + v::root::kBytes * bus;
+        auto re = read_words<2>(mem, root_pa);
+        const bool upper = devfn >= 0x80;
+        if (!get(re.data(), upper ? v::root::UP : v::root::LP))
+            return end(Kind::fault, Reason::bad_stream,
+                       strf("root entry bus %u: %s=0", bus, upper ? "UP" : "LP"));
+        const uint64_t ctp = get(re.data(), upper ? v::root::UCTP : v::root::LCTP) << kPageShift;
+        auto ce = read_words<4>(mem, ctp + v::context::kBytes * (devfn & 0x7f));
+        if (!get(ce.data(), v::context::P))
+            return end(Kind::fault, Reason::bad_config, strf("context entry rid %u: P=0", rid));
+        insert(context_cache_, rid, ce);
+        ctx_it = context_cache_.find(rid);
+    }
+    const ContextEntry ctx = ctx_it->second;
+
+    uint32_t pasid;
+    if (req.has_pasid) {
+        if (!get(ctx.data(), v::context::PASIDE))
+            return end(
+                Kind::fault, Reason::bad_substream,
+                strf("context entry rid %u: PASIDE=0, request with PASID %u", rid, req.pasid));
+        pasid = req.pasid;
+    } else {
+        pasid = static_cast<uint32_t>(get(ctx.data(), v::context::RID_PASID));
+    }
+
+    // PASID directory and PASID table entries.
+    auto pc_it = pasid_cache_.find({rid, pasid});
+    if (pc_it == pasid_cache_.end()) {
+        const uint64_t dir_index = pasid >> v::pde::kPasidShift;
+        const uint64_t dir_entries = uint64_t{1} << (get(ctx.data(), v::context::PDTS) + 7);
+        if (dir_index >= dir_entries)
+            return end(Kind::fault, Reason::bad_substream,
+                       strf("PASID %u: directory index %llu >= 2^(PDTS+7) = %llu", pasid,
+                            ull(dir_index), ull(dir_entries)));
+        const uint64_t dir = get(ctx.data(), v::context::PASIDDIRPTR) << kPageShift;
+        const uint64_t pde = mem.read64(dir + v::pde::kBytes * dir_index);
+        if (!get(&pde, v::pde::P))
+            return end(get(&pde, v::pde::FPD) ? Kind::abort : Kind::fault, Reason::bad_substream,
+                       strf("PASID directory entry rid %u index %llu: P=0", rid, ull(dir_index)));
+        const uint64_t table = get(&pde, v::pde::PTPTR) << kPageShift;
+        auto pe = read_words<8>(mem, table + v::pasid_entry::kBytes *
+                                                 (pasid & (v::pasid_entry::kPerTable - 1)));
+        if (!get(pe.data(), v::pasid_entry::P))
+            return end(get(pe.data(), v::pasid_entry::FPD) ? Kind::abort : Kind::fault,
+                       Reason::bad_context, strf("PASID entry rid %u pasid %u: P=0", rid, pasid));
+        insert(pasid_cache_, std::pair{rid, pasid}, PasidCached{pde, pe});
+        pc_it = pasid_cache_.find({rid, pasid});
+    }
+    const PasidEntry pe = pc_it->second.pe;
+    const bool dev_caches = ats && get(ctx.data(), v::context::DTE);
+
+    const uint64_t pgtt = get(pe.data(), v::pasid_entry::PGTT);
+    if (pgtt == v::pasid_entry::kPgttPassThrough) {
+        if (dev_caches)
+            insert(devtlb_, DevtlbKey{rid, devtlb_pasid, vpn},
+                   Translation{vpn << kPageShift, uint8_t(kRead | kWrite | kExec)});
+        return translated(req.va, strf("pasid %u: PGTT=4 pass-through", pasid));
+    }
+    if (pgtt != v::pasid_entry::kPgttFirstStage)
+        return end(
+            Kind::fault, Reason::bad_context,
+            strf("PASID entry rid %u pasid %u: PGTT=%llu not supported", rid, pasid, ull(pgtt)));
+    if (get(pe.data(), v::pasid_entry::FLPM) != v::pasid_entry::kFlpm4Level)
+        return end(Kind::fault, Reason::bad_context,
+                   strf("PASID entry rid %u pasid %u: FLPM=%llu (only 4-level)", rid, pasid,
+                        ull(get(pe.data(), v::pasid_entry::FLPM))));
+
+    const uint32_t did = static_cast<uint32_t>(get(pe.data(), v::pasid_entry::DID));
+    const IotlbKey tag{did, pasid, vpn};
+    auto tlb = iotlb_.find(tag);
+    Translation t;
+    if (tlb != iotlb_.end() && (req.access & ~tlb->second.perms) == 0) {
+        t = tlb->second;
+        r.why = "IOTLB hit";
+    } else {
+        const uint64_t root = get(pe.data(), v::pasid_entry::FLPTR) << kPageShift;
+        Walk w = walk(mem, SVAC_PGTABLE_X86_64_4L, root, req.va, req.access);
+        if (w.result != Walk::Result::ok) {
+            const bool perm = w.result == Walk::Result::permission;
+            const Reason reason = perm ? Reason::permission : Reason::translation;
+            std::string why = perm ? strf("first-stage walk: %s not allowed by %s mapping",
+                                          perms_str(req.access).c_str(), perms_str(w.perms).c_str())
+                                   : strf("first-stage walk: not present at level %u", w.level);
+            if (pri && get(ctx.data(), v::context::PRE))
+                return end(Kind::page_request, reason, why + ": page request");
+            return end(get(pe.data(), v::pasid_entry::FPD) ? Kind::abort : Kind::fault, reason,
+                       why);
+        }
+        t = Translation{w.pa & ~(kPageSize - 1), w.perms};
+        insert(iotlb_, tag, t);
+        r.why = "first-stage walk";
+    }
+    if (dev_caches) insert(devtlb_, DevtlbKey{rid, devtlb_pasid, vpn}, t);
+    return translated(t.pa_page | offset, std::move(r.why));
+}
+
+ModelDump VtdModel::dump(const MemoryView &mem, const Topology &topo) const {
+    namespace v = vtd;
+    ModelDump out;
+    const uint64_t rtaddr = read_reg(SVAC_VTD_RTADDR);
+    if (get(&rtaddr, v::rtaddr::TTM) == v::rtaddr::kTtmScalable)
+        dump_tables(mem, topo, index_, rtaddr, out.entries);
+
+    for (const auto &[rid, ce] : context_cache_)
+        out.caches.push_back(
+            strf("context rid %u: PASIDDIRPTR=0x%llx PDTS=%llu PASIDE=%llu PRE=%llu DTE=%llu "
+                 "RID_PASID=%llu",
+                 rid, ull(get(ce.data(), v::context::PASIDDIRPTR) << kPageShift),
+                 ull(get(ce.data(), v::context::PDTS)), ull(get(ce.data(), v::context::PASIDE)),
+                 ull(get(ce.data(), v::context::PRE)), ull(get(ce.data(), v::context::DTE)),
+                 ull(get(ce.data(), v::context::RID_PASID))));
+    for (const auto &[key, c] : pasid_cache_)
+        out.caches.push_back(strf("PASID rid %u pasid %u: DID=%llu PGTT=%llu FLPTR=0x%llx FPD=%llu",
+                                  key.first, key.second, ull(get(c.pe.data(), v::pasid_entry::DID)),
+                                  ull(get(c.pe.data(), v::pasid_entry::PGTT)),
+                                  ull(get(c.pe.data(), v::pasid_entry::FLPTR) << kPageShift),
+                                  ull(get(c.pe.data(), v::pasid_entry::FPD))));
+    for (const auto &[key, t] : iotlb_)
+        out.caches.push_back(strf(
+            "IOTLB did %u pasid %u va 0x%llx -> pa 0x%llx %s", std::get<0>(key), std::get<1>(key),
+            ull(std::get<2>(key) << kPageShift), ull(t.pa_page), perms_str(t.perms).c_str()));
+    for (const auto &[key, t] : devtlb_) {
+        std::string pasid =
+            std::get<1>(key) == kNoPasid ? std::string("-") : std::to_string(std::get<1>(key));
+        out.caches.push_back(strf(
+            "device-TLB rid %u pasid %s va 0x%llx -> pa 0x%llx %s", std::get<0>(key), pasid.c_str(),
+            ull(std::get<2>(key) << kPageShift), ull(t.pa_page), perms_str(t.perms).c_str()));
+    }
+    return out;
+}
+
+std::unique_ptr<IommuModel> make_vtd_model(const Iommu &desc, uint32_t index) {
+    return std::make_unique<VtdModel>(desc, index);
+}
+
+} // namespace svac::ref

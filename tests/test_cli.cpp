@@ -1,0 +1,330 @@
+// The sva-conform command, run as a user runs it: exit statuses, messages,
+// reports and determinism.
+#include "engine/engine.h"
+#include "engine/generator.h"
+#include "engine/trace.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace svac;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Result {
+    int status = -1; // the exit status
+    std::string out;
+    std::string err;
+    std::string all() const { return out + err; }
+};
+
+std::string read_file(const fs::path &p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void write_file(const fs::path &p, const std::string &text) {
+    std::ofstream out(p, std::ios::binary);
+    out << text;
+    ASSERT_TRUE(out.good()) << p;
+}
+
+std::string quote(const std::string &s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+// A fresh directory per test; commands run inside it.
+class Cli : public testing::Test {
+protected:
+    void SetUp() override {
+        const auto *info = testing::UnitTest::GetInstance()->current_test_info();
+        dir_ = fs::path(testing::TempDir()) /
+               ("svac_cli_" + std::to_string(::getpid()) + "_" + info->name());
+        fs::remove_all(dir_);
+        ASSERT_TRUE(fs::create_directories(dir_)) << dir_;
+    }
+    void TearDown() override {
+        if (!HasFailure()) {
+            std::error_code ec;
+            fs::remove_all(dir_, ec);
+        }
+    }
+
+    // Runs `sva-conform args` (a shell-quoted string) in the test's directory.
+    Result run(const std::string &args) {
+        fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+        std::string cmd = "cd " + quote(dir_.string()) + " && CI=1 " + quote(SVAC_CLI) + " " +
+                          args + " >" + quote(out.string()) + " 2>" + quote(err.string()) +
+                          " </dev/null";
+        int raw = std::system(cmd.c_str());
+        Result r;
+        EXPECT_TRUE(WIFEXITED(raw)) << cmd << " -> " << raw;
+        r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+        r.out = read_file(out);
+        r.err = read_file(err);
+        return r;
+    }
+
+    fs::path dir_;
+};
+
+json load_report(const fs::path &p) {
+    std::string text = read_file(p);
+    return json::parse(text);
+}
+
+json without_timestamps(json r) {
+    r.erase("started");
+    r.erase("duration_s");
+    return r;
+}
+
+const std::set<std::string> kCoreGroups = {"FEAT", "PARAM", "BIND", "UNBIND", "MMEXIT", "PASID"};
+
+// Clauses of the core groups whose checks need hardware or faults not yet modelled.
+const std::set<std::string> kNeedHardware = {"UNBIND-2", "UNBIND-6", "MMEXIT-2"};
+
+constexpr const char *kTopology =
+    R"({"iommus":[{"arch":"smmuv3"}],"devices":[{"iommu":0}],"mms":1})";
+
+// Enable SVA, bind (dev 0, mm 0) twice; the second bind records `second_pasid`.
+std::string rebind_trace(unsigned second_pasid) {
+    return std::string(R"({"format":"sva-trace/1","topology":)") + kTopology + R"(,"ops":[
+  {"op":"enable_feature","dev":0,"feat":"sva","rc":0},
+  {"op":"bind","dev":0,"mm":0,"rc":0,"pasid":1},
+  {"op":"bind","dev":0,"mm":0,"rc":0,"pasid":)" +
+           std::to_string(second_pasid) + "}\n]}\n";
+}
+
+} // namespace
+
+TEST_F(Cli, RunIsDeterministicAndConformant) {
+    Result a = run("run --driver smmuv3 --seed 7 --out A");
+    ASSERT_EQ(a.status, 0) << a.all();
+    EXPECT_NE(a.out.find("verdict: conformant"), std::string::npos) << a.out;
+    EXPECT_NE(a.out.find("A/report.json"), std::string::npos) << a.out;
+    Result b = run("run --driver smmuv3 --seed 7 --out B");
+    ASSERT_EQ(b.status, 0) << b.all();
+
+    json ra = load_report(dir_ / "A" / "report.json");
+    json rb = load_report(dir_ / "B" / "report.json");
+    ASSERT_TRUE(ra.contains("started"));
+    ASSERT_TRUE(ra.contains("duration_s"));
+    EXPECT_EQ(without_timestamps(ra), without_timestamps(rb));
+
+    EXPECT_EQ(ra["format"], "sva-report/1");
+    EXPECT_EQ(ra["verdict"], "conformant");
+    EXPECT_EQ(ra["seed"], 7);
+    EXPECT_EQ(ra["driver"]["name"], "smmuv3");
+    EXPECT_TRUE(ra["findings"].empty()) << ra["findings"].dump(2);
+    EXPECT_TRUE(ra["errors"].empty()) << ra["errors"].dump(2);
+    EXPECT_GT(ra["stats"]["steps"].get<uint64_t>(), 0u);
+
+    ASSERT_TRUE(ra["clauses"].is_array());
+    std::set<std::string> ids, untested_core, groups_seen;
+    for (const auto &c : ra["clauses"]) {
+        ASSERT_TRUE(c.contains("id") && c["id"].is_string()) << c.dump();
+        ASSERT_TRUE(c.contains("title") && c["title"].is_string()) << c.dump();
+        ASSERT_TRUE(c.contains("status") && c["status"].is_string()) << c.dump();
+        ASSERT_TRUE(c.contains("checks") && c["checks"].is_number_unsigned()) << c.dump();
+        std::string id = c["id"], status = c["status"];
+        EXPECT_TRUE(ids.insert(id).second) << "duplicate clause " << id;
+        EXPECT_FALSE(c["title"].get<std::string>().empty()) << id;
+        EXPECT_TRUE(status == "pass" || status == "untested") << id << ": " << status;
+        EXPECT_EQ(status == "pass", c["checks"].get<uint64_t>() > 0) << id;
+        std::string group = id.substr(0, id.rfind('-'));
+        if (!kCoreGroups.count(group)) continue;
+        groups_seen.insert(group);
+        if (status != "pass") untested_core.insert(id);
+    }
+    EXPECT_EQ(groups_seen, kCoreGroups);
+    for (const auto &id : untested_core)
+        EXPECT_TRUE(kNeedHardware.count(id)) << id << " is untested by a 1000-sequence run";
+
+    // Another seed: another campaign, so other check counts.
+    Result c = run("run --driver smmuv3 --seed 8 --out C");
+    ASSERT_EQ(c.status, 0) << c.all();
+    json rc = load_report(dir_ / "C" / "report.json");
+    EXPECT_EQ(rc["seed"], 8);
+    ASSERT_EQ(rc["clauses"].size(), ra["clauses"].size());
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < ra["clauses"].size(); ++i) {
+        EXPECT_EQ(ra["clauses"][i]["id"], rc["clauses"][i]["id"]);
+        differ += ra["clauses"][i]["checks"] != rc["clauses"][i]["checks"];
+    }
+    EXPECT_GT(differ, 0u) << "seeds 7 and 8 gave the same checks per clause";
+}
+
+TEST_F(Cli, ClausesCoverTheCoreGroups) {
+    Result r = run("clauses --json");
+    ASSERT_EQ(r.status, 0) << r.all();
+    json all = json::parse(r.out);
+    ASSERT_TRUE(all.is_array());
+    EXPECT_GE(all.size(), 30u);
+    std::set<std::string> groups;
+    for (const auto &c : all) {
+        ASSERT_TRUE(c.contains("id") && c.contains("group") && c.contains("statement")) << c.dump();
+        EXPECT_FALSE(c["statement"].get<std::string>().empty());
+        groups.insert(c["group"].get<std::string>());
+    }
+    for (const auto &g : kCoreGroups) EXPECT_TRUE(groups.count(g)) << g;
+
+    // The plain listing and a group filter.
+    Result plain = run("clauses");
+    ASSERT_EQ(plain.status, 0) << plain.all();
+    EXPECT_NE(plain.out.find("BIND-4"), std::string::npos);
+    EXPECT_NE(plain.out.find(std::to_string(all.size()) + " clauses"), std::string::npos);
+    Result bind = run("clauses --json --group BIND");
+    ASSERT_EQ(bind.status, 0) << bind.all();
+    json b = json::parse(bind.out);
+    EXPECT_GE(b.size(), 4u);
+    for (const auto &c : b) EXPECT_EQ(c["group"], "BIND");
+    Result none = run("clauses --group NOPE");
+    EXPECT_EQ(none.status, 2) << none.all();
+    EXPECT_NE(none.err.find("NOPE"), std::string::npos) << none.err;
+}
+
+TEST_F(Cli, CheckTraceFindsAChangedPasid) {
+    write_file(dir_ / "bad.json", rebind_trace(2));
+    write_file(dir_ / "good.json", rebind_trace(1));
+    Result bad = run("check-trace bad.json");
+    EXPECT_EQ(bad.status, 1) << bad.all();
+    EXPECT_NE(bad.out.find("BIND-4"), std::string::npos) << bad.all();
+    EXPECT_NE(bad.out.find("step 2"), std::string::npos) << bad.all();
+    Result good = run("check-trace good.json");
+    EXPECT_EQ(good.status, 0) << good.all();
+    EXPECT_EQ(good.all().find("BIND-4"), std::string::npos) << good.all();
+    EXPECT_NE(good.out.find("conformant: 3 steps"), std::string::npos) << good.all();
+    Result verbose = run("check-trace --verbose good.json");
+    EXPECT_EQ(verbose.status, 0) << verbose.all();
+    EXPECT_NE(verbose.out.find("bind(dev 0, mm 0"), std::string::npos) << verbose.out;
+}
+
+TEST_F(Cli, MalformedAndMissingTraceFiles) {
+    // The stray comma sits on line 3, column 11.
+    write_file(dir_ / "mal.json", "{\n  \"format\": \"sva-trace/1\",\n  \"ops\": [,]\n}\n");
+    Result r = run("check-trace mal.json");
+    EXPECT_EQ(r.status, 2) << r.all();
+    EXPECT_NE(r.err.find("mal.json: line 3, column 11: not valid JSON"), std::string::npos)
+        << r.err;
+
+    // Valid JSON, bad trace: the JSON pointer of the fault.
+    write_file(
+        dir_ / "dev.json",
+        std::string(R"({"format":"sva-trace/1","topology":)") + kTopology +
+            R"(,"ops":[{"op":"enable_feature","dev":0,"feat":"sva"},{"op":"bind","dev":3,"mm":0}]})");
+    Result d = run("check-trace dev.json");
+    EXPECT_EQ(d.status, 2) << d.all();
+    EXPECT_NE(d.err.find("dev.json: /ops/1/dev: device 3 does not exist"), std::string::npos)
+        << d.err;
+    Result dr = run("replay dev.json --driver smmuv3");
+    EXPECT_EQ(dr.status, 2) << dr.all();
+    EXPECT_NE(dr.err.find("dev.json: /ops/1/dev"), std::string::npos) << dr.err;
+
+    Result m = run("check-trace nowhere/missing.json");
+    EXPECT_EQ(m.status, 2) << m.all();
+    EXPECT_NE(m.err.find("nowhere/missing.json"), std::string::npos) << m.err;
+    Result mr = run("replay nowhere/missing.json --driver smmuv3");
+    EXPECT_EQ(mr.status, 2) << mr.all();
+    EXPECT_NE(mr.err.find("nowhere/missing.json"), std::string::npos) << mr.err;
+}
+
+TEST_F(Cli, BadUsageExitsTwoWithAMessage) {
+    struct Case {
+        const char *args;
+        const char *says; // a piece of the message
+    };
+    const Case cases[] = {
+        {"run --driver smmuv3 --bogus", "--bogus"},
+        {"clauses --bogus", "--bogus"},
+        {"frobnicate", "unknown command \"frobnicate\""},
+        {"", "subcommand"},
+        {"run", "--driver"},
+        {"run --driver nope", "nope"},
+        {"run --driver smmuv3 --ops 0", "--ops"},
+        {"run --driver smmuv3 --ops x", "--ops"},
+        {"run --driver smmuv3 --profile linux6", "linux6"},
+        {"replay", "TRACE"},
+        {"check-trace", "TRACE"},
+    };
+    for (const auto &c : cases) {
+        Result r = run(c.args);
+        EXPECT_EQ(r.status, 2) << "sva-conform " << c.args << "\n" << r.all();
+        EXPECT_NE(r.err.find(c.says), std::string::npos)
+            << "sva-conform " << c.args << "\nstderr: " << r.err;
+        EXPECT_FALSE(fs::exists(dir_ / "reports")) << "sva-conform " << c.args;
+    }
+    // Replay of a good trace with an unknown driver.
+    write_file(dir_ / "good.json", rebind_trace(1));
+    Result r = run("replay good.json --driver nope");
+    EXPECT_EQ(r.status, 2) << r.all();
+    EXPECT_NE(r.err.find("no bundled driver called \"nope\""), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, ReplayFindingTraces) {
+    // A finding's trace: check-trace's finding for the changed PASID, with the
+    // outcomes recorded. The driver is right, so the replay is conformant.
+    engine::Trace bad = engine::parse_trace(rebind_trace(2), "bad.json");
+    engine::RunStats stats;
+    auto finding = engine::check_recorded(bad, stats);
+    ASSERT_TRUE(finding.has_value());
+    EXPECT_EQ(ref::clause_id(finding->clause), "BIND-4");
+    write_file(dir_ / "finding.json", engine::print_trace(finding->trace));
+    Result r = run("replay finding.json --driver smmuv3");
+    EXPECT_EQ(r.status, 0) << r.all();
+    EXPECT_NE(r.out.find("replay finding.json on driver smmuv3"), std::string::npos) << r.out;
+    // One step line per op, numbered.
+    for (const char *step :
+         {"     0  enable_feature(dev 0", "     1  bind(dev 0, mm 0", "     2  bind(dev 0, mm 0"})
+        EXPECT_NE(r.out.find(step), std::string::npos) << step << "\n" << r.out;
+    EXPECT_NE(r.out.find("conformant: 3 steps"), std::string::npos) << r.out;
+    Result q = run("replay finding.json --driver smmuv3 --quiet");
+    EXPECT_EQ(q.status, 0) << q.all();
+    EXPECT_EQ(q.out, "conformant: 3 steps\n");
+
+    // A generated trace, every op kind in the mix, with the driver's outcomes
+    // recorded into it, replays and checks clean.
+    engine::Rng rng(7);
+    engine::GenConfig cfg;
+    cfg.ops = 200;
+    engine::Trace gen = engine::generate_trace(rng, cfg);
+    write_file(dir_ / "gen.json", engine::print_trace(gen));
+    Result g = run("replay gen.json --driver smmuv3");
+    EXPECT_EQ(g.status, 0) << g.all();
+    EXPECT_NE(g.out.find("   199  "), std::string::npos) << g.out;
+    EXPECT_NE(g.out.find("conformant: 200 steps"), std::string::npos) << g.out;
+}
+
+TEST_F(Cli, DriversListsSmmuv3) {
+    Result r = run("drivers");
+    ASSERT_EQ(r.status, 0) << r.all();
+    EXPECT_TRUE(r.out.rfind("smmuv3 ", 0) == 0 || r.out.find("\nsmmuv3 ") != std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("drives: smmuv3"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, UnwritableOutDirectory) {
+    write_file(dir_ / "plain-file", "not a directory\n");
+    Result r = run("run --driver smmuv3 --sequences 10 --out plain-file/sub");
+    // An --out under a regular file is the user's mistake, not an internal
+    // error: exit 2 with the path.
+    EXPECT_EQ(r.status, 2) << r.all();
+    EXPECT_NE(r.err.find("plain-file/sub"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "plain-file" / "sub"));
+}
