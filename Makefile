@@ -3,7 +3,7 @@
 #   make test   set up, build (and a sanitizer build), run every test
 # Also: make build, make bench, make format, make clean.
 
-DRIVERS ?= smmuv3
+DRIVERS ?= smmuv3 vtd
 SEED ?= 1
 SEQUENCES ?= 20000
 OUT ?= reports/latest

@@ -136,7 +136,11 @@ Platform::Platform(const ref::Topology &topology)
     for (uint32_t i = 0; i < topology.iommus.size(); ++i)
         iommus_.push_back(ref::make_iommu_model(topology.iommus[i], i));
     // Every mm starts with a page table, empty.
-    for (uint32_t mm = 0; mm < topology.mms; ++mm) mms_.sync(mm, 0, 0, {});
+    for (uint32_t mm = 0; mm < topology.mms; ++mm) {
+        mms_.sync(mm, 0, 0, {});
+        mm_infos_.push_back(mms_.info(mm));
+    }
+    for (const auto &m : iommus_) model_ptrs_.push_back(m.get());
 
     abi_.abi_version = SVAC_ABI_VERSION;
     abi_.size = sizeof(svac_platform);
@@ -149,7 +153,12 @@ Platform::Platform(const ref::Topology &topology)
     };
     abi_.read64 = [](void *ctx, uint64_t pa) { return self(ctx).mem_.read64(pa); };
     abi_.write64 = [](void *ctx, uint64_t pa, uint64_t val) {
-        if (!self(ctx).mem_.write64(pa, val, SimMemory::Owner::driver)) ++self(ctx).stray_;
+        Platform &p = self(ctx);
+        uint64_t old = p.mem_.read64(pa);
+        if (p.mem_.write64(pa, val, SimMemory::Owner::driver))
+            p.call_.stores.push_back({pa, old, val});
+        else
+            ++p.stray_;
     };
     abi_.write_reg = [](void *ctx, uint32_t iommu, uint32_t offset, uint64_t val) {
         Platform &p = self(ctx);
@@ -164,6 +173,9 @@ Platform::Platform(const ref::Topology &topology)
         int rc = iommu < p.iommus_.size() && cmd ? p.iommus_[iommu]->submit(p.mem_, cmd, qwords)
                                                  : -EINVAL;
         if (rc != 0) ++p.rejected_;
+        ref::Command c{iommu, qwords, {}, rc};
+        for (uint32_t k = 0; cmd && k < qwords && k < c.q.size(); ++k) c.q[k] = cmd[k];
+        p.call_.commands.push_back(c);
         return rc;
     };
     abi_.mm_info = [](void *ctx, uint32_t mm, svac_mm_info *info) -> int {

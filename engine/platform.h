@@ -6,6 +6,7 @@
 #pragma once
 
 #include "reference/hw_model.h"
+#include "reference/hw_view.h"
 #include "reference/memory.h"
 #include "reference/reference.h"
 #include "reference/topology.h"
@@ -90,6 +91,13 @@ public:
     // A transaction from device dev, through its IOMMU's hardware model.
     ref::DmaResult dma(uint32_t dev, bool has_pasid, uint32_t pasid, uint64_t va, uint8_t access);
 
+    // What the current driver call stored and submitted; the engine clears it
+    // before each call.
+    ref::CallRecord &call_record() { return call_; }
+    // The CPU side of every mm, as mm_info reports it.
+    const std::vector<svac_mm_info> &mm_infos() const { return mm_infos_; }
+    const std::vector<const ref::IommuModel *> &iommu_models() const { return model_ptrs_; }
+
     // Counters the engine reads after each driver call and then clears.
     uint32_t take_stray_stores();
     uint32_t take_rejected_commands();
@@ -101,6 +109,9 @@ private:
     MmModel mms_;
     std::vector<std::unique_ptr<ref::IommuModel>> iommus_;
     svac_platform abi_{};
+    ref::CallRecord call_;
+    std::vector<svac_mm_info> mm_infos_;          // fixed once the page tables exist
+    std::vector<const ref::IommuModel *> model_ptrs_;
     uint32_t stray_ = 0;
     uint32_t rejected_ = 0;
 };

@@ -7,10 +7,6 @@
 namespace svac::ref {
 
 namespace {
-// PASID-4: an errno stored in an unsigned PASID reads as 0xfffff001..0xffffffff.
-bool looks_like_errno(uint32_t pasid) {
-    return pasid >= 0xfffff001u && pasid != SVAC_PASID_INVALID;
-}
 
 std::string hex(uint32_t v) {
     char buf[16];
@@ -18,6 +14,11 @@ std::string hex(uint32_t v) {
     return buf;
 }
 } // namespace
+
+// PASID-4: an errno stored in an unsigned PASID reads as 0xfffff001..0xfffffffe.
+bool looks_like_errno(uint32_t pasid) {
+    return pasid >= 0xfffff001u && pasid != SVAC_PASID_INVALID;
+}
 
 Expectation Reference::expect_bind(const Op &op) const {
     Expectation e;
@@ -64,17 +65,21 @@ Expectation Reference::expect_bind(const Op &op) const {
 // A bind failed where the spec wanted success: name the rule most likely broken.
 ClauseId Reference::blame_bind_failure(const Op &op, const Expectation &exp, int rc) const {
     if (exp.pasid_rule == Expectation::Pasid::exact && exp.rc_clause == ClauseId::BIND_3 &&
-        exp.pasid == exp.hi)
+        exp.pasid == exp.hi && (rc == -ERANGE || rc == -EOVERFLOW))
         return ClauseId::PASID_3; // the mm's PASID equals hi: an exclusive bound
     if (exp.pasid_rule != Expectation::Pasid::fresh) return exp.rc_clause;
     if (rc != -ENOSPC && rc != -ENOMEM) return ClauseId::BIND_2;
     // The driver ran out of PASIDs that the reference still has free.
     if (free_in_range(exp.lo, exp.hi) == 1 && holder_of(exp.hi, ~0u) < 0) return ClauseId::PASID_3;
-    bool released_in_range = std::any_of(released_.begin(), released_.end(), [&](uint32_t p) {
-        return p >= exp.lo && p <= exp.hi && holder_of(p, ~0u) < 0;
-    });
-    if (released_in_range) return ClauseId::UNBIND_3;
-    if (failed_new_mm_binds_ > 0) return ClauseId::BIND_7;
+    // A driver short of `free` PASIDs lost at least that many: to PASIDs it
+    // never took back at unbind (UNBIND-3), or to failed binds (BIND-7).
+    uint64_t free = free_in_range(exp.lo, exp.hi);
+    auto released =
+        static_cast<uint64_t>(std::count_if(released_.begin(), released_.end(), [&](uint32_t p) {
+            return p >= exp.lo && p <= exp.hi && holder_of(p, ~0u) < 0;
+        }));
+    if (released >= free) return ClauseId::UNBIND_3;
+    if (failed_new_mm_binds_ >= free) return ClauseId::BIND_7;
     (void)op;
     return ClauseId::PASID_5;
 }
@@ -105,9 +110,12 @@ std::optional<Violation> Reference::judge_bind_pasid(const Op &op, const Expecta
     int holder = holder_of(pasid, op.mm);
     if (holder >= 0) {
         const MmState &h = mms_[holder];
+        // A PASID another device's mm holds: the driver keeps per-device spaces.
+        bool same_device = bond(op.dev, static_cast<uint32_t>(holder)).refs > 0;
         ClauseId c = h.exited              ? ClauseId::MMEXIT_3
                      : h.partially_unbound ? ClauseId::UNBIND_3
-                                           : ClauseId::BIND_5;
+                     : same_device         ? ClauseId::BIND_5
+                                           : ClauseId::PASID_1;
         return fail(c, "PASID " + std::to_string(pasid) + " is still held by mm " +
                            std::to_string(holder) + (h.exited ? " (exited, not yet unbound)" : ""));
     }

@@ -82,7 +82,10 @@ void Reference::commit_feature(const Op &op, const Expectation &exp, int rc) {
     }
     // disable_feature: only FEAT-10 turns the feature off; FEAT-6 and FEAT-7 change nothing.
     if (exp.rc_clause == ClauseId::FEAT_10) d.sva_enabled = false;
-    d.feat_promise = exp.rc_clause;
+    // A failed disable changes nothing (FEAT-9); disabling a disabled feature
+    // leaves it off whatever it returned (FEAT-7).
+    d.feat_promise =
+        rc != 0 && exp.rc_clause != ClauseId::FEAT_7 ? ClauseId::FEAT_9 : exp.rc_clause;
 }
 
 } // namespace svac::ref

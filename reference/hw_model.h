@@ -6,8 +6,10 @@
 #include "reference/memory.h"
 #include "reference/topology.h"
 
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,30 @@ struct ModelDump {
     std::vector<std::string> caches;   // one line per cached item
 };
 
+// A table entry the hardware can reach now (IommuModel::live_entries).
+struct LiveEntry {
+    enum class Table : uint8_t {
+        ste,
+        l1std,
+        l1cd,
+        cd,
+        root_lower, // VT-d root entry, LP/LCTP half
+        root_upper, // ... UP/UCTP half
+        context,
+        pde,
+        pasid,
+    };
+    Table table = Table::ste;
+    uint8_t qwords = 0;
+    uint64_t pa = 0;
+    uint32_t id = 0;  // StreamID or requester ID; the bus for root entries
+    uint32_t sub = 0; // SSID, PASID, or the index of an L1STD / L1CD / PDE
+    // The pointer words the walk read to get here, outermost first; none for
+    // a table a register points at. Each holds its pointer and valid bit.
+    std::array<uint64_t, 3> via{};
+    uint8_t via_count = 0;
+};
+
 class IommuModel {
 public:
     virtual ~IommuModel() = default;
@@ -89,6 +115,13 @@ public:
     // The tables the driver wrote, decoded, and the caches' contents
     // (dump-tables).
     virtual ModelDump dump(const MemoryView &mem, const Topology &topo) const = 0;
+
+    // The entries the hardware could read now, for the topology's devices,
+    // that hold one of the addresses pas (8-byte aligned, sorted, unique):
+    // appended to out. A model that cannot tell reports none (HW-7).
+    virtual void live_entries(const MemoryView & /*mem*/, const Topology & /*topo*/,
+                              std::span<const uint64_t> /*pas*/,
+                              std::vector<LiveEntry> & /*out*/) const {}
 };
 
 // The model of IOMMU number `index` of a topology, for its architecture.

@@ -104,6 +104,14 @@ void count_checks(const Op &op, const Expectation &exp, const Observation &obs, 
 std::optional<Violation> Reference::judge(const Op &op, const Expectation &exp,
                                           const Observation &obs, ClauseCounters *counters) const {
     if (counters) count_checks(op, exp, obs, *counters);
+    // An errno stored as the PASID of a "successful" bind (PASID-4), even where
+    // the bind should have failed.
+    if (op.kind == OpKind::bind && obs.rc && *obs.rc == 0 && obs.pasid &&
+        looks_like_errno(*obs.pasid))
+        return Violation{ClauseId::PASID_4, describe(op, *this) + " returned 0 and PASID " +
+                                                std::to_string(*obs.pasid) + " (" +
+                                                errno_name(static_cast<int>(*obs.pasid)) +
+                                                "): an error code stored as a PASID"};
     if (obs.rc && op_returns(op.kind)) {
         int rc = *obs.rc;
         if (exp.query) {

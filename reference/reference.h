@@ -162,6 +162,9 @@ private:
         unbound_; // (dev, pasid) whose bond went (HW-3 blame)
 };
 
+// PASID-4: does this PASID read as a negative errno stored in a u32?
+bool looks_like_errno(uint32_t pasid);
+
 // Text for messages: "bind(dev 0, mm 1, drvdata 77)".
 std::string describe(const Op &op, const Reference &ref);
 

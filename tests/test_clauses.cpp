@@ -284,14 +284,14 @@ std::vector<Case> feat_cases() {
                  {disable(0, 0)},
                  {disable(0, EBUSY_)},
                  ClauseId::FEAT_6});
-    // A failed disable (with a bond) that turned the feature off: the reference
-    // blames FEAT-6 ("-EBUSY; no change"); see DISABLED_FailedDisableIsFeat9.
-    v.push_back({"FEAT_6_failed_disable_no_change",
+    // A failed disable (with a bond) that turned the feature off: a failed
+    // disable is atomic (FEAT-9).
+    v.push_back({"FEAT_9_failed_disable_no_change",
                  kOne,
                  {enable(0), bind(0, 0, 1), disable(0, EBUSY_)},
                  {enabled(0, false)},
                  {enabled(0, true)},
-                 ClauseId::FEAT_6});
+                 ClauseId::FEAT_9});
     // FEAT-7: disabling a disabled feature: {0, -EINVAL}, and it stays off.
     v.push_back({"FEAT_7_disable_disabled",
                  kOne,
@@ -786,6 +786,13 @@ std::vector<Case> pasid_cases() {
                  {bind(0, 0, 1)},
                  ClauseId::PASID_4});
     // PASID-5: n free PASIDs hold n mms (only BIND-6 after them).
+    // PASID-1: one global space: mm 1 gets on dev 0 the PASID mm 0 holds through dev 1.
+    v.push_back({"PASID_1_per_device_space",
+                 kTwo,
+                 {enable(0), enable(1), bind(1, 0, 1)},
+                 {bind(0, 1, 1)},
+                 {bind(0, 1, 2)},
+                 ClauseId::PASID_1});
     v.push_back({"PASID_5_spurious_enospc",
                  kTiny,
                  {enable(0), bind(0, 0, 3)},
@@ -848,8 +855,8 @@ TEST_P(ClauseCase, BrokenOutcomeIsFoundAllowedOutcomeIsNot) {
 INSTANTIATE_TEST_SUITE_P(Clauses, ClauseCase, ::testing::ValuesIn(all_cases()),
                          [](const ::testing::TestParamInfo<Case> &p) { return p.param.name; });
 
-// Every clause of the groups this file covers has a case. PASID-1 has none
-// the reference can reach yet (see DISABLED_PasidOfAnotherDevicesMmIsPasid1).
+// Every clause of the groups this file covers has a case (PASID-1: see
+// ClauseAttribution.PasidOfAnotherDevicesMmIsPasid1).
 TEST(ClauseTable, CoversEveryClause) {
     const ClauseId required[] = {
         ClauseId::FEAT_1,   ClauseId::FEAT_2,   ClauseId::FEAT_3,   ClauseId::FEAT_4,
@@ -860,7 +867,7 @@ TEST(ClauseTable, CoversEveryClause) {
         ClauseId::BIND_7,   ClauseId::BIND_8,   ClauseId::UNBIND_1, ClauseId::UNBIND_3,
         ClauseId::UNBIND_4, ClauseId::UNBIND_5, ClauseId::MMEXIT_1, ClauseId::MMEXIT_3,
         ClauseId::MMEXIT_4, ClauseId::PASID_2,  ClauseId::PASID_3,  ClauseId::PASID_4,
-        ClauseId::PASID_5,
+        ClauseId::PASID_5,  ClauseId::PASID_1,
     };
     auto cases = all_cases();
     for (ClauseId c : required)
@@ -884,23 +891,20 @@ TEST(ClauseTable, CheckCountersCountTheRulesEvaluated) {
     EXPECT_EQ(stats.checks[ClauseId::BIND_1], 0u);
 }
 
-// --- attributions the reference does not make (yet) -------------------------
-// Each states the clause clauses.md points at; enable once the reference
-// attributes it so.
+// --- attributions where two clauses could be named ----------------------------
+// Each states the clause clauses.md points at.
 
-// PASID-1 ("PASID -> mm is injective") is never blamed: judge_bind_pasid
-// blames a PASID held by another mm as BIND-5 / UNBIND-3 / MMEXIT-3. A driver
-// whose PASID space is per device (mm 1 gets on dev 0 the PASID mm 0 holds
-// through dev 1) breaks the global space.
-TEST(ClauseAttribution, DISABLED_PasidOfAnotherDevicesMmIsPasid1) {
+// A driver whose PASID space is per device (mm 1 gets on dev 0 the PASID mm 0
+// holds through dev 1) breaks the global space: PASID-1, not BIND-5.
+TEST(ClauseAttribution, PasidOfAnotherDevicesMmIsPasid1) {
     auto f = judge_text(trace_text(kTwo, {enable(0), enable(1), bind(1, 0, 1)}, bind(0, 1, 1)));
     ASSERT_TRUE(f.has_value());
     EXPECT_EQ(std::string(ref::clause_id(f->clause)), "PASID-1");
 }
 
-// FEAT-9 ("a failed enable or disable is atomic") is reached for a failed
-// enable only; a failed disable that changed the state is blamed on FEAT-6.
-TEST(ClauseAttribution, DISABLED_FailedDisableIsFeat9) {
+// A failed disable that changed the state breaks FEAT-9 ("a failed enable or
+// disable is atomic").
+TEST(ClauseAttribution, FailedDisableIsFeat9) {
     auto f = judge_text(
         trace_text(kOne, {enable(0), bind(0, 0, 1), disable(0, EBUSY_)}, enabled(0, false)));
     ASSERT_TRUE(f.has_value());
@@ -908,9 +912,8 @@ TEST(ClauseAttribution, DISABLED_FailedDisableIsFeat9) {
 }
 
 // An errno stored as the PASID with rc 0 when the space is exhausted (the
-// `ret < min` bug PASID-4 is written for) is blamed on BIND-6: the rc check
-// comes first and the PASID is never looked at.
-TEST(ClauseAttribution, DISABLED_ErrnoStoredAtExhaustionIsPasid4) {
+// `ret < min` bug PASID-4 is written for) is PASID-4, not BIND-6.
+TEST(ClauseAttribution, ErrnoStoredAtExhaustionIsPasid4) {
     auto f = judge_text(
         trace_text(kSingle, {enable(0), bind(0, 0, 1)}, bind(0, 1, kErrnoEnospcAsPasid)));
     ASSERT_TRUE(f.has_value());
@@ -918,10 +921,9 @@ TEST(ClauseAttribution, DISABLED_ErrnoStoredAtExhaustionIsPasid4) {
 }
 
 // A bind of an mm whose PASID equals the device's hi, failing with an errno
-// that has nothing to do with the range (-ENODEV), is blamed on PASID-3:
-// blame_bind_failure does not look at the rc. BIND-3 (the rc promise) is
-// the clause; PASID-3 is for -ERANGE / -EOVERFLOW only.
-TEST(ClauseAttribution, DISABLED_UnrelatedFailureAtHiIsNotPasid3) {
+// that has nothing to do with the range (-ENODEV), breaks BIND-3 (the rc
+// promise); PASID-3 is for -ERANGE / -EOVERFLOW only.
+TEST(ClauseAttribution, UnrelatedFailureAtHiIsNotPasid3) {
     auto f =
         judge_text(trace_text(kWideNarrow, {enable(0), enable(1), param(0, 7, 7, 0), bind(0, 0, 7)},
                               bind_rc(1, 0, ENODEV_)));
