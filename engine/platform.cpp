@@ -16,7 +16,7 @@ uint64_t SimMemory::alloc(uint64_t bytes, uint64_t align, Owner owner) {
     uint64_t size = (bytes + 7) & ~uint64_t{7};
     next_ = base + size;
     bytes_ += size;
-    blocks_.emplace(base, Block{size, owner, std::vector<uint64_t>(size / 8, 0)});
+    blocks_.emplace(base, Block{size, owner, {}});
     return base;
 }
 
@@ -45,14 +45,16 @@ uint64_t SimMemory::read64(uint64_t pa) const {
     uint64_t off = 0;
     const Block *b = find(pa, off);
     if (!b || (pa & 7) != 0) return 0;
-    return b->words[off / 8];
+    auto it = b->words.find(off / 8);
+    return it == b->words.end() ? 0 : it->second;
 }
 
 bool SimMemory::write64(uint64_t pa, uint64_t val, Owner who) {
     uint64_t off = 0;
     Block *b = find(pa, off);
     if (!b || b->owner != who || (pa & 7) != 0) return false;
-    b->words[off / 8] = val;
+    if (val != 0) b->words[off / 8] = val;
+    else b->words.erase(off / 8);
     return true;
 }
 

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <vector>
 
@@ -45,7 +46,9 @@ private:
     struct Block {
         uint64_t size;
         Owner owner;
-        std::vector<uint64_t> words;
+        // Sparse: tables are mostly zero (a PASID directory for 20 bits is
+        // 128 KiB), so only words ever written are kept.
+        std::unordered_map<uint64_t, uint64_t> words; // word index -> value
     };
     Block *find(uint64_t pa, uint64_t &offset);
     const Block *find(uint64_t pa, uint64_t &offset) const;

@@ -60,6 +60,7 @@ Expectation Reference::expect_dma(const Op &op) const {
     }
     e.rc_clause = ClauseId::HW_1;
     auto page = m.pages.find(op.va >> kPageShift);
+    e.dma_page_changed = page != m.pages.end() && page->second.changed;
     if (page != m.pages.end() && page->second.present &&
         (page->second.perms & op.perms) == op.perms) {
         e.dma_kinds = bit(Kind::translated);
@@ -85,11 +86,14 @@ std::optional<Violation> Reference::judge_dma(const Op &op, const Expectation &e
     std::string want = kinds(exp.dma_kinds);
     if (exp.dma_kinds == bit(Kind::translated)) want += " to " + hex(exp.dma_pa);
     ClauseId c = exp.rc_clause;
-    // A stale translation through a mapping the CPU changed: the notifier's invalidation.
-    if (kind == Kind::translated && c == ClauseId::HW_1) {
+    // A translation through the mapping the CPU changed (the frame it had, or
+    // the permissions it took away): the notifier did not invalidate (HW-4).
+    if (kind == Kind::translated && c == ClauseId::HW_1 && exp.dma_page_changed) {
         int mm = bond_mm_of(op.dev, resolve(op.pasid));
-        auto page = mms_[mm].pages.find(op.va >> kPageShift);
-        if (page != mms_[mm].pages.end() && page->second.changed) c = ClauseId::HW_4;
+        const Page &page = mms_[mm].pages.at(op.va >> kPageShift);
+        uint64_t frame = dma.pa >> kPageShift;
+        if (frame == page.pa >> kPageShift || (page.old_pa && frame == page.old_pa >> kPageShift))
+            c = ClauseId::HW_4;
     }
     return Violation{c, describe(op, *this) + " " + got + "; expected " + want};
 }
@@ -114,7 +118,8 @@ void Reference::commit_mm_change(const Op &op) {
         if (op.kind == OpKind::mm_map) {
             bool remap = it != m.pages.end();
             Page &p = m.pages[vpn];
-            p = Page{next_frame_, op.perms, true, remap};
+            uint64_t old_pa = remap ? p.pa : 0;
+            p = Page{next_frame_, op.perms, true, remap, old_pa};
             next_frame_ += kPageSize;
         } else if (it != m.pages.end() && it->second.present) {
             it->second.changed = true;

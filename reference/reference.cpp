@@ -91,6 +91,7 @@ void count_checks(const Op &op, const Expectation &exp, const Observation &obs, 
             n.hit(exp.rc_clause);
             if (exp.rc_clause == ClauseId::HW_5) n.hit(ClauseId::MMEXIT_2);
             if (exp.rc_clause == ClauseId::HW_3) n.hit(ClauseId::UNBIND_2);
+            if (exp.rc_clause == ClauseId::HW_1 && exp.dma_page_changed) n.hit(ClauseId::HW_4);
         }
         break;
     case OpKind::count_:

@@ -35,6 +35,7 @@ struct Expectation {
     std::vector<Callback> callbacks; // the mm_exit callbacks due, sorted
     uint8_t dma_kinds = 0;           // dma: allowed outcomes, 1 << DmaResult::Kind
     uint64_t dma_pa = 0;             // dma: the output address when translated
+    bool dma_page_changed = false;   // dma: the CPU changed the page since the mm mapped it (HW-4)
 };
 
 struct Violation {
@@ -67,6 +68,7 @@ public:
         uint8_t perms = 0;
         bool present = false;
         bool changed = false; // unmapped, protected or remapped since first mapped (HW-4)
+        uint64_t old_pa = 0;  // the frame a remap replaced (0: none)
     };
     const std::map<uint64_t, Page> &pages(uint32_t mm) const { return mms_[mm].pages; }
     uint32_t asid_of(uint32_t mm) const { return mm + 1; } // the CPU's ASID, never 0
@@ -80,6 +82,9 @@ public:
     bool sva_enabled(uint32_t dev) const { return devs_[dev].sva_enabled; }
     uint32_t bond_refs(uint32_t dev, uint32_t mm) const { return bond(dev, mm).refs; }
     uint32_t device_bonds(uint32_t dev) const { return devs_[dev].bonds; }
+    // The PASID most recently returned to the pool (0: none yet): what an
+    // unbind by mm named once it dropped the mm's last bond.
+    uint32_t last_released_pasid() const { return released_.empty() ? 0 : released_.back(); }
     bool sva_capable(uint32_t dev) const;
     void effective_range(uint32_t dev, uint32_t &lo, uint32_t &hi) const;
 
