@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include "engine/driver.h"
+#include "reference/table_rules.h"
 
 #include <algorithm>
 
@@ -113,6 +114,8 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
         uint32_t pasid = reference.resolve(op.pasid);
         ref::Expectation exp = reference.expect(op);
         ref::Observation obs;
+        Platform &platform = instance.platform();
+        platform.call_record().clear();
         bool cpu_change = ref::op_is_mm_change(op.kind);
         if (cpu_change) {
             // The CPU changes its page table first; the driver's mmu notifier
@@ -126,6 +129,12 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
             obs = instance.call(op, pasid);
         }
         auto violation = reference.judge(op, exp, obs, &stats.checks);
+        // How the tables were written (HW-7), then what they hold now that the
+        // op is done (SMMU-*, VTD-*).
+        ref::HwView hw{platform.memory(), platform.call_record(), platform.iommu_models(),
+                       platform.mm_infos()};
+        if (!violation) violation = ref::judge_update(reference, op, hw, &stats.checks);
+        if (!violation && !cpu_change) reference.commit(op, exp, obs);
         ++stats.steps;
         if (hook) hook(i, op, pasid, exp, obs, violation);
         if (violation) {
@@ -139,7 +148,6 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
             if (inspect) inspect(instance);
             return f;
         }
-        if (!cpu_change) reference.commit(op, exp, obs);
         seen.push_back(std::move(obs));
     }
     if (inspect) inspect(instance);

@@ -157,8 +157,14 @@ Platform::Platform(const ref::Topology &topology)
     abi_.write64 = [](void *ctx, uint64_t pa, uint64_t val) {
         Platform &p = self(ctx);
         uint64_t old = p.mem_.read64(pa);
-        if (p.mem_.write64(pa, val, SimMemory::Owner::driver))
-            p.call_.stores.push_back({pa, old, val});
+        if (p.mem_.write64(pa, val, SimMemory::Owner::driver)) {
+            // A runaway driver must not exhaust the harness: past the cap the
+            // call is marked and its later stores are not judged.
+            if (p.call_.stores.size() < ref::CallRecord::kMaxEntries)
+                p.call_.stores.push_back({pa, old, val});
+            else
+                p.call_.overflow = true;
+        }
         else
             ++p.stray_;
     };
@@ -177,7 +183,10 @@ Platform::Platform(const ref::Topology &topology)
         if (rc != 0) ++p.rejected_;
         ref::Command c{iommu, qwords, {}, rc};
         for (uint32_t k = 0; cmd && k < qwords && k < c.q.size(); ++k) c.q[k] = cmd[k];
-        p.call_.commands.push_back(c);
+        if (p.call_.commands.size() < ref::CallRecord::kMaxEntries)
+            p.call_.commands.push_back(c);
+        else
+            p.call_.overflow = true;
         return rc;
     };
     abi_.mm_info = [](void *ctx, uint32_t mm, svac_mm_info *info) -> int {

@@ -3,6 +3,7 @@
 // the collector the hardware models use to answer IommuModel::live_entries.
 #pragma once
 
+#include "reference/codec.h"
 #include "reference/hw_model.h"
 
 #include <algorithm>
@@ -25,6 +26,10 @@ unsigned qwords_of(Table t);
 std::string_view table_name(Table t);
 // The name of the field that says whether the entry is valid: "V", "P", ...
 std::string_view valid_field_name(Table t);
+
+// The fields of the entry's format (for a root entry half: its LP/LCTP or
+// UP/UCTP, as qword 0).
+std::span<const Field> fields_of(Table t);
 
 // Whether the hardware takes the entry as valid (V=1, P=1, Span in 1..11).
 bool valid(Table t, const uint64_t *e);
@@ -83,6 +88,11 @@ public:
     bool any_in(uint64_t lo, uint64_t hi) const {
         auto it = std::lower_bound(pas_.begin(), pas_.end(), lo);
         return it != pas_.end() && *it < hi;
+    }
+    // Calls f(pa) for each address not yet in an entry found.
+    template <typename Fn> void each_pending(const Fn &f) {
+        for (std::size_t i = 0; i < pas_.size(); ++i)
+            if (!found_[i]) f(pas_[i]);
     }
     // Every address asked for is in an entry found: a walk may stop.
     bool done() const { return left_ == 0; }

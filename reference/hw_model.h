@@ -118,9 +118,11 @@ public:
 
     // The entries the hardware could read now, for the topology's devices,
     // that hold one of the addresses pas (8-byte aligned, sorted, unique):
-    // appended to out. A model that cannot tell reports none (HW-7).
+    // appended to out. Without `scan`, only those found without scanning a
+    // table of pointers (a PASID directory, an L1CD table): a cheap first
+    // pass. A model that cannot tell reports none (HW-7).
     virtual void live_entries(const MemoryView & /*mem*/, const Topology & /*topo*/,
-                              std::span<const uint64_t> /*pas*/,
+                              std::span<const uint64_t> /*pas*/, bool /*scan*/,
                               std::vector<LiveEntry> & /*out*/) const {}
 };
 

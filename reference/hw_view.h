@@ -31,9 +31,12 @@ struct Command {
 struct CallRecord {
     std::vector<Store> stores;     // in order, only those that landed in driver memory
     std::vector<Command> commands; // in order
+    bool overflow = false;         // more than kMaxEntries of either: the rest was not kept
+    static constexpr std::size_t kMaxEntries = std::size_t{1} << 22;
     void clear() {
         stores.clear();
         commands.clear();
+        overflow = false;
     }
 };
 

@@ -1,5 +1,6 @@
 #include "reference/smmuv3_hw.h"
 
+#include "reference/hitless.h"
 #include "reference/pagetable.h"
 #include "reference/smmuv3_format.h"
 
@@ -591,6 +592,94 @@ ModelDump Smmuv3Model::dump(const MemoryView &mem, const Topology &topo) const {
                            perms_str(t.perms));
     }
     return d;
+}
+
+// ---- live entries (HW-7) ----
+
+void Smmuv3Model::live_entries(const MemoryView &mem, const Topology &topo,
+                               std::span<const uint64_t> pas, bool scan,
+                               std::vector<LiveEntry> &out) const {
+    using T = LiveEntry::Table;
+    uint64_t cr0 = read_reg(SVAC_SMMU_CR0);
+    if (pas.empty() || !get(&cr0, sm::reg::SMMUEN)) return;
+    LiveEntryCollector found(pas, out);
+    uint64_t base_reg = read_reg(SVAC_SMMU_STRTAB_BASE), cfg = read_reg(SVAC_SMMU_STRTAB_BASE_CFG);
+    auto split = static_cast<unsigned>(get(&cfg, sm::reg::SPLIT));
+    auto cd_at = [](const LiveEntry &v, uint64_t first_ssid) {
+        return [&v, first_ssid](uint64_t i) {
+            LiveEntry e = v;
+            e.table = T::cd;
+            e.sub = static_cast<uint32_t>(first_ssid + i);
+            return e;
+        };
+    };
+    // Tables at fixed places first; CD leaves are found through their L1
+    // tables, which take a scan.
+    struct L1Table {
+        LiveEntry via;
+        uint64_t base, entries, leaf_entries;
+        unsigned split;
+    };
+    std::vector<L1Table> l1s;
+    for (uint32_t sid = 0; sid < topo.devices.size(); ++sid) {
+        if (topo.devices[sid].iommu != index_) continue;
+        SteLocation loc = locate_ste(mem, strtab_written_, base_reg, cfg, sid);
+        LiveEntry via; // the walk so far
+        via.id = sid;
+        if (loc.two_level) {
+            found.table(loc.l1std_pa, 1, 8, [&](uint64_t) {
+                LiveEntry e = via;
+                e.table = T::l1std;
+                e.sub = sid >> split;
+                return e;
+            });
+            via.via[via.via_count++] = loc.l1std_pa;
+        }
+        if (!loc.ok) continue;
+        found.table(loc.ste_pa, 1, sm::ste::kBytes, [&](uint64_t) {
+            LiveEntry e = via;
+            e.table = T::ste;
+            return e;
+        });
+        // Every field that leads on to the CD table is in q0.
+        uint64_t q0 = mem.read64(loc.ste_pa);
+        if (!get(&q0, sm::ste::V) || get(&q0, sm::ste::Config) != sm::ste::CONFIG_S1_TRANS)
+            continue;
+        via.via[via.via_count++] = loc.ste_pa;
+        uint64_t table = get(&q0, sm::ste::S1ContextPtr) << sm::ste::S1ContextPtr.lo;
+        auto cdmax =
+            static_cast<unsigned>(std::min<uint64_t>(get(&q0, sm::ste::S1CDMax), kSsidBitsMax));
+        uint64_t n_ssids = uint64_t{1} << cdmax;
+        unsigned cd_l1_split = cd_split(&q0);
+        if (cd_l1_split == 0) {
+            found.table(table, n_ssids, sm::cd::kBytes, cd_at(via, 0));
+            continue;
+        }
+        uint64_t n_l1 = std::max<uint64_t>(1, n_ssids >> cd_l1_split);
+        found.table(table, n_l1, 8, [&](uint64_t i) {
+            LiveEntry e = via;
+            e.table = T::l1cd;
+            e.sub = static_cast<uint32_t>(i);
+            return e;
+        });
+        l1s.push_back({via, table, n_l1, std::min<uint64_t>(uint64_t{1} << cd_l1_split, n_ssids),
+                       cd_l1_split});
+    }
+    auto offer_leaf = [&](const L1Table &t, uint64_t l1_pa) {
+        uint64_t l1 = mem.read64(l1_pa);
+        if (!get(&l1, sm::l1cd::V)) return;
+        LiveEntry leaf_via = t.via;
+        leaf_via.via[leaf_via.via_count++] = l1_pa;
+        found.table(get(&l1, sm::l1cd::L2Ptr) << sm::l1cd::L2Ptr.lo, t.leaf_entries, sm::cd::kBytes,
+                    cd_at(leaf_via, (l1_pa - t.base) / 8 << t.split));
+    };
+    // Without a scan: the leaves of the L1CDs asked about.
+    for (const L1Table &t : l1s)
+        for (uint64_t pa : pas)
+            if (pa >= t.base && pa < t.base + 8 * t.entries) offer_leaf(t, pa);
+    for (const L1Table &t : l1s)
+        for (uint64_t idx = 0; scan && idx < t.entries && !found.done(); ++idx)
+            offer_leaf(t, t.base + 8 * idx);
 }
 
 std::unique_ptr<IommuModel> make_smmuv3_model(const Iommu &desc, uint32_t index) {

@@ -28,6 +28,8 @@ public:
     const std::vector<std::string> &command_log() const override { return log_; }
     DmaResult dma(const MemoryView &mem, const DmaRequest &req) override;
     ModelDump dump(const MemoryView &mem, const Topology &topo) const override;
+    void live_entries(const MemoryView &mem, const Topology &topo, std::span<const uint64_t> pas,
+                      bool scan, std::vector<LiveEntry> &out) const override;
 
     // ssid of non-PASID traffic in the ATC's tags.
     static constexpr uint32_t kNoSsid = 0xffffffffu;

@@ -1,5 +1,6 @@
 #include "reference/vtd_hw.h"
 
+#include "reference/hitless.h"
 #include "reference/pagetable.h"
 #include "reference/vtd_format.h"
 
@@ -507,6 +508,101 @@ ModelDump VtdModel::dump(const MemoryView &mem, const Topology &topo) const {
             ull(std::get<2>(key) << kPageShift), ull(t.pa_page), perms_str(t.perms).c_str()));
     }
     return out;
+}
+
+// ---- live entries (HW-7) ----
+
+void VtdModel::live_entries(const MemoryView &mem, const Topology &topo,
+                            std::span<const uint64_t> pas, bool scan,
+                            std::vector<LiveEntry> &out) const {
+    namespace v = vtd;
+    using T = LiveEntry::Table;
+    const uint64_t rtaddr = read_reg(SVAC_VTD_RTADDR);
+    if (pas.empty() || !(read_reg(SVAC_VTD_GCMD) & SVAC_VTD_GCMD_TE) ||
+        get(&rtaddr, v::rtaddr::TTM) != v::rtaddr::kTtmScalable)
+        return;
+    LiveEntryCollector found(pas, out);
+    const uint64_t rta = get(&rtaddr, v::rtaddr::RTA) << kPageShift;
+    // Each half of a root entry is a descriptor of its own, one qword.
+    found.table(rta, 256 * 2, 8, [](uint64_t i) {
+        LiveEntry e;
+        e.table = (i & 1) ? T::root_upper : T::root_lower;
+        e.id = static_cast<uint32_t>(i >> 1);
+        return e;
+    });
+    // Tables at fixed places first; PASID tables are found through their
+    // directories, which take a scan.
+    struct Directory {
+        LiveEntry via;
+        uint64_t base, entries;
+    };
+    std::vector<Directory> dirs;
+    for (uint32_t rid = 0; rid < topo.devices.size() && rid <= 0xffff; ++rid) {
+        if (topo.devices[rid].iommu != index_) continue;
+        const uint32_t bus = rid >> 8, devfn = rid & 0xff;
+        const bool upper = devfn >= 0x80;
+        const uint64_t root_pa = rta + v::root::kBytes * bus + (upper ? 8 : 0);
+        auto re = read_words<2>(mem, rta + v::root::kBytes * bus);
+        if (!get(re.data(), upper ? v::root::UP : v::root::LP)) continue;
+        LiveEntry via;
+        via.id = rid;
+        via.via[via.via_count++] = root_pa;
+        const uint64_t cpa = (get(re.data(), upper ? v::root::UCTP : v::root::LCTP) << kPageShift) +
+                             v::context::kBytes * (devfn & 0x7f);
+        found.table(cpa, 1, v::context::kBytes, [&](uint64_t) {
+            LiveEntry e = via;
+            e.table = T::context;
+            return e;
+        });
+        // Every field that leads on to the PASID directory is in q0.
+        const uint64_t cq0 = mem.read64(cpa);
+        if (!get(&cq0, v::context::P)) continue;
+        via.via[via.via_count++] = cpa;
+        const uint64_t dir = get(&cq0, v::context::PASIDDIRPTR) << kPageShift;
+        const uint64_t dir_entries = uint64_t{1} << (get(&cq0, v::context::PDTS) + 7);
+        found.table(dir, dir_entries, v::pde::kBytes, [&](uint64_t i) {
+            LiveEntry e = via;
+            e.table = T::pde;
+            e.sub = static_cast<uint32_t>(i);
+            return e;
+        });
+        dirs.push_back({via, dir, dir_entries});
+    }
+    auto offer_table = [&](const Directory &d, uint64_t pde_pa) {
+        const uint64_t pde = mem.read64(pde_pa);
+        const uint64_t table = get(&pde, v::pde::PTPTR) << kPageShift;
+        if (!get(&pde, v::pde::P)) return;
+        if (table_pde_.size() >= kMaxCacheEntries) table_pde_.clear();
+        table_pde_[table] = pde_pa;
+        if (!found.any_in(table, table + kPageSize)) return;
+        const uint64_t first = (pde_pa - d.base) / v::pde::kBytes << v::pde::kPasidShift;
+        found.table(table, v::pasid_entry::kPerTable, v::pasid_entry::kBytes, [&](uint64_t ti) {
+            LiveEntry e = d.via;
+            e.table = T::pasid;
+            e.sub = static_cast<uint32_t>(first | ti);
+            e.via[e.via_count++] = pde_pa;
+            return e;
+        });
+    };
+    // Without a scan: the tables of PDEs asked about, and of PDEs seen before.
+    for (const Directory &d : dirs) {
+        const uint64_t end = d.base + v::pde::kBytes * d.entries;
+        for (uint64_t pa : pas)
+            if (pa >= d.base && pa < end) offer_table(d, pa);
+    }
+    for (const Directory &d : dirs)
+        found.each_pending([&](uint64_t pa) {
+            auto it = table_pde_.find(pa & ~(kPageSize - 1));
+            if (it != table_pde_.end() && it->second - d.base < v::pde::kBytes * d.entries)
+                offer_table(d, it->second);
+        });
+    // PASIDs are handed out from the bottom: scan every directory index by
+    // index rather than one directory after another.
+    uint64_t most = 0;
+    for (const Directory &d : dirs) most = std::max(most, d.entries);
+    for (uint64_t di = 0; scan && di < most && !found.done(); ++di)
+        for (const Directory &d : dirs)
+            if (di < d.entries) offer_table(d, d.base + v::pde::kBytes * di);
 }
 
 std::unique_ptr<IommuModel> make_vtd_model(const Iommu &desc, uint32_t index) {

@@ -29,6 +29,8 @@ public:
     const std::vector<std::string> &command_log() const override { return log_; }
     DmaResult dma(const MemoryView &mem, const DmaRequest &req) override;
     ModelDump dump(const MemoryView &mem, const Topology &topo) const override;
+    void live_entries(const MemoryView &mem, const Topology &topo, std::span<const uint64_t> pas,
+                      bool scan, std::vector<LiveEntry> &out) const override;
 
     // Bounds: a cache that reaches its limit is emptied (hardware may evict
     // at any time; this keeps runs deterministic and memory bounded).
@@ -67,6 +69,10 @@ private:
     std::map<std::pair<uint32_t, uint32_t>, PasidCached> pasid_cache_; // rid, pasid; tag DID
     std::map<IotlbKey, Translation> iotlb_;
     std::map<DevtlbKey, Translation> devtlb_;
+
+    // live_entries: the PDE last seen pointing at each PASID table, a hint
+    // checked against memory before use (saves scanning the directory).
+    mutable std::map<uint64_t, uint64_t> table_pde_;
 };
 
 std::unique_ptr<IommuModel> make_vtd_model(const Iommu &desc, uint32_t index);

@@ -45,7 +45,6 @@ enum class Mut : uint8_t {
     stray_store_pgd,      // bind also stores into the mm's page table
     unbind_no_final_sync, // unbind: the last CMD_SYNC / wait descriptor dropped
     bind_wrong_pgd,       // bind: the CD / PASID entry gets another mm's page-table root
-    vtd_dir_index_5,      // bind: the PASID's directory entry at pasid >> 5, not >> 6
 };
 
 struct Variant {
@@ -85,7 +84,6 @@ constexpr Variant kVariants[] = {
     {"VtdUnbindNoFinalWait", "vtd", Mut::unbind_no_final_sync, {ClauseId::HW_9, kNone, kNone}},
     {"SmmuBindWrongPgd", "smmuv3", Mut::bind_wrong_pgd, {ClauseId::HW_1, kNone, kNone}},
     {"VtdBindWrongPgd", "vtd", Mut::bind_wrong_pgd, {ClauseId::HW_1, kNone, kNone}},
-    {"VtdDirIndexShift5", "vtd", Mut::vtd_dir_index_5, {ClauseId::HW_1, ClauseId::HW_2, kNone}},
 };
 constexpr std::size_t kNumVariants = std::size(kVariants);
 
@@ -163,7 +161,6 @@ struct Wrapper {
     bool held = false;
     uint32_t held_iommu = 0, held_qwords = 0;
     std::array<uint64_t, 4> held_cmd{};
-    std::vector<uint64_t> extra; // PASID tables the pasid >> 5 emulation allocated
 
     uint64_t rd(uint64_t pa) const { return real->read64(real->ctx, pa); }
     void wr(uint64_t pa, uint64_t v) const { real->write64(real->ctx, pa, v); }
@@ -308,7 +305,6 @@ template <std::size_t I> void *wrap_create(const svac_platform *p, const svac_to
 void wrap_destroy(void *drv) {
     Wrapper *w = W(drv);
     w->base->destroy(w->inner);
-    for (uint64_t pa : w->extra) w->real->free(w->real->ctx, pa);
     delete w;
 }
 
@@ -322,47 +318,6 @@ uint64_t vtd_context_q0(const Wrapper *w, uint32_t dev) {
     if (!ref::get(root.data(), upper ? vt::root::UP : vt::root::LP)) return 0;
     const uint64_t ctp = ref::get(root.data(), upper ? vt::root::UCTP : vt::root::LCTP) << 12;
     return w->rd(ctp + uint64_t{vt::context::kBytes} * (devfn & 0x7f));
-}
-
-// The driver indexes its PASID directory with pasid >> 5: the entry the
-// driver just wrote moves to the table that directory index points at, and
-// the directory entry the hardware reads (pasid >> 6) does not cover it.
-void move_to_dir_index_5(Wrapper *w, uint32_t dev, uint32_t pasid) {
-    const uint64_t a = pasid >> 5, b = pasid >> vt::pde::kPasidShift;
-    if (a == b) return; // PASIDs 0..31: both shifts agree
-    const uint64_t ce = vtd_context_q0(w, dev);
-    if (!ref::get(&ce, vt::context::P)) return;
-    const uint64_t dir = ref::get(&ce, vt::context::PASIDDIRPTR) << 12;
-    const uint64_t dir_entries = uint64_t{1} << (ref::get(&ce, vt::context::PDTS) + 7);
-    const uint64_t pde_b_pa = dir + vt::pde::kBytes * b;
-    const uint64_t pde_b = w->rd(pde_b_pa);
-    if (!ref::get(&pde_b, vt::pde::P)) return;
-    const uint64_t slot = uint64_t{64} * (pasid & 63);
-    const uint64_t entry_b = (ref::get(&pde_b, vt::pde::PTPTR) << 12) + slot;
-    std::array<uint64_t, 8> e{};
-    for (unsigned q = 0; q < 8; ++q) e[q] = w->rd(entry_b + 8 * q);
-
-    if (a < dir_entries) { // beyond the directory the store would be stray: not this bug
-        const uint64_t pde_a_pa = dir + vt::pde::kBytes * a;
-        uint64_t pde_a = w->rd(pde_a_pa), table_a;
-        if (ref::get(&pde_a, vt::pde::P)) {
-            table_a = ref::get(&pde_a, vt::pde::PTPTR) << 12;
-        } else {
-            table_a = w->real->alloc(w->real->ctx, 4096, 4096);
-            if (!table_a) return;
-            w->extra.push_back(table_a);
-            w->wr(pde_a_pa, table_a | 1);
-        }
-        for (unsigned q = 1; q < 8; ++q)
-            if (e[q]) w->wr(table_a + slot + 8 * q, e[q]);
-        w->wr(table_a + slot, e[0]);
-    }
-    w->wr(entry_b, 0);
-    for (unsigned q = 1; q < 8; ++q)
-        if (e[q]) w->wr(entry_b + 8 * q, 0);
-    // A directory entry this bind installed is one the buggy driver never wrote.
-    if (std::find(w->stores.begin(), w->stores.end(), pde_b_pa) != w->stores.end())
-        w->wr(pde_b_pa, 0);
 }
 
 // An address no block of simulated memory holds.
@@ -383,9 +338,6 @@ int wrap_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid, svac_mm_exi
         if (w->real->mm_info(w->real->ctx, mm, &info) == 0) w->wr(info.pgd + 8 * 511, 0);
         break;
     }
-    case Mut::vtd_dir_index_5:
-        if (!w->stores.empty()) move_to_dir_index_5(w, dev, *pasid); // a new bond
-        break;
     default:
         break;
     }
@@ -780,38 +732,6 @@ TEST(HwBindWrongPgd, SmmuCdTtb0OfAnotherMmIsHw1) {
 TEST(HwBindWrongPgd, VtdFlptrOfAnotherMmIsHw1) {
     expect_finding(variant_index("VtdBindWrongPgd"), trace(topology("vtd", 1, 2), wrong_pgd_ops()),
                    ClauseId::HW_1, 4);
-}
-
-// --- (i) VT-d PASID directory indexed by pasid >> 5 ---
-
-// PASID 64: the driver's directory entry 2 is not the hardware's entry 1,
-// so the bound PASID does not translate (HW-1).
-TEST(HwVtdDirIndex5, BoundPasidBeyond31DoesNotTranslateIsHw1) {
-    expect_finding(
-        variant_index("VtdDirIndexShift5"),
-        trace(topology("vtd"), {enable(0), param(0, 64, 64), mm_change(OpKind::mm_map, 0, kRW),
-                                bind(0, 0), dma_of(0, 0, kR)}),
-        ClauseId::HW_1, 4);
-}
-
-// PASID 32: the driver puts it behind directory entry 1, which the hardware
-// reads for PASIDs 64..127: the unbound PASID 96 translates the mm (HW-2).
-TEST(HwVtdDirIndex5, UnboundPasidReachesTheEntryIsHw2) {
-    expect_finding(
-        variant_index("VtdDirIndexShift5"),
-        trace(topology("vtd"), {enable(0), param(0, 32, 32), mm_change(OpKind::mm_map, 0, kRW),
-                                bind(0, 0), dma(0, 96, kR)}),
-        ClauseId::HW_2, 4);
-}
-
-// PASIDs below 32 are indexed alike by both shifts: nothing to see.
-TEST(HwVtdDirIndex5, PasidsBelow32AreUnaffected) {
-    engine::RunStats stats;
-    auto t = trace(topology("vtd"), {enable(0), param(0, 31, 31), mm_change(OpKind::mm_map, 0, kRW),
-                                     bind(0, 0), dma_of(0, 0, kR), dma(0, 95, kR)});
-    auto f = engine::run_differential(variant_ops(variant_index("VtdDirIndexShift5")), t, stats);
-    EXPECT_FALSE(f.has_value()) << f->message;
-    EXPECT_EQ(stats.steps, t.ops.size());
 }
 
 // --- campaigns: each variant found by generated sequences too ---
