@@ -28,7 +28,7 @@ CampaignResult run_campaign(const svac_driver_ops &driver, const CampaignConfig 
         Trace trace = generate_trace(rng, gen);
         ++result.sequences;
         try {
-            auto finding = run_differential(driver, trace, result.stats);
+            auto finding = run_differential(driver, trace, result.stats, cfg.options);
             if (finding) {
                 ++result.occurrences[finding->clause];
                 auto it = result.findings.find(finding->clause);

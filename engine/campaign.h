@@ -19,6 +19,7 @@ struct CampaignConfig {
     uint32_t ops = 32;
     double time_s = 0; // 0: no time budget
     std::string profile = "rfc2019";
+    RunOptions options;
 };
 
 struct CampaignResult {

@@ -103,7 +103,7 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
 std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
                                         RunStats &stats, const StepHook &hook,
                                         const std::function<void(DriverInstance &)> &inspect,
-                                        std::size_t until) {
+                                        std::size_t until, const RunOptions &options) {
     ref::Reference reference(trace.topology, profile_of(trace));
     DriverInstance instance(driver, trace.topology);
     std::vector<ref::Observation> seen;
@@ -133,8 +133,11 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
         // op is done (SMMU-*, VTD-*).
         ref::HwView hw{platform.memory(), platform.call_record(), platform.iommu_models(),
                        platform.mm_infos()};
-        if (!violation) violation = ref::judge_update(reference, op, hw, &stats.checks);
+        if (!violation && options.update_rules)
+            violation = ref::judge_update(reference, op, hw, &stats.checks);
         if (!violation && !cpu_change) reference.commit(op, exp, obs);
+        if (!violation && options.table_rules)
+            violation = ref::judge_tables(reference, op, hw, &stats.checks);
         ++stats.steps;
         if (hook) hook(i, op, pasid, exp, obs, violation);
         if (violation) {
@@ -152,6 +155,11 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
     }
     if (inspect) inspect(instance);
     return std::nullopt;
+}
+
+std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
+                                        RunStats &stats, const RunOptions &options) {
+    return run_differential(driver, trace, stats, nullptr, nullptr, trace.ops.size(), options);
 }
 
 std::optional<Finding> check_recorded(const Trace &trace, RunStats &stats, const StepHook &hook) {

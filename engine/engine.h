@@ -24,6 +24,13 @@ struct Finding {
     Trace trace;   // ops 0..step, with the outcomes observed
 };
 
+// Which families of rules a differential run judges. All by default; tests
+// that show what the DMA checks alone catch turn the table rules off.
+struct RunOptions {
+    bool update_rules = true; // HW-7: how entries were written
+    bool table_rules = true;  // SMMU-*, VTD-*: what the tables hold after each call
+};
+
 struct RunStats {
     uint64_t steps = 0;
     ref::ClauseCounters checks;
@@ -46,7 +53,10 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
 std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
                                         RunStats &stats, const StepHook &hook,
                                         const std::function<void(DriverInstance &)> &inspect,
-                                        std::size_t until);
+                                        std::size_t until, const RunOptions &options = {});
+// With options and nothing else.
+std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
+                                        RunStats &stats, const RunOptions &options);
 
 // Judges the outcomes recorded in the trace against the reference alone.
 std::optional<Finding> check_recorded(const Trace &trace, RunStats &stats,

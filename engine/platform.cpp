@@ -53,8 +53,10 @@ bool SimMemory::write64(uint64_t pa, uint64_t val, Owner who) {
     uint64_t off = 0;
     Block *b = find(pa, off);
     if (!b || b->owner != who || (pa & 7) != 0) return false;
-    if (val != 0) b->words[off / 8] = val;
-    else b->words.erase(off / 8);
+    if (val != 0)
+        b->words[off / 8] = val;
+    else
+        b->words.erase(off / 8);
     return true;
 }
 
@@ -164,8 +166,7 @@ Platform::Platform(const ref::Topology &topology)
                 p.call_.stores.push_back({pa, old, val});
             else
                 p.call_.overflow = true;
-        }
-        else
+        } else
             ++p.stray_;
     };
     abi_.write_reg = [](void *ctx, uint32_t iommu, uint32_t offset, uint64_t val) {

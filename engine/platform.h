@@ -15,8 +15,8 @@
 
 #include <cstdint>
 #include <map>
-#include <unordered_map>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 namespace svac::engine {
@@ -113,7 +113,7 @@ private:
     std::vector<std::unique_ptr<ref::IommuModel>> iommus_;
     svac_platform abi_{};
     ref::CallRecord call_;
-    std::vector<svac_mm_info> mm_infos_;          // fixed once the page tables exist
+    std::vector<svac_mm_info> mm_infos_; // fixed once the page tables exist
     std::vector<const ref::IommuModel *> model_ptrs_;
     uint32_t stray_ = 0;
     uint32_t rejected_ = 0;
