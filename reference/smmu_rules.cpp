@@ -6,12 +6,12 @@
 // The call record keeps stores and commands in two lists, so "followed by"
 // means: the covering command was issued in the call and a CMD_SYNC came
 // after it in the command list.
+#include "reference/detail/table_rule_support.h"
 #include "reference/smmuv3_format.h"
 #include "reference/table_rules.h"
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <span>
 #include <string>
 #include <tuple>
@@ -32,41 +32,18 @@ namespace {
 
 namespace sm = smmuv3;
 namespace cm = smmuv3::cmd;
+using detail::address;
+using detail::hex;
 using detail::Pairs;
+using detail::read_words;
+using detail::Reserved;
+using detail::reserved_of;
+using detail::show;
 using Words = std::array<uint64_t, 8>;
 
 constexpr unsigned kSsidBitsMax = 20;
 constexpr uint64_t kL2CdAlign = uint64_t{64} << 10; // 64 KiB leaves (S1Fmt=2)
 
-std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
-std::string show(uint64_t v) {
-    return v < 10 ? std::to_string(v) : hex(v);
-}
-
-// The first n qwords of the entry at pa (the rest read as 0).
-Words read_entry(const MemoryView &mem, uint64_t pa, unsigned n = 8) {
-    Words w{};
-    for (unsigned i = 0; i < n && i < w.size(); ++i) w[i] = mem.read64(pa + 8ull * i);
-    return w;
-}
-
-// A pointer field as the address it holds (its bits sit in place).
-uint64_t address(const uint64_t *e, const Field &f) {
-    return e[f.qword] & f.mask();
-}
-
-// The reserved bits of each qword of a format, computed once.
-using Reserved = std::array<uint64_t, 8>;
-constexpr Reserved reserved_of(const Format &f) {
-    Reserved r{};
-    for (unsigned q = 0; q < f.qwords && q < r.size(); ++q) r[q] = f.reserved_mask(q);
-    return r;
-}
 constexpr Reserved kSteReserved = reserved_of(sm::ste::kFormat);
 constexpr Reserved kCdReserved = reserved_of(sm::cd::kFormat);
 
@@ -278,12 +255,12 @@ struct Where {
     }
 };
 
-class SmmuRules {
+class SmmuRules : detail::RuleChecker {
 public:
     SmmuRules(const Reference &ref, const Op &op, const HwView &hw, const MemoryView &start,
               uint32_t iommu, ClauseCounters *counters)
-        : ref_(ref), op_(op), hw_(hw), start_(start), iommu_(iommu), strtab_(*hw.iommus[iommu]),
-          counters_(counters), log_(hw.call, iommu) {}
+        : RuleChecker(ref, op, hw, start, counters), iommu_(iommu), strtab_(*hw.iommus[iommu]),
+          log_(hw.call, iommu) {}
 
     std::optional<Violation> run(std::span<const uint32_t> devs, Pairs bonds, Pairs gone) {
         if (op_.kind != OpKind::mm_exit)
@@ -308,46 +285,16 @@ public:
     }
 
 private:
-    void hit(ClauseId c) {
-        if (counters_) counters_->hit(c);
-    }
-    bool fail(ClauseId c, const std::string &what) {
-        if (!v_) v_ = Violation{c, describe(op_, ref_) + ": " + what};
-        return false;
-    }
-    bool expect(ClauseId c, const Where &w, const uint64_t *e, const Field &f, uint64_t want,
-                const char *why = nullptr) {
-        const uint64_t got = get(e, f);
-        if (got == want) return true;
-        return fail(c, w.str() + ": " + std::string(f.name) + " = " + show(got) + ", expected " +
-                           show(want) + (why ? std::string(" (") + why + ")" : std::string()));
-    }
-    bool reserved_zero(ClauseId c, const Where &w, const Reserved &mask, unsigned qwords,
-                       const uint64_t *e) {
-        for (unsigned q = 0; q < qwords; ++q)
-            if (uint64_t bad = e[q] & mask[q])
-                return fail(c, w.str() + ": reserved bits " + hex(bad) + " set in q" +
-                                   std::to_string(q) + " (" + hex(e[q]) + ")");
-        return true;
-    }
-    const Device &device(uint32_t dev) const { return ref_.topology().devices[dev]; }
-
     // The first n qwords of the CD of (dev, ssid) as memory holds it, if
     // the SMMU can reach it. Every STE field leading to the CD is in q0.
     bool read_cd(const MemoryView &mem, uint32_t dev, uint32_t ssid, Words &cd, CdLoc &cl,
                  unsigned n) const {
         SteLoc sl = locate_ste(strtab_, mem, dev);
         if (!sl.ok) return false;
-        cl = locate_cd(mem, read_entry(mem, sl.pa, 1), ssid);
+        cl = locate_cd(mem, read_words<8>(mem, sl.pa, 1), ssid);
         if (!cl.ok) return false;
-        cd = read_entry(mem, cl.pa, n);
+        cd = read_words<8>(mem, cl.pa, n);
         return true;
-    }
-    // Did a store of the call change memory in [pa, pa + bytes)?
-    bool stored_in(uint64_t pa, uint64_t bytes) const {
-        for (const Store &st : hw_.call.stores)
-            if (st.pa - pa < bytes && st.old_val != st.new_val) return true;
-        return false;
     }
 
     // SMMU-STE-1: the STE of a master with SVA enabled.
@@ -361,7 +308,7 @@ private:
         // q2..q7 hold no field an S1 STE uses: they are read for their
         // reserved bits when the call wrote the STE, and judged then.
         const unsigned n = stored_in(sl.pa, sm::ste::kBytes) ? 8 : 2;
-        const Words ste = read_entry(hw_.mem, sl.pa, n);
+        const Words ste = read_words<8>(hw_.mem, sl.pa, n);
         const Where w{"STE", dev, 0, sl.pa};
         const uint64_t *e = ste.data();
         if (!expect(c, w, e, sm::ste::V, 1) ||
@@ -414,7 +361,7 @@ private:
             return fail(ClauseId::SMMU_CD_5, "after disable the STE of sid " + std::to_string(dev) +
                                                  " is unreachable (" + sl.why +
                                                  "): non-PASID traffic is not identity");
-        const Words ste = read_entry(hw_.mem, sl.pa, 1);
+        const Words ste = read_words<8>(hw_.mem, sl.pa, 1);
         const Where w{"STE", dev, 0, sl.pa};
         if (cd_table_ste(ste) && s1cdmax(ste) != 0)
             return fail(ClauseId::SMMU_STE_1,
@@ -444,7 +391,7 @@ private:
         };
         SteLoc sl = locate_ste(strtab_, hw_.mem, dev);
         if (!sl.ok) return fail(c, what() + " is unreachable: " + sl.why);
-        const Words ste = read_entry(hw_.mem, sl.pa, 1);
+        const Words ste = read_words<8>(hw_.mem, sl.pa, 1);
         CdLoc cl = locate_cd(hw_.mem, ste, pasid);
         if (cl.two_level) {
             hit(ClauseId::SMMU_CD_4);
@@ -461,7 +408,7 @@ private:
         // q4..q7 hold nothing an SVA CD sets: they are read for their
         // reserved bits when the call wrote the CD, and judged then.
         const unsigned n = stored_in(cl.pa, sm::cd::kBytes) ? 8 : 4;
-        const Words cd = read_entry(hw_.mem, cl.pa, n);
+        const Words cd = read_words<8>(hw_.mem, cl.pa, n);
         const Where w{"CD", dev, pasid, cl.pa};
         if (exited) return check_release_cd(w, cd);
         if (!check_asid(dev, mm, w, cd)) return false;
@@ -561,7 +508,7 @@ private:
     bool check_gone(uint32_t dev, uint32_t pasid) {
         SteLoc sl = locate_ste(strtab_, hw_.mem, dev);
         if (!sl.ok) return true;
-        const Words ste = read_entry(hw_.mem, sl.pa, 1);
+        const Words ste = read_words<8>(hw_.mem, sl.pa, 1);
         if (!cd_table_ste(ste)) return true; // no CD table: nothing translates
         hit(ClauseId::SMMU_CD_3);
         CdLoc cl = locate_cd(hw_.mem, ste, pasid);
@@ -768,15 +715,9 @@ private:
         return true;
     }
 
-    const Reference &ref_;
-    const Op &op_;
-    const HwView &hw_;
-    const MemoryView &start_;
     uint32_t iommu_;
     const Strtab strtab_;
-    ClauseCounters *counters_;
     const CmdLog log_;
-    std::optional<Violation> v_;
 };
 
 } // namespace

@@ -6,12 +6,12 @@
 //
 // The call record keeps stores and descriptors in two lists, so "then a
 // wait" means: a wait descriptor came after the invalidation in the list.
+#include "reference/detail/table_rule_support.h"
 #include "reference/table_rules.h"
 #include "reference/vtd_format.h"
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <span>
 #include <string>
 #include <utility>
@@ -30,40 +30,15 @@ std::optional<Violation> judge_vtd_tables(const Reference &ref, const Op &op, co
 namespace {
 
 namespace v = vtd;
+using detail::address;
+using detail::hex;
 using detail::Pairs;
+using detail::read_words;
+using detail::Reserved;
+using detail::reserved_of;
 using Ctx = std::array<uint64_t, 4>;
 using Entry = std::array<uint64_t, 8>;
 
-std::string hex(uint64_t x) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(x));
-    return buf;
-}
-
-std::string show(uint64_t x) {
-    return x < 10 ? std::to_string(x) : hex(x);
-}
-
-// The first n qwords of an N-qword entry at pa (the rest read as 0).
-template <std::size_t N>
-std::array<uint64_t, N> read_words(const MemoryView &mem, uint64_t pa, std::size_t n = N) {
-    std::array<uint64_t, N> w{};
-    for (std::size_t i = 0; i < n && i < N; ++i) w[i] = mem.read64(pa + 8 * i);
-    return w;
-}
-
-// A pointer field as the address it holds (its bits sit in place).
-uint64_t address(const uint64_t *e, const Field &f) {
-    return e[f.qword] & f.mask();
-}
-
-// The reserved bits of each qword of a format, computed once.
-using Reserved = std::array<uint64_t, 8>;
-constexpr Reserved reserved_of(const Format &f) {
-    Reserved r{};
-    for (unsigned q = 0; q < f.qwords && q < r.size(); ++q) r[q] = f.reserved_mask(q);
-    return r;
-}
 constexpr Reserved kContextReserved = reserved_of(v::context::kFormat);
 constexpr Reserved kPdeReserved = reserved_of(v::pde::kFormat);
 constexpr Reserved kPasidEntryReserved = reserved_of(v::pasid_entry::kFormat);
@@ -204,12 +179,12 @@ Where pe_where(uint32_t rid, uint32_t pasid, uint64_t pa) {
     return {"PASID entry", rid, "pasid", pasid, pa};
 }
 
-class VtdRules {
+class VtdRules : detail::RuleChecker {
 public:
     VtdRules(const Reference &ref, const Op &op, const HwView &hw, const MemoryView &start,
              uint32_t iommu, ClauseCounters *counters)
-        : ref_(ref), op_(op), hw_(hw), start_(start), model_(*hw.iommus[iommu]),
-          counters_(counters), log_(hw.call, iommu) {}
+        : RuleChecker(ref, op, hw, start, counters), model_(*hw.iommus[iommu]),
+          log_(hw.call, iommu) {}
 
     std::optional<Violation> run(std::span<const uint32_t> devs, Pairs bonds, Pairs gone) {
         if (op_.kind != OpKind::mm_exit)
@@ -228,30 +203,6 @@ public:
     }
 
 private:
-    void hit(ClauseId c) {
-        if (counters_) counters_->hit(c);
-    }
-    bool fail(ClauseId c, const std::string &what) {
-        if (!v_) v_ = Violation{c, describe(op_, ref_) + ": " + what};
-        return false;
-    }
-    bool expect(ClauseId c, const Where &w, const uint64_t *e, const Field &f, uint64_t want,
-                const char *why = nullptr) {
-        const uint64_t got = get(e, f);
-        if (got == want) return true;
-        return fail(c, w.str() + ": " + std::string(f.name) + " = " + show(got) + ", expected " +
-                           show(want) + (why ? std::string(" (") + why + ")" : std::string()));
-    }
-    bool reserved_zero(ClauseId c, const Where &w, const Reserved &mask, unsigned qwords,
-                       const uint64_t *e) {
-        for (unsigned q = 0; q < qwords; ++q)
-            if (uint64_t bad = e[q] & mask[q])
-                return fail(c, w.str() + ": reserved bits " + hex(bad) + " set in q" +
-                                   std::to_string(q) + " (" + hex(e[q]) + ")");
-        return true;
-    }
-    const Device &device(uint32_t dev) const { return ref_.topology().devices[dev]; }
-
     // The context entry of dev in mem, if the IOMMU reaches a present one:
     // q0, which holds every field leading to the PASID directory.
     bool read_context(const MemoryView &mem, uint32_t dev, Ctx &ctx) const {
@@ -269,12 +220,6 @@ private:
         if (!loc.ok) return false;
         pe = read_words<8>(mem, loc.pa, n);
         return true;
-    }
-    // Did a store of the call change memory in [pa, pa + bytes)?
-    bool stored_in(uint64_t pa, uint64_t bytes) const {
-        for (const Store &st : hw_.call.stores)
-            if (st.pa - pa < bytes && st.old_val != st.new_val) return true;
-        return false;
     }
 
     // VTD-CTX-1: the scalable-mode context entry of a device with SVA enabled.
@@ -526,14 +471,8 @@ private:
         return need(devtlb, "PASID-based device-TLB invalidation of all its addresses (ATS)");
     }
 
-    const Reference &ref_;
-    const Op &op_;
-    const HwView &hw_;
-    const MemoryView &start_;
     const IommuModel &model_;
-    ClauseCounters *counters_;
     const DescLog log_;
-    std::optional<Violation> v_;
 };
 
 } // namespace
