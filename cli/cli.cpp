@@ -12,15 +12,29 @@ std::string tool_version() {
 }
 
 const svac_driver_ops &select_driver(const std::string &name) {
-    const models::BundledDriver *b = models::find_bundled(name);
+    std::size_t colon = name.find(':');
+    std::string base = name.substr(0, colon);
+    const models::BundledDriver *b = models::find_bundled(base);
     if (!b) {
         std::string known;
         for (const auto &d : models::bundled_drivers())
             known += (known.empty() ? "" : ", ") + std::string(d.name);
-        throw UsageError("--driver: no bundled driver called \"" + name + "\" (bundled: " + known +
+        throw UsageError("--driver: no bundled driver called \"" + base + "\" (bundled: " + known +
                          ")");
     }
     const svac_driver_ops *ops = b->entry();
+    if (colon != std::string::npos) {
+        std::string mutant = name.substr(colon + 1);
+        const models::Mutant *m = models::find_mutant(*b, mutant);
+        if (!m) {
+            std::string known;
+            for (const auto &k : b->mutants)
+                known += (known.empty() ? "" : ", ") + std::string(k.name);
+            throw UsageError("--mutant: driver " + base + " has no mutant called \"" + mutant +
+                             "\" (its mutants: " + known + ")");
+        }
+        ops = models::mutant_ops(*b, *m);
+    }
     std::string why = engine::check_driver_ops(ops);
     if (!why.empty()) throw UsageError("--driver " + name + ": " + why);
     return *ops;

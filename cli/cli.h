@@ -23,7 +23,8 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// The driver named on the command line, checked against the ABI.
+// The driver named on the command line, checked against the ABI. "NAME:MUTANT"
+// names a seeded-bug mutant of a bundled driver (`--mutant`).
 const svac_driver_ops &select_driver(const std::string &name);
 
 std::string tool_version();
@@ -36,6 +37,16 @@ reports::Report make_report(const svac_driver_ops &driver, const engine::Campaig
 // sva-conform dump-tables (cli/dump_tables.cpp). step < 0: every op.
 int cmd_dump_tables(const std::string &path, const std::string &driver_name, long step,
                     bool as_json);
+
+// sva-conform drivers --mutants, and sva-conform mutants (cli/mutants.cpp).
+int cmd_list_mutants();
+struct MutantsOptions {
+    std::string driver; // empty: every bundled driver
+    double budget_s = 10;
+    std::string out = "reports/latest";
+    uint64_t seed = 1;
+};
+int cmd_mutants(const MutantsOptions &opt);
 
 // A finding as the command prints it.
 std::string format_finding(const engine::Finding &f);

@@ -3,6 +3,7 @@
 
 #include "engine/driver.h"
 #include "models/registry.h"
+#include "properties/campaign.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <unistd.h>
 
 using namespace svac;
@@ -56,7 +58,31 @@ int cmd_drivers() {
     return cli::kConformant;
 }
 
-int cmd_run(const std::string &driver_name, engine::CampaignConfig cfg, const std::string &out) {
+// Each finding's trace as DIR/findings/<CLAUSE>.json, replayable; returns the paths.
+std::map<ref::ClauseId, std::string> write_finding_traces(const engine::CampaignResult &result,
+                                                          const std::string &out) {
+    const std::filesystem::path dir = std::filesystem::path(out) / "findings";
+    std::error_code ec;
+    if (std::filesystem::is_directory(dir, ec)) // stale traces of an earlier run
+        for (const auto &e : std::filesystem::directory_iterator(dir, ec))
+            if (e.path().extension() == ".json") std::filesystem::remove(e.path(), ec);
+    std::map<ref::ClauseId, std::string> paths;
+    if (result.findings.empty()) return paths;
+    std::filesystem::create_directories(dir, ec);
+    for (const auto &[clause, f] : result.findings) {
+        std::string path = (dir / (std::string(ref::clause_id(clause)) + ".json")).string();
+        try {
+            reports::write_atomic(path, engine::trace_to_json(f.trace).dump(2) + "\n");
+        } catch (const std::runtime_error &e) {
+            throw cli::UsageError(std::string("--out: ") + e.what());
+        }
+        paths.emplace(clause, path);
+    }
+    return paths;
+}
+
+int cmd_run(const std::string &driver_name, engine::CampaignConfig cfg, const std::string &out,
+            const std::string &generator) {
     const svac_driver_ops &driver = cli::select_driver(driver_name);
     if (!ref::find_profile(cfg.profile))
         throw cli::UsageError("--profile: unknown profile \"" + cfg.profile + "\"");
@@ -77,10 +103,28 @@ int cmd_run(const std::string &driver_name, engine::CampaignConfig cfg, const st
                    r.findings.size(), elapsed);
         std::fflush(stderr);
     };
-    engine::CampaignResult result = engine::run_campaign(driver, cfg, progress);
+    engine::CampaignResult result;
+    properties::PropertyConfig pcfg;
+    pcfg.campaign = cfg;
+    if (generator == "plain") {
+        result = engine::run_campaign(driver, cfg, progress);
+    } else { // RapidCheck: every finding shrunk; announced before its shrink starts
+        pcfg.on_found = [&](const properties::FoundEvent &e) {
+            fmt::print(stderr, "{}found {} at sequence {} (seed {}); shrinking...\n",
+                       live ? "\n" : "", ref::clause_id(e.clause), e.sequence, e.seed);
+        };
+        result = properties::run_property_campaign(driver, pcfg, progress).campaign;
+    }
     if (live) fmt::print(stderr, "\n");
     double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     reports::Report report = cli::make_report(driver, cfg, result, started, duration);
+    report.config["generator"] = generator;
+    if (generator != "plain")
+        report.config["rapidcheck"] = {{"seed", cfg.seed},
+                                       {"invalid_pct", pcfg.invalid_pct},
+                                       {"shrink_runs", pcfg.shrink_runs},
+                                       {"shrink_time_s", pcfg.shrink_time_s}};
+    const auto trace_paths = write_finding_traces(result, out);
     std::string path;
     try { // an unwritable --out is the user's to fix: exit 2, not an internal error
         path = reports::write_json_report(report, out);
@@ -97,8 +141,8 @@ int cmd_run(const std::string &driver_name, engine::CampaignConfig cfg, const st
     if (result.out_of_time) fmt::print("stopped by the time budget ({} s)\n", cfg.time_s);
     fmt::print("clauses: {} pass, {} fail, {} untested\n", pass, fail, untested);
     for (const auto &[clause, f] : result.findings)
-        fmt::print("finding ({} sequences) {}", result.occurrences.at(clause),
-                   cli::format_finding(f));
+        fmt::print("finding ({} sequences) {}    trace: {}\n", result.occurrences.at(clause),
+                   cli::format_finding(f), trace_paths.at(clause));
     for (const auto &e : result.errors) fmt::print("error: {}\n", e);
     fmt::print("verdict: {}\nreport: {}\n", report.verdict, path);
     return report.verdict == "conformant" ? cli::kConformant : cli::kFindings;
@@ -197,13 +241,24 @@ int main(int argc, char **argv) {
     run->add_option("--time", cfg.time_s, "time budget in seconds (0: none)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
-    run->add_option("--out", out, "directory for report.json")->capture_default_str();
+    run->add_option("--out", out, "directory for report.json and findings/<CLAUSE>.json")
+        ->capture_default_str();
+    std::string generator = "rapidcheck";
+    run->add_option("--generator", generator,
+                    "rapidcheck: swarm-generated sequences, findings shrunk; plain: the seeded "
+                    "random generator, findings as found")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"rapidcheck", "plain"}));
+    std::string mutant;
+    const char *mutant_help = "a seeded bug of the driver (see `sva-conform drivers --mutants`)";
+    run->add_option("--mutant", mutant, mutant_help);
 
     auto *replay =
         app.add_subcommand("replay", "run one trace against a driver, step by step, with the diff");
     replay->add_option("TRACE", trace_path, "trace JSON file")->required();
     replay->add_option("--driver", driver_name, "bundled driver name")->required();
     replay->add_flag("--quiet", quiet, "print only the outcome");
+    replay->add_option("--mutant", mutant, mutant_help);
 
     auto *check = app.add_subcommand(
         "check-trace", "check the outcomes a trace recorded against the reference alone");
@@ -215,6 +270,8 @@ int main(int argc, char **argv) {
     clauses->add_option("--group", group, "only this group (FEAT, PARAM, BIND, ...)");
 
     auto *drivers = app.add_subcommand("drivers", "list the bundled drivers");
+    bool list_mutants = false;
+    drivers->add_flag("--mutants", list_mutants, "list each driver's seeded-bug mutants");
 
     long dump_step = -1;
     auto *dump = app.add_subcommand(
@@ -225,9 +282,23 @@ int main(int argc, char **argv) {
     dump->add_option("--step", dump_step, "stop after op K (default: the whole trace)")
         ->check(CLI::NonNegativeNumber);
     dump->add_flag("--json", as_json, "print as JSON");
+    dump->add_option("--mutant", mutant, mutant_help);
+
+    cli::MutantsOptions mutants_opt;
+    auto *mutants = app.add_subcommand(
+        "mutants", "run a campaign against every seeded-bug mutant: which are found, how fast");
+    mutants->add_option("--driver", mutants_opt.driver, "only this bundled driver's mutants");
+    mutants->add_option("--budget", mutants_opt.budget_s, "seconds per mutant")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    mutants->add_option("--out", mutants_opt.out, "directory for mutants.json")
+        ->capture_default_str();
+    mutants->add_option("--seed", mutants_opt.seed, "seed of the generated sequences")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
 
     // CLI11 says only "A subcommand is required" for a misspelt one: name it.
-    const std::vector<CLI::App *> commands{run, replay, check, clauses, drivers, dump};
+    const std::vector<CLI::App *> commands{run, replay, check, clauses, drivers, dump, mutants};
     if (argc > 1 && argv[1][0] != '-' &&
         std::none_of(commands.begin(), commands.end(),
                      [&](const CLI::App *c) { return c->get_name() == argv[1]; })) {
@@ -249,13 +320,15 @@ int main(int argc, char **argv) {
         return cli::kBadInput;
     }
 
+    if (!mutant.empty()) driver_name += ":" + mutant;
     try {
-        if (*run) return cmd_run(driver_name, cfg, out);
+        if (*run) return cmd_run(driver_name, cfg, out, generator);
         if (*replay) return cmd_replay(trace_path, driver_name, quiet);
         if (*check) return cmd_check_trace(trace_path, verbose);
         if (*clauses) return cmd_clauses(as_json, group);
-        if (*drivers) return cmd_drivers();
+        if (*drivers) return list_mutants ? cli::cmd_list_mutants() : cmd_drivers();
         if (*dump) return cli::cmd_dump_tables(trace_path, driver_name, dump_step, as_json);
+        if (*mutants) return cli::cmd_mutants(mutants_opt);
     } catch (const cli::UsageError &e) {
         fmt::print(stderr, "sva-conform: {}\n", e.what());
         return cli::kBadInput;

@@ -3,18 +3,31 @@
 #include "models/registry.h"
 
 #include <array>
+#include <string>
 
 namespace svac::models {
 
 namespace {
 
+constexpr Mutant kSmmuv3Mutants[] = {
+#define SVAC_MUTANT(id, name, clause, symptoms, description) {name, clause, symptoms, description},
+#include "models/smmuv3/smmuv3_mutants.def"
+#undef SVAC_MUTANT
+};
+
+constexpr Mutant kVtdMutants[] = {
+#define SVAC_MUTANT(id, name, clause, symptoms, description) {name, clause, symptoms, description},
+#include "models/vtd/vtd_mutants.def"
+#undef SVAC_MUTANT
+};
+
 constexpr std::array<BundledDriver, 2> kBundled{{
     {"smmuv3", "Arm SMMUv3 SVA driver model (PASID allocator, bonds, mm release)",
-     &svac_smmuv3_entry},
+     &svac_smmuv3_entry, kSmmuv3Mutants, &svac_smmuv3_mutant},
     {"vtd",
      "Intel VT-d scalable-mode SVA driver model (PASID tables, first-level entries, QI "
      "invalidations)",
-     &svac_vtd_entry},
+     &svac_vtd_entry, kVtdMutants, &svac_vtd_mutant},
 }};
 
 } // namespace
@@ -27,6 +40,16 @@ const BundledDriver *find_bundled(std::string_view name) {
     for (const BundledDriver &d : kBundled)
         if (d.name == name) return &d;
     return nullptr;
+}
+
+const Mutant *find_mutant(const BundledDriver &d, std::string_view name) {
+    for (const Mutant &m : d.mutants)
+        if (m.name == name) return &m;
+    return nullptr;
+}
+
+const svac_driver_ops *mutant_ops(const BundledDriver &d, const Mutant &m) {
+    return d.mutant_entry(std::string(m.name).c_str());
 }
 
 } // namespace svac::models

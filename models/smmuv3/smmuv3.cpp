@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <stdexcept>
 #include <utility>
@@ -31,6 +32,15 @@
 namespace {
 
 using namespace arm_smmu;
+
+// Seeded bugs (mutants): at most one is on, for the instance's lifetime.
+enum arm_smmu_bug : uint32_t {
+    BUG_NONE,
+#define SVAC_MUTANT(id, ...) BUG_##id,
+#include "models/smmuv3/smmuv3_mutants.def"
+#undef SVAC_MUTANT
+    NR_BUGS
+};
 
 static_assert(ARM_SMMU_CR0 == SVAC_SMMU_CR0 && CR0_SMMUEN == SVAC_SMMU_CR0_SMMUEN);
 static_assert(ARM_SMMU_STRTAB_BASE == SVAC_SMMU_STRTAB_BASE);
@@ -141,7 +151,8 @@ struct arm_smmu_sva {
     std::vector<arm_smmu_mm> mms;
     std::vector<arm_smmu_bond> bonds; // [master * n_mms + mm]
     pasid_allocator pasids;
-    int cmd_err; // the first command an SMMU rejected during the current call
+    int cmd_err;  // the first command an SMMU rejected during the current call
+    uint32_t bug; // arm_smmu_bug
 };
 
 arm_smmu_sva *to_sva(void *drv) {
@@ -262,13 +273,19 @@ void arm_smmu_entry_sync(const arm_smmu_entry_writer &w) {
     const arm_smmu_master *master = w.master;
     arm_smmu_cmd cmd = w.cd ? arm_smmu_cmd_cfgi_cd(master->sid, w.ssid, true)
                             : arm_smmu_cmd_cfgi_ste(master->sid, true);
-    arm_smmu_cmdq_issue_cmd(w.sva, master->smmu, cmd);
+    if (!(w.cd && w.sva->bug == BUG_CD_NO_CFGI)) arm_smmu_cmdq_issue_cmd(w.sva, master->smmu, cmd);
     arm_smmu_cmdq_issue_sync(w.sva, master->smmu);
 }
 
 void arm_smmu_write_entry(const arm_smmu_entry_writer &w, uint64_t pa, const entry_qwords &target) {
     entry_qwords cur;
     for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++) cur[i] = arm_smmu_read64(w.sva, pa + 8 * i);
+    if (w.cd && w.sva->bug == BUG_CD_TORN_WRITE) {
+        for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++)
+            if (cur[i] != target[i]) arm_smmu_write64(w.sva, pa + 8 * i, target[i]);
+        arm_smmu_entry_sync(w);
+        return;
+    }
     entry_write_plan plan = arm_smmu_plan_entry_write(w.get_used, cur, target);
     for (unsigned s = 0; s < plan.nr_steps; s++) {
         const entry_write_step &step = plan.steps[s];
@@ -329,6 +346,7 @@ int arm_smmu_alloc_cd_leaf(arm_smmu_sva *sva, arm_smmu_master *master, uint32_t 
     arm_smmu_ctx_desc_cfg &cfg = master->cd_table;
     if (!arm_smmu_cdtab_is_2lvl(master)) return 0;
     uint32_t idx = ssid >> CTXDESC_SPLIT;
+    if (idx >= cfg.l2.size()) return -EINVAL;
     if (cfg.l2[idx]) return 0;
 
     // The leaf reads as zero: every CD in it is invalid.
@@ -367,15 +385,23 @@ bool arm_smmu_mm_info_ok(const svac_mm_info &info) {
            info.asid != 0 && info.asid <= 0xffff;
 }
 
+// The CD of an mm at ssid on a master. The ASID is the CPU's, shared.
+arm_smmu_sva_cd_cfg arm_smmu_sva_cd_cfg_for(const arm_smmu_sva *sva, const svac_mm_info &info,
+                                            uint32_t ssid, bool stall) {
+    arm_smmu_sva_cd_cfg cfg = arm_smmu_sva_cd_cfg_of(info, stall);
+    if (sva->bug == BUG_CD_PRIVATE_ASID) cfg.asid = uint16_t(0x100 + ssid);
+    return cfg;
+}
+
 // After a CD stops pointing at the mm: drop its TLB entries and the
 // master's ATC entries for the PASID.
 void arm_smmu_sva_inv_master(arm_smmu_sva *sva, const arm_smmu_master *master, uint32_t ssid,
-                             uint16_t asid) {
+                             uint16_t asid, bool sync = true) {
     arm_smmu_cmdq_issue_cmd(sva, master->smmu, arm_smmu_cmd_tlbi_nh_asid(asid));
     if (master->ats)
         arm_smmu_cmdq_issue_cmd(sva, master->smmu,
                                 arm_smmu_cmd_atc_inv(master->sid, ssid, 0, ATC_INV_SIZE_ALL));
-    arm_smmu_cmdq_issue_sync(sva, master->smmu);
+    if (sync) arm_smmu_cmdq_issue_sync(sva, master->smmu);
 }
 
 // --- device features ---
@@ -383,6 +409,7 @@ void arm_smmu_sva_inv_master(arm_smmu_sva *sva, const arm_smmu_master *master, u
 // Recoverable faults: PRI, or a stall-capable master (SMMUv3 only, which
 // every SMMU this driver takes is).
 bool arm_smmu_master_sva_supported(const arm_smmu_sva *sva, const arm_smmu_master *master) {
+    if (sva->bug == BUG_SVA_WITHOUT_IOPF) return sva->smmus[master->smmu].sva && master->has_pasid;
     return sva->smmus[master->smmu].sva && master->has_pasid && (master->pri || master->stall);
 }
 
@@ -404,9 +431,11 @@ int arm_smmu_dev_feature_enabled(void *drv, uint32_t dev, uint32_t feat) {
 int arm_smmu_master_enable_sva(arm_smmu_sva *sva, arm_smmu_master *master) {
     int ret = arm_smmu_alloc_cd_tables(sva, master);
     if (ret) return ret;
+    uint32_t s1cdmax = master->ssid_bits;
+    if (sva->bug == BUG_S1CDMAX_OFF_BY_ONE) s1cdmax--;
     arm_smmu_write_ste(sva, master,
                        arm_smmu_make_cdtable_ste(master->cd_table.cdtab, master->cd_table.s1fmt,
-                                                 master->ssid_bits, master->ats));
+                                                 s1cdmax, master->ats));
     master->sva_enabled = true;
     return 0;
 }
@@ -433,19 +462,35 @@ int arm_smmu_dev_disable_feature(void *drv, uint32_t dev, uint32_t feat) {
     arm_smmu_master *master = find_master(sva, dev);
     if (!master || feat != SVAC_FEAT_SVA) return -EINVAL;
     // Bonds of exited mms still count until they are unbound.
-    if (master->nr_bonds) return -EBUSY;
+    if (master->nr_bonds && sva->bug != BUG_DISABLE_WHILE_BOUND) return -EBUSY;
     if (!master->sva_enabled) return 0;
     sva->cmd_err = 0;
     arm_smmu_master_disable_sva(sva, master);
     return sva->cmd_err;
 }
 
+// The limits kept in the SMMU, shared by all its masters.
+int arm_smmu_sva_set_smmu_param(arm_smmu_sva *sva, uint32_t smmu, uint32_t min_pasid,
+                                uint32_t max_pasid) {
+    for (const arm_smmu_master &m : sva->masters)
+        if (m.smmu == smmu && m.nr_bonds) return -EBUSY;
+    for (arm_smmu_master &m : sva->masters) {
+        if (m.smmu != smmu) continue;
+        m.param_min = min_pasid;
+        m.param_max = max_pasid;
+    }
+    return 0;
+}
+
 int arm_smmu_sva_set_param(void *drv, uint32_t dev, uint32_t min_pasid, uint32_t max_pasid) {
-    arm_smmu_master *master = find_master(to_sva(drv), dev);
+    arm_smmu_sva *sva = to_sva(drv);
+    arm_smmu_master *master = find_master(sva, dev);
     if (!master) return -EINVAL;
     if (min_pasid == 0 || min_pasid > max_pasid || max_pasid > master->dev_pasid_max)
         return -EINVAL;
-    if (master->nr_bonds) return -EBUSY;
+    if (sva->bug == BUG_PARAM_PER_SMMU)
+        return arm_smmu_sva_set_smmu_param(sva, master->smmu, min_pasid, max_pasid);
+    if (master->nr_bonds && sva->bug != BUG_PARAM_WHILE_BOUND) return -EBUSY;
     master->param_min = min_pasid;
     master->param_max = max_pasid;
     return 0;
@@ -471,9 +516,11 @@ uint32_t arm_smmu_bond_pasid(arm_smmu_sva *sva, const arm_smmu_master *master, u
                              int *err) {
     uint32_t lo, hi;
     arm_smmu_master_pasid_range(master, &lo, &hi);
+    if (sva->bug == BUG_EXCLUSIVE_PASID_MAX) hi--; // as if max were an IDR's exclusive end
     uint32_t pasid = sva->mms[mm].pasid;
     if (pasid) {
         if (pasid >= lo && pasid <= hi) return pasid;
+        if (sva->bug == BUG_SHARED_PASID_UNCHECKED) return pasid;
         *err = -ERANGE;
         return 0;
     }
@@ -491,8 +538,9 @@ int arm_smmu_sva_set_cd(arm_smmu_sva *sva, arm_smmu_master *master, uint32_t ssi
     if (!arm_smmu_mm_info_ok(*info)) return -EINVAL;
     ret = arm_smmu_alloc_cd_leaf(sva, master, ssid);
     if (ret) return ret;
-    arm_smmu_write_cd_entry(sva, master, ssid,
-                            arm_smmu_make_sva_cd(arm_smmu_sva_cd_cfg_of(*info, master->stall)));
+    arm_smmu_write_cd_entry(
+        sva, master, ssid,
+        arm_smmu_make_sva_cd(arm_smmu_sva_cd_cfg_for(sva, *info, ssid, master->stall)));
     return 0;
 }
 
@@ -504,7 +552,13 @@ int arm_smmu_sva_bind_new(arm_smmu_sva *sva, uint32_t dev, uint32_t mm, uint32_t
     int ret = 0;
     uint32_t cursor = sva->pasids.next;
     uint32_t id = arm_smmu_bond_pasid(sva, master, mm, &ret);
-    if (!id) return ret;
+    if (!id) {
+        if (ret == -ENOSPC && sva->bug == BUG_ERRNO_AS_PASID) {
+            *pasid = uint32_t(ret);
+            return 0;
+        }
+        return ret;
+    }
 
     svac_mm_info info{};
     ret = arm_smmu_sva_set_cd(sva, master, id, mm, &info);
@@ -531,14 +585,20 @@ int arm_smmu_sva_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
     if (!master->sva_enabled) return -ENODEV;
 
     arm_smmu_mm *smmu_mm = &sva->mms[mm];
-    if (smmu_mm->released) return -ESRCH;
+    if (smmu_mm->released && sva->bug != BUG_REBIND_AFTER_EXIT) return -ESRCH;
 
     arm_smmu_bond &bond = master_bond(sva, dev, mm);
     if (bond.refs) {
-        bond.refs++;
+        if (sva->bug != BUG_REBIND_NO_REFERENCE) bond.refs++;
+        if (sva->bug == BUG_REBIND_REPLACES_DRVDATA) {
+            bond.mm_exit = mm_exit;
+            bond.cb_ctx = cb_ctx;
+            bond.drvdata = drvdata;
+        }
         *pasid = smmu_mm->pasid;
         return 0;
     }
+    if (smmu_mm->released) return -ESRCH;
 
     sva->cmd_err = 0;
     int ret = arm_smmu_sva_bind_new(sva, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
@@ -551,7 +611,8 @@ void arm_smmu_sva_unbind_master(arm_smmu_sva *sva, const arm_smmu_master *master
                                 const arm_smmu_mm *smmu_mm) {
     uint32_t ssid = smmu_mm->pasid;
     arm_smmu_write_cd_entry(sva, master, ssid, entry_qwords{});
-    arm_smmu_sva_inv_master(sva, master, ssid, uint16_t(smmu_mm->info.asid));
+    if (sva->bug != BUG_UNBIND_NO_TLB_INV)
+        arm_smmu_sva_inv_master(sva, master, ssid, uint16_t(smmu_mm->info.asid));
 }
 
 int arm_smmu_sva_unbind(void *drv, uint32_t dev, uint32_t pasid) {
@@ -560,12 +621,12 @@ int arm_smmu_sva_unbind(void *drv, uint32_t dev, uint32_t pasid) {
     if (!master) return -EINVAL;
 
     int64_t mm = sva->pasids.find(pasid);
-    if (mm < 0) return -ESRCH;
-    arm_smmu_bond &bond = master_bond(sva, dev, uint32_t(mm));
-    if (!bond.refs) return -ESRCH;
+    arm_smmu_bond *bond = mm < 0 ? nullptr : &master_bond(sva, dev, uint32_t(mm));
+    if (!bond || !bond->refs) return sva->bug == BUG_UNBIND_UNBOUND_OK ? 0 : -ESRCH;
 
-    if (--bond.refs) return 0;
-    bond = arm_smmu_bond{};
+    if (--bond->refs) return 0;
+    // The callback goes with the bond: mm release fires only registered ones.
+    if (sva->bug != BUG_CALLBACK_AFTER_UNBIND) *bond = arm_smmu_bond{};
     master->nr_bonds--;
 
     sva->cmd_err = 0;
@@ -577,6 +638,8 @@ int arm_smmu_sva_unbind(void *drv, uint32_t dev, uint32_t pasid) {
     if (--smmu_mm->nr_bonds == 0) {
         sva->pasids.free(smmu_mm->pasid);
         smmu_mm->pasid = 0;
+    } else if (sva->bug == BUG_PASID_FREED_AT_FIRST_UNBIND) {
+        sva->pasids.free(smmu_mm->pasid);
     }
     return sva->cmd_err;
 }
@@ -588,8 +651,15 @@ void arm_smmu_sva_release_master(arm_smmu_sva *sva, const arm_smmu_master *maste
     uint32_t ssid = smmu_mm->pasid;
     arm_smmu_write_cd_entry(
         sva, master, ssid,
-        arm_smmu_make_sva_release_cd(arm_smmu_sva_cd_cfg_of(smmu_mm->info, false)));
-    arm_smmu_sva_inv_master(sva, master, ssid, uint16_t(smmu_mm->info.asid));
+        arm_smmu_make_sva_release_cd(arm_smmu_sva_cd_cfg_for(sva, smmu_mm->info, ssid, false)));
+    arm_smmu_sva_inv_master(sva, master, ssid, uint16_t(smmu_mm->info.asid),
+                            sva->bug != BUG_RELEASE_NO_SYNC);
+}
+
+bool arm_smmu_mm_bound_on(arm_smmu_sva *sva, uint32_t smmu, uint32_t mm) {
+    for (uint32_t dev = 0; dev < sva->masters.size(); dev++)
+        if (sva->masters[dev].smmu == smmu && master_bond(sva, dev, mm).refs) return true;
+    return false;
 }
 
 // mmu_notifier release: the mm is exiting. Bonds stay until unbound; each
@@ -602,27 +672,32 @@ void arm_smmu_mm_release(void *drv, uint32_t mm) {
     // Marked first, so a bind from inside a callback fails like any later one.
     smmu_mm->released = true;
 
-    for (uint32_t dev = 0; dev < sva->masters.size(); dev++)
-        if (master_bond(sva, dev, mm).refs)
-            arm_smmu_sva_release_master(sva, &sva->masters[dev], smmu_mm);
+    for (uint32_t dev = 0; dev < sva->masters.size(); dev++) {
+        arm_smmu_master *master = &sva->masters[dev];
+        if (master_bond(sva, dev, mm).refs) {
+            if (sva->bug != BUG_RELEASE_KEEPS_CD) arm_smmu_sva_release_master(sva, master, smmu_mm);
+        } else if (sva->bug == BUG_RELEASE_CD_ALL_MASTERS && smmu_mm->nr_bonds &&
+                   arm_smmu_mm_bound_on(sva, master->smmu, mm)) {
+            if (!arm_smmu_alloc_cd_leaf(sva, master, smmu_mm->pasid))
+                arm_smmu_sva_release_master(sva, master, smmu_mm);
+        }
+    }
 
     // Bond storage never moves, so a callback that unbinds is harmless.
     for (uint32_t dev = 0; dev < sva->masters.size(); dev++) {
         const arm_smmu_bond &bond = master_bond(sva, dev, mm);
-        if (bond.refs && bond.mm_exit) bond.mm_exit(bond.cb_ctx, dev, smmu_mm->pasid, bond.drvdata);
+        if (!bond.mm_exit) continue;
+        uint64_t calls = sva->bug == BUG_CALLBACK_PER_REFERENCE ? bond.refs : 1;
+        for (uint64_t i = 0; i < calls; i++)
+            bond.mm_exit(bond.cb_ctx, dev, smmu_mm->pasid, bond.drvdata);
     }
+    if (sva->bug == BUG_PASID_FREED_AT_EXIT && smmu_mm->nr_bonds) sva->pasids.free(smmu_mm->pasid);
 }
 
 // --- mmu notifier: invalidate_range ---
 
 // Beyond this many pages one ASID-wide invalidation is cheaper.
 constexpr uint64_t ARM_SMMU_MAX_TLBI_OPS = 64;
-
-bool arm_smmu_mm_bound_on(arm_smmu_sva *sva, uint32_t smmu, uint32_t mm) {
-    for (uint32_t dev = 0; dev < sva->masters.size(); dev++)
-        if (sva->masters[dev].smmu == smmu && master_bond(sva, dev, mm).refs) return true;
-    return false;
-}
 
 void arm_smmu_tlb_inv_range_asid(arm_smmu_sva *sva, uint32_t smmu, uint16_t asid, uint64_t start,
                                  uint64_t end) {
@@ -632,8 +707,10 @@ void arm_smmu_tlb_inv_range_asid(arm_smmu_sva *sva, uint32_t smmu, uint16_t asid
         arm_smmu_cmdq_issue_cmd(sva, smmu, arm_smmu_cmd_tlbi_nh_asid(asid));
         return;
     }
-    for (uint64_t page = first; page <= last; page++)
+    for (uint64_t page = first; page <= last; page++) {
+        if (page == last && sva->bug == BUG_NOTIFIER_TLBI_SHORT) break; // '<' on an inclusive end
         arm_smmu_cmdq_issue_cmd(sva, smmu, arm_smmu_cmd_tlbi_nh_va(asid, page << 12));
+    }
 }
 
 void arm_smmu_mm_invalidate_range(void *drv, uint32_t mm, uint64_t start, uint64_t end) {
@@ -650,6 +727,7 @@ void arm_smmu_mm_invalidate_range(void *drv, uint32_t mm, uint64_t start, uint64
         for (uint32_t dev = 0; dev < sva->masters.size(); dev++) {
             const arm_smmu_master &master = sva->masters[dev];
             if (master.smmu != smmu || !master.ats || !master_bond(sva, dev, mm).refs) continue;
+            if (sva->bug == BUG_NOTIFIER_NO_ATC_INV) continue;
             arm_smmu_cmdq_issue_cmd(
                 sva, smmu, arm_smmu_atc_inv_to_cmd(master.sid, smmu_mm->pasid, start, end));
         }
@@ -776,12 +854,13 @@ void arm_smmu_destroy(void *drv) {
     delete sva;
 }
 
-void *arm_smmu_create(const svac_platform *p, const svac_topology *t) {
+void *arm_smmu_create_bug(const svac_platform *p, const svac_topology *t, uint32_t bug) {
     if (!arm_smmu_platform_ok(p) || !t || !arm_smmu_topology_ok(t)) return nullptr;
     arm_smmu_sva *sva;
     try {
         if (!arm_smmu_streams_unique(t)) return nullptr;
         sva = arm_smmu_sva_alloc(p, t);
+        sva->bug = bug;
     } catch (const std::bad_alloc &) {
         return nullptr;
     } catch (const std::length_error &) {
@@ -804,7 +883,11 @@ void *arm_smmu_create(const svac_platform *p, const svac_topology *t) {
     return sva;
 }
 
-const svac_driver_ops arm_smmu_sva_ops = {
+void *arm_smmu_create(const svac_platform *p, const svac_topology *t) {
+    return arm_smmu_create_bug(p, t, BUG_NONE);
+}
+
+constexpr svac_driver_ops arm_smmu_sva_ops = {
     .abi_version = SVAC_ABI_VERSION,
     .size = sizeof(svac_driver_ops),
     .name = "smmuv3",
@@ -823,8 +906,50 @@ const svac_driver_ops arm_smmu_sva_ops = {
     .mm_invalidate_range = arm_smmu_mm_invalidate_range,
 };
 
+// --- mutants: one ops table per seeded bug, whose create turns it on ---
+
+constexpr const char *arm_smmu_mutant_names[NR_BUGS] = {
+    nullptr,
+#define SVAC_MUTANT(id, name, ...) name,
+#include "models/smmuv3/smmuv3_mutants.def"
+#undef SVAC_MUTANT
+};
+
+constexpr const char *arm_smmu_mutant_ops_names[NR_BUGS] = {
+    "smmuv3",
+#define SVAC_MUTANT(id, name, ...) "smmuv3:" name,
+#include "models/smmuv3/smmuv3_mutants.def"
+#undef SVAC_MUTANT
+};
+
+template <uint32_t B> void *arm_smmu_create_mutant(const svac_platform *p, const svac_topology *t) {
+    return arm_smmu_create_bug(p, t, B);
+}
+
+template <uint32_t B> constexpr svac_driver_ops arm_smmu_mutant_ops() {
+    svac_driver_ops ops = arm_smmu_sva_ops;
+    ops.name = arm_smmu_mutant_ops_names[B];
+    ops.create = arm_smmu_create_mutant<B>;
+    return ops;
+}
+
+template <uint32_t... B>
+constexpr std::array<svac_driver_ops, sizeof...(B)>
+arm_smmu_make_mutants(std::integer_sequence<uint32_t, B...>) {
+    return {arm_smmu_mutant_ops<B>()...};
+}
+
+constexpr auto arm_smmu_mutants =
+    arm_smmu_make_mutants(std::make_integer_sequence<uint32_t, NR_BUGS>());
+
 } // namespace
 
 extern "C" const struct svac_driver_ops *svac_smmuv3_entry(void) {
     return &arm_smmu_sva_ops;
+}
+
+extern "C" const struct svac_driver_ops *svac_smmuv3_mutant(const char *name) {
+    for (uint32_t b = BUG_NONE + 1; name && b < NR_BUGS; b++)
+        if (std::strcmp(name, arm_smmu_mutant_names[b]) == 0) return &arm_smmu_mutants[b];
+    return nullptr;
 }

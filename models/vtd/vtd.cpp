@@ -14,18 +14,30 @@
 #include <svac/driver_abi.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 namespace {
 
 using namespace vtd;
+
+// Seeded bugs (mutants): at most one is on, for the instance's lifetime.
+enum intel_sva_bug : uint32_t {
+    BUG_NONE,
+#define SVAC_MUTANT(id, ...) BUG_##id,
+#include "models/vtd/vtd_mutants.def"
+#undef SVAC_MUTANT
+    NR_BUGS
+};
 
 // Domain IDs. SVA entries share one DID (the PASID tells mms apart); the
 // identity default domain of every device has its own.
@@ -126,6 +138,7 @@ struct intel_sva {
     std::vector<intel_svm_bond> bonds; // [dev * n_mms + mm]
     ioasid_space pasids;
     bool translation_enabled;
+    uint32_t bug; // intel_sva_bug
 };
 
 intel_sva *to_sva(void *drv) {
@@ -228,11 +241,21 @@ void qi_flush_dev_iotlb_pasid(intel_sva *sva, const device_domain_info *info, ui
     qi_submit_desc(sva, info->iommu, qw0, ats_inv_addr(r));
 }
 
-// The IOTLB and, with ATS, the device TLB for (SVA DID, pasid) over r.
-void intel_flush_svm_range(intel_sva *sva, const device_domain_info *info, uint32_t pasid,
-                           const inv_range &r) {
-    qi_flush_piotlb(sva, info->iommu, FLPT_DEFAULT_DID, pasid, r);
+// The IOTLB and, with ATS, the device TLB for (did, pasid) over r.
+void intel_flush_svm_range(intel_sva *sva, const device_domain_info *info, uint16_t did,
+                           uint32_t pasid, const inv_range &r) {
+    qi_flush_piotlb(sva, info->iommu, did, pasid, r);
     if (info->ats) qi_flush_dev_iotlb_pasid(sva, info, pasid, r);
+}
+
+// The address mask from the page count rounded down, the start aligned down
+// to it: too small for an unaligned range.
+inv_range inv_range_rounded_down(uint64_t start, uint64_t end) {
+    uint64_t first = start >> PAGE_SHIFT;
+    uint64_t pages = ((end - 1) >> PAGE_SHIFT) - first + 1;
+    unsigned am = unsigned(std::bit_width(pages)) - 1;
+    if (am > MAX_AMASK) return INV_RANGE_ALL;
+    return inv_range{(first >> am) << am << PAGE_SHIFT, am, false};
 }
 
 // --- PASID tables ---
@@ -241,13 +264,19 @@ uint64_t intel_pasid_entry_addr(uint64_t table, uint32_t pasid) {
     return table + PASID_ENTRY_SIZE * (pasid & PASID_PTE_MASK);
 }
 
+uint32_t intel_pasid_dir_index(const intel_sva *sva, uint32_t pasid) {
+    if (sva->bug == BUG_PASID_DIR_SHIFT7) return pasid >> 7;
+    if (sva->bug == BUG_PASID_DIR_SHIFT5) return pasid >> 5;
+    return pasid >> PASID_PDE_SHIFT;
+}
+
 // The PASID table behind directory entry pasid >> 6, allocated and installed
 // on first use; the PDE then stays until the directory is freed. 0 when out
 // of memory.
 uint64_t intel_pasid_get_table(intel_sva *sva, device_domain_info *info, uint32_t pasid) {
-    uint32_t dir_index = pasid >> PASID_PDE_SHIFT;
+    uint32_t dir_index = intel_pasid_dir_index(sva, pasid);
     uint64_t &table = info->pasid_tables[dir_index];
-    if (table) return table;
+    if (table && sva->bug != BUG_PASID_TABLE_REALLOC) return table;
     const svac_platform *p = sva->platform;
     uint64_t pa = p->alloc(p->ctx, PAGE_SIZE, PAGE_SIZE);
     if (!pa) return 0;
@@ -259,9 +288,10 @@ uint64_t intel_pasid_get_table(intel_sva *sva, device_domain_info *info, uint32_
 // Writes a not-present (all-zero) entry: every other qword first, q0 with P
 // last.
 void intel_pasid_install(intel_sva *sva, uint64_t pte, uint64_t q0, uint64_t q1, uint64_t q2) {
+    if (sva->bug == BUG_PASID_ENTRY_P_FIRST) write_qword(sva, pte, q0);
     if (q1) write_qword(sva, pte + 8, q1);
     if (q2) write_qword(sva, pte + 16, q2);
-    write_qword(sva, pte, q0);
+    if (sva->bug != BUG_PASID_ENTRY_P_FIRST) write_qword(sva, pte, q0);
 }
 
 uint64_t pasid_q0(uint64_t pgtt) {
@@ -296,13 +326,15 @@ int intel_pasid_setup_first_level(intel_sva *sva, device_domain_info *info, uint
 // the PASID aborts quietly. The invalidations are queued, not waited for.
 void intel_pasid_tear_down_entry(intel_sva *sva, device_domain_info *info, uint32_t pasid,
                                  bool fault_ignore) {
-    uint64_t pte = intel_pasid_entry_addr(info->pasid_tables[pasid >> PASID_PDE_SHIFT], pasid);
+    uint64_t table = info->pasid_tables[intel_pasid_dir_index(sva, pasid)];
+    uint64_t pte = intel_pasid_entry_addr(table, pasid);
     write_qword(sva, pte, fault_ignore ? PASID_FPD : 0);
     // Only q1 and q2 are ever written besides q0.
     write_qword(sva, pte + 8, 0);
     write_qword(sva, pte + 16, 0);
-    qi_flush_pasid_cache(sva, info->iommu, FLPT_DEFAULT_DID, QI_PC_GRAN_PASID, pasid);
-    intel_flush_svm_range(sva, info, pasid, INV_RANGE_ALL);
+    uint16_t did = sva->bug == BUG_INV_WRONG_DID ? IDENTITY_DID : FLPT_DEFAULT_DID;
+    qi_flush_pasid_cache(sva, info->iommu, did, QI_PC_GRAN_PASID, pasid);
+    intel_flush_svm_range(sva, info, did, pasid, INV_RANGE_ALL);
 }
 
 // --- context entries ---
@@ -311,9 +343,10 @@ uint64_t context_pdts(uint32_t dir_entries) {
     return uint64_t(std::countr_zero(dir_entries)) - CONTEXT_PDTS_BIAS;
 }
 
-uint64_t intel_context_q0(const device_domain_info *info, bool sva_on) {
-    uint64_t q0 =
-        info->pasid_dir | context_pdts(info->pasid_dir_entries) << CONTEXT_PDTS_SHIFT | CONTEXT_P;
+uint64_t intel_context_q0(const intel_sva *sva, const device_domain_info *info, bool sva_on) {
+    uint64_t pdts = context_pdts(info->pasid_dir_entries);
+    if (sva->bug == BUG_PDTS_OFF_BY_ONE) pdts--;
+    uint64_t q0 = info->pasid_dir | pdts << CONTEXT_PDTS_SHIFT | CONTEXT_P;
     if (sva_on) {
         q0 |= CONTEXT_PASIDE;
         if (info->pri) q0 |= CONTEXT_PRE;
@@ -326,7 +359,7 @@ uint64_t intel_context_q0(const device_domain_info *info, bool sva_on) {
 // cache and the PASID cache of the device's only domain (no bond exists when
 // SVA is switched on or off).
 void intel_context_set_sva(intel_sva *sva, device_domain_info *info, bool on) {
-    write_qword(sva, info->context_entry, intel_context_q0(info, on));
+    write_qword(sva, info->context_entry, intel_context_q0(sva, info, on));
     qi_flush_context_global(sva, info->iommu);
     qi_flush_pasid_cache(sva, info->iommu, IDENTITY_DID, QI_PC_GRAN_ALL_PASIDS, 0);
     qi_sync(sva);
@@ -335,6 +368,8 @@ void intel_context_set_sva(intel_sva *sva, device_domain_info *info, bool on) {
 // --- device features ---
 
 bool intel_svm_capable(const intel_sva *sva, const device_domain_info *info) {
+    if (sva->bug == BUG_SVA_WITHOUT_PRI)
+        return sva->iommus[info->iommu].sva && info->pasid_max >= 1;
     return sva->iommus[info->iommu].sva && info->pasid_max >= 1 && info->pri;
 }
 
@@ -367,17 +402,34 @@ int intel_iommu_dev_disable_feat(void *drv, uint32_t dev, uint32_t feat) {
     device_domain_info *info = find_info(sva, dev);
     if (!info || feat != SVAC_FEAT_SVA) return -EINVAL;
     // Bonds of exited mms still count until they are unbound.
-    if (info->nr_bonds) return -EBUSY;
+    if (info->nr_bonds && sva->bug != BUG_DISABLE_WHILE_BOUND) return -EBUSY;
     if (!info->sva_enabled) return 0;
     intel_context_set_sva(sva, info, false);
     info->sva_enabled = false;
     return 0;
 }
 
+// The limits kept in the IOMMU, shared by every device behind it.
+int intel_svm_set_iommu_param(intel_sva *sva, uint32_t iommu, uint32_t min_pasid,
+                              uint32_t max_pasid) {
+    for (const device_domain_info &d : sva->devices)
+        if (d.iommu == iommu && d.nr_bonds) return -EBUSY;
+    for (device_domain_info &d : sva->devices) {
+        if (d.iommu != iommu) continue;
+        d.param_min = min_pasid;
+        d.param_max = max_pasid;
+    }
+    return 0;
+}
+
 int intel_svm_set_param(void *drv, uint32_t dev, uint32_t min_pasid, uint32_t max_pasid) {
-    device_domain_info *info = find_info(to_sva(drv), dev);
+    intel_sva *sva = to_sva(drv);
+    device_domain_info *info = find_info(sva, dev);
     if (!info) return -EINVAL;
-    if (min_pasid == 0 || min_pasid > max_pasid || max_pasid > info->dev_pasid_max) return -EINVAL;
+    bool min_ok = min_pasid != 0 || sva->bug == BUG_PARAM_MIN_ZERO;
+    if (!min_ok || min_pasid > max_pasid || max_pasid > info->dev_pasid_max) return -EINVAL;
+    if (sva->bug == BUG_PARAM_PER_IOMMU)
+        return intel_svm_set_iommu_param(sva, info->iommu, min_pasid, max_pasid);
     if (info->nr_bonds) return -EBUSY;
     info->param_min = min_pasid;
     info->param_max = max_pasid;
@@ -398,7 +450,9 @@ int intel_svm_bond_setup(intel_sva *sva, uint32_t dev, uint32_t mm, uint32_t *pa
     intel_svm_mm *svm = &sva->mms[mm];
     uint32_t lo, hi;
     intel_svm_pasid_range(info, &lo, &hi);
-    if (svm->pasid && (svm->pasid < lo || svm->pasid > hi)) return -ERANGE;
+    if (sva->bug == BUG_EXCLUSIVE_PASID_MAX) hi--; // as if max were an IDR's exclusive end
+    bool in_range = svm->pasid >= lo && svm->pasid <= hi;
+    if (svm->pasid && !in_range && sva->bug != BUG_SHARED_PASID_UNCHECKED) return -ERANGE;
 
     svac_mm_info mi{};
     const svac_platform *p = sva->platform;
@@ -427,16 +481,21 @@ int intel_svm_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid, svac_m
     if (!info->sva_enabled) return -ENODEV;
 
     intel_svm_mm *svm = &sva->mms[mm];
-    if (svm->released) return -ESRCH;
+    if (svm->released && sva->bug != BUG_REBIND_AFTER_EXIT) return -ESRCH;
 
     intel_svm_bond &bond = dev_bond(sva, dev, mm);
     if (bond.refs) {
-        bond.refs++;
+        if (sva->bug != BUG_REBIND_NO_REFERENCE) bond.refs++;
         *pasid = svm->pasid;
         return 0;
     }
+    if (svm->released) return -ESRCH;
 
     int ret = intel_svm_bond_setup(sva, dev, mm, pasid);
+    if (ret == -ENOSPC && sva->bug == BUG_ERRNO_AS_PASID) {
+        *pasid = uint32_t(ret);
+        return 0;
+    }
     if (ret) return ret;
     bond = intel_svm_bond{1, mm_exit, cb_ctx, drvdata};
     info->nr_bonds++;
@@ -453,19 +512,23 @@ int intel_svm_unbind(void *drv, uint32_t dev, uint32_t pasid) {
     if (mm < 0) return -ESRCH;
     intel_svm_bond &bond = dev_bond(sva, dev, uint32_t(mm));
     if (!bond.refs) return -ESRCH;
+    intel_svm_mm *svm = &sva->mms[size_t(mm)];
+    if (svm->released && sva->bug == BUG_UNBIND_AFTER_EXIT_FAILS) return -ESRCH;
     if (--bond.refs) return 0;
 
     intel_pasid_tear_down_entry(sva, info, pasid, false);
-    qi_sync(sva);
-    bond = intel_svm_bond{};
+    if (sva->bug != BUG_UNBIND_NO_WAIT) qi_sync(sva);
+    // The callback goes with the bond: mm release fires only registered ones.
+    if (sva->bug != BUG_CALLBACK_AFTER_UNBIND) bond = intel_svm_bond{};
     info->nr_bonds--;
 
     // The PASID belongs to the mm until its last bond on any device goes,
     // whether or not the mm has exited.
-    intel_svm_mm *svm = &sva->mms[size_t(mm)];
     if (--svm->nr_bonds == 0) {
         sva->pasids.free(svm->pasid);
         svm->pasid = 0;
+    } else if (sva->bug == BUG_PASID_FREED_AT_FIRST_UNBIND) {
+        sva->pasids.free(svm->pasid);
     }
     return 0;
 }
@@ -480,19 +543,23 @@ void intel_mm_release(void *drv, uint32_t mm) {
     if (svm->released) return;
     // Marked first, so a bind from inside a callback fails like any later one.
     svm->released = true;
-    if (!svm->nr_bonds) return;
 
     uint32_t n_devices = uint32_t(sva->devices.size());
+    bool fault_ignore = sva->bug != BUG_EXIT_NO_FPD;
     for (uint32_t dev = 0; dev < n_devices; dev++)
         if (dev_bond(sva, dev, mm).refs)
-            intel_pasid_tear_down_entry(sva, &sva->devices[dev], svm->pasid, true);
+            intel_pasid_tear_down_entry(sva, &sva->devices[dev], svm->pasid, fault_ignore);
     qi_sync(sva);
 
     // Bond storage never moves, so a callback that unbinds is harmless.
     for (uint32_t dev = 0; dev < n_devices; dev++) {
         const intel_svm_bond &bond = dev_bond(sva, dev, mm);
-        if (bond.refs && bond.mm_exit) bond.mm_exit(bond.cb_ctx, dev, svm->pasid, bond.drvdata);
+        if (!bond.mm_exit) continue;
+        uint64_t calls = sva->bug == BUG_CALLBACK_PER_REFERENCE ? bond.refs : 1;
+        for (uint64_t i = 0; i < calls; i++)
+            bond.mm_exit(bond.cb_ctx, dev, svm->pasid, bond.drvdata);
     }
+    if (sva->bug == BUG_PASID_FREED_AT_EXIT && svm->nr_bonds) sva->pasids.free(svm->pasid);
 }
 
 // mmu_notifier invalidate_range: the CPU changed [start, end) of the mm.
@@ -502,10 +569,16 @@ void intel_mm_invalidate_range(void *drv, uint32_t mm, uint64_t start, uint64_t 
     const intel_svm_mm *svm = &sva->mms[mm];
     if (svm->released || !svm->nr_bonds) return;
 
-    inv_range r = inv_range_covering(start, end);
-    for (uint32_t dev = 0; dev < sva->devices.size(); dev++)
-        if (dev_bond(sva, dev, mm).refs)
-            intel_flush_svm_range(sva, &sva->devices[dev], svm->pasid, r);
+    inv_range r = sva->bug == BUG_NOTIFIER_AM_ROUNDED_DOWN ? inv_range_rounded_down(start, end)
+                                                           : inv_range_covering(start, end);
+    for (uint32_t dev = 0; dev < sva->devices.size(); dev++) {
+        if (!dev_bond(sva, dev, mm).refs) continue;
+        const device_domain_info *info = &sva->devices[dev];
+        if (sva->bug == BUG_NOTIFIER_NO_DEVTLB_INV)
+            qi_flush_piotlb(sva, info->iommu, FLPT_DEFAULT_DID, svm->pasid, r);
+        else
+            intel_flush_svm_range(sva, info, FLPT_DEFAULT_DID, svm->pasid, r);
+    }
     qi_sync(sva);
 }
 
@@ -620,7 +693,7 @@ bool intel_alloc_tables(intel_sva *sva) {
 void intel_setup_device(intel_sva *sva, device_domain_info *info) {
     intel_pasid_setup_pass_through(sva, info);
     write_qword(sva, info->pasid_dir, info->pasid_tables[0] | PASID_PDE_P);
-    write_qword(sva, info->context_entry, intel_context_q0(info, false));
+    write_qword(sva, info->context_entry, intel_context_q0(sva, info, false));
 }
 
 void intel_setup_root_entries(intel_sva *sva, intel_iommu *iommu) {
@@ -652,11 +725,12 @@ void intel_sva_free(intel_sva *sva) {
     delete sva;
 }
 
-void *intel_iommu_create(const svac_platform *p, const svac_topology *t) {
+void *intel_iommu_create_bug(const svac_platform *p, const svac_topology *t, uint32_t bug) {
     if (!intel_platform_ok(p) || !t || !intel_topology_ok(t)) return nullptr;
     intel_sva *sva;
     try {
         sva = intel_sva_alloc(p, t);
+        sva->bug = bug;
     } catch (const std::bad_alloc &) {
         return nullptr;
     } catch (const std::length_error &) {
@@ -671,11 +745,15 @@ void *intel_iommu_create(const svac_platform *p, const svac_topology *t) {
     return sva;
 }
 
+void *intel_iommu_create(const svac_platform *p, const svac_topology *t) {
+    return intel_iommu_create_bug(p, t, BUG_NONE);
+}
+
 void intel_iommu_destroy(void *drv) {
     if (drv) intel_sva_free(to_sva(drv));
 }
 
-const svac_driver_ops intel_svm_ops = {
+constexpr svac_driver_ops intel_svm_ops = {
     .abi_version = SVAC_ABI_VERSION,
     .size = sizeof(svac_driver_ops),
     .name = "vtd",
@@ -694,8 +772,50 @@ const svac_driver_ops intel_svm_ops = {
     .mm_invalidate_range = intel_mm_invalidate_range,
 };
 
+// --- mutants: one ops table per seeded bug, whose create turns it on ---
+
+constexpr const char *intel_mutant_names[NR_BUGS] = {
+    nullptr,
+#define SVAC_MUTANT(id, name, ...) name,
+#include "models/vtd/vtd_mutants.def"
+#undef SVAC_MUTANT
+};
+
+constexpr const char *intel_mutant_ops_names[NR_BUGS] = {
+    "vtd",
+#define SVAC_MUTANT(id, name, ...) "vtd:" name,
+#include "models/vtd/vtd_mutants.def"
+#undef SVAC_MUTANT
+};
+
+template <uint32_t B>
+void *intel_iommu_create_mutant(const svac_platform *p, const svac_topology *t) {
+    return intel_iommu_create_bug(p, t, B);
+}
+
+template <uint32_t B> constexpr svac_driver_ops intel_mutant_ops() {
+    svac_driver_ops ops = intel_svm_ops;
+    ops.name = intel_mutant_ops_names[B];
+    ops.create = intel_iommu_create_mutant<B>;
+    return ops;
+}
+
+template <uint32_t... B>
+constexpr std::array<svac_driver_ops, sizeof...(B)>
+intel_make_mutants(std::integer_sequence<uint32_t, B...>) {
+    return {intel_mutant_ops<B>()...};
+}
+
+constexpr auto intel_mutants = intel_make_mutants(std::make_integer_sequence<uint32_t, NR_BUGS>());
+
 } // namespace
 
 extern "C" const struct svac_driver_ops *svac_vtd_entry(void) {
     return &intel_svm_ops;
+}
+
+extern "C" const struct svac_driver_ops *svac_vtd_mutant(const char *name) {
+    for (uint32_t b = BUG_NONE + 1; name && b < NR_BUGS; b++)
+        if (std::strcmp(name, intel_mutant_names[b]) == 0) return &intel_mutants[b];
+    return nullptr;
 }

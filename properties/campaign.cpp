@@ -1,0 +1,146 @@
+#include "properties/campaign.h"
+
+#include "engine/driver.h"
+
+#include <chrono>
+
+namespace svac::properties {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double since(clock_type::time_point t0) {
+    return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+} // namespace
+
+GenConfig gen_config(const svac_driver_ops &driver, const PropertyConfig &cfg) {
+    GenConfig g;
+    g.ops = cfg.campaign.ops;
+    g.arch_mask = driver.arch_mask;
+    g.profile = cfg.campaign.profile;
+    g.hardware = cfg.hardware;
+    g.invalid_pct = cfg.invalid_pct;
+    return g;
+}
+
+rc::Random case_random(uint64_t seed, uint64_t sequence) {
+    return rc::Random(rc::Random::Key{seed, sequence, 0x7376'6163'2d70'726full, 0});
+}
+
+// Sizes ramp up over the first hundred cases, as RapidCheck's do, so that
+// short sequences find the simple bugs first; after that one case in four
+// stays small.
+int case_size(uint64_t sequence) {
+    constexpr uint64_t n = rc::kNominalSize;
+    if (sequence < n) return static_cast<int>(sequence + 1);
+    if (sequence % 4 == 0) return static_cast<int>(1 + (sequence / 4) % n);
+    return rc::kNominalSize;
+}
+
+engine::Trace case_trace(const GenConfig &gen, uint64_t seed, uint64_t sequence) {
+    return gen_trace(gen)(case_random(seed, sequence), case_size(sequence)).value();
+}
+
+engine::Finding shrink_finding(const svac_driver_ops &driver,
+                               const rc::Shrinkable<engine::Trace> &tc, engine::Finding found,
+                               const PropertyConfig &cfg, FindingOrigin &origin, uint64_t &steps) {
+    const auto t0 = clock_type::now();
+    rc::Shrinkable<engine::Trace> current = tc;
+    engine::Finding best = std::move(found);
+    origin.minimal = false;
+    for (bool moved = true; moved;) {
+        moved = false;
+        auto candidates = current.shrinks();
+        while (auto candidate = candidates.next()) {
+            if (origin.shrink_runs >= cfg.shrink_runs ||
+                (cfg.shrink_time_s > 0 && since(t0) >= cfg.shrink_time_s))
+                return best;
+            ++origin.shrink_runs;
+            engine::Trace trace;
+            try {
+                trace = candidate->value();
+            } catch (const std::exception &) {
+                continue;
+            }
+            if (trace.ops.empty()) continue;
+            engine::RunStats stats;
+            std::optional<engine::Finding> f;
+            try {
+                f = engine::run_differential(driver, trace, stats);
+            } catch (const engine::DriverError &) {
+                f.reset();
+            }
+            steps += stats.steps;
+            // The same clause, no later: the counterexample for that clause.
+            if (f && f->clause == best.clause && f->step <= best.step) {
+                best = std::move(*f);
+                current = std::move(*candidate);
+                ++origin.shrinks;
+                moved = true;
+                break;
+            }
+        }
+    }
+    origin.minimal = true;
+    return best;
+}
+
+PropertyResult run_property_campaign(const svac_driver_ops &driver, const PropertyConfig &cfg,
+                                     const engine::Progress &progress) {
+    const auto t0 = clock_type::now();
+    const engine::CampaignConfig &cc = cfg.campaign;
+    const rc::Gen<engine::Trace> gen = gen_trace(gen_config(driver, cfg));
+    constexpr std::size_t kMaxErrors = 20;
+
+    PropertyResult out;
+    engine::CampaignResult &result = out.campaign;
+    for (uint64_t i = 0; i < cc.sequences; ++i) {
+        if (cc.time_s > 0 && since(t0) >= cc.time_s) {
+            result.out_of_time = true;
+            break;
+        }
+        const int size = case_size(i);
+        rc::Shrinkable<engine::Trace> tc = gen(case_random(cc.seed, i), size);
+        ++result.sequences;
+        try {
+            engine::Trace trace = tc.value();
+            auto finding = engine::run_differential(driver, trace, result.stats);
+            if (finding) {
+                const ref::ClauseId clause = finding->clause;
+                ++result.occurrences[clause];
+                if (!result.findings.count(clause)) {
+                    FindingOrigin origin;
+                    origin.sequence = i;
+                    origin.size = size;
+                    origin.found_ops = finding->step + 1;
+                    origin.reproduce =
+                        "seed=" + std::to_string(cc.seed) + " sequence=" + std::to_string(i);
+                    if (cfg.on_found) cfg.on_found({clause, i, cc.seed, origin.found_ops});
+                    engine::Finding f = cfg.shrink ? shrink_finding(driver, tc, std::move(*finding),
+                                                                    cfg, origin, out.shrink_steps)
+                                                   : std::move(*finding);
+                    origin.shrunk_ops = f.step + 1;
+                    f.message += " [rapidcheck " + origin.reproduce + ": " +
+                                 std::to_string(origin.found_ops) + " ops shrunk to " +
+                                 std::to_string(origin.shrunk_ops) + " in " +
+                                 std::to_string(origin.shrink_runs) + " runs" +
+                                 (cfg.shrink && !origin.minimal ? ", stopped by the budget" : "") +
+                                 "]";
+                    out.origins.emplace(clause, std::move(origin));
+                    result.findings.emplace(clause, std::move(f));
+                }
+            }
+        } catch (const engine::DriverError &e) {
+            if (result.errors.size() < kMaxErrors)
+                result.errors.push_back("sequence " + std::to_string(i) + ": " + e.what());
+        }
+        if (progress && (i & 1023) == 1023) progress(result, cc.sequences, since(t0));
+    }
+    if (progress) progress(result, cc.sequences, since(t0));
+    return out;
+}
+
+} // namespace svac::properties
