@@ -4,6 +4,7 @@
 // against the wrapper with no mutation) must find nothing.
 #include "engine/campaign.h"
 #include "models/registry.h"
+#include "tests/support/driver_wrap.h"
 
 #include <gtest/gtest.h>
 
@@ -445,13 +446,9 @@ template <std::size_t I> svac_driver_ops make_ops() {
     return ops;
 }
 
-template <std::size_t... I>
-std::array<svac_driver_ops, sizeof...(I)> make_all(std::index_sequence<I...>) {
-    return {make_ops<I>()...};
-}
-
 const svac_driver_ops &variant_ops(std::size_t i) {
-    static const auto all = make_all(std::make_index_sequence<kNumVariants>{});
+    static const auto all = test_support::ops_table<kNumVariants>(
+        [](auto I) { return make_ops<decltype(I)::value>(); });
     return all[i];
 }
 

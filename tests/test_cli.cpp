@@ -4,6 +4,8 @@
 #include "engine/generator.h"
 #include "engine/trace.h"
 
+#include "tests/support/cli_runner.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -22,19 +24,9 @@ using nlohmann::json;
 
 namespace {
 
-struct Result {
-    int status = -1; // the exit status
-    std::string out;
-    std::string err;
-    std::string all() const { return out + err; }
-};
-
-std::string read_file(const fs::path &p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using Result = test_support::CliResult;
+using test_support::quote;
+using test_support::read_file;
 
 void write_file(const fs::path &p, const std::string &text) {
     std::ofstream out(p, std::ios::binary);
@@ -42,45 +34,10 @@ void write_file(const fs::path &p, const std::string &text) {
     ASSERT_TRUE(out.good()) << p;
 }
 
-std::string quote(const std::string &s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
 // A fresh directory per test; commands run inside it.
-class Cli : public testing::Test {
+class Cli : public test_support::CliTest {
 protected:
-    void SetUp() override {
-        const auto *info = testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::path(testing::TempDir()) /
-               ("svac_cli_" + std::to_string(::getpid()) + "_" + info->name());
-        fs::remove_all(dir_);
-        ASSERT_TRUE(fs::create_directories(dir_)) << dir_;
-    }
-    void TearDown() override {
-        if (!HasFailure()) {
-            std::error_code ec;
-            fs::remove_all(dir_, ec);
-        }
-    }
-
-    // Runs `sva-conform args` (a shell-quoted string) in the test's directory.
-    Result run(const std::string &args) {
-        fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-        std::string cmd = "cd " + quote(dir_.string()) + " && CI=1 " + quote(SVAC_CLI) + " " +
-                          args + " >" + quote(out.string()) + " 2>" + quote(err.string()) +
-                          " </dev/null";
-        int raw = std::system(cmd.c_str());
-        Result r;
-        EXPECT_TRUE(WIFEXITED(raw)) << cmd << " -> " << raw;
-        r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-        r.out = read_file(out);
-        r.err = read_file(err);
-        return r;
-    }
-
-    fs::path dir_;
+    Cli() : CliTest("svac_cli_") {}
 };
 
 json load_report(const fs::path &p) {

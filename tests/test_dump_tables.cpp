@@ -7,6 +7,7 @@
 #include "engine/platform.h"
 #include "engine/trace.h"
 #include "models/registry.h"
+#include "tests/support/cli_runner.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -30,24 +31,9 @@ using ref::OpKind;
 
 namespace {
 
-struct Result {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string read_file(const fs::path &p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::string quote(const std::string &s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
+using Result = test_support::CliResult;
+using test_support::quote;
+using test_support::read_file;
 
 std::string hex(uint64_t v) {
     char buf[24];
@@ -137,21 +123,9 @@ std::vector<uint64_t> pgds_of(const ref::Topology &topo) {
     return pgd;
 }
 
-class DumpTables : public testing::Test {
+class DumpTables : public test_support::CliTest {
 protected:
-    void SetUp() override {
-        const auto *info = testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::path(testing::TempDir()) /
-               ("svac_dump_" + std::to_string(::getpid()) + "_" + info->name());
-        fs::remove_all(dir_);
-        ASSERT_TRUE(fs::create_directories(dir_)) << dir_;
-    }
-    void TearDown() override {
-        if (!HasFailure()) {
-            std::error_code ec;
-            fs::remove_all(dir_, ec);
-        }
-    }
+    DumpTables() : CliTest("svac_dump_") {}
 
     // Writes the trace for arch and returns its path.
     std::string write_trace(const engine::Trace &t) {
@@ -160,20 +134,6 @@ protected:
         out << engine::trace_to_json(t).dump(2) << "\n";
         EXPECT_TRUE(out.good());
         return p.string();
-    }
-
-    Result run(const std::string &args) {
-        fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-        std::string cmd = "cd " + quote(dir_.string()) + " && CI=1 " + quote(SVAC_CLI) + " " +
-                          args + " >" + quote(out.string()) + " 2>" + quote(err.string()) +
-                          " </dev/null";
-        int raw = std::system(cmd.c_str());
-        Result r;
-        EXPECT_TRUE(WIFEXITED(raw)) << cmd;
-        r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-        r.out = read_file(out);
-        r.err = read_file(err);
-        return r;
     }
 
     // dump-tables --json, parsed; exit status 0 expected.
@@ -186,8 +146,6 @@ protected:
         EXPECT_FALSE(j.is_discarded()) << r.out;
         return j;
     }
-
-    fs::path dir_;
 };
 
 // The entries of IOMMU 0, by "table key".

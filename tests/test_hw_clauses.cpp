@@ -11,6 +11,8 @@
 #include "models/registry.h"
 #include "reference/smmuv3_format.h"
 #include "reference/vtd_format.h"
+#include "tests/support/driver_wrap.h"
+#include "tests/support/ops.h"
 
 #include <gtest/gtest.h>
 
@@ -308,18 +310,6 @@ void wrap_destroy(void *drv) {
     delete w;
 }
 
-// The scalable-mode context entry (qword 0) of dev, as the IOMMU reads it.
-uint64_t vtd_context_q0(const Wrapper *w, uint32_t dev) {
-    const uint64_t rtaddr = w->real->read_reg(w->real->ctx, w->iommu[dev], SVAC_VTD_RTADDR);
-    const uint64_t rta = ref::get(&rtaddr, vt::rtaddr::RTA) << 12;
-    const uint32_t bus = w->sid[dev] >> 8, devfn = w->sid[dev] & 0xff;
-    const std::array<uint64_t, 2> root{w->rd(rta + 16ull * bus), w->rd(rta + 16ull * bus + 8)};
-    const bool upper = devfn >= 0x80;
-    if (!ref::get(root.data(), upper ? vt::root::UP : vt::root::LP)) return 0;
-    const uint64_t ctp = ref::get(root.data(), upper ? vt::root::UCTP : vt::root::LCTP) << 12;
-    return w->rd(ctp + uint64_t{vt::context::kBytes} * (devfn & 0x7f));
-}
-
 // An address no block of simulated memory holds.
 constexpr uint64_t kNowhere = 0x8;
 
@@ -390,13 +380,9 @@ template <std::size_t I> svac_driver_ops make_ops() {
     return ops;
 }
 
-template <std::size_t... I>
-std::array<svac_driver_ops, sizeof...(I)> make_all(std::index_sequence<I...>) {
-    return {make_ops<I>()...};
-}
-
 const svac_driver_ops &variant_ops(std::size_t i) {
-    static const auto all = make_all(std::make_index_sequence<kNumVariants>{});
+    static const auto all = test_support::ops_table<kNumVariants>(
+        [](auto I) { return make_ops<decltype(I)::value>(); });
     return all[i];
 }
 
@@ -421,22 +407,11 @@ ref::Topology topology(const char *driver, uint32_t devices = 1, uint32_t mms = 
     return t;
 }
 
-Op enable(uint32_t dev) {
-    Op op;
-    op.kind = OpKind::enable_feature;
-    op.dev = dev;
-    op.feat = SVAC_FEAT_SVA;
-    return op;
-}
-
-Op param(uint32_t dev, uint32_t lo, uint32_t hi) {
-    Op op;
-    op.kind = OpKind::set_sva_param;
-    op.dev = dev;
-    op.min = lo;
-    op.max = hi;
-    return op;
-}
+using test_support::bind;
+using test_support::enable;
+using test_support::mm_exit;
+using test_support::param;
+using test_support::unbind;
 
 Op mm_change(OpKind kind, uint32_t mm, uint8_t perms, uint32_t pages = 1, uint64_t va = kVa) {
     Op op;
@@ -445,30 +420,6 @@ Op mm_change(OpKind kind, uint32_t mm, uint8_t perms, uint32_t pages = 1, uint64
     op.va = va;
     op.pages = pages;
     op.perms = perms;
-    return op;
-}
-
-Op bind(uint32_t dev, uint32_t mm) {
-    Op op;
-    op.kind = OpKind::bind;
-    op.dev = dev;
-    op.mm = mm;
-    op.drvdata = 100 + mm;
-    return op;
-}
-
-Op unbind(uint32_t dev, uint32_t mm) {
-    Op op;
-    op.kind = OpKind::unbind;
-    op.dev = dev;
-    op.pasid = {true, mm};
-    return op;
-}
-
-Op mm_exit(uint32_t mm) {
-    Op op;
-    op.kind = OpKind::mm_exit;
-    op.mm = mm;
     return op;
 }
 

@@ -6,6 +6,7 @@
 #include "engine/rng.h"
 #include "models/registry.h"
 #include "reference/clauses.h"
+#include "tests/support/cli_runner.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -203,54 +204,13 @@ TEST(MutantUnmutated, BothDriversClean) {
 
 // --- the command ---
 
-struct Result {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
+using Result = test_support::CliResult;
+using test_support::quote;
+using test_support::read_file;
 
-std::string read_file(const fs::path &p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::string quote(const std::string &s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
-class MutantCli : public testing::Test {
+class MutantCli : public test_support::CliTest {
 protected:
-    void SetUp() override {
-        const auto *info = testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::path(testing::TempDir()) /
-               ("svac_mutants_" + std::to_string(::getpid()) + "_" + info->name());
-        fs::remove_all(dir_);
-        ASSERT_TRUE(fs::create_directories(dir_)) << dir_;
-    }
-    void TearDown() override {
-        if (!HasFailure()) {
-            std::error_code ec;
-            fs::remove_all(dir_, ec);
-        }
-    }
-    Result run(const std::string &args) {
-        fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-        std::string cmd = "cd " + quote(dir_.string()) + " && CI=1 " + quote(SVAC_CLI) + " " +
-                          args + " >" + quote(out.string()) + " 2>" + quote(err.string()) +
-                          " </dev/null";
-        int raw = std::system(cmd.c_str());
-        Result r;
-        EXPECT_TRUE(WIFEXITED(raw)) << cmd;
-        r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-        r.out = read_file(out);
-        r.err = read_file(err);
-        return r;
-    }
-    fs::path dir_;
+    MutantCli() : CliTest("svac_mutants_") {}
 };
 
 TEST_F(MutantCli, DriversListsEveryMutantWithItsClause) {

@@ -8,6 +8,8 @@
 #include "engine/driver.h"
 #include "models/registry.h"
 #include "properties/campaign.h"
+#include "tests/support/cli_runner.h"
+#include "tests/support/driver_wrap.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -376,13 +378,9 @@ template <std::size_t I> svac_driver_ops make_ops() {
     return ops;
 }
 
-template <std::size_t... I>
-std::array<svac_driver_ops, sizeof...(I)> make_all(std::index_sequence<I...>) {
-    return {make_ops<I>()...};
-}
-
 const svac_driver_ops &variant_ops(std::size_t i) {
-    static const auto all = make_all(std::make_index_sequence<kNumVariants>{});
+    static const auto all = test_support::ops_table<kNumVariants>(
+        [](auto I) { return make_ops<decltype(I)::value>(); });
     return all[i];
 }
 
@@ -502,59 +500,28 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-    int status = -1;
-    std::string out, err;
-};
+using test_support::CliResult;
+using test_support::read_file;
+using test_support::run_cli;
 
-std::string slurp(const fs::path &p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// Runs `sva-conform args` in dir, as CI would (no terminal).
-CliResult cli(const fs::path &dir, const std::string &args) {
-    const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
-    std::string cmd = "cd '" + dir.string() + "' && CI=1 '" + SVAC_CLI + "' " + args + " >'" +
-                      out.string() + "' 2>'" + err.string() + "' </dev/null";
-    int raw = std::system(cmd.c_str());
-    CliResult r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
-}
-
-class PropertyCli : public ::testing::Test {
+class PropertyCli : public test_support::CliTest {
 protected:
-    void SetUp() override {
-        dir_ = fs::path(::testing::TempDir()) /
-               ("svac_prop_cli_" + std::to_string(::getpid()) + "_" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        ASSERT_TRUE(fs::create_directories(dir_));
-    }
-    void TearDown() override {
-        std::error_code ec;
-        if (!HasFailure()) fs::remove_all(dir_, ec);
-    }
-    fs::path dir_;
+    PropertyCli() : CliTest("svac_prop_cli_") {}
 };
 
 TEST_F(PropertyCli, RunUsesRapidCheckByDefault) {
-    CliResult a = cli(dir_, "run --driver vtd --seed 3 --sequences 300 --out A");
+    CliResult a = run_cli(dir_, "run --driver vtd --seed 3 --sequences 300 --out A");
     ASSERT_EQ(a.status, 0) << a.out << a.err;
-    auto ra = nlohmann::json::parse(slurp(dir_ / "A" / "report.json"));
+    auto ra = nlohmann::json::parse(read_file(dir_ / "A" / "report.json"));
     EXPECT_EQ(ra["config"]["generator"], "rapidcheck");
     EXPECT_EQ(ra["config"]["rapidcheck"]["seed"], 3);
     EXPECT_FALSE(fs::exists(dir_ / "A" / "findings" / "BIND-1.json"));
-    CliResult p = cli(dir_, "run --driver vtd --seed 3 --sequences 300 --generator plain --out P");
+    CliResult p =
+        run_cli(dir_, "run --driver vtd --seed 3 --sequences 300 --generator plain --out P");
     ASSERT_EQ(p.status, 0) << p.out << p.err;
-    EXPECT_EQ(nlohmann::json::parse(slurp(dir_ / "P" / "report.json"))["config"]["generator"],
+    EXPECT_EQ(nlohmann::json::parse(read_file(dir_ / "P" / "report.json"))["config"]["generator"],
               "plain");
-    CliResult bad = cli(dir_, "run --driver vtd --generator quickcheck");
+    CliResult bad = run_cli(dir_, "run --driver vtd --generator quickcheck");
     EXPECT_EQ(bad.status, 2);
     EXPECT_NE(bad.err.find("--generator"), std::string::npos) << bad.err;
 }
@@ -563,11 +530,11 @@ TEST_F(PropertyCli, RunUsesRapidCheckByDefault) {
 // seed in the report; the same seed gives the same report.
 TEST_F(PropertyCli, FindingsAreShrunkSavedAndReplayable) {
     const std::string mutant = "unbind-unbound-ok"; // a seeded bug of models/ (UNBIND-4)
-    if (cli(dir_, "drivers --mutants").out.find(mutant) == std::string::npos)
+    if (run_cli(dir_, "drivers --mutants").out.find(mutant) == std::string::npos)
         GTEST_SKIP() << "no mutant " << mutant;
     const std::string run =
         "run --driver smmuv3 --mutant " + mutant + " --seed 5 --sequences " + "500 --out ";
-    CliResult a = cli(dir_, run + "A");
+    CliResult a = run_cli(dir_, run + "A");
     ASSERT_EQ(a.status, 1) << a.out << a.err;
     EXPECT_NE(a.err.find("found UNBIND-4 at sequence "), std::string::npos) << a.err;
     EXPECT_NE(a.err.find("(seed 5); shrinking..."), std::string::npos) << a.err;
@@ -575,14 +542,14 @@ TEST_F(PropertyCli, FindingsAreShrunkSavedAndReplayable) {
     ASSERT_TRUE(fs::exists(saved)) << a.out;
     EXPECT_NE(a.out.find(saved.filename().string()), std::string::npos) << a.out;
 
-    auto report = nlohmann::json::parse(slurp(dir_ / "A" / "report.json"));
+    auto report = nlohmann::json::parse(read_file(dir_ / "A" / "report.json"));
     std::size_t findings = 0;
     for (const auto &f : report["findings"]) {
         ++findings;
         const fs::path p = dir_ / "A" / "findings" / (f["clause"].get<std::string>() + ".json");
         ASSERT_TRUE(fs::exists(p)) << p;
         // The saved trace is the report's (shrunk) trace.
-        EXPECT_EQ(nlohmann::json::parse(slurp(p)), f["trace"]);
+        EXPECT_EQ(nlohmann::json::parse(read_file(p)), f["trace"]);
         EXPECT_NE(f["message"].get<std::string>().find("[rapidcheck seed=5 sequence="),
                   std::string::npos)
             << f["message"];
@@ -592,15 +559,15 @@ TEST_F(PropertyCli, FindingsAreShrunkSavedAndReplayable) {
                             std::distance(fs::directory_iterator(dir_ / "A" / "findings"), {})));
 
     CliResult replay =
-        cli(dir_, "replay A/findings/UNBIND-4.json --driver smmuv3 --mutant " + mutant);
+        run_cli(dir_, "replay A/findings/UNBIND-4.json --driver smmuv3 --mutant " + mutant);
     EXPECT_EQ(replay.status, 1) << replay.out << replay.err;
     EXPECT_NE(replay.out.find("FAIL UNBIND-4"), std::string::npos) << replay.out;
-    CliResult clean = cli(dir_, "replay A/findings/UNBIND-4.json --driver smmuv3 --quiet");
+    CliResult clean = run_cli(dir_, "replay A/findings/UNBIND-4.json --driver smmuv3 --quiet");
     EXPECT_EQ(clean.status, 0) << clean.out << clean.err;
 
-    CliResult b = cli(dir_, run + "B");
+    CliResult b = run_cli(dir_, run + "B");
     ASSERT_EQ(b.status, 1);
-    auto rb = nlohmann::json::parse(slurp(dir_ / "B" / "report.json"));
+    auto rb = nlohmann::json::parse(read_file(dir_ / "B" / "report.json"));
     for (auto *r : {&report, &rb}) {
         r->erase("started");
         r->erase("duration_s");

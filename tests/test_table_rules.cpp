@@ -9,6 +9,7 @@
 #include "reference/smmuv3_format.h"
 #include "reference/table_rules.h"
 #include "reference/vtd_format.h"
+#include "tests/support/ops.h"
 
 #include <gtest/gtest.h>
 
@@ -29,6 +30,12 @@ namespace vt = ref::vtd;
 
 // ---- ops ----
 
+using test_support::bind;
+using test_support::enable;
+using test_support::mm_exit;
+using test_support::param;
+using test_support::unbind;
+
 Op feature_op(OpKind k, uint32_t dev) {
     Op o;
     o.kind = k;
@@ -36,46 +43,14 @@ Op feature_op(OpKind k, uint32_t dev) {
     o.feat = SVAC_FEAT_SVA;
     return o;
 }
-Op enable(uint32_t dev) {
-    return feature_op(OpKind::enable_feature, dev);
-}
 Op disable(uint32_t dev) {
     return feature_op(OpKind::disable_feature, dev);
-}
-Op bind(uint32_t dev, uint32_t mm) {
-    Op o;
-    o.kind = OpKind::bind;
-    o.dev = dev;
-    o.mm = mm;
-    o.drvdata = 100 + mm;
-    return o;
-}
-Op unbind(uint32_t dev, uint32_t mm) { // the PASID mm holds
-    Op o;
-    o.kind = OpKind::unbind;
-    o.dev = dev;
-    o.pasid = {true, mm};
-    return o;
 }
 Op unbind_pasid(uint32_t dev, uint32_t pasid) {
     Op o;
     o.kind = OpKind::unbind;
     o.dev = dev;
     o.pasid = {false, pasid};
-    return o;
-}
-Op mm_exit(uint32_t mm) {
-    Op o;
-    o.kind = OpKind::mm_exit;
-    o.mm = mm;
-    return o;
-}
-Op param(uint32_t dev, uint32_t min, uint32_t max) {
-    Op o;
-    o.kind = OpKind::set_sva_param;
-    o.dev = dev;
-    o.min = min;
-    o.max = max;
     return o;
 }
 
