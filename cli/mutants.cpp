@@ -3,6 +3,7 @@
 // how fast) the kit finds each bug, and against the unmutated drivers, which
 // must stay clean.
 #include "cli/cli.h"
+#include "properties/campaign.h"
 
 #include "engine/driver.h"
 #include "engine/rng.h"
@@ -27,48 +28,24 @@ double since(clock_type::time_point t0) {
     return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
-// Ops per sequence. Long sequences reach the bugs that need several steps
-// lined up (a DMA that fills a TLB, a CPU change, a DMA again) an order of
-// magnitude sooner than the 32 of `run`; shrinking then trims the reproducer.
+// Ops per sequence, at most. Long sequences reach the bugs that need several
+// steps lined up (a DMA that fills a TLB, a CPU change, a DMA again) an order
+// of magnitude sooner than the 32 of `run`; shrinking then trims the
+// reproducer.
 constexpr uint32_t kHuntOps = 128;
 
-// The one place a mutant hunt runs a campaign.
-engine::CampaignResult campaign(const svac_driver_ops &ops, uint64_t seed, uint64_t sequences,
-                                double time_s) {
-    engine::CampaignConfig cfg;
-    cfg.ops = kHuntOps;
-    cfg.seed = seed;
-    cfg.sequences = sequences;
-    cfg.time_s = time_s;
-    return engine::run_campaign(ops, cfg);
-}
-
-// Greedy delta debugging: drop runs of ops, halving the run length, as long
-// as the trace still diverges under the same clause. The result carries the
-// outcomes of its last run.
-engine::Trace shrink(const svac_driver_ops &ops, const engine::Finding &f) {
-    engine::Trace best = f.trace;
-    auto still_fails = [&](const engine::Trace &candidate) {
-        engine::RunStats stats;
-        try {
-            auto again = engine::run_differential(ops, candidate, stats);
-            if (!again || again->clause != f.clause) return false;
-            best = std::move(again->trace);
-            return true;
-        } catch (const engine::DriverError &) {
-            return false;
-        }
-    };
-    for (std::size_t run = std::max<std::size_t>(best.ops.size() / 2, 1);; run /= 2) {
-        for (std::size_t i = 0; i + run <= best.ops.size();) {
-            engine::Trace candidate = best;
-            candidate.ops.erase(candidate.ops.begin() + static_cast<long>(i),
-                                candidate.ops.begin() + static_cast<long>(i + run));
-            if (candidate.ops.empty() || !still_fails(candidate)) i += run;
-        }
-        if (run == 1) break;
-    }
-    return best;
+// The one place a mutant hunt runs a campaign: the property campaign, whose
+// findings come back shrunk to the same clause.
+properties::PropertyResult campaign(const svac_driver_ops &ops, uint64_t seed, uint64_t sequences,
+                                    double time_s, const std::function<void()> &on_found) {
+    properties::PropertyConfig cfg;
+    cfg.campaign.ops = kHuntOps;
+    cfg.campaign.seed = seed;
+    cfg.campaign.sequences = sequences;
+    cfg.campaign.time_s = time_s;
+    cfg.shrink_time_s = 10;
+    cfg.on_found = [&](const properties::FoundEvent &) { on_found(); };
+    return properties::run_property_campaign(ops, cfg);
 }
 
 struct Hunt {
@@ -89,26 +66,30 @@ struct Hunt {
 Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s) {
     Hunt h;
     const auto t0 = clock_type::now();
+    double found_at = -1; // seconds until the first failing case, before its shrink
     const engine::Finding *first = nullptr;
-    engine::CampaignResult r;
+    properties::PropertyResult r;
     for (uint64_t round = 0; !first; ++round) {
         double left = budget_s - since(t0);
         if (left <= 0) break;
         uint64_t sequences = std::min<uint64_t>(uint64_t{16} << std::min<uint64_t>(round, 8), 4096);
-        r = campaign(ops, engine::Rng::derive(seed, round), sequences, left);
-        h.sequences += r.sequences;
-        for (const auto &e : r.errors)
+        r = campaign(ops, engine::Rng::derive(seed, round), sequences, left, [&] {
+            if (found_at < 0) found_at = since(t0);
+        });
+        h.sequences += r.campaign.sequences;
+        for (const auto &e : r.campaign.errors)
             if (h.errors.size() < 5) h.errors.push_back(e);
-        for (const auto &[clause, f] : r.findings)
-            if (!first || f.step < first->step) first = &f;
+        for (const auto &[clause, f] : r.campaign.findings)
+            if (!first || f.trace.ops.size() < first->trace.ops.size()) first = &f;
     }
-    h.seconds = since(t0);
+    h.seconds = found_at >= 0 ? found_at : since(t0);
     if (!first) return h;
     h.found = true;
     h.clause = ref::clause_id(first->clause);
-    for (const auto &[clause, f] : r.findings) h.clauses.emplace_back(ref::clause_id(clause));
-    h.trace_length = first->trace.ops.size();
-    h.shrunk = shrink(ops, *first);
+    for (const auto &[clause, f] : r.campaign.findings)
+        h.clauses.emplace_back(ref::clause_id(clause));
+    h.trace_length = r.origins.at(first->clause).found_ops;
+    h.shrunk = first->trace;
     return h;
 }
 
@@ -214,7 +195,8 @@ int cmd_mutants(const MutantsOptions &opt) {
         c.driver = d;
         auto c0 = clock_type::now();
         c.result = campaign(select_driver(std::string(d->name)), opt.seed, kCleanSequences,
-                            std::max(opt.budget_s, 1.0));
+                            std::max(opt.budget_s, 1.0), [] {})
+                       .campaign;
         c.seconds = since(c0);
         clean.push_back(std::move(c));
     }
