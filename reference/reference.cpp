@@ -113,6 +113,15 @@ std::optional<Violation> Reference::judge(const Op &op, const Expectation &exp,
                                                 std::to_string(*obs.pasid) + " (" +
                                                 errno_name(static_cast<int>(*obs.pasid)) +
                                                 "): an error code stored as a PASID"};
+    // A bind that succeeded where the range was exhausted, with a PASID another
+    // mm still holds: name the rule that should have kept it held (MMEXIT-3,
+    // UNBIND-3, BIND-5, PASID-1) rather than BIND-6.
+    if (op.kind == OpKind::bind && obs.rc && *obs.rc == 0 && obs.pasid &&
+        exp.rc_clause == ClauseId::BIND_6 && holder_of(*obs.pasid, op.mm) >= 0) {
+        Expectation fresh = exp;
+        fresh.pasid_rule = Expectation::Pasid::fresh;
+        if (auto v = judge_bind_pasid(op, fresh, *obs.pasid)) return v;
+    }
     if (obs.rc && op_returns(op.kind)) {
         int rc = *obs.rc;
         if (exp.query) {

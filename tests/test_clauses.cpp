@@ -693,6 +693,14 @@ std::vector<Case> mmexit_cases() {
                  {bind(0, 1, 1)},
                  {bind(0, 1, 2)},
                  ClauseId::MMEXIT_3});
+    // The only PASID is still the exited mm's: handing it out again is
+    // MMEXIT-3, not merely a bind that should have failed (BIND-6).
+    v.push_back({"MMEXIT_3_exhausted_range_reuses_exited_pasid",
+                 kSingle,
+                 {enable(0), bind(0, 0, 1), mm_exit(0, cbs({cb(0, 1)}))},
+                 {bind(0, 1, 1)},
+                 {bind_rc(0, 1, ENOSPC_)},
+                 ClauseId::MMEXIT_3});
     v.push_back({"MMEXIT_3_partly_unbound_exited_mm",
                  kTwo,
                  {enable(0), enable(1), bind(0, 0, 1), bind(1, 0, 1),
