@@ -60,12 +60,6 @@ bool SimMemory::write64(uint64_t pa, uint64_t val, Owner who) {
     return true;
 }
 
-std::size_t SimMemory::live_allocations(Owner owner) const {
-    std::size_t n = 0;
-    for (const auto &[pa, b] : blocks_) n += b.owner == owner;
-    return n;
-}
-
 // ---- the CPU side ----
 
 MmModel::MmModel(SimMemory &mem, uint32_t pgtable, uint32_t n_mms)

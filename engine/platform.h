@@ -35,9 +35,6 @@ public:
     // A store by `who`: true if it landed in an aligned word of a block `who` owns.
     bool write64(uint64_t pa, uint64_t val, Owner who);
 
-    uint64_t bytes_allocated() const { return bytes_; }
-    std::size_t live_allocations(Owner owner) const;
-
     // Memory the harness lends at most, per driver instance.
     static constexpr uint64_t kLimit = uint64_t{1} << 30;
     static constexpr uint64_t kBase = 0x1000'0000;

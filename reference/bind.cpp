@@ -1,19 +1,11 @@
 // BIND: bind(dev, mm, &pasid, mm_exit_cb, drvdata) (clauses.md "BIND").
 #include "reference/reference.h"
+#include "reference/text.h"
 
 #include <algorithm>
 #include <string>
 
 namespace svac::ref {
-
-namespace {
-
-std::string hex(uint32_t v) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%#x", v);
-    return buf;
-}
-} // namespace
 
 // PASID-4: an errno stored in an unsigned PASID reads as 0xfffff001..0xfffffffe.
 bool looks_like_errno(uint32_t pasid) {

@@ -4,6 +4,7 @@
 // new entry on the bits it uses, or be invalid where that is allowed
 // (clauses.md HW-7; table-formats.md 1.6, 1.7, 6.3 A10/A12, 6.4 I4/I5).
 #include "reference/hitless.h"
+#include "reference/text.h"
 
 #include "reference/smmuv3_format.h"
 #include "reference/table_rules.h"
@@ -266,12 +267,6 @@ namespace {
 using hitless::Qwords;
 using hitless::Table;
 constexpr uint32_t kNever = std::numeric_limits<uint32_t>::max();
-
-std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
-    return buf;
-}
 
 // A qword the call stored to: where, when first and last, and what it held
 // before the call.

@@ -3,6 +3,7 @@
 #include "reference/hw_model.h"
 #include "reference/pagetable.h"
 #include "reference/reference.h"
+#include "reference/text.h"
 
 #include <algorithm>
 #include <string>
@@ -13,12 +14,6 @@ namespace {
 using Kind = DmaResult::Kind;
 constexpr uint8_t bit(Kind k) {
     return uint8_t(1u << static_cast<unsigned>(k));
-}
-
-std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
-    return buf;
 }
 
 std::string kinds(uint8_t mask) {

@@ -1,5 +1,6 @@
 // The step function: expect, judge, commit.
 #include "reference/reference.h"
+#include "reference/text.h"
 
 #include <cstdio>
 #include <string>
@@ -200,11 +201,6 @@ std::optional<Violation> Reference::step(const Op &op, const Observation &obs,
 std::string describe(const Op &op, const Reference &ref) {
     std::string s{op_name(op.kind)};
     auto num = [](uint64_t v) { return std::to_string(v); };
-    auto hex = [](uint64_t v) {
-        char buf[24];
-        std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
-        return std::string(buf);
-    };
     auto feat = [](uint32_t f) {
         return f == SVAC_FEAT_SVA ? std::string("sva") : std::to_string(f);
     };

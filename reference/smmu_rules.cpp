@@ -33,7 +33,6 @@ namespace {
 namespace sm = smmuv3;
 namespace cm = smmuv3::cmd;
 using detail::address;
-using detail::hex;
 using detail::Pairs;
 using detail::read_words;
 using detail::Reserved;

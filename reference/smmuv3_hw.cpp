@@ -1,4 +1,5 @@
 #include "reference/smmuv3_hw.h"
+#include "reference/text.h"
 
 #include "reference/hitless.h"
 #include "reference/pagetable.h"
@@ -21,12 +22,6 @@ constexpr uint64_t kPageMask = kPageSize - 1;
 constexpr uint8_t kAllPerms = kRead | kWrite | kExec;
 constexpr unsigned kCdScanMax = 4096; // linear CD tables dump() scans
 constexpr unsigned kSsidBitsMax = 20;
-
-std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
-    return buf;
-}
 
 std::string perms_str(uint8_t p) {
     return {(p & kRead) ? 'r' : '-', (p & kWrite) ? 'w' : '-', (p & kExec) ? 'x' : '-'};

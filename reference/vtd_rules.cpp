@@ -31,7 +31,6 @@ namespace {
 
 namespace v = vtd;
 using detail::address;
-using detail::hex;
 using detail::Pairs;
 using detail::read_words;
 using detail::Reserved;

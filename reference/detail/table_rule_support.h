@@ -7,6 +7,7 @@
 #include "reference/codec.h"
 #include "reference/hw_view.h"
 #include "reference/reference.h"
+#include "reference/text.h"
 
 #include <array>
 #include <concepts>
@@ -17,12 +18,6 @@
 #include <string>
 
 namespace svac::ref::detail {
-
-inline std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
-    return buf;
-}
 
 // Small values in decimal, the rest in hex.
 inline std::string show(uint64_t v) {
