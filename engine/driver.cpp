@@ -29,6 +29,8 @@ std::string check_driver_ops(const svac_driver_ops *ops) {
         {reinterpret_cast<const void *>(ops->unbind_mm), "unbind_mm"},
         {reinterpret_cast<const void *>(ops->mm_release), "mm_release"},
         {reinterpret_cast<const void *>(ops->mm_invalidate_range), "mm_invalidate_range"},
+        {reinterpret_cast<const void *>(ops->service_irq), "service_irq"},
+        {reinterpret_cast<const void *>(ops->page_response), "page_response"},
     };
     for (const auto &r : required)
         if (!r.fn) return std::string("the driver's ops table has no ") + r.name;
@@ -48,7 +50,18 @@ std::string check_driver_topology(const svac_driver_ops &ops, const ref::Topolog
 }
 
 DriverInstance::DriverInstance(const svac_driver_ops &ops, const ref::Topology &topology)
-    : ops_(ops), topology_(topology), platform_(std::make_unique<Platform>(topology)) {
+    : ops_(ops), topo_(topology), topology_(topology),
+      platform_(std::make_unique<Platform>(topology)) {
+    platform_->core.report = [this](uint32_t dev, const svac_fault &f) {
+        return report_fault(dev, f);
+    };
+    platform_->core.flush = [this](uint32_t dev, uint32_t pasid) { flush_faults(dev, pasid); };
+    platform_->core.discard = [this](uint32_t iommu) {
+        ++discarded_;
+        if (!core_) return;
+        for (uint32_t d = 0; d < core_->devices(); ++d)
+            if (topo_.devices[d].iommu == iommu) core_->discard_partial(d);
+    };
     drv_ = ops_.create(platform_->abi(), topology_.get());
     if (!drv_)
         throw DriverError("driver " + std::string(ops_.name) +
@@ -63,9 +76,58 @@ void DriverInstance::on_mm_exit(void *ctx, uint32_t dev, uint32_t pasid, uint64_
     static_cast<DriverInstance *>(ctx)->fired_.push_back({dev, pasid, drvdata});
 }
 
-ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid) {
+// The core's answer to one group, sent through the driver (iommu_page_response).
+void DriverInstance::answer(const ref::FaultGroup &g, uint32_t code) {
+    svac_page_response r{};
+    if (g.needs_pasid()) {
+        r.flags = SVAC_FAULT_PASID_VALID;
+        r.pasid = g.pasid();
+    }
+    r.grpid = g.grpid;
+    r.code = code;
+    ops_.page_response(drv_, g.dev, &r);
+}
+
+// iommu_report_device_fault, on the core lent for the call. Without a
+// handler the core answers a closed group INVALID at once.
+int DriverInstance::report_fault(uint32_t dev, const svac_fault &f) {
+    if (dev >= topo_.devices.size() || !core_) return -EINVAL;
+    ref::FaultRecord rec{dev, f.flags, f.pasid, f.grpid, f.perm, f.addr};
+    reported_.push_back(rec);
+    auto r = core_->report(rec, ref::device_stalls(topo_, dev), -1, 0);
+    if (r.rc != 0 && r.closed) answer(*r.closed, SVAC_RESP_INVALID);
+    return r.rc;
+}
+
+// iopf_queue_flush_dev: the core answers the PASID's groups INVALID.
+void DriverInstance::flush_faults(uint32_t dev, uint32_t pasid) {
+    if (!core_ || dev >= core_->devices()) return;
+    platform_->stop_pasid(dev, pasid);
+    for (const ref::FaultGroup &g : core_->flush(dev, pasid)) answer(g, SVAC_RESP_INVALID);
+}
+
+// The interrupt lines that are up, serviced until they drop (bounded: a
+// driver that never consumes its queue must not hang the harness).
+void DriverInstance::service_interrupts() {
+    for (int round = 0; round < 4; ++round) {
+        bool any = false;
+        for (uint32_t i = 0; i < platform_->iommu_count(); ++i)
+            if (platform_->irq_pending(i)) {
+                any = true;
+                ops_.service_irq(drv_, i);
+            }
+        platform_->deliver_responses();
+        if (!any) break;
+    }
+}
+
+ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const CoreContext &ctx) {
     using ref::OpKind;
     ref::Observation obs;
+    core_ = ctx.core;
+    reported_.clear();
+    discarded_ = 0;
+    platform_->fault_log() = {};
     switch (op.kind) {
     case OpKind::has_feature:
         obs.rc = ops_.dev_has_feat(drv_, op.dev, op.feat);
@@ -101,16 +163,63 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid) {
     case OpKind::mm_protect:
         ops_.mm_invalidate_range(drv_, op.mm, op.va, op.va + uint64_t{op.pages} * ref::kPageSize);
         break;
-    case OpKind::dma: {
-        ref::DmaResult r = platform_->dma(op.dev, !op.no_pasid, pasid, op.va, op.perms);
-        obs.dma =
-            ref::DmaObservation{static_cast<uint8_t>(r.kind), r.pa, static_cast<uint8_t>(r.reason)};
-        return obs; // no driver code ran
-    }
+    case OpKind::dma:
+        obs.dma = platform_->issue_dma(op.dev, !op.no_pasid, pasid, op.va, op.pages, op.perms);
+        service_interrupts();
+        break;
+    case OpKind::page_request:
+        platform_->send_page_request(op, pasid);
+        service_interrupts();
+        break;
+    case OpKind::queue_overflow:
+        platform_->overflow_queue(op.dev);
+        service_interrupts();
+        break;
+    case OpKind::page_response:
+        if (ctx.answer) {
+            const ref::Answer &a = *ctx.answer;
+            svac_page_response r{};
+            if (a.has_pasid) {
+                r.flags = SVAC_FAULT_PASID_VALID;
+                r.pasid = a.pasid;
+            }
+            r.grpid = a.grpid;
+            r.code = a.code;
+            obs.rc = ops_.page_response(drv_, op.dev, &r);
+            obs.code = static_cast<uint8_t>(a.code);
+        } else {
+            obs.rc = -EINVAL; // the core holds no such group (IOPF-10): the driver is not called
+        }
+        service_interrupts();
+        break;
+    case OpKind::register_fault_handler:
+        obs.rc = core_ ? core_->register_handler(op.dev) : -EINVAL;
+        break;
+    case OpKind::unregister_fault_handler:
+        obs.rc = core_ ? core_->unregister_handler(op.dev) : -EINVAL;
+        break;
     case OpKind::count_:
         break;
     }
-    obs.callbacks = std::move(fired_);
+    platform_->deliver_responses();
+    auto &log = platform_->fault_log();
+    bool faulting = op.kind == OpKind::dma || op.kind == OpKind::page_request ||
+                    op.kind == OpKind::queue_overflow || op.kind == OpKind::page_response;
+    if (faulting) {
+        obs.raised = std::move(log.raised);
+        obs.faults = std::move(reported_);
+    } else if (!reported_.empty()) {
+        obs.faults = std::move(reported_);
+    }
+    if (faulting || op.kind == OpKind::unbind || !log.responses.empty())
+        obs.responses = std::move(log.responses);
+    if (faulting || !log.retries.empty()) obs.retries = std::move(log.retries);
+    if (log.lost) obs.lost = log.lost;
+    if (op.kind == OpKind::queue_overflow || discarded_) obs.discarded = discarded_;
+    core_ = nullptr;
+    reported_.clear();
+    if (ref::op_is_fault_core(op.kind)) return obs; // the core alone: no driver code ran
+    if (!faulting) obs.callbacks = std::move(fired_);
     fired_.clear();
     obs.stray_stores = platform_->take_stray_stores();
     obs.unsynced_commands = platform_->unsynced_commands() + platform_->take_rejected_commands();

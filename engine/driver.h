@@ -3,7 +3,9 @@
 #pragma once
 
 #include "engine/platform.h"
+#include "reference/fault_core.h"
 #include "reference/op.h"
+#include "reference/reference.h"
 #include "reference/topology.h"
 
 #include <svac/driver_abi.h>
@@ -27,6 +29,14 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// What an op needs from the reference's side of the world: the core the
+// driver reports faults to (a copy of the reference's, lent for the
+// call), and for page_response the core's answer.
+struct CoreContext {
+    ref::FaultCore *core = nullptr;
+    const ref::Answer *answer = nullptr; // page_response: nullptr when nothing is pending
+};
+
 class DriverInstance {
 public:
     // Throws DriverError if create() refuses.
@@ -37,20 +47,29 @@ public:
 
     // Runs one op with its PASID argument already resolved: an API call into
     // the driver, the mmu notifier for a CPU page-table change (which the
-    // caller has already applied to the mm model), or a DMA through the
-    // hardware model.
-    ref::Observation call(const ref::Op &op, uint32_t pasid);
+    // caller has already applied to the mm model), a DMA through the hardware
+    // model, a page request, or the core's part of the fault API.
+    ref::Observation call(const ref::Op &op, uint32_t pasid, const CoreContext &ctx = {});
 
     Platform &platform() { return *platform_; }
 
 private:
     static void on_mm_exit(void *ctx, uint32_t dev, uint32_t pasid, uint64_t drvdata);
+    int report_fault(uint32_t dev, const svac_fault &f);
+    void flush_faults(uint32_t dev, uint32_t pasid);
+    void answer(const ref::FaultGroup &g, uint32_t code);
+    void service_interrupts();
 
     const svac_driver_ops &ops_;
+    ref::Topology topo_;
     ref::AbiTopology topology_;
     std::unique_ptr<Platform> platform_;
     void *drv_ = nullptr;
     std::vector<ref::Callback> fired_;
+    // During one call: the core lent to it, and what the driver reported.
+    ref::FaultCore *core_ = nullptr;
+    std::vector<ref::FaultRecord> reported_;
+    uint32_t discarded_ = 0;
 };
 
 } // namespace svac::engine

@@ -39,6 +39,37 @@ bool maps_any(const ref::Reference &reference, const ref::Op &op) {
     return false;
 }
 
+json page_json(const ref::PageExpectation &p) {
+    json o = json::array();
+    for (unsigned k = 0; k < 5; ++k)
+        if (p.kinds & (1u << k))
+            o.push_back(ref::dma_kind_name(static_cast<ref::DmaResult::Kind>(k)));
+    json j = {{"outcome", o}};
+    if (p.kinds == 1u << static_cast<unsigned>(ref::DmaResult::Kind::translated)) j["pa"] = p.pa;
+    j["clause"] = ref::clause_id(p.clause);
+    return j;
+}
+
+json fault_json(const ref::FaultRecord &f, bool with_group) {
+    json j = {{"dev", f.dev}};
+    if (f.flags & SVAC_FAULT_PASID_VALID) j["pasid"] = f.pasid;
+    if (with_group) j["group"] = f.grpid;
+    j["last"] = (f.flags & SVAC_FAULT_LAST_PAGE) != 0;
+    j["access"] = ref::perms_name(static_cast<uint8_t>(f.perm & 7));
+    j["addr"] = f.addr;
+    return j;
+}
+
+json dma_json(const ref::DmaObservation &d) {
+    auto k = static_cast<ref::DmaResult::Kind>(d.kind);
+    json j = {{"outcome", ref::dma_kind_name(k)}};
+    if (k == ref::DmaResult::Kind::translated)
+        j["pa"] = d.pa;
+    else
+        j["reason"] = ref::dma_reason_name(static_cast<ref::DmaResult::Reason>(d.reason));
+    return j;
+}
+
 const ref::Profile &profile_of(const Trace &t) {
     const ref::Profile *p = ref::find_profile(t.profile);
     return p ? *p : ref::default_profile();
@@ -59,15 +90,29 @@ json expectation_to_json(const ref::Expectation &exp, ref::OpKind kind) {
     if (exp.pasid_rule == ref::Expectation::Pasid::fresh)
         j["pasid"] = {{"free_in", {exp.lo, exp.hi}}};
     if (kind == ref::OpKind::dma) {
-        j["outcome"] = json::array();
-        for (unsigned k = 0; k < 4; ++k)
-            if (exp.dma_kinds & (1u << k))
-                j["outcome"].push_back(ref::dma_kind_name(static_cast<ref::DmaResult::Kind>(k)));
-        if (exp.dma_kinds == 1u << static_cast<unsigned>(ref::DmaResult::Kind::translated))
-            j["pa"] = exp.dma_pa;
-    } else {
-        j["callbacks"] = callbacks_json(exp.callbacks);
+        j["outcomes"] = json::array();
+        for (const auto &p : exp.dma) j["outcomes"].push_back(page_json(p));
+    } else if (!exp.retries.empty()) {
+        j["retries"] = json::array();
+        for (const auto &p : exp.retries) j["retries"].push_back(page_json(p));
     }
+    if (!exp.raise.empty()) {
+        j["raise"] = json::array();
+        for (const auto &f : exp.raise) j["raise"].push_back(fault_json(f, exp.raise_grpid));
+    }
+    if (!exp.answers.empty()) {
+        j["answers"] = json::array();
+        for (const auto &a : exp.answers) {
+            json x = {{"dev", a.dev}, {"group", a.grpid}, {"code", a.code}};
+            if (a.has_pasid) x["pasid"] = a.pasid;
+            if (a.stall) x["stall"] = true;
+            x["clause"] = ref::clause_id(a.clause);
+            j["answers"].push_back(x);
+        }
+    }
+    if (exp.discard) j["discard_partial"] = true;
+    if (ref::op_returns(kind) && !ref::op_is_fault_core(kind) && kind != ref::OpKind::page_response)
+        j["callbacks"] = callbacks_json(exp.callbacks);
     j["clause"] = ref::clause_id(exp.rc_clause);
     return j;
 }
@@ -81,18 +126,66 @@ json observation_to_json(const ref::Observation &obs, ref::OpKind kind) {
     if (obs.pasid && kind == ref::OpKind::bind) j["pasid"] = *obs.pasid;
     if (obs.callbacks) j["callbacks"] = callbacks_json(*obs.callbacks);
     if (obs.dma) {
-        auto k = static_cast<ref::DmaResult::Kind>(obs.dma->kind);
-        j["outcome"] = ref::dma_kind_name(k);
-        if (k == ref::DmaResult::Kind::translated)
-            j["pa"] = obs.dma->pa;
-        else
-            j["reason"] =
-                ref::dma_reason_name(static_cast<ref::DmaResult::Reason>(obs.dma->reason));
+        j["outcomes"] = json::array();
+        for (const auto &d : *obs.dma) j["outcomes"].push_back(dma_json(d));
     }
+    if (obs.raised && !obs.raised->empty()) {
+        j["raised"] = json::array();
+        for (const auto &f : *obs.raised) j["raised"].push_back(fault_json(f, true));
+    }
+    if (obs.lost) j["lost"] = *obs.lost;
+    if (obs.faults && !obs.faults->empty()) {
+        j["faults"] = json::array();
+        for (const auto &f : *obs.faults) j["faults"].push_back(fault_json(f, true));
+    }
+    if (obs.code) j["code"] = *obs.code;
+    if (obs.responses && !obs.responses->empty()) {
+        j["responses"] = json::array();
+        for (const auto &r : *obs.responses) {
+            json x = {{"dev", r.dev}, {"group", r.group}, {"code", r.code}, {"raw", r.raw}};
+            if (r.has_pasid) x["pasid"] = r.pasid;
+            if (r.stall) x["stall"] = true;
+            if (r.automatic) x["automatic"] = true;
+            j["responses"].push_back(x);
+        }
+    }
+    if (obs.retries && !obs.retries->empty()) {
+        j["retries"] = json::array();
+        for (const auto &d : *obs.retries) j["retries"].push_back(dma_json(d));
+    }
+    if (obs.discarded) j["discarded"] = *obs.discarded;
     if (obs.stray_stores && *obs.stray_stores) j["stray_stores"] = *obs.stray_stores;
     if (obs.unsynced_commands && *obs.unsynced_commands)
         j["unsynced_commands"] = *obs.unsynced_commands;
     return j;
+}
+
+Executed execute(ref::Reference &reference, DriverInstance &instance, const ref::Op &op,
+                 const ref::Expectation &exp) {
+    Executed e;
+    Platform &platform = instance.platform();
+    uint32_t pasid = reference.resolve(op.pasid);
+    // The core's fault state, lent to the driver for the call.
+    ref::FaultCore live = reference.fault_core();
+    CoreContext ctx{&live, exp.respond ? &exp.answers[0] : nullptr};
+    if (ref::op_is_mm_change(op.kind)) {
+        // The CPU changes its page table first; the driver's mmu notifier
+        // runs for a change to pages that were mapped (not for a fresh map).
+        bool notify = op.kind != ref::OpKind::mm_map || maps_any(reference, op);
+        reference.commit(op, exp, e.obs);
+        e.committed = true;
+        platform.mms().sync(op.mm, op.va >> ref::kPageShift, op.pages, reference.pages(op.mm));
+        if (notify) e.obs = instance.call(op, pasid, ctx);
+        return e;
+    }
+    if (exp.respond && !exp.populate.empty() && exp.answers[0].code == SVAC_RESP_SUCCESS) {
+        // The IOPF handler populates the pages before it answers.
+        reference.populate(exp);
+        for (uint64_t vpn : exp.populate)
+            platform.mms().sync(exp.populate_mm, vpn, 1, reference.pages(exp.populate_mm));
+    }
+    e.obs = instance.call(op, pasid, ctx);
+    return e;
 }
 
 std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
@@ -113,21 +206,9 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
         const ref::Op &op = trace.ops[i];
         uint32_t pasid = reference.resolve(op.pasid);
         ref::Expectation exp = reference.expect(op);
-        ref::Observation obs;
         Platform &platform = instance.platform();
         platform.call_record().clear();
-        bool cpu_change = ref::op_is_mm_change(op.kind);
-        if (cpu_change) {
-            // The CPU changes its page table first; the driver's mmu notifier
-            // runs for a change to pages that were mapped (not for a fresh map).
-            bool notify = op.kind != ref::OpKind::mm_map || maps_any(reference, op);
-            reference.commit(op, exp, obs);
-            instance.platform().mms().sync(op.mm, op.va >> ref::kPageShift, op.pages,
-                                           reference.pages(op.mm));
-            if (notify) obs = instance.call(op, pasid);
-        } else {
-            obs = instance.call(op, pasid);
-        }
+        auto [obs, committed] = execute(reference, instance, op, exp);
         auto violation = reference.judge(op, exp, obs, &stats.checks);
         // How the tables were written (HW-7), then what they hold now that the
         // op is done (SMMU-*, VTD-*).
@@ -135,7 +216,7 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
                        platform.mm_infos()};
         if (!violation && options.update_rules)
             violation = ref::judge_update(reference, op, hw, &stats.checks);
-        if (!violation && !cpu_change) reference.commit(op, exp, obs);
+        if (!violation && !committed) reference.commit(op, exp, obs);
         if (!violation && options.table_rules)
             violation = ref::judge_tables(reference, op, hw, &stats.checks);
         ++stats.steps;

@@ -43,6 +43,18 @@ using StepHook = std::function<void(std::size_t index, const ref::Op &op, uint32
 
 class DriverInstance;
 
+// One op against a live driver instance, with the reference's side of the
+// world prepared: a CPU page-table change applied first (and committed to
+// the reference), the fault core lent for the call, the handler's pages
+// populated before a page_response. The caller judges what happened, then
+// commits unless `committed`.
+struct Executed {
+    ref::Observation obs;
+    bool committed = false;
+};
+Executed execute(ref::Reference &reference, DriverInstance &instance, const ref::Op &op,
+                 const ref::Expectation &exp);
+
 // Runs the trace against a fresh instance of the driver. Throws DriverError
 // if the driver refuses the topology.
 std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,

@@ -68,6 +68,31 @@ uint8_t mapping_perms(Rng &rng) {
     return kChoices[rng.below(std::size(kChoices))];
 }
 
+bool is_hardware(OpKind k) {
+    return ref::op_is_mm_change(k) || k == OpKind::dma || k == OpKind::page_request ||
+           k == OpKind::page_response || k == OpKind::register_fault_handler ||
+           k == OpKind::unregister_fault_handler || k == OpKind::queue_overflow;
+}
+
+// A DMA's length: mostly one page, up to four.
+uint32_t dma_pages(Rng &rng) {
+    return rng.percent(75) ? 1 : static_cast<uint32_t>(rng.between(2, 4));
+}
+
+// The page request groups of each device: the next fresh PRG index, the
+// group left open by a request without Last, the indices used lately.
+struct PrgState {
+    uint32_t next = 0;
+    bool open = false;
+    uint32_t open_group = 0;
+    std::vector<uint32_t> recent; // most recent last, at most 4
+    void used(uint32_t g) {
+        std::erase(recent, g);
+        recent.push_back(g);
+        if (recent.size() > 4) recent.erase(recent.begin());
+    }
+};
+
 void mm_range(Rng &rng, Op &op) {
     op.va = page_va(rng);
     uint64_t left = kVaPages - (op.va - kVaBase) / ref::kPageSize;
@@ -125,8 +150,19 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
         OpKind kind;
         unsigned weight;
     };
-    // Most mms start with some pages mapped, so that DMA can translate.
-    if (cfg.hardware)
+    if (cfg.hardware) {
+        // Most sequences give every device a fault handler early, so that
+        // most faults are handled; the others leave some devices without.
+        bool all_handlers = rng.percent(70);
+        for (uint32_t d = 0; d < n_devs && trace.ops.size() < cfg.ops; ++d)
+            if (all_handlers || rng.percent(50)) {
+                Op op;
+                op.kind = OpKind::register_fault_handler;
+                op.dev = d;
+                trace.ops.push_back(op);
+            }
+        // Most mms start with some pages mapped, so that DMA can translate;
+        // half of those mappings are lazy, so that DMA faults.
         for (uint32_t m = 0; m < t.mms && trace.ops.size() < cfg.ops; ++m)
             if (rng.percent(75)) {
                 Op op;
@@ -135,14 +171,32 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
                 op.va = kVaBase;
                 op.pages = kVaPages;
                 op.perms = mapping_perms(rng);
+                op.lazy = rng.percent(25);
                 trace.ops.push_back(op);
             }
+    }
+    std::vector<PrgState> prg(n_devs);
 
+    // The I/O page fault ops (the last five) come in with the hardware: DMA
+    // to lazy or missing pages raises faults, the responses answer them.
     static constexpr Weighted kMix[] = {
-        {OpKind::has_feature, 4},     {OpKind::feature_enabled, 5}, {OpKind::enable_feature, 6},
-        {OpKind::disable_feature, 5}, {OpKind::set_sva_param, 6},   {OpKind::bind, 34},
-        {OpKind::unbind, 26},         {OpKind::mm_exit, 4},         {OpKind::mm_map, 4},
-        {OpKind::mm_unmap, 4},        {OpKind::mm_protect, 4},      {OpKind::dma, 30},
+        {OpKind::has_feature, 4},
+        {OpKind::feature_enabled, 5},
+        {OpKind::enable_feature, 6},
+        {OpKind::disable_feature, 5},
+        {OpKind::set_sva_param, 6},
+        {OpKind::bind, 34},
+        {OpKind::unbind, 26},
+        {OpKind::mm_exit, 4},
+        {OpKind::mm_map, 4},
+        {OpKind::mm_unmap, 4},
+        {OpKind::mm_protect, 4},
+        {OpKind::dma, 30},
+        {OpKind::page_request, 6},
+        {OpKind::page_response, 12},
+        {OpKind::register_fault_handler, 3},
+        {OpKind::unregister_fault_handler, 1},
+        {OpKind::queue_overflow, 1},
     };
     unsigned total = 0;
     for (const auto &w : kMix) total += w.weight;
@@ -157,7 +211,7 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
             }
             pick -= w.weight;
         }
-        if (!cfg.hardware && (ref::op_is_mm_change(kind) || kind == OpKind::dma)) continue;
+        if (!cfg.hardware && is_hardware(kind)) continue;
         Op op;
         op.kind = kind;
         switch (kind) {
@@ -202,23 +256,101 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
             if (exited[op.mm]) continue; // its address space is gone
             mm_range(rng, op);
             op.perms = kind == OpKind::mm_unmap ? 0 : mapping_perms(rng);
+            op.lazy = kind == OpKind::mm_map && rng.percent(25);
             break;
         case OpKind::dma: {
             op.dev = dev();
             uint64_t r = rng.below(100);
-            if (r < 80)
+            if (r < 76)
                 op.pasid = {true, mm()};
-            else if (r < 92)
+            else if (r < 88)
                 op.no_pasid = true;
-            else
-                op.pasid.value = static_cast<uint32_t>(rng.between(0, 8));
+            else // a literal: mostly the first PASIDs handed out, which unbinds free
+                op.pasid.value = rng.percent(70) ? static_cast<uint32_t>(rng.between(1, 2))
+                                                 : static_cast<uint32_t>(rng.between(0, 8));
             op.va = rng.percent(90) ? page_va(rng) + rng.below(ref::kPageSize / 8) * 8
                                     : rng.below(uint64_t{1} << 48) & ~uint64_t{7};
             static constexpr uint8_t kAccess[] = {ref::kRead, ref::kRead, ref::kWrite, ref::kWrite,
                                                   ref::kExec};
             op.perms = kAccess[rng.below(std::size(kAccess))];
+            op.pages = dma_pages(rng);
+            // Every page within the 48-bit space.
+            if (op.va + uint64_t{op.pages - 1} * ref::kPageSize >= uint64_t{1} << ref::kVaBits)
+                op.pages = 1;
             break;
         }
+        case OpKind::page_request: {
+            op.dev = dev();
+            PrgState &g = prg[op.dev];
+            uint64_t r = rng.below(100);
+            if (r < 82)
+                op.pasid = {true, mm()};
+            else if (r < 92)
+                op.pasid.value = static_cast<uint32_t>(rng.between(0, 8));
+            else
+                op.no_pasid = true; // malformed for SVA: answered INVALID
+            r = rng.below(100);
+            op.va = r < 92   ? page_va(rng)
+                    : r < 96 ? 0xffff'ffff'ffff'f000ull // an absurd page
+                             : rng.below(uint64_t{1} << 36) << ref::kPageShift;
+            static constexpr uint8_t kAccess[] = {ref::kRead,
+                                                  ref::kRead,
+                                                  ref::kWrite,
+                                                  ref::kWrite,
+                                                  ref::kRead | ref::kWrite,
+                                                  ref::kRead | ref::kExec};
+            op.perms = kAccess[rng.below(std::size(kAccess))];
+            // Mostly the open group or a fresh index; sometimes one used
+            // lately (reused while it may be outstanding) or any.
+            r = rng.below(100);
+            if (g.open && r < 80) {
+                op.group = g.open_group;
+            } else if (r < 88 || g.recent.empty()) {
+                op.group = g.next;
+                g.next = (g.next + 1) % (kMaxPrgIndex + 1);
+            } else if (r < 96) {
+                op.group = g.recent[rng.below(g.recent.size())];
+            } else {
+                op.group = static_cast<uint32_t>(rng.below(kMaxPrgIndex + 1));
+            }
+            op.last = rng.percent(70);
+            if (rng.percent(4)) { // a Stop Marker: Last, no access, a PASID
+                op.stop = op.last = true;
+                op.perms = 0;
+                if (op.no_pasid) {
+                    op.no_pasid = false;
+                    op.pasid = {true, mm()};
+                }
+            }
+            op.bad_sid = rng.percent(3);
+            g.used(op.group);
+            g.open = !op.last;
+            g.open_group = op.group;
+            break;
+        }
+        case OpKind::page_response: {
+            op.dev = dev();
+            // Mostly the oldest pending group, by the handler; sometimes a
+            // named group, pending or not; rarely FAILURE (it stops the
+            // device's page requests).
+            if (rng.percent(20)) {
+                op.has_group = true;
+                const auto &recent = prg[op.dev].recent;
+                op.group = !recent.empty() && rng.percent(60)
+                               ? recent[rng.below(recent.size())]
+                               : static_cast<uint32_t>(rng.below(kMaxResponseGroup + 1));
+            }
+            uint64_t r = rng.below(100);
+            op.answer = r < 86   ? Op::Answer::handler
+                        : r < 98 ? Op::Answer::invalid
+                                 : Op::Answer::failure;
+            break;
+        }
+        case OpKind::register_fault_handler:
+        case OpKind::unregister_fault_handler:
+        case OpKind::queue_overflow:
+            op.dev = dev();
+            break;
         case OpKind::count_:
             continue;
         }

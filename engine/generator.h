@@ -11,7 +11,10 @@ struct GenConfig {
     uint32_t ops = 32;                           // ops per sequence
     uint32_t arch_mask = 1u << SVAC_ARCH_SMMUV3; // architectures the driver drives
     std::string profile = "rfc2019";
-    bool hardware = true; // mm_map/mm_unmap/mm_protect and dma ops in the mix
+    // mm_map/mm_unmap/mm_protect, dma and the I/O page fault ops
+    // (page_request, page_response, register/unregister_fault_handler,
+    // queue_overflow) in the mix
+    bool hardware = true;
 };
 
 ref::Topology generate_topology(Rng &rng, const GenConfig &cfg);

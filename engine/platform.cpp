@@ -2,6 +2,7 @@
 
 #include "reference/pagetable.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace svac::engine {
@@ -53,6 +54,17 @@ bool SimMemory::write64(uint64_t pa, uint64_t val, Owner who) {
     uint64_t off = 0;
     Block *b = find(pa, off);
     if (!b || b->owner != who || (pa & 7) != 0) return false;
+    if (val != 0)
+        b->words[off / 8] = val;
+    else
+        b->words.erase(off / 8);
+    return true;
+}
+
+bool SimMemory::hw_write64(uint64_t pa, uint64_t val) {
+    uint64_t off = 0;
+    Block *b = find(pa, off);
+    if (!b || (pa & 7) != 0) return false;
     if (val != 0)
         b->words[off / 8] = val;
     else
@@ -190,6 +202,20 @@ Platform::Platform(const ref::Topology &topology)
         *info = p.mms_.info(mm);
         return 0;
     };
+    abi_.report_fault = [](void *ctx, uint32_t dev, const svac_fault *f) -> int {
+        Platform &p = self(ctx);
+        if (!f || !p.core.report) return -EINVAL;
+        return p.core.report(dev, *f);
+    };
+    abi_.flush_faults = [](void *ctx, uint32_t dev, uint32_t pasid) {
+        Platform &p = self(ctx);
+        if (p.core.flush) p.core.flush(dev, pasid);
+    };
+    abi_.discard_partial = [](void *ctx, uint32_t iommu) {
+        Platform &p = self(ctx);
+        if (p.core.discard) p.core.discard(iommu);
+    };
+    devices_.resize(topology.devices.size());
 }
 
 ref::DmaResult Platform::dma(uint32_t dev, bool has_pasid, uint32_t pasid, uint64_t va,
@@ -202,6 +228,183 @@ ref::DmaResult Platform::dma(uint32_t dev, bool has_pasid, uint32_t pasid, uint6
     req.access = access;
     req.device = &topo_.devices[dev];
     return iommus_[topo_.devices[dev].iommu]->dma(mem_, req);
+}
+
+// ---- I/O page faults ----
+
+namespace {
+ref::DmaObservation observe(const ref::DmaResult &r) {
+    return {static_cast<uint8_t>(r.kind), r.pa, static_cast<uint8_t>(r.reason)};
+}
+ref::DmaObservation outcome(ref::DmaResult::Kind k) {
+    return {static_cast<uint8_t>(k), 0, 0};
+}
+uint32_t fault_perm(uint8_t access) {
+    return ref::request_perm(access); // SVAC_FAULT_PERM_* have the bit order of ref::Perm
+}
+} // namespace
+
+bool Platform::queue(uint32_t dev, ref::PageRequest &req) {
+    ref::IommuModel &m = *iommus_[topo_.devices[dev].iommu];
+    if (m.queue_fault(mem_, req) != ref::IommuModel::Queued::queued) {
+        ++log_.lost;
+        return false;
+    }
+    ref::FaultRecord f;
+    f.dev = req.sid < topo_.devices.size() ? req.sid : ref::ResponseRecord::kNoDevice;
+    if (req.has_pasid) {
+        f.flags |= SVAC_FAULT_PASID_VALID;
+        f.pasid = req.pasid;
+        if (!req.stall) f.flags |= SVAC_FAULT_NEEDS_PASID; // PRG Response PASID Required
+    }
+    if (req.last || req.stall) f.flags |= SVAC_FAULT_LAST_PAGE;
+    f.grpid = req.group;
+    f.perm = req.perm;
+    f.addr = req.addr;
+    log_.raised.push_back(f);
+    return true;
+}
+
+std::vector<ref::DmaObservation> Platform::issue_dma(uint32_t dev, bool has_pasid, uint32_t pasid,
+                                                     uint64_t va, uint32_t pages, uint8_t access) {
+    using Kind = ref::DmaResult::Kind;
+    DeviceState &d = devices_[dev];
+    const bool stall = ref::device_stalls(topo_, dev);
+    std::vector<ref::DmaObservation> out;
+    std::vector<Request> faulting;
+    for (uint32_t k = 0; k < std::max(pages, 1u); ++k) {
+        uint64_t page_va = k == 0 ? va : ((va >> ref::kPageShift) + k) << ref::kPageShift;
+        ref::DmaResult r = dma(dev, has_pasid, pasid, page_va, access);
+        if (r.kind == Kind::page_request && !stall && d.pri_stopped)
+            r.kind = Kind::failed; // it may send no page request any more
+        out.push_back(observe(r));
+        if (r.kind == Kind::page_request) faulting.push_back({has_pasid, pasid, page_va, access});
+    }
+    if (faulting.empty()) return out;
+    if (stall) {
+        for (const Request &r : faulting) {
+            ref::PageRequest req{dev, r.has_pasid, r.pasid, r.va, uint8_t(fault_perm(r.access)),
+                                 0,   true,        true};
+            if (queue(dev, req)) d.stalls[req.group] = r;
+        }
+        return out;
+    }
+    // One page request group, at the next PRG index no open group holds.
+    uint32_t prg = d.next_prg;
+    for (uint32_t tries = 0; d.groups.count(prg) && tries < 512; ++tries) prg = (prg + 1) % 512;
+    d.next_prg = (prg + 1) % 512;
+    OpenGroup &g = d.open_group(prg);
+    for (std::size_t i = 0; i < faulting.size(); ++i) {
+        const Request &r = faulting[i];
+        bool last = i + 1 == faulting.size();
+        ref::PageRequest req{
+            dev, r.has_pasid, r.pasid, r.va & ~(ref::kPageSize - 1), uint8_t(fault_perm(r.access)),
+            prg, last,        false};
+        queue(dev, req);
+        // The device retries at the page the response names (a PRI record
+        // holds the page address only).
+        g.requests.push_back({r.has_pasid, r.pasid, req.addr, r.access});
+    }
+    g.last = true;
+    return out;
+}
+
+void Platform::send_page_request(const ref::Op &op, uint32_t pasid) {
+    const ref::Device &desc = topo_.devices[op.dev];
+    DeviceState &d = devices_[op.dev];
+    if (!desc.pri || d.pri_stopped) return; // no PRI, or stopped by a Response Failure
+    ref::PageRequest req;
+    req.sid = op.bad_sid ? 0xffffu : op.dev;
+    req.has_pasid = !op.no_pasid;
+    req.pasid = op.no_pasid ? 0 : pasid;
+    req.addr = op.va;
+    req.perm = static_cast<uint8_t>(ref::page_request_perm(op));
+    req.group = op.group & 511;
+    req.last = op.last || op.stop;
+    queue(op.dev, req);
+    if (op.bad_sid || op.stop) return;
+    OpenGroup &g = d.open_group(req.group);
+    g.requests.push_back({req.has_pasid, req.pasid, op.va, req.perm});
+    g.last = req.last;
+}
+
+Platform::OpenGroup &Platform::DeviceState::open_group(uint32_t prg) {
+    auto &list = groups[prg];
+    if (list.empty() || list.back().last) list.emplace_back();
+    return list.back();
+}
+
+void Platform::overflow_queue(uint32_t dev) {
+    uint32_t iommu = topo_.devices[dev].iommu;
+    iommus_[iommu]->overflow_queue();
+    // Groups still open lose their Last to the overflow; the automatic answer
+    // (SMMUv3 8.1) lets the device forget them.
+    for (uint32_t k = 0; k < devices_.size(); ++k)
+        if (topo_.devices[k].iommu == iommu)
+            for (auto it = devices_[k].groups.begin(); it != devices_[k].groups.end();) {
+                std::erase_if(it->second, [](const OpenGroup &g) { return !g.last; });
+                it = it->second.empty() ? devices_[k].groups.erase(it) : std::next(it);
+            }
+}
+
+void Platform::stop_pasid(uint32_t dev, uint32_t pasid) {
+    if (dev >= devices_.size()) return;
+    for (auto &[prg, list] : devices_[dev].groups)
+        for (OpenGroup &g : list)
+            if (!g.last)
+                std::erase_if(g.requests,
+                              [&](const Request &r) { return r.has_pasid && r.pasid == pasid; });
+}
+
+void Platform::retry(uint32_t dev, const Request &r) {
+    log_.retries.push_back(observe(dma(dev, r.has_pasid, r.pasid, r.va, r.access)));
+}
+
+void Platform::deliver_responses() {
+    using Kind = ref::DmaResult::Kind;
+    for (auto &m : iommus_)
+        for (const ref::PageResponse &p : m->take_responses()) {
+            uint32_t dev = p.sid < topo_.devices.size() ? p.sid : ref::ResponseRecord::kNoDevice;
+            log_.responses.push_back(
+                {dev, p.stall, p.has_pasid, p.pasid, p.group, p.code, p.raw, p.automatic});
+            if (dev == ref::ResponseRecord::kNoDevice) continue;
+            DeviceState &d = devices_[dev];
+            if (p.stall) {
+                auto it = d.stalls.find(p.group);
+                if (it == d.stalls.end()) continue; // no such stalled transaction
+                Request r = it->second;
+                d.stalls.erase(it);
+                if (p.automatic) continue;
+                if (p.code & 1) // CMD_RESUME Action: retry
+                    retry(dev, r);
+                else
+                    log_.retries.push_back(outcome(p.code == 2 ? Kind::abort : Kind::failed));
+                continue;
+            }
+            // The group of that index (and PASID, which our functions require
+            // in responses), oldest first; none: an unexpected PRG index, dropped.
+            auto it = d.groups.find(p.group);
+            if (it == d.groups.end()) continue;
+            auto &list = it->second;
+            auto match = std::find_if(list.begin(), list.end(), [&](const OpenGroup &g) {
+                return !p.has_pasid || (!g.requests.empty() && g.requests.back().has_pasid &&
+                                        g.requests.back().pasid == p.pasid);
+            });
+            if (match == list.end()) continue;
+            OpenGroup g = std::move(*match);
+            list.erase(match);
+            if (list.empty()) d.groups.erase(it);
+            if (p.automatic) continue;
+            if (p.code != 0x0 && p.code != 0x1)
+                d.pri_stopped = true; // Response Failure (or reserved)
+            for (const Request &r : g.requests) {
+                if (!r.access) continue;
+                if (p.code == 0x0)
+                    retry(dev, r);
+                else
+                    log_.retries.push_back(outcome(Kind::failed));
+            }
+        }
 }
 
 uint32_t Platform::take_stray_stores() {

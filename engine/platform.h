@@ -14,6 +14,7 @@
 #include <svac/driver_abi.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <unordered_map>
@@ -21,7 +22,7 @@
 
 namespace svac::engine {
 
-class SimMemory : public ref::MemoryView {
+class SimMemory : public ref::MemoryBus {
 public:
     enum class Owner : uint8_t {
         driver,
@@ -34,6 +35,8 @@ public:
     uint64_t read64(uint64_t pa) const override;
     // A store by `who`: true if it landed in an aligned word of a block `who` owns.
     bool write64(uint64_t pa, uint64_t val, Owner who);
+    // The hardware's own store (a queue record): any allocated word.
+    bool hw_write64(uint64_t pa, uint64_t val) override;
 
     // Memory the harness lends at most, per driver instance.
     static constexpr uint64_t kLimit = uint64_t{1} << 30;
@@ -91,6 +94,41 @@ public:
     // A transaction from device dev, through its IOMMU's hardware model.
     ref::DmaResult dma(uint32_t dev, bool has_pasid, uint32_t pasid, uint64_t va, uint8_t access);
 
+    // ---- I/O page faults: the devices' side ----
+    // What the hardware did about faults during one op; the engine clears it.
+    struct FaultLog {
+        std::vector<ref::FaultRecord> raised; // queued for the driver
+        uint32_t lost = 0;                    // dropped by a queue
+        std::vector<ref::ResponseRecord> responses;
+        std::vector<ref::DmaObservation> retries;
+    };
+    FaultLog &fault_log() { return log_; }
+    // A DMA of `pages` pages: each page walks the tables; the pages that fault
+    // recoverably raise one PRI group (the last request with Last) or one stall
+    // each. One outcome per page.
+    std::vector<ref::DmaObservation> issue_dma(uint32_t dev, bool has_pasid, uint32_t pasid,
+                                               uint64_t va, uint32_t pages, uint8_t access);
+    // The device sends one page request (or Stop Marker) as the op gives it.
+    void send_page_request(const ref::Op &op, uint32_t pasid);
+    // The page request queue of dev's IOMMU overflows: the Last requests of
+    // groups still open at its devices are lost and answered by the hardware.
+    void overflow_queue(uint32_t dev);
+    // The responses the IOMMUs sent since the last call reach the devices,
+    // which retry or give up (into fault_log()).
+    void deliver_responses();
+    // The PASID stops at the device (its unbind flushed the core): the
+    // device drops the requests of that PASID from groups it has not closed.
+    void stop_pasid(uint32_t dev, uint32_t pasid);
+    bool irq_pending(uint32_t iommu) const { return iommus_[iommu]->irq_pending(); }
+
+    // The core's fault API as the driver calls it (platform->report_fault,
+    // flush_faults, discard_partial): the driver instance routes it.
+    struct CoreHooks {
+        std::function<int(uint32_t dev, const svac_fault &f)> report;
+        std::function<void(uint32_t dev, uint32_t pasid)> flush;
+        std::function<void(uint32_t iommu)> discard;
+    } core;
+
     // What the current driver call stored and submitted; the engine clears it
     // before each call.
     ref::CallRecord &call_record() { return call_; }
@@ -114,6 +152,31 @@ private:
     std::vector<const ref::IommuModel *> model_ptrs_;
     uint32_t stray_ = 0;
     uint32_t rejected_ = 0;
+
+    // A PCIe function's PRI state, or a stall master's stalled transactions.
+    struct Request {
+        bool has_pasid = false;
+        uint32_t pasid = 0;
+        uint64_t va = 0;
+        uint8_t access = 0;
+    };
+    struct OpenGroup {
+        std::vector<Request> requests;
+        bool last = false; // its Last request was sent
+    };
+    struct DeviceState {
+        bool pri_stopped = false; // a Response Failure reached it (PCIe PRI Status.RF)
+        uint32_t next_prg = 0;
+        // By PRG index, awaiting their response, oldest first: a device that
+        // reuses an index while its group is pending (malformed) starts another.
+        std::map<uint32_t, std::vector<OpenGroup>> groups;
+        std::map<uint32_t, Request> stalls;  // by STAG
+        OpenGroup &open_group(uint32_t prg); // the group a new request of index prg joins
+    };
+    bool queue(uint32_t dev, ref::PageRequest &req);
+    void retry(uint32_t dev, const Request &r);
+    std::vector<DeviceState> devices_;
+    FaultLog log_;
 };
 
 } // namespace svac::engine

@@ -165,20 +165,34 @@ std::vector<ref::Callback> parse_callbacks(const Validator &v, const json &j, co
 }
 
 // The fields each op may carry: its arguments and its recorded outcomes.
+// "callbacks" (the mm_exit callbacks fired during the op) and the fault
+// parts (what the hardware raised, the driver reported, the devices
+// received) may be recorded on any op: driver code may run, and faults
+// happen, during any of them.
+#define SVAC_ANY_OP "callbacks", "raised", "lost", "faults", "responses", "retries", "discarded"
 std::span<const std::string_view> allowed_keys(OpKind k) {
     // "rc" on a query: a driver's non-boolean answer, as op_to_json writes it.
-    static constexpr std::string_view query[] = {"op", "dev", "feat", "result", "rc", "callbacks"};
-    static constexpr std::string_view feature[] = {"op", "dev", "feat", "rc", "callbacks"};
-    static constexpr std::string_view param[] = {"op", "dev", "min", "max", "rc", "callbacks"};
+    static constexpr std::string_view query[] = {"op", "dev", "feat", "result", "rc", SVAC_ANY_OP};
+    static constexpr std::string_view feature[] = {"op", "dev", "feat", "rc", SVAC_ANY_OP};
+    static constexpr std::string_view param[] = {"op", "dev", "min", "max", "rc", SVAC_ANY_OP};
     static constexpr std::string_view bind[] = {"op", "dev",   "mm",       "drvdata",
-                                                "rc", "pasid", "callbacks"};
-    static constexpr std::string_view unbind[] = {"op", "dev", "pasid", "rc", "callbacks"};
-    static constexpr std::string_view mm_exit[] = {"op", "mm", "callbacks"};
-    static constexpr std::string_view mm_unmap[] = {"op", "mm", "va", "pages", "callbacks"};
-    static constexpr std::string_view mm_change[] = {"op",    "mm",    "va",
-                                                     "pages", "perms", "callbacks"};
-    static constexpr std::string_view dma[] = {"op",     "dev",     "pasid", "va",
-                                               "access", "outcome", "pa",    "reason"};
+                                                "rc", "pasid", SVAC_ANY_OP};
+    static constexpr std::string_view unbind[] = {"op", "dev", "pasid", "rc", SVAC_ANY_OP};
+    static constexpr std::string_view mm_exit[] = {"op", "mm", SVAC_ANY_OP};
+    static constexpr std::string_view mm_map[] = {"op",    "mm",   "va",       "pages",
+                                                  "perms", "lazy", SVAC_ANY_OP};
+    static constexpr std::string_view mm_unmap[] = {"op", "mm", "va", "pages", SVAC_ANY_OP};
+    static constexpr std::string_view mm_protect[] = {"op",    "mm",    "va",
+                                                      "pages", "perms", SVAC_ANY_OP};
+    static constexpr std::string_view dma[] = {"op",     "dev",      "pasid",    "va",
+                                               "pages",  "access",   "outcome",  "pa",
+                                               "reason", "outcomes", SVAC_ANY_OP};
+    static constexpr std::string_view page_request[] = {
+        "op", "dev", "pasid", "va", "access", "group", "last", "stop", "bad_sid", SVAC_ANY_OP};
+    static constexpr std::string_view page_response[] = {"op", "dev",  "group",    "answer",
+                                                         "rc", "code", SVAC_ANY_OP};
+    static constexpr std::string_view fault_handler[] = {"op", "dev", "rc", SVAC_ANY_OP};
+    static constexpr std::string_view queue_overflow[] = {"op", "dev", SVAC_ANY_OP};
     switch (k) {
     case OpKind::has_feature:
     case OpKind::feature_enabled:
@@ -194,17 +208,35 @@ std::span<const std::string_view> allowed_keys(OpKind k) {
         return unbind;
     case OpKind::mm_exit:
         return mm_exit;
+    case OpKind::mm_map:
+        return mm_map;
     case OpKind::mm_unmap:
         return mm_unmap;
-    case OpKind::mm_map:
     case OpKind::mm_protect:
-        return mm_change;
+        return mm_protect;
     case OpKind::dma:
         return dma;
+    case OpKind::page_request:
+        return page_request;
+    case OpKind::page_response:
+        return page_response;
+    case OpKind::register_fault_handler:
+    case OpKind::unregister_fault_handler:
+        return fault_handler;
+    case OpKind::queue_overflow:
+        return queue_overflow;
     case OpKind::count_:
         break;
     }
     return {};
+}
+#undef SVAC_ANY_OP
+
+// May op kind k carry this field? (op_to_json writes only those.)
+bool allows(OpKind k, std::string_view key) {
+    for (auto a : allowed_keys(k))
+        if (a == key) return true;
+    return false;
 }
 
 ref::PasidArg parse_pasid_arg(const Validator &v, const json &p, const std::string &w,
@@ -238,6 +270,177 @@ uint8_t parse_perms(const Validator &v, const json &j, const std::string &w, boo
 
 ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const ref::Topology &t,
                  const ref::Profile &profile);
+
+// What one page of a DMA (or one retried request) came to: "outcome", "pa"
+// when translated, "reason" (informational), as fields of obj at w.
+ref::DmaObservation parse_outcome(const Validator &v, const json &obj, const std::string &w) {
+    ref::DmaObservation d;
+    const json &o = v.field(obj, w, "outcome");
+    ref::DmaResult::Kind kind{};
+    if (!o.is_string() || !ref::dma_kind_from_name(o.get<std::string>(), kind))
+        v.fail(w + "/outcome",
+               "expected translated, fault, page_request, abort or failed, got " + o.dump());
+    d.kind = static_cast<uint8_t>(kind);
+    if (kind == ref::DmaResult::Kind::translated)
+        d.pa = v.unsigned_value(v.field(obj, w, "pa"), w + "/pa", UINT64_MAX);
+    else if (obj.contains("pa"))
+        v.fail(w + "/pa", "only a translated outcome has an output address");
+    if (obj.contains("reason")) {
+        const json &r = obj["reason"];
+        bool known = false;
+        for (unsigned i = 0;
+             r.is_string() && i <= static_cast<unsigned>(ref::DmaResult::Reason::permission); ++i)
+            if (ref::dma_reason_name(static_cast<ref::DmaResult::Reason>(i)) ==
+                r.get<std::string>()) {
+                d.reason = static_cast<uint8_t>(i);
+                known = true;
+            }
+        if (!known) v.fail(w + "/reason", "unknown reason " + r.dump());
+    }
+    return d;
+}
+
+// "outcomes" / "retries": [{"outcome", "pa"?, "reason"?}, ...].
+std::vector<ref::DmaObservation> parse_outcomes(const Validator &v, const json &j,
+                                                const std::string &w) {
+    if (!j.is_array()) v.fail(w, "expected an array of outcomes, got " + Validator::type_of(j));
+    std::vector<ref::DmaObservation> out;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        std::string at = w + "/" + std::to_string(i);
+        v.object(j[i], at);
+        v.only_keys(j[i], at, {"outcome", "pa", "reason"});
+        out.push_back(parse_outcome(v, j[i], at));
+    }
+    return out;
+}
+
+// A device in a recorded fault or response: a number (any: a driver may
+// name one the topology lacks), or null for a requester ID no device has.
+uint32_t parse_observed_dev(const Validator &v, const json &j, const std::string &w) {
+    if (j.is_null()) return ref::ResponseRecord::kNoDevice;
+    return static_cast<uint32_t>(v.unsigned_value(j, w, UINT32_MAX));
+}
+
+bool optional_bool(const Validator &v, const json &obj, const std::string &w, const char *key) {
+    return obj.contains(key) && v.bool_value(obj[key], w + "/" + key);
+}
+
+// "pasid" (and "pasid_valid": false for a PASID recorded without its valid
+// flag): whether the record carries a PASID, and which.
+bool parse_observed_pasid(const Validator &v, const json &obj, const std::string &w,
+                          uint32_t &pasid) {
+    if (!obj.contains("pasid")) {
+        if (obj.contains("pasid_valid"))
+            v.fail(w + "/pasid_valid", "give the \"pasid\" it qualifies");
+        return false;
+    }
+    pasid = static_cast<uint32_t>(v.unsigned_value(obj["pasid"], w + "/pasid", UINT32_MAX));
+    return !obj.contains("pasid_valid") || v.bool_value(obj["pasid_valid"], w + "/pasid_valid");
+}
+
+constexpr uint32_t kNamedFaultFlags =
+    SVAC_FAULT_PASID_VALID | SVAC_FAULT_LAST_PAGE | SVAC_FAULT_NEEDS_PASID;
+constexpr uint32_t kNamedFaultPerms =
+    SVAC_FAULT_PERM_READ | SVAC_FAULT_PERM_WRITE | SVAC_FAULT_PERM_EXEC | SVAC_FAULT_PERM_PRIV;
+static_assert(SVAC_FAULT_PERM_READ == ref::kRead && SVAC_FAULT_PERM_WRITE == ref::kWrite &&
+              SVAC_FAULT_PERM_EXEC == ref::kExec);
+
+// "raised" / "faults": [{"dev", "pasid"?, "group", "last", "needs_pasid",
+// "access", "priv", "addr"}, ...]; "other_flags" / "other_perm" hold bits
+// beyond the named ones (a driver may report anything).
+std::vector<ref::FaultRecord> parse_faults(const Validator &v, const json &j,
+                                           const std::string &w) {
+    if (!j.is_array()) v.fail(w, "expected an array of faults, got " + Validator::type_of(j));
+    std::vector<ref::FaultRecord> out;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        std::string at = w + "/" + std::to_string(i);
+        const json &e = j[i];
+        v.object(e, at);
+        v.only_keys(e, at,
+                    {"dev", "pasid", "pasid_valid", "group", "last", "needs_pasid", "access",
+                     "priv", "addr", "other_flags", "other_perm"});
+        ref::FaultRecord f;
+        f.dev = parse_observed_dev(v, v.field(e, at, "dev"), at + "/dev");
+        if (parse_observed_pasid(v, e, at, f.pasid)) f.flags |= SVAC_FAULT_PASID_VALID;
+        f.grpid = static_cast<uint32_t>(
+            v.unsigned_value(v.field(e, at, "group"), at + "/group", UINT32_MAX));
+        if (optional_bool(v, e, at, "last")) f.flags |= SVAC_FAULT_LAST_PAGE;
+        if (optional_bool(v, e, at, "needs_pasid")) f.flags |= SVAC_FAULT_NEEDS_PASID;
+        f.perm = parse_perms(v, v.field(e, at, "access"), at + "/access", false);
+        if (optional_bool(v, e, at, "priv")) f.perm |= SVAC_FAULT_PERM_PRIV;
+        f.addr = v.unsigned_value(v.field(e, at, "addr"), at + "/addr", UINT64_MAX);
+        if (e.contains("other_flags")) {
+            auto x = static_cast<uint32_t>(
+                v.unsigned_value(e["other_flags"], at + "/other_flags", UINT32_MAX));
+            if (x & kNamedFaultFlags)
+                v.fail(at + "/other_flags",
+                       "holds flags that \"pasid\", \"last\" or \"needs_pasid\" name");
+            f.flags |= x;
+        }
+        if (e.contains("other_perm")) {
+            auto x = static_cast<uint32_t>(
+                v.unsigned_value(e["other_perm"], at + "/other_perm", UINT32_MAX));
+            if (x & kNamedFaultPerms)
+                v.fail(at + "/other_perm", "holds permissions that \"access\" or \"priv\" name");
+            f.perm |= x;
+        }
+        out.push_back(f);
+    }
+    return out;
+}
+
+// "responses": [{"dev", "stall", "pasid"?, "group", "code", "raw", "automatic"}, ...].
+std::vector<ref::ResponseRecord> parse_responses(const Validator &v, const json &j,
+                                                 const std::string &w) {
+    if (!j.is_array()) v.fail(w, "expected an array of responses, got " + Validator::type_of(j));
+    std::vector<ref::ResponseRecord> out;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        std::string at = w + "/" + std::to_string(i);
+        const json &e = j[i];
+        v.object(e, at);
+        v.only_keys(e, at,
+                    {"dev", "stall", "pasid", "pasid_valid", "group", "code", "raw", "automatic"});
+        ref::ResponseRecord r;
+        r.dev = parse_observed_dev(v, v.field(e, at, "dev"), at + "/dev");
+        r.stall = optional_bool(v, e, at, "stall");
+        r.has_pasid = parse_observed_pasid(v, e, at, r.pasid);
+        r.group = static_cast<uint32_t>(
+            v.unsigned_value(v.field(e, at, "group"), at + "/group", UINT32_MAX));
+        r.code = static_cast<uint8_t>(v.unsigned_value(v.field(e, at, "code"), at + "/code", 255));
+        r.raw = static_cast<uint8_t>(v.unsigned_value(v.field(e, at, "raw"), at + "/raw", 255));
+        r.automatic = optional_bool(v, e, at, "automatic");
+        out.push_back(r);
+    }
+    return out;
+}
+
+// The fault parts of an observation (any op; "code": page_response).
+void parse_fault_parts(const Validator &v, const json &j, const std::string &w,
+                       ref::Observation &r) {
+    if (j.contains("raised")) r.raised = parse_faults(v, j["raised"], w + "/raised");
+    if (j.contains("lost"))
+        r.lost = static_cast<uint32_t>(v.unsigned_value(j["lost"], w + "/lost", UINT32_MAX));
+    if (j.contains("faults")) r.faults = parse_faults(v, j["faults"], w + "/faults");
+    if (j.contains("code"))
+        r.code = static_cast<uint8_t>(v.unsigned_value(j["code"], w + "/code", SVAC_RESP_FAILURE));
+    if (j.contains("responses")) r.responses = parse_responses(v, j["responses"], w + "/responses");
+    if (j.contains("retries")) r.retries = parse_outcomes(v, j["retries"], w + "/retries");
+    if (j.contains("discarded"))
+        r.discarded =
+            static_cast<uint32_t>(v.unsigned_value(j["discarded"], w + "/discarded", UINT32_MAX));
+}
+
+constexpr std::string_view kAnswers[] = {"handler", "invalid", "failure"};
+
+// dma and page_request: a number, {"mm": K}, or null for no PASID.
+void parse_request_pasid(const Validator &v, const json &j, const std::string &w,
+                         const ref::Topology &t, ref::Op &op) {
+    const json &p = v.field(j, w, "pasid");
+    if (p.is_null())
+        op.no_pasid = true;
+    else
+        op.pasid = parse_pasid_arg(v, p, w + "/pasid", t);
+}
 
 // What the platform saw during an op (HW-8, HW-9), recorded on any op.
 ref::Op parse_op_with_platform(const Validator &v, const json &in, const std::string &w,
@@ -325,53 +528,99 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
             v.fail(w + "/pages", "the range ends beyond the 48-bit address space");
         if (op.kind != OpKind::mm_unmap)
             op.perms = parse_perms(v, v.field(j, w, "perms"), w + "/perms", false);
+        if (op.kind == OpKind::mm_map) op.lazy = optional_bool(v, j, w, "lazy");
         break;
     }
     case OpKind::dma: {
-        const json &p = v.field(j, w, "pasid");
-        if (p.is_null())
-            op.no_pasid = true;
-        else
-            op.pasid = parse_pasid_arg(v, p, w + "/pasid", t);
+        parse_request_pasid(v, j, w, t, op);
         op.va = v.unsigned_value(v.field(j, w, "va"), w + "/va", UINT64_MAX);
+        op.pages = 1;
+        if (j.contains("pages")) {
+            op.pages =
+                static_cast<uint32_t>(v.unsigned_value(j["pages"], w + "/pages", kMaxDmaPages));
+            if (op.pages == 0) v.fail(w + "/pages", "must be at least 1");
+            // Every page's address within the 48-bit space (one page may go anywhere).
+            if (op.pages > 1 &&
+                (op.va >= (uint64_t{1} << ref::kVaBits) ||
+                 (uint64_t{1} << ref::kVaBits) - op.va <= uint64_t{op.pages - 1} * ref::kPageSize))
+                v.fail(w + "/pages", "the range ends beyond the 48-bit address space");
+        }
         op.perms = parse_perms(v, v.field(j, w, "access"), w + "/access", true);
-        if (j.contains("outcome")) {
-            ref::DmaObservation d;
-            const json &o = j["outcome"];
-            ref::DmaResult::Kind kind{};
-            if (!o.is_string() || !ref::dma_kind_from_name(o.get<std::string>(), kind))
-                v.fail(w + "/outcome",
-                       "expected translated, fault, page_request or abort, got " + o.dump());
-            d.kind = static_cast<uint8_t>(kind);
-            if (kind == ref::DmaResult::Kind::translated)
-                d.pa = v.unsigned_value(v.field(j, w, "pa"), w + "/pa", UINT64_MAX);
-            else if (j.contains("pa"))
-                v.fail(w + "/pa", "only a translated outcome has an output address");
-            if (j.contains("reason")) {
-                const json &r = j["reason"];
-                bool known = false;
-                for (unsigned i = 0; r.is_string() &&
-                                     i <= static_cast<unsigned>(ref::DmaResult::Reason::permission);
-                     ++i)
-                    if (ref::dma_reason_name(static_cast<ref::DmaResult::Reason>(i)) ==
-                        r.get<std::string>()) {
-                        d.reason = static_cast<uint8_t>(i);
-                        known = true;
-                    }
-                if (!known) v.fail(w + "/reason", "unknown reason " + r.dump());
-            }
-            op.recorded.dma = d;
+        if (j.contains("outcomes")) {
+            if (j.contains("outcome"))
+                v.fail(w + "/outcomes",
+                       "give \"outcome\" (one page) or \"outcomes\" (one per page), not both");
+            const json &o = j["outcomes"];
+            op.recorded.dma = parse_outcomes(v, o, w + "/outcomes");
+            if (op.recorded.dma->size() != op.pages)
+                v.fail(w + "/outcomes", "expected " + std::to_string(op.pages) +
+                                            " outcomes (one per page), got " +
+                                            std::to_string(op.recorded.dma->size()));
+            if (j.contains("pa") || j.contains("reason"))
+                v.fail(w, "\"pa\" and \"reason\" go inside each of \"outcomes\"");
+        } else if (j.contains("outcome")) {
+            if (op.pages > 1)
+                v.fail(w + "/outcome", "a DMA of " + std::to_string(op.pages) +
+                                           " pages records \"outcomes\", one per page");
+            op.recorded.dma = std::vector<ref::DmaObservation>{parse_outcome(v, j, w)};
         } else if (j.contains("pa") || j.contains("reason")) {
             v.fail(w, "\"pa\" and \"reason\" record an outcome: give \"outcome\" too");
         }
         break;
     }
+    case OpKind::page_request: {
+        parse_request_pasid(v, j, w, t, op);
+        op.va = v.unsigned_value(v.field(j, w, "va"), w + "/va", UINT64_MAX);
+        if (op.va % ref::kPageSize)
+            v.fail(w + "/va", "must be 4 KiB aligned (a page request names a page), got " +
+                                  std::to_string(op.va));
+        op.perms = parse_perms(v, v.field(j, w, "access"), w + "/access", false);
+        op.group = static_cast<uint32_t>(
+            v.unsigned_value(v.field(j, w, "group"), w + "/group", kMaxPrgIndex));
+        op.last = optional_bool(v, j, w, "last");
+        op.stop = optional_bool(v, j, w, "stop");
+        op.bad_sid = optional_bool(v, j, w, "bad_sid");
+        if (op.stop) { // a Stop Marker: Last, no access, a PASID
+            if (op.perms)
+                v.fail(w + "/access", "a Stop Marker requests no access: expected \"-\", got " +
+                                          j["access"].dump());
+            if (op.no_pasid) v.fail(w + "/pasid", "a Stop Marker carries a PASID, got null");
+            if (j.contains("last") && !op.last)
+                v.fail(w + "/last", "a Stop Marker is the last request of its group");
+            op.last = true;
+        }
+        break;
+    }
+    case OpKind::page_response: {
+        if (j.contains("group")) {
+            op.has_group = true;
+            op.group = static_cast<uint32_t>(
+                v.unsigned_value(j["group"], w + "/group", kMaxResponseGroup));
+        }
+        if (j.contains("answer")) {
+            const json &a = j["answer"];
+            std::size_t i = 0;
+            while (i < std::size(kAnswers) &&
+                   !(a.is_string() && a.get<std::string>() == kAnswers[i]))
+                ++i;
+            if (i == std::size(kAnswers))
+                v.fail(w + "/answer",
+                       "expected \"handler\", \"invalid\" or \"failure\", got " + a.dump());
+            op.answer = static_cast<ref::Op::Answer>(i);
+        }
+        break;
+    }
+    case OpKind::register_fault_handler:
+    case OpKind::unregister_fault_handler:
+    case OpKind::queue_overflow:
+        break;
     case OpKind::count_:
         break;
     }
     if (j.contains("rc")) op.recorded.rc = v.int_value(j["rc"], w + "/rc");
     if (j.contains("callbacks"))
         op.recorded.callbacks = parse_callbacks(v, j["callbacks"], w + "/callbacks", t);
+    parse_fault_parts(v, j, w, op.recorded);
     return op;
 }
 
@@ -474,10 +723,79 @@ json topology_to_json(const ref::Topology &t) {
 }
 
 namespace {
+
 json pasid_arg_json(const ref::PasidArg &p) {
     if (p.of_mm) return {{"mm", p.value}};
     return p.value;
 }
+
+// "outcome", "pa", "reason" into obj.
+void outcome_json(const ref::DmaObservation &d, json &obj) {
+    auto kind = static_cast<ref::DmaResult::Kind>(d.kind);
+    obj["outcome"] = ref::dma_kind_name(kind);
+    if (kind == ref::DmaResult::Kind::translated) obj["pa"] = d.pa;
+    if (d.reason)
+        obj["reason"] = ref::dma_reason_name(static_cast<ref::DmaResult::Reason>(d.reason));
+}
+
+json outcomes_json(const std::vector<ref::DmaObservation> &v) {
+    json a = json::array();
+    for (const auto &d : v) {
+        json o = json::object();
+        outcome_json(d, o);
+        a.push_back(std::move(o));
+    }
+    return a;
+}
+
+json observed_dev_json(uint32_t dev) {
+    return dev == ref::ResponseRecord::kNoDevice ? json(nullptr) : json(dev);
+}
+
+// "pasid" when the record carries one (or holds a stray value), with
+// "pasid_valid": false for the latter.
+void observed_pasid_json(bool valid, uint32_t pasid, json &obj) {
+    if (!valid && pasid == 0) return;
+    obj["pasid"] = pasid;
+    if (!valid) obj["pasid_valid"] = false;
+}
+
+json faults_json(const std::vector<ref::FaultRecord> &v) {
+    json a = json::array();
+    for (const auto &f : v) {
+        json o;
+        o["dev"] = observed_dev_json(f.dev);
+        observed_pasid_json(f.flags & SVAC_FAULT_PASID_VALID, f.pasid, o);
+        o["group"] = f.grpid;
+        o["last"] = (f.flags & SVAC_FAULT_LAST_PAGE) != 0;
+        o["needs_pasid"] = (f.flags & SVAC_FAULT_NEEDS_PASID) != 0;
+        o["access"] = ref::perms_name(static_cast<uint8_t>(
+            f.perm & (SVAC_FAULT_PERM_READ | SVAC_FAULT_PERM_WRITE | SVAC_FAULT_PERM_EXEC)));
+        o["priv"] = (f.perm & SVAC_FAULT_PERM_PRIV) != 0;
+        o["addr"] = f.addr;
+        if (uint32_t x = f.flags & ~kNamedFaultFlags) o["other_flags"] = x;
+        if (uint32_t x = f.perm & ~kNamedFaultPerms) o["other_perm"] = x;
+        a.push_back(std::move(o));
+    }
+    return a;
+}
+
+json responses_json(const std::vector<ref::ResponseRecord> &v) {
+    json a = json::array();
+    for (const auto &r : v) {
+        json o;
+        o["dev"] = observed_dev_json(r.dev);
+        o["stall"] = r.stall;
+        observed_pasid_json(r.has_pasid, r.pasid, o);
+        o["group"] = r.group;
+        o["code"] = r.code;
+        o["raw"] = r.raw;
+        o["automatic"] = r.automatic;
+        a.push_back(std::move(o));
+    }
+    return a;
+}
+
 } // namespace
 
 json op_to_json(const ref::Op &op) {
@@ -508,30 +826,56 @@ json op_to_json(const ref::Op &op) {
         j["va"] = op.va;
         j["pages"] = op.pages;
         if (op.kind != OpKind::mm_unmap) j["perms"] = ref::perms_name(op.perms);
+        if (op.kind == OpKind::mm_map && op.lazy) j["lazy"] = true;
         break;
     case OpKind::dma:
         j["pasid"] = op.no_pasid ? json(nullptr) : pasid_arg_json(op.pasid);
         j["va"] = op.va;
+        if (op.pages > 1) j["pages"] = op.pages; // 0 (unset) reads as 1
         j["access"] = ref::perms_name(op.perms);
+        break;
+    case OpKind::page_request:
+        j["pasid"] = op.no_pasid ? json(nullptr) : pasid_arg_json(op.pasid);
+        j["va"] = op.va;
+        j["access"] = ref::perms_name(op.perms);
+        j["group"] = op.group;
+        if (op.last) j["last"] = true;
+        if (op.stop) j["stop"] = true;
+        if (op.bad_sid) j["bad_sid"] = true;
+        break;
+    case OpKind::page_response:
+        if (op.has_group) j["group"] = op.group;
+        if (static_cast<std::size_t>(op.answer) < std::size(kAnswers))
+            j["answer"] = kAnswers[static_cast<std::size_t>(op.answer)];
         break;
     default:
         break;
     }
+    // The recorded outcomes. rc, pasid, the DMA outcomes and code only on the
+    // op kinds that have them: a driver's observation may hold more, and a
+    // finding's trace must read back.
     const ref::Observation &r = op.recorded;
+    auto has = [&](std::string_view key) { return allows(op.kind, key); };
     if (r.rc) {
         if (ref::op_is_query(op.kind) && (*r.rc == 0 || *r.rc == 1))
             j["result"] = *r.rc == 1;
-        else
+        else if (has("rc"))
             j["rc"] = *r.rc;
     }
     if (r.pasid && op.kind == OpKind::bind) j["pasid"] = *r.pasid;
-    if (r.dma) {
-        auto kind = static_cast<ref::DmaResult::Kind>(r.dma->kind);
-        j["outcome"] = ref::dma_kind_name(kind);
-        if (kind == ref::DmaResult::Kind::translated) j["pa"] = r.dma->pa;
-        if (r.dma->reason)
-            j["reason"] = ref::dma_reason_name(static_cast<ref::DmaResult::Reason>(r.dma->reason));
+    if (r.dma && has("outcome")) {
+        if (r.dma->size() == 1 && op.pages <= 1)
+            outcome_json(r.dma->front(), j);
+        else
+            j["outcomes"] = outcomes_json(*r.dma);
     }
+    if (r.code && has("code")) j["code"] = *r.code;
+    if (r.raised) j["raised"] = faults_json(*r.raised);
+    if (r.lost) j["lost"] = *r.lost;
+    if (r.faults) j["faults"] = faults_json(*r.faults);
+    if (r.responses) j["responses"] = responses_json(*r.responses);
+    if (r.retries) j["retries"] = outcomes_json(*r.retries);
+    if (r.discarded) j["discarded"] = *r.discarded;
     if (r.stray_stores && *r.stray_stores) j["stray_stores"] = *r.stray_stores;
     if (r.unsynced_commands && *r.unsynced_commands) j["unsynced_commands"] = *r.unsynced_commands;
     if (r.callbacks) {

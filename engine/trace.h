@@ -41,6 +41,9 @@ inline constexpr uint32_t kMaxDevices = 256;
 inline constexpr uint32_t kMaxMms = 4096;
 inline constexpr std::size_t kMaxOps = 10'000'000;
 inline constexpr uint32_t kMaxPagesPerOp = 4096;
+inline constexpr uint32_t kMaxDmaPages = 16;          // dma: pages of one transaction
+inline constexpr uint32_t kMaxPrgIndex = 511;         // page_request: a 9-bit PRG index
+inline constexpr uint32_t kMaxResponseGroup = 65'535; // page_response: a PRG index or STAG
 
 // Parses and validates a trace; `source` names it in errors ("t.json").
 Trace parse_trace(std::string_view text, std::string_view source);

@@ -147,7 +147,9 @@ rc::Shrinkable<OpSpec> shrinkable_spec(const OpSpec &spec) {
 }
 
 bool is_hardware(OpKind k) {
-    return ref::op_is_mm_change(k) || k == OpKind::dma;
+    return ref::op_is_mm_change(k) || k == OpKind::dma || k == OpKind::page_request ||
+           k == OpKind::page_response || k == OpKind::register_fault_handler ||
+           k == OpKind::unregister_fault_handler || k == OpKind::queue_overflow;
 }
 
 // --- resolution --------------------------------------------------------------
@@ -200,6 +202,11 @@ private:
     void unbind(const OpSpec &s, Op &op) const;
     void dma(const OpSpec &s, Op &op) const;
     void mm_change(const OpSpec &s, Op &op) const;
+    void page_request(const OpSpec &s, Op &op) const;
+    void page_response(const OpSpec &s, Op &op) const;
+    void fault_handler(const OpSpec &s, Op &op) const;
+    // A PRG index the device has neither pending nor partial, from `from` on.
+    uint32_t fresh_group(uint32_t dev, uint32_t from) const;
 
     const ref::Reference &ref_;
     const ref::Topology &topo_;
@@ -211,10 +218,10 @@ bool Resolver::resolve(const OpSpec &s, Op &op) const {
     op = Op{};
     op.kind = s.kind;
     if (s.prelude) { // the prelude names its device or mm directly
-        if (s.kind == OpKind::enable_feature) {
+        if (s.kind == OpKind::enable_feature || s.kind == OpKind::register_fault_handler) {
             if (s.a >= n_devs_) return false;
             op.dev = s.a;
-            op.feat = SVAC_FEAT_SVA;
+            if (s.kind == OpKind::enable_feature) op.feat = SVAC_FEAT_SVA;
             return true;
         }
         if (s.b >= n_mms_ || !live(s.b)) return false;
@@ -222,6 +229,7 @@ bool Resolver::resolve(const OpSpec &s, Op &op) const {
         op.va = kVaBase;
         op.pages = kVaPages;
         op.perms = mapping_perms(s.variant);
+        op.lazy = s.lazy;
         return true;
     }
     switch (s.kind) {
@@ -259,6 +267,17 @@ bool Resolver::resolve(const OpSpec &s, Op &op) const {
     }
     case OpKind::dma:
         dma(s, op);
+        return true;
+    case OpKind::page_request:
+        page_request(s, op);
+        return true;
+    case OpKind::page_response:
+        page_response(s, op);
+        return true;
+    case OpKind::register_fault_handler:
+    case OpKind::unregister_fault_handler:
+    case OpKind::queue_overflow:
+        fault_handler(s, op);
         return true;
     case OpKind::count_:
         break;
@@ -410,6 +429,7 @@ void Resolver::unbind(const OpSpec &s, Op &op) const {
 
 void Resolver::mm_change(const OpSpec &s, Op &op) const {
     op.perms = s.kind == OpKind::mm_unmap ? 0 : mapping_perms(s.variant / 2);
+    op.lazy = s.kind == OpKind::mm_map && s.lazy;
     uint64_t first = s.d % kVaPages;
     const auto &seen = dma_pages_[op.mm];
     uint64_t pages = 1 + (s.d >> 8) % 4;
@@ -427,8 +447,11 @@ void Resolver::mm_change(const OpSpec &s, Op &op) const {
 }
 
 void Resolver::dma(const OpSpec &s, Op &op) const {
-    op.dev = s.a % n_devs_;
     uint32_t v = s.variant % 100;
+    // A valid DMA comes from a device with a bond, when there is one.
+    op.dev = s.invalid || v < 12
+                 ? s.a % n_devs_
+                 : pick(s.a, devs([&](uint32_t d) { return ref_.device_bonds(d) > 0; }), n_devs_);
     if (v < 12) {
         op.no_pasid = true;
     } else if (s.invalid) { // a PASID with no bond on the device (HW-2, HW-3)
@@ -447,9 +470,14 @@ void Resolver::dma(const OpSpec &s, Op &op) const {
     static constexpr uint8_t kAccess[] = {ref::kRead, ref::kRead, ref::kWrite, ref::kWrite,
                                           ref::kExec};
     op.perms = kAccess[(s.variant / 100) % std::size(kAccess)];
+    // Mostly one page, up to four.
+    static constexpr uint32_t kPages[] = {1, 1, 1, 1, 1, 1, 1, 2, 3, 4};
+    op.pages = kPages[(s.variant / 1'000'000) % std::size(kPages)];
     const uint64_t offset = ((s.d / kVaPages) % (ref::kPageSize / 8)) * 8;
-    if ((s.variant / 1000) % 10 == 0) { // anywhere
+    if ((s.variant / 1000) % 10 == 0) { // anywhere, every page within the 48-bit space
         op.va = (s.d * 0x9e3779b97f4a7c15ull) & ((uint64_t{1} << ref::kVaBits) - 1) & ~uint64_t{7};
+        if (op.va + uint64_t{op.pages - 1} * ref::kPageSize >= uint64_t{1} << ref::kVaBits)
+            op.pages = 1;
         return;
     }
     op.va = kVaBase + (s.d % kVaPages) * ref::kPageSize + offset;
@@ -459,7 +487,148 @@ void Resolver::dma(const OpSpec &s, Op &op) const {
         for (const auto &[vpn, page] : ref_.pages(op.pasid.value))
             if (page.changed) changed.push_back(vpn);
         if (!changed.empty()) op.va = (changed[s.d % changed.size()] << ref::kPageShift) + offset;
+    } else if (op.pasid.of_mm && (s.variant / 10'000) % 4 == 1) {
+        // A quarter of the time, a page of a lazy mapping not populated yet:
+        // the device faults on it (IOPF-1).
+        std::vector<uint64_t> lazy;
+        for (const auto &[vpn, page] : ref_.pages(op.pasid.value))
+            if (page.mapped && !page.present) lazy.push_back(vpn);
+        if (!lazy.empty()) op.va = (lazy[s.d % lazy.size()] << ref::kPageShift) + offset;
     }
+}
+
+uint32_t Resolver::fresh_group(uint32_t dev, uint32_t from) const {
+    const auto &core = ref_.fault_core();
+    auto in_use = [&](uint32_t g) {
+        for (const auto &p : core.pending(dev))
+            if (p.grpid == g) return true;
+        for (const auto &f : core.partial(dev))
+            if (f.grpid == g) return true;
+        return false;
+    };
+    for (uint32_t i = 0; i <= engine::kMaxPrgIndex; ++i) {
+        uint32_t g = (from + i) % (engine::kMaxPrgIndex + 1);
+        if (!in_use(g)) return g;
+    }
+    return from % (engine::kMaxPrgIndex + 1);
+}
+
+// A PCIe page request as a device sends it, as DMA would: a PRI device bound
+// to an mm, that mm's PASID, a page of the cluster. Invalid on purpose: no
+// PASID, an unknown requester, a PRG index still outstanding, an absurd
+// address, a PASID with no bond.
+void Resolver::page_request(const OpSpec &s, Op &op) const {
+    const auto &core = ref_.fault_core();
+    auto cands = devs([&](uint32_t d) {
+        return topo_.devices[d].pri && !ref_.pri_stopped(d) && ref_.device_bonds(d) > 0;
+    });
+    if (cands.empty()) cands = devs([&](uint32_t d) { return topo_.devices[d].pri; });
+    op.dev = pick(s.a, cands, n_devs_);
+    op.pasid = {true, pick(s.b, mms([&](uint32_t m) { return bonded(op.dev, m); }), n_mms_)};
+    op.va = kVaBase + (s.d % kVaPages) * ref::kPageSize;
+    static constexpr uint8_t kAccess[] = {ref::kRead,
+                                          ref::kRead,
+                                          ref::kWrite,
+                                          ref::kWrite,
+                                          ref::kRead | ref::kWrite,
+                                          ref::kRead | ref::kExec};
+    op.perms = kAccess[(s.variant / 100) % std::size(kAccess)];
+    // The device's open group half the time, else a fresh index; Last three
+    // times in four.
+    const auto &partial = core.partial(op.dev);
+    if (!partial.empty() && (s.variant / 1000) % 2 == 0)
+        op.group = partial.back().grpid;
+    else
+        op.group = fresh_group(op.dev, static_cast<uint32_t>(s.d >> 8));
+    op.last = (s.variant / 10'000) % 4 != 0;
+    if (s.invalid) {
+        switch ((s.variant / 100'000) % 5) {
+        case 0:
+            op.no_pasid = true;
+            op.pasid = {};
+            break;
+        case 1:
+            op.bad_sid = true;
+            break;
+        case 2: { // an index with a group still pending (or open)
+            const auto &pending = core.pending(op.dev);
+            if (!pending.empty())
+                op.group = pending[s.b % pending.size()].grpid;
+            else if (!partial.empty())
+                op.group = partial.front().grpid;
+            op.last = true;
+            break;
+        }
+        case 3:
+            op.va = 0xffff'ffff'ffff'f000ull;
+            break;
+        default: // a PASID with no bond on the device
+            if (ref_.last_released_pasid() != 0 && s.b % 2)
+                op.pasid = {false, ref_.last_released_pasid()};
+            else
+                op.pasid = {false, s.b % 9};
+            break;
+        }
+    }
+    // One in twenty-five: a Stop Marker (Last, no access, a PASID).
+    if (!op.no_pasid && (s.variant / 1'000'000) % 25 == 0) {
+        op.stop = op.last = true;
+        op.perms = 0;
+    }
+}
+
+// The core's answer to a device's pending group: mostly the oldest, by the
+// handler. Invalid on purpose: a device with nothing pending, or a named
+// group that is not pending (IOPF-10). FAILURE rarely: it stops the
+// device's page requests (IOPF-6).
+void Resolver::page_response(const OpSpec &s, Op &op) const {
+    const auto &core = ref_.fault_core();
+    uint32_t v = s.variant % 100;
+    if (!s.invalid) {
+        op.dev = pick(s.a, devs([&](uint32_t d) { return !core.pending(d).empty(); }), n_devs_);
+        const auto &pending = core.pending(op.dev);
+        if (v >= 75 && !pending.empty()) {
+            op.has_group = true;
+            op.group = pending[s.b % pending.size()].grpid;
+        }
+    } else if (v % 2 == 0) {
+        op.dev = pick(s.a, devs([&](uint32_t d) { return core.pending(d).empty(); }), n_devs_);
+    } else {
+        op.dev = s.a % n_devs_;
+        op.has_group = true;
+        op.group = static_cast<uint32_t>(s.d % (engine::kMaxResponseGroup + 1));
+        for (bool pending = true; pending;) { // the next index nothing pending has
+            pending = false;
+            for (const auto &g : core.pending(op.dev)) pending = pending || g.grpid == op.group;
+            if (pending) op.group = (op.group + 1) % (engine::kMaxResponseGroup + 1);
+        }
+    }
+    uint32_t w = (s.variant / 100) % 100;
+    op.answer = w < 85 ? Op::Answer::handler : w < 97 ? Op::Answer::invalid : Op::Answer::failure;
+}
+
+// register_fault_handler: valid on a device without one, invalid (-EBUSY) on
+// one with one. unregister_fault_handler: valid on a device with a handler
+// and nothing pending, invalid (-EBUSY) with faults unanswered.
+// queue_overflow: the queue of a PRI device's IOMMU.
+void Resolver::fault_handler(const OpSpec &s, Op &op) const {
+    const auto &core = ref_.fault_core();
+    std::vector<uint32_t> cands;
+    switch (s.kind) {
+    case OpKind::register_fault_handler:
+        cands = devs([&](uint32_t d) { return core.has_handler(d) == s.invalid; });
+        break;
+    case OpKind::unregister_fault_handler:
+        cands = devs([&](uint32_t d) {
+            return s.invalid ? !core.pending(d).empty()
+                             : core.has_handler(d) && core.pending(d).empty();
+        });
+        break;
+    default:
+        cands = devs([&](uint32_t d) { return topo_.devices[d].pri; });
+        break;
+    }
+    op.dev = pick(s.a, cands, n_devs_);
 }
 
 } // namespace
@@ -479,6 +648,13 @@ std::array<uint16_t, kOpKinds> default_weights() {
     set(OpKind::mm_unmap, 4);
     set(OpKind::mm_protect, 4);
     set(OpKind::dma, 30);
+    // I/O page faults: DMA to lazy or missing pages raises them; the
+    // responses answer them.
+    set(OpKind::page_request, 6);
+    set(OpKind::page_response, 12);
+    set(OpKind::register_fault_handler, 3);
+    set(OpKind::unregister_fault_handler, 1);
+    set(OpKind::queue_overflow, 1);
     return w;
 }
 
@@ -532,6 +708,12 @@ rc::Gen<Swarm> gen_swarm(const GenConfig &cfg) {
         s.enable_all = percent(r, 80);
         static constexpr uint8_t kMapPct[] = {0, 50, 75, 100};
         s.map_pct = cfg.hardware ? kMapPct[below(r, 4)] : 0;
+        // Most cases give every device a fault handler, so that most faults
+        // are handled; some give none, or only some.
+        static constexpr uint8_t kHandlerPct[] = {0, 60, 100, 100};
+        s.handler_pct = cfg.hardware ? kHandlerPct[below(r, 4)] : 0;
+        static constexpr uint8_t kLazyPct[] = {0, 50, 50, 100};
+        s.lazy_pct = cfg.hardware ? kLazyPct[below(r, 4)] : 0;
         return rc::shrinkable::just(s);
     };
 }
@@ -548,6 +730,14 @@ rc::Gen<std::vector<OpSpec>> gen_op_specs(const Swarm &swarm, const GenConfig &c
                 s.a = d;
                 elems.push_back(rc::shrinkable::just(s));
             }
+        for (uint32_t d = 0; d < kMaxDevices; ++d)
+            if (percent(r, swarm.handler_pct)) {
+                OpSpec s;
+                s.kind = OpKind::register_fault_handler;
+                s.prelude = true;
+                s.a = d;
+                elems.push_back(rc::shrinkable::just(s));
+            }
         for (uint32_t m = 0; m < kMaxMms; ++m)
             if (percent(r, swarm.map_pct)) {
                 OpSpec s;
@@ -555,6 +745,7 @@ rc::Gen<std::vector<OpSpec>> gen_op_specs(const Swarm &swarm, const GenConfig &c
                 s.prelude = true;
                 s.b = m;
                 s.variant = static_cast<uint32_t>(r.next());
+                s.lazy = percent(r, swarm.lazy_pct);
                 elems.push_back(rc::shrinkable::just(s));
             }
         uint64_t scale = static_cast<uint64_t>(std::clamp(size, 1, rc::kNominalSize));
@@ -569,6 +760,7 @@ rc::Gen<std::vector<OpSpec>> gen_op_specs(const Swarm &swarm, const GenConfig &c
             s.b = static_cast<uint32_t>(below(r, 64));
             s.variant = static_cast<uint32_t>(r.next());
             s.d = r.next();
+            s.lazy = s.kind == OpKind::mm_map && percent(r, swarm.lazy_pct);
             elems.push_back(shrinkable_spec(s));
         }
         return shrinkable_list(std::move(elems), 0);
@@ -588,8 +780,13 @@ engine::Trace build_trace(const ref::Topology &topology, const std::vector<OpSpe
         Op op;
         if (!resolver.resolve(s, op)) continue;
         resolver.note(op);
-        // The shadow follows the spec's policy (lowest free PASID, first errno).
-        shadow.commit(op, shadow.expect(op), ref::Observation{});
+        // The shadow follows the spec's policy (lowest free PASID, first
+        // errno), and a driver that reports to the core every fault the
+        // hardware raises, so that its core holds the groups responses name.
+        ref::Expectation exp = shadow.expect(op);
+        ref::Observation obs;
+        if (!exp.raise.empty()) obs.faults = exp.raise;
+        shadow.commit(op, exp, obs);
         t.ops.push_back(op);
     }
     return t;

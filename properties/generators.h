@@ -36,7 +36,7 @@ struct GenConfig {
     uint32_t ops = 32;                           // the longest op list (at full size)
     uint32_t arch_mask = 1u << SVAC_ARCH_SMMUV3; // architectures the driver drives
     std::string profile = "rfc2019";
-    bool hardware = true;      // mm_map/unmap/protect and dma in the mix
+    bool hardware = true;      // mm_map/unmap/protect, dma and the fault ops in the mix
     unsigned invalid_pct = 12; // mean rate of deliberately invalid calls (per test case: 0..2x)
 };
 
@@ -45,7 +45,9 @@ struct Swarm {
     std::array<uint16_t, kOpKinds> weight{}; // 0: the kind is left out
     uint8_t invalid_pct = 0;                 // deliberately invalid calls, percent
     bool enable_all = true;                  // prelude: enable SVA on every device
+    uint8_t handler_pct = 0;                 // prelude: register each device's fault handler
     uint8_t map_pct = 75;                    // prelude: map each mm's pages, percent
+    uint8_t lazy_pct = 0;                    // mm_map: lazy mappings (populated on fault), percent
     bool operator==(const Swarm &) const = default;
 };
 
@@ -53,7 +55,9 @@ struct Swarm {
 struct OpSpec {
     ref::OpKind kind = ref::OpKind::has_feature;
     bool invalid = false; // generate the invalid variant on purpose
-    bool prelude = false; // enable dev `a` / map mm `b`: dropped if absent
+    bool prelude = false; // enable dev `a`, register its fault handler / map mm `b`:
+                          // dropped if absent
+    bool lazy = false;    // mm_map: a lazy mapping
     uint32_t a = 0;       // which device (index into the candidates)
     uint32_t b = 0;       // which mm (index into the candidates)
     uint32_t variant = 0; // which sub-case (noise, never shrunk)
@@ -66,7 +70,8 @@ std::array<uint16_t, kOpKinds> default_weights();
 
 rc::Gen<ref::Topology> gen_topology(uint32_t arch_mask);
 rc::Gen<Swarm> gen_swarm(const GenConfig &cfg);
-// The op list of one test case: a prelude (enable SVA, map pages), then ops
+// The op list of one test case: a prelude (enable SVA, register fault
+// handlers, map pages), then ops
 // drawn from the swarm. Its length grows with the generation size: at size
 // 100 (RapidCheck's nominal size) between cfg.ops / 2 and cfg.ops.
 rc::Gen<std::vector<OpSpec>> gen_op_specs(const Swarm &swarm, const GenConfig &cfg);

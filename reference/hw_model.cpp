@@ -6,7 +6,7 @@
 namespace svac::ref {
 
 namespace {
-constexpr std::string_view kKinds[] = {"translated", "fault", "page_request", "abort"};
+constexpr std::string_view kKinds[] = {"translated", "fault", "page_request", "abort", "failed"};
 constexpr std::string_view kReasons[] = {"none",        "disabled",        "bad_stream",
                                          "bad_config",  "stream_disabled", "bad_substream",
                                          "bad_context", "translation",     "permission"};

@@ -32,6 +32,8 @@ struct DmaResult {
         fault,        // a fault record (event / fault reason) was raised
         page_request, // a recoverable fault: PRI page request or stall
         abort,        // terminated quietly: no record, no request
+        failed,       // the device gave up: its page request was answered other than
+                      // SUCCESS, or its PRI is stopped (a device outcome, not a walk's)
     } kind = Kind::abort;
     uint64_t pa = 0;
     // Where the walk ended, in words both architectures share (fault,
@@ -54,6 +56,39 @@ struct DmaResult {
 std::string_view dma_kind_name(DmaResult::Kind k);
 std::string_view dma_reason_name(DmaResult::Reason r);
 bool dma_kind_from_name(std::string_view name, DmaResult::Kind &k);
+
+// A recoverable fault as the hardware records it in its queue: a PCIe page
+// request a device sent (PRI), or a transaction the SMMU stalled.
+struct PageRequest {
+    uint32_t sid = 0; // the requester's StreamID / requester ID
+    bool has_pasid = false;
+    uint32_t pasid = 0;
+    uint64_t addr = 0;  // the page address (PRI) or the faulting address (stall)
+    uint8_t perm = 0;   // SVAC_FAULT_PERM_*: read, write, exec, priv
+    uint32_t group = 0; // PRI: the PRG index; stall: the STAG (chosen by the model)
+    bool last = false;  // Last / LPIG; always set for a stall
+    bool stall = false;
+    // A PCIe Stop Marker: Last with neither read nor write, with a PASID.
+    bool stop_marker() const { return !stall && last && !(perm & 3) && has_pasid; }
+    bool operator==(const PageRequest &) const = default;
+};
+
+// An answer to a page request or a stall as it reached the device, decoded
+// from the command the driver submitted (or sent by the hardware itself).
+struct PageResponse {
+    uint32_t sid = 0;
+    bool stall = false; // CMD_RESUME
+    bool has_pasid = false;
+    uint32_t pasid = 0;
+    uint32_t group = 0; // PRG index, or STAG
+    // PRI: the PCIe PRG response code the device receives (0 Success,
+    // 1 Invalid Request, 0xf Response Failure; others are reserved).
+    // Stall: the CMD_RESUME action (1 retry, 2 abort, 0 terminate).
+    uint8_t code = 0;
+    uint8_t raw = 0;        // the code field as the driver encoded it in its command
+    bool automatic = false; // the hardware answered by itself (queue overflow)
+    bool operator==(const PageResponse &) const = default;
+};
 
 // One table entry as the hardware reads it.
 struct DecodedEntry {
@@ -111,6 +146,28 @@ public:
 
     // Translates one transaction, filling caches as it goes.
     virtual DmaResult dma(const MemoryView &mem, const DmaRequest &req) = 0;
+
+    // ---- Recoverable faults (I/O page faults) ----
+    enum class Queued : uint8_t {
+        queued,  // written at the producer index; the interrupt is raised
+        dropped, // the queue is disabled, or in an unacknowledged overflow
+        overflow // the queue was full: this request entered the overflow condition
+    };
+    // Puts one page request (or, with req.stall, the stall event record with
+    // a STAG the model picks, written back to req.group) in its queue.
+    // A request dropped or overflowing with Last set (PRI, not a Stop
+    // Marker) is answered by the hardware itself (PageResponse::automatic).
+    virtual Queued queue_fault(MemoryBus &mem, PageRequest &req) = 0;
+    // The page request queue overflows now, as if a request had arrived while
+    // it was full (SMMUv3 PRIQ_PROD.OVFLG toggles; VT-d PRS.PRO is set).
+    virtual void overflow_queue() = 0;
+    // Records in a queue the driver has not consumed, or an unacknowledged
+    // overflow: the interrupt line is up.
+    virtual bool irq_pending() const = 0;
+    // Responses sent since the last call, in order: decoded from the
+    // driver's CMD_PRI_RESP / CMD_RESUME / page group response descriptors,
+    // or automatic ones.
+    virtual std::vector<PageResponse> take_responses() = 0;
 
     // The tables the driver wrote, decoded, and the caches' contents
     // (dump-tables).

@@ -13,4 +13,13 @@ public:
     virtual uint64_t read64(uint64_t pa) const = 0;
 };
 
+// What the hardware may also write: the records it puts in the driver's
+// queues (event, PRI, page request queues). Such writes are the hardware's,
+// never counted as the driver's stores.
+class MemoryBus : public MemoryView {
+public:
+    // Stores the word if pa is an aligned word of allocated memory; false otherwise.
+    virtual bool hw_write64(uint64_t pa, uint64_t val) = 0;
+};
+
 } // namespace svac::ref

@@ -3,9 +3,23 @@
 namespace svac::ref {
 
 namespace {
-constexpr std::string_view kNames[] = {
-    "has_feature", "feature_enabled", "enable_feature", "disable_feature", "set_sva_param", "bind",
-    "unbind",      "mm_exit",         "mm_map",         "mm_unmap",        "mm_protect",    "dma"};
+constexpr std::string_view kNames[] = {"has_feature",
+                                       "feature_enabled",
+                                       "enable_feature",
+                                       "disable_feature",
+                                       "set_sva_param",
+                                       "bind",
+                                       "unbind",
+                                       "mm_exit",
+                                       "mm_map",
+                                       "mm_unmap",
+                                       "mm_protect",
+                                       "dma",
+                                       "page_request",
+                                       "page_response",
+                                       "register_fault_handler",
+                                       "unregister_fault_handler",
+                                       "queue_overflow"};
 static_assert(std::size(kNames) == static_cast<std::size_t>(OpKind::count_));
 } // namespace
 
@@ -45,7 +59,12 @@ bool op_is_mm_change(OpKind k) {
 }
 
 bool op_returns(OpKind k) {
-    return k != OpKind::mm_exit && k != OpKind::dma && !op_is_mm_change(k);
+    return k != OpKind::mm_exit && k != OpKind::dma && k != OpKind::page_request &&
+           k != OpKind::queue_overflow && !op_is_mm_change(k);
+}
+
+bool op_is_fault_core(OpKind k) {
+    return k == OpKind::register_fault_handler || k == OpKind::unregister_fault_handler;
 }
 
 std::string perms_name(uint8_t perms) {

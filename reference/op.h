@@ -24,6 +24,12 @@ enum class OpKind : uint8_t {
     mm_unmap,   // ... unmaps them; the driver's mmu notifier runs
     mm_protect, // ... changes their permissions; the driver's mmu notifier runs
     dma,        // a device issues a transaction; the hardware model walks the tables
+    // I/O page faults
+    page_request,             // a device sends one PCIe page request (or Stop Marker) as given
+    page_response,            // the core answers one pending group of a device
+    register_fault_handler,   // iommu_register_device_fault_handler (the core's IOPF handler)
+    unregister_fault_handler, // iommu_unregister_device_fault_handler
+    queue_overflow,           // the page request queue of the device's IOMMU overflows
     count_
 };
 
@@ -47,6 +53,32 @@ struct DmaObservation {
     bool operator==(const DmaObservation &) const = default;
 };
 
+// A fault as the hardware raised it or as the driver reported it to the core
+// (struct svac_fault, with its device).
+struct FaultRecord {
+    uint32_t dev = 0;
+    uint32_t flags = 0; // SVAC_FAULT_PASID_VALID, _LAST_PAGE, _NEEDS_PASID
+    uint32_t pasid = 0;
+    uint32_t grpid = 0; // PRG index or STAG
+    uint32_t perm = 0;  // SVAC_FAULT_PERM_*
+    uint64_t addr = 0;
+    bool operator==(const FaultRecord &) const = default;
+};
+
+// A response as it reached a device (PageResponse, with the device named).
+struct ResponseRecord {
+    uint32_t dev = 0; // kNoDevice: a StreamID / requester ID no device has
+    bool stall = false;
+    bool has_pasid = false;
+    uint32_t pasid = 0;
+    uint32_t group = 0;
+    uint8_t code = 0; // PCIe response code (PRI) or CMD_RESUME action (stall)
+    uint8_t raw = 0;  // as the driver encoded it
+    bool automatic = false;
+    bool operator==(const ResponseRecord &) const = default;
+    static constexpr uint32_t kNoDevice = 0xffffffffu;
+};
+
 // An mm_exit callback as fired: mm_exit_cb(dev, pasid, drvdata).
 struct Callback {
     uint32_t dev = 0;
@@ -62,7 +94,19 @@ struct Observation {
     std::optional<int> rc; // return code; for queries 1 (true) or 0 (false)
     std::optional<uint32_t> pasid;
     std::optional<std::vector<Callback>> callbacks; // mm_exit callbacks fired during the op
-    std::optional<DmaObservation> dma;
+    std::optional<std::vector<DmaObservation>> dma; // dma: one per page, in order
+    // I/O page faults. raised: what the hardware put in its queues (and
+    // lost: requests it dropped); faults: what the driver reported to the
+    // core; code: the answer the core sent through page_response;
+    // responses: what reached the devices; retries: the outcome of each
+    // request of an answered group, as the device retried or gave up.
+    std::optional<std::vector<FaultRecord>> raised;
+    std::optional<uint32_t> lost;
+    std::optional<std::vector<FaultRecord>> faults;
+    std::optional<uint8_t> code;
+    std::optional<std::vector<ResponseRecord>> responses;
+    std::optional<std::vector<DmaObservation>> retries;
+    std::optional<uint32_t> discarded; // discard_partial calls
     // What the platform saw during the op: stores outside the driver's
     // memory (HW-8) and commands left without a sync when it returned (HW-9).
     std::optional<uint32_t> stray_stores;
@@ -77,13 +121,27 @@ struct Op {
     uint32_t feat = 0; // feature value: SVAC_FEAT_SVA or an unknown one
     uint32_t min = 0;  // set_sva_param
     uint32_t max = 0;
-    uint64_t drvdata = 0;  // bind
-    PasidArg pasid;        // unbind, dma
-    bool no_pasid = false; // dma without a PASID
-    uint64_t va = 0;       // mm_map, mm_unmap, mm_protect, dma
-    uint32_t pages = 0;    // mm_map, mm_unmap, mm_protect
-    uint8_t perms = 0;     // mm_map, mm_protect: Perm mask; dma: the access (one Perm)
-    Observation recorded;  // outcomes a trace recorded (check-trace judges them)
+    uint64_t drvdata = 0;   // bind
+    PasidArg pasid;         // unbind, dma
+    bool no_pasid = false;  // dma without a PASID
+    uint64_t va = 0;        // mm_map, mm_unmap, mm_protect, dma, page_request
+    uint32_t pages = 0;     // mm_map, mm_unmap, mm_protect; dma: its length in pages (>= 1)
+    uint8_t perms = 0;      // mm_map, mm_protect: Perm mask; dma: the access (one Perm);
+                            // page_request: the access requested (0 with stop)
+    bool lazy = false;      // mm_map: a mapping whose pages are populated on first fault
+    uint32_t group = 0;     // page_request: the PRG index; page_response: with has_group
+    bool has_group = false; // page_response: answer this group, else the oldest pending one
+    bool last = false;      // page_request: Last (closes its group)
+    bool stop = false;      // page_request: a Stop Marker
+    bool bad_sid = false;   // page_request: from a requester ID no device has
+    // page_response: who answers. handler: the core's IOPF handler resolves
+    // the group against the mm; invalid / failure: the consumer gives up.
+    enum class Answer : uint8_t {
+        handler,
+        invalid,
+        failure
+    } answer = Answer::handler;
+    Observation recorded; // outcomes a trace recorded (check-trace judges them)
     bool operator==(const Op &) const = default;
 };
 
@@ -93,7 +151,10 @@ bool op_has_mm(OpKind k);
 bool op_has_feat(OpKind k);
 bool op_is_query(OpKind k);
 bool op_is_mm_change(OpKind k); // mm_map, mm_unmap, mm_protect
-bool op_returns(OpKind k);      // has a return code (not mm_exit, mm_* or dma)
+bool op_returns(
+    OpKind k); // has a return code (not mm_exit, mm_*, dma, page_request, queue_overflow)
+bool op_is_fault_core(
+    OpKind k); // register/unregister_fault_handler: the core alone, no driver call
 
 // "rwx" <-> Perm mask.
 std::string perms_name(uint8_t perms);

@@ -9,7 +9,8 @@ namespace svac::ref {
 
 Reference::Reference(const Topology &topology, const Profile &profile)
     : topo_(topology), profile_(&profile), devs_(topology.devices.size()), mms_(topology.mms),
-      bonds_(topology.devices.size() * topology.mms) {}
+      bonds_(topology.devices.size() * topology.mms),
+      faults_(static_cast<uint32_t>(topology.devices.size())) {}
 
 Expectation Reference::expect(const Op &op) const {
     switch (op.kind) {
@@ -38,6 +39,15 @@ Expectation Reference::expect(const Op &op) const {
     }
     case OpKind::dma:
         return expect_dma(op);
+    case OpKind::page_request:
+        return expect_page_request(op);
+    case OpKind::page_response:
+        return expect_page_response(op);
+    case OpKind::register_fault_handler:
+    case OpKind::unregister_fault_handler:
+        return expect_fault_handler(op);
+    case OpKind::queue_overflow:
+        return expect_queue_overflow(op);
     case OpKind::count_:
         break;
     }
@@ -88,14 +98,15 @@ void count_checks(const Op &op, const Expectation &exp, const Observation &obs, 
     case OpKind::mm_protect:
         break;
     case OpKind::dma:
-        if (obs.dma) {
-            n.hit(exp.rc_clause);
-            if (exp.rc_clause == ClauseId::HW_5) n.hit(ClauseId::MMEXIT_2);
-            if (exp.rc_clause == ClauseId::HW_3) n.hit(ClauseId::UNBIND_2);
-            if (exp.rc_clause == ClauseId::HW_1 && exp.dma_page_changed) n.hit(ClauseId::HW_4);
-        }
+        if (obs.dma)
+            for (const PageExpectation &p : exp.dma) {
+                n.hit(p.clause);
+                if (p.clause == ClauseId::HW_5) n.hit(ClauseId::MMEXIT_2);
+                if (p.clause == ClauseId::HW_3) n.hit(ClauseId::UNBIND_2);
+                if (p.clause == ClauseId::HW_1 && p.page_changed) n.hit(ClauseId::HW_4);
+            }
         break;
-    case OpKind::count_:
+    default:
         break;
     }
     if (obs.stray_stores) n.hit(ClauseId::HW_8);
@@ -105,7 +116,10 @@ void count_checks(const Op &op, const Expectation &exp, const Observation &obs, 
 
 std::optional<Violation> Reference::judge(const Op &op, const Expectation &exp,
                                           const Observation &obs, ClauseCounters *counters) const {
-    if (counters) count_checks(op, exp, obs, *counters);
+    if (counters) {
+        count_checks(op, exp, obs, *counters);
+        count_fault_checks(op, exp, obs, *counters);
+    }
     // An errno stored as the PASID of a "successful" bind (PASID-4), even where
     // the bind should have failed.
     if (op.kind == OpKind::bind && obs.rc && *obs.rc == 0 && obs.pasid &&
@@ -144,8 +158,12 @@ std::optional<Violation> Reference::judge(const Op &op, const Expectation &exp,
                      exp.rc_clause == ClauseId::PARAM_1)
                 for (uint32_t d = 0; d < devs_.size(); ++d)
                     if (d != op.dev && devs_[d].bonds > 0) c = ClauseId::PARAM_4;
+            std::string why;
+            if (op.kind == OpKind::page_response && c == ClauseId::UNBIND_6)
+                why = ": that group was answered INVALID when its PASID was unbound; answering it "
+                      "now answers for the PASID's next owner";
             return Violation{c, describe(op, *this) + " returned " + errno_name(rc) + "; allowed " +
-                                    exp.rc.to_string()};
+                                    exp.rc.to_string() + why};
         }
     }
     if (op.kind == OpKind::bind && obs.rc && *obs.rc == 0 && obs.pasid)
@@ -154,11 +172,15 @@ std::optional<Violation> Reference::judge(const Op &op, const Expectation &exp,
         if (auto v = judge_callbacks(op, exp, *obs.callbacks)) return v;
     if (op.kind == OpKind::dma && obs.dma)
         if (auto v = judge_dma(op, exp, *obs.dma)) return v;
+    if (auto v = judge_faults(op, exp, obs)) return v;
     return judge_platform(op, obs);
 }
 
 void Reference::commit(const Op &op, const Expectation &exp, const Observation &obs) {
     int rc = obs.rc ? *obs.rc : (exp.query ? int{exp.result} : exp.rc.preferred());
+    // Faults the driver reported during the op reach the core first: they
+    // belong to the bonds as they were when the call began.
+    commit_faults(op, exp, obs, rc);
     switch (op.kind) {
     case OpKind::has_feature:
     case OpKind::feature_enabled:
@@ -184,7 +206,11 @@ void Reference::commit(const Op &op, const Expectation &exp, const Observation &
         commit_mm_change(op);
         break;
     case OpKind::dma:
-        break;
+    case OpKind::page_request:
+    case OpKind::page_response:
+    case OpKind::register_fault_handler:
+    case OpKind::unregister_fault_handler:
+    case OpKind::queue_overflow:
     case OpKind::count_:
         break;
     }
@@ -226,15 +252,35 @@ std::string describe(const Op &op, const Reference &ref) {
                perms_name(op.perms) + ")";
     case OpKind::mm_unmap:
         return s + "(mm " + num(op.mm) + ", va " + hex(op.va) + ", " + num(op.pages) + " pages)";
-    case OpKind::dma: {
+    case OpKind::dma:
+    case OpKind::page_request: {
         std::string pasid =
             op.no_pasid
                 ? std::string("no pasid")
                 : "pasid " + num(ref.resolve(op.pasid)) +
                       (op.pasid.of_mm ? " [mm " + num(op.pasid.value) + "'s]" : std::string());
+        std::string more;
+        if (op.kind == OpKind::dma && op.pages > 1) more = ", " + num(op.pages) + " pages";
+        if (op.kind == OpKind::page_request) {
+            more = ", group " + num(op.group);
+            if (op.last) more += ", last";
+            if (op.stop) more += ", stop marker";
+            if (op.bad_sid) more += ", unknown requester";
+        }
         return s + "(dev " + num(op.dev) + ", " + pasid + ", va " + hex(op.va) + ", " +
-               perms_name(op.perms) + ")";
+               perms_name(op.perms) + more + ")";
     }
+    case OpKind::page_response: {
+        std::string g = op.has_group ? "group " + num(op.group) : std::string("oldest group");
+        const char *who = op.answer == Op::Answer::handler   ? "handler"
+                          : op.answer == Op::Answer::invalid ? "invalid"
+                                                             : "failure";
+        return s + "(dev " + num(op.dev) + ", " + g + ", " + who + ")";
+    }
+    case OpKind::register_fault_handler:
+    case OpKind::unregister_fault_handler:
+    case OpKind::queue_overflow:
+        return s + "(dev " + num(op.dev) + ")";
     case OpKind::count_:
         break;
     }

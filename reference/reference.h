@@ -7,6 +7,7 @@
 
 #include "reference/clauses.h"
 #include "reference/errno.h"
+#include "reference/fault_core.h"
 #include "reference/op.h"
 #include "reference/profile.h"
 #include "reference/topology.h"
@@ -17,6 +18,25 @@
 #include <vector>
 
 namespace svac::ref {
+
+// What one page of a DMA (or one retried request) may come to.
+struct PageExpectation {
+    uint8_t kinds = 0;         // allowed outcomes, 1 << DmaResult::Kind
+    uint64_t pa = 0;           // the output address when translated
+    bool page_changed = false; // the CPU changed the page since the mm mapped it (HW-4)
+    ClauseId clause = ClauseId::HW_1;
+};
+
+// An answer the core sends for one group, and that must reach the device.
+struct Answer {
+    uint32_t dev = 0;
+    uint32_t grpid = 0;
+    bool stall = false;
+    bool has_pasid = false; // the response carries the PASID
+    uint32_t pasid = 0;
+    uint32_t code = SVAC_RESP_INVALID;  // SVAC_RESP_*
+    ClauseId clause = ClauseId::IOPF_3; // the rule that makes it due
+};
 
 // What the spec allows one op to return.
 struct Expectation {
@@ -32,10 +52,22 @@ struct Expectation {
     uint32_t pasid = 0;      // exact: the PASID the mm holds
     uint32_t lo = 0, hi = 0; // fresh: the effective range
     ClauseId pasid_clause = ClauseId::BIND_2;
-    std::vector<Callback> callbacks; // the mm_exit callbacks due, sorted
-    uint8_t dma_kinds = 0;           // dma: allowed outcomes, 1 << DmaResult::Kind
-    uint64_t dma_pa = 0;             // dma: the output address when translated
-    bool dma_page_changed = false;   // dma: the CPU changed the page since the mm mapped it (HW-4)
+    std::vector<Callback> callbacks;  // the mm_exit callbacks due, sorted
+    std::vector<PageExpectation> dma; // dma: one per page
+    // I/O page faults.
+    std::vector<FaultRecord> raise;          // dma, page_request: what the hardware must queue
+    bool raise_grpid = false;                // ... with these group indices (page_request); a dma's
+                                             // group index is the device's choice
+    bool stall = false;                      // the device stalls (SMMUv3) rather than sending PRI
+    std::vector<Answer> answers;             // answers due during the op (unbind, page_response)
+    bool respond = false;                    // page_response: the driver is called with answers[0]
+    ClauseId code_clause = ClauseId::IOPF_2; // why answers[0] has its code
+    uint32_t populate_mm = 0;                // page_response: pages the handler populates
+    std::vector<uint64_t> populate;          // ... (virtual page numbers)
+    std::vector<PageExpectation> retries;    // page_response: one per request with an access
+    bool discard = false; // queue_overflow: the driver must drop the core's partial groups
+    bool flush = false;   // unbind of the last reference: the core's groups of (dev, pasid)
+                          // are answered INVALID before it returns (UNBIND-6)
 };
 
 struct Violation {
@@ -66,7 +98,8 @@ public:
     struct Page {
         uint64_t pa = 0;
         uint8_t perms = 0;
-        bool present = false;
+        bool present = false; // the CPU page table maps it (populated)
+        bool mapped = false;  // the mm has a mapping (VMA) here, populated or not
         bool changed = false; // unmapped, protected or remapped since first mapped (HW-4)
         uint64_t old_pa = 0;  // the frame a remap replaced (0: none)
     };
@@ -75,6 +108,16 @@ public:
     // Physical frames of mapped pages come from here up; tables live below.
     static constexpr uint64_t kFrameBase = uint64_t{1} << 36;
     const Profile &profile() const { return *profile_; }
+
+    // I/O page faults: the core's state, and what the handler does before
+    // the driver sends its answer (populates the pages of a SUCCESS group;
+    // the engine mirrors them into the CPU page tables).
+    const FaultCore &fault_core() const { return faults_; }
+    void populate(const Expectation &exp);
+    bool pri_stopped(uint32_t dev) const { return devs_[dev].pri_stopped; }
+    bool device_stalls(uint32_t dev) const;
+    // The mm bound to (dev, pasid) now and its bond's generation (-1: none).
+    int bond_owner(uint32_t dev, uint32_t pasid, uint64_t &gen) const;
 
     // Read-only views of the state, for generators and tests.
     uint32_t pasid_of(uint32_t mm) const { return mm < mms_.size() ? mms_[mm].pasid : 0; }
@@ -99,6 +142,7 @@ private:
         ClauseId feat_promise = ClauseId::FEAT_5;
         bool query_since = false;
         ClauseId param_promise = ClauseId::PARAM_1;
+        bool pri_stopped = false; // a Response Failure reached it (IOPF-6)
     };
     struct MmState {
         uint32_t pasid = 0; // 0: none
@@ -113,6 +157,7 @@ private:
         bool rebound = false;       // a later bind took a reference ...
         uint64_t later_drvdata = 0; // ... with this drvdata
         bool failed_bind = false;   // a bind of (dev, mm) failed since the bond went
+        uint64_t gen = 0;           // which bond of (dev, mm) this is (UNBIND-6)
     };
 
     // features.cpp (FEAT)
@@ -142,9 +187,28 @@ private:
     // hw.cpp (HW: what the hardware sees)
     Expectation expect_dma(const Op &op) const;
     std::optional<Violation> judge_dma(const Op &op, const Expectation &exp,
-                                       const DmaObservation &dma) const;
+                                       const std::vector<DmaObservation> &dma) const;
+    std::optional<Violation> judge_access(const Op &op, const PageExpectation &exp,
+                                          const DmaObservation &dma, std::size_t k,
+                                          const std::string &what) const;
     std::optional<Violation> judge_platform(const Op &op, const Observation &obs) const;
     void commit_mm_change(const Op &op);
+    PageExpectation expect_access(uint32_t dev, bool has_pasid, uint32_t pasid, uint64_t va,
+                                  uint8_t access) const;
+    // iopf.cpp (IOPF)
+    void expect_raise(const Op &op, Expectation &e) const;
+    Expectation expect_page_request(const Op &op) const;
+    Expectation expect_page_response(const Op &op) const;
+    Expectation expect_fault_handler(const Op &op) const;
+    Expectation expect_queue_overflow(const Op &op) const;
+    void expect_unbind_flush(const Op &op, Expectation &e) const;
+    uint32_t handle_group(const FaultGroup &g, ClauseId &why,
+                          std::vector<uint64_t> &populate) const;
+    std::optional<Violation> judge_faults(const Op &op, const Expectation &exp,
+                                          const Observation &obs) const;
+    void commit_faults(const Op &op, const Expectation &exp, const Observation &obs, int rc);
+    void count_fault_checks(const Op &op, const Expectation &exp, const Observation &obs,
+                            ClauseCounters &n) const;
     // pasid.cpp (PASID)
     int holder_of(uint32_t pasid, uint32_t except_mm) const; // -1: held by no other mm
     uint64_t free_in_range(uint32_t lo, uint32_t hi) const;
@@ -164,8 +228,14 @@ private:
     uint32_t failed_new_mm_binds_ = 0; // failed binds of mms without a PASID (BIND-7 blame)
     uint64_t next_frame_ = kFrameBase; // the next physical frame the CPU maps
     std::vector<std::pair<uint32_t, uint32_t>>
-        unbound_; // (dev, pasid) whose bond went (HW-3 blame)
+        unbound_;                     // (dev, pasid) whose bond went (HW-3 blame)
+    FaultCore faults_;                // the core's fault handlers and groups
+    std::vector<FaultGroup> flushed_; // groups answered at unbind, latest last (UNBIND-6 blame)
+    uint64_t next_gen_ = 1;
 };
+
+// The address page k of a DMA touches: the first at va, the others at their start.
+uint64_t dma_page_va(const Op &op, uint32_t k);
 
 // PASID-4: does this PASID read as a negative errno stored in a u32?
 bool looks_like_errno(uint32_t pasid);

@@ -230,7 +230,16 @@ inline constexpr uint8_t SYNC = 0x46;
 
 inline constexpr uint64_t CFGI_ALL_RANGE = 31;
 inline constexpr uint64_t ATC_INV_SIZE_ALL = 52;
-inline constexpr uint64_t PRI_RESP_ILLEGAL = 3; // 0 failure, 1 invalid request, 2 success
+// CMD_PRI_RESP Resp (SMMU 4.5.2; Linux names DENY, FAIL, SUCC).
+inline constexpr uint64_t PRI_RESP_FAILURE = 0; // the PCIe Response Failure 0xf
+inline constexpr uint64_t PRI_RESP_INVALID = 1; // the PCIe Invalid Request 0x1
+inline constexpr uint64_t PRI_RESP_SUCCESS = 2; // the PCIe Success 0x0
+inline constexpr uint64_t PRI_RESP_ILLEGAL = 3;
+// CMD_RESUME Resp (SMMU 4.7.1): bit 12 Action (1 retry), bit 13 Abort when
+// terminating (1 abort, 0 terminate as if it succeeded).
+inline constexpr uint64_t RESUME_TERM = 0;
+inline constexpr uint64_t RESUME_RETRY = 1;
+inline constexpr uint64_t RESUME_ABORT = 2;
 
 namespace prefetch_cfg {
 inline constexpr Field kFields[] = {Opcode, SID, SSV, SSID};
@@ -333,6 +342,10 @@ inline constexpr Field IPA{"IPA", 3, 12, 44}; // [55:12]; Linux reads [51:12]
 inline constexpr Field kFields[] = {EventID, SSV, SubstreamID, StreamID, STAG,    Stall,     PnU,
                                     InD,     RnW, S2,          CLASS,    TT_READ, InputAddr, IPA};
 inline constexpr Format kFormat{"smmuv3.evt", 4, kFields};
+inline constexpr unsigned kBytes = 32;
+inline constexpr uint64_t CLASS_CD = 0; // CD fetch
+inline constexpr uint64_t CLASS_TT = 1; // stage 1 translation table fetch
+inline constexpr uint64_t CLASS_IN = 2; // the input address caused the fault
 
 inline constexpr uint8_t C_BAD_STREAMID = 0x02;
 inline constexpr uint8_t C_BAD_STE = 0x04;
@@ -359,17 +372,20 @@ inline constexpr Field PRGIndex{"PRGIndex", 1, 0, 9};
 inline constexpr Field Addr{"Addr", 1, 12, 52};
 inline constexpr Field kFields[] = {SID, SSID, Priv, Exec, Read, Write, Last, SSV, PRGIndex, Addr};
 inline constexpr Format kFormat{"smmuv3.priq", 2, kFields};
+inline constexpr unsigned kBytes = 16;
 } // namespace priq
 
 // The registers the model honours (offsets in include/svac/driver_abi.h).
 namespace reg {
 inline constexpr Field SMMUEN{"SMMUEN", 0, 0, 1};     // CR0
+inline constexpr Field PRIQEN{"PRIQEN", 0, 1, 1};     // CR0
+inline constexpr Field EVENTQEN{"EVENTQEN", 0, 2, 1}; // CR0
 inline constexpr Field STRTAB_ADDR{"ADDR", 0, 6, 46}; // STRTAB_BASE [51:6]
 inline constexpr Field STRTAB_RA{"RA", 0, 62, 1};     // STRTAB_BASE
 inline constexpr Field LOG2SIZE{"LOG2SIZE", 0, 0, 6}; // STRTAB_BASE_CFG
 inline constexpr Field SPLIT{"SPLIT", 0, 6, 5};       // STRTAB_BASE_CFG
 inline constexpr Field FMT{"FMT", 0, 16, 2};          // STRTAB_BASE_CFG
-inline constexpr Field kCr0Fields[] = {SMMUEN};
+inline constexpr Field kCr0Fields[] = {SMMUEN, PRIQEN, EVENTQEN};
 inline constexpr Format kCr0{"smmuv3.reg.cr0", 1, kCr0Fields};
 inline constexpr Field kStrtabBaseFields[] = {STRTAB_ADDR, STRTAB_RA};
 inline constexpr Format kStrtabBase{"smmuv3.reg.strtab_base", 1, kStrtabBaseFields};
@@ -377,6 +393,27 @@ inline constexpr Field kStrtabBaseCfgFields[] = {LOG2SIZE, SPLIT, FMT};
 inline constexpr Format kStrtabBaseCfg{"smmuv3.reg.strtab_base_cfg", 1, kStrtabBaseCfgFields};
 inline constexpr uint64_t FMT_LINEAR = 0;
 inline constexpr uint64_t FMT_2LVL = 1;
+
+// The output queues (SMMU 6.3): EVENTQ_BASE and PRIQ_BASE, and the
+// PROD / CONS pair of each. An index register holds the entry index in
+// [QS-1:0] and its wrap bit at [QS], QS = LOG2SIZE: the field below spans
+// both for the largest queue.
+inline constexpr Field Q_LOG2SIZE{"LOG2SIZE", 0, 0, 5};  // Q_BASE: entries
+inline constexpr Field Q_ADDR{"ADDR", 0, 5, 47};         // Q_BASE [51:5]
+inline constexpr Field Q_WA{"WA", 0, 62, 1};             // Q_BASE: write-allocate hint
+inline constexpr Field Q_WR{"WR", 0, 0, 20};             // PROD: WR and WR_WRAP
+inline constexpr Field Q_OVFLG{"OVFLG", 0, 31, 1};       // PROD
+inline constexpr Field Q_RD{"RD", 0, 0, 20};             // CONS: RD and RD_WRAP
+inline constexpr Field Q_OVACKFLG{"OVACKFLG", 0, 31, 1}; // CONS
+inline constexpr Field kQBaseFields[] = {Q_LOG2SIZE, Q_ADDR, Q_WA};
+inline constexpr Format kQBase{"smmuv3.reg.q_base", 1, kQBaseFields};
+inline constexpr Field kQProdFields[] = {Q_WR, Q_OVFLG};
+inline constexpr Format kQProd{"smmuv3.reg.q_prod", 1, kQProdFields};
+inline constexpr Field kQConsFields[] = {Q_RD, Q_OVACKFLG};
+inline constexpr Format kQCons{"smmuv3.reg.q_cons", 1, kQConsFields};
+// SMMU_IDR1.EVENTQS and PRIQS of the model: the largest queues the
+// architecture allows; a larger LOG2SIZE behaves as this.
+inline constexpr unsigned kQMaxLog2Size = 19;
 } // namespace reg
 
 // Every layout, for the codec tests and the formal checks.
@@ -401,7 +438,10 @@ inline constexpr const Format *kAllFormats[] = {&ste::kFormat,
                                                 &priq::kFormat,
                                                 &reg::kCr0,
                                                 &reg::kStrtabBase,
-                                                &reg::kStrtabBaseCfg};
+                                                &reg::kStrtabBaseCfg,
+                                                &reg::kQBase,
+                                                &reg::kQProd,
+                                                &reg::kQCons};
 
 constexpr bool all_layouts_ok() {
     for (const Format *f : kAllFormats)

@@ -22,6 +22,10 @@ constexpr uint64_t kPageMask = kPageSize - 1;
 constexpr uint8_t kAllPerms = kRead | kWrite | kExec;
 constexpr unsigned kCdScanMax = 4096; // linear CD tables dump() scans
 constexpr unsigned kSsidBitsMax = 20;
+// PCIe PRG response codes (table-formats.md 5.2), as the device receives them.
+constexpr uint8_t kPciPrgSuccess = 0x0;
+constexpr uint8_t kPciPrgInvalid = 0x1;
+constexpr uint8_t kPciPrgFailure = 0xf;
 
 std::string perms_str(uint8_t p) {
     return {(p & kRead) ? 'r' : '-', (p & kWrite) ? 'w' : '-', (p & kExec) ? 'x' : '-'};
@@ -145,11 +149,19 @@ unsigned cd_split(const uint64_t *ste) {
 Smmuv3Model::Smmuv3Model(const Iommu &, uint32_t index) : index_(index) {}
 
 void Smmuv3Model::write_reg(uint32_t offset, uint64_t val) {
+    if (OutQueue *q = q_of_prod(offset)) {
+        // PROD belongs to the SMMU; software may set the index only while the
+        // queue is disabled (as drivers do at reset).
+        if (!q_enabled(*q))
+            q->prod = (q->prod & sm::reg::Q_OVFLG.mask()) | (val & sm::reg::Q_WR.mask());
+        return;
+    }
     regs_[offset] = val;
     if (offset == SVAC_SMMU_STRTAB_BASE) strtab_written_ = true;
 }
 
 uint64_t Smmuv3Model::read_reg(uint32_t offset) const {
+    if (const OutQueue *q = q_of_prod(offset)) return q->prod;
     auto it = regs_.find(offset);
     if (it != regs_.end()) return it->second;
     // CR0ACK mirrors CR0 at once: an update never takes time here.
@@ -171,6 +183,15 @@ std::string Smmuv3Model::describe(const Cmd &c) const {
         uint64_t v = get(q, f);
         s += ' ' + lower(f.name) + '=' + (is_address(f) ? hex(v << f.lo) : std::to_string(v));
     }
+    if (op == sm::cmd::PRI_RESP) {
+        static constexpr const char *kPri[] = {" (ResponseFailure)", " (InvalidRequest)",
+                                               " (Success)", " (ILLEGAL)"};
+        s += kPri[get(q, sm::cmd::PriResp)];
+    } else if (op == sm::cmd::RESUME) {
+        static constexpr const char *kResume[] = {" (terminate)", " (retry)", " (abort)",
+                                                  " (retry)"};
+        s += kResume[get(q, sm::cmd::ResumeResp)];
+    }
     return s;
 }
 
@@ -182,7 +203,11 @@ int Smmuv3Model::submit(const MemoryView &, const uint64_t *cmd, uint32_t qwords
         return -EINVAL;
     Cmd c{{cmd[0], cmd[1]}};
     log_.push_back(describe(c));
-    if (op == sm::cmd::SYNC) {
+    if (op == sm::cmd::PRI_RESP || op == sm::cmd::RESUME) {
+        // A response leaves at once: nothing of the SMMU's caches waits on it,
+        // and no CMD_SYNC is needed to send it (Linux sends none).
+        respond(c);
+    } else if (op == sm::cmd::SYNC) {
         for (const Cmd &pending : queue_) apply(pending);
         queue_.clear();
     } else {
@@ -263,8 +288,253 @@ void Smmuv3Model::apply(const Cmd &c) {
         break;
     }
     default:
-        break; // PREFETCH_CONFIG, PRI_RESP, RESUME: no cache effect
+        break; // PREFETCH_CONFIG: no cache effect
     }
+}
+
+void Smmuv3Model::respond(const Cmd &c) {
+    namespace cm = sm::cmd;
+    const uint64_t *q = c.q;
+    PageResponse r;
+    r.sid = static_cast<uint32_t>(get(q, cm::SID));
+    if (get(q, cm::Opcode) == cm::RESUME) {
+        // (SID, STAG) names one stalled transaction; a RESUME for one that is
+        // not stalled is delivered all the same, for the oracle to judge.
+        r.stall = true;
+        r.group = static_cast<uint32_t>(get(q, cm::STAG));
+        r.raw = static_cast<uint8_t>(get(q, cm::ResumeResp));
+        // Resp 0b11: Action=1 retries whatever the Abort bit says.
+        r.code = r.raw == 3 ? static_cast<uint8_t>(cm::RESUME_RETRY) : r.raw;
+        auto it = stalled_.find(static_cast<uint16_t>(r.group));
+        if (it != stalled_.end() && it->second == r.sid) stalled_.erase(it);
+    } else {
+        r.has_pasid = get(q, cm::SSV) != 0;
+        r.pasid = r.has_pasid ? static_cast<uint32_t>(get(q, cm::SSID)) : 0;
+        r.group = static_cast<uint32_t>(get(q, cm::PRGIndex));
+        r.raw = static_cast<uint8_t>(get(q, cm::PriResp));
+        switch (r.raw) { // submit() rejected PRI_RESP_ILLEGAL
+        case cm::PRI_RESP_SUCCESS:
+            r.code = kPciPrgSuccess;
+            break;
+        case cm::PRI_RESP_INVALID:
+            r.code = kPciPrgInvalid;
+            break;
+        default:
+            r.code = kPciPrgFailure;
+            break;
+        }
+    }
+    responses_.push_back(r);
+}
+
+std::vector<PageResponse> Smmuv3Model::take_responses() {
+    std::vector<PageResponse> out;
+    out.swap(responses_);
+    return out;
+}
+
+// ---- the output queues: event and PRI ----
+
+Smmuv3Model::OutQueue *Smmuv3Model::q_of_prod(uint32_t offset) {
+    if (offset == SVAC_SMMU_EVENTQ_PROD) return &evtq_;
+    if (offset == SVAC_SMMU_PRIQ_PROD) return &priq_;
+    return nullptr;
+}
+
+const Smmuv3Model::OutQueue *Smmuv3Model::q_of_prod(uint32_t offset) const {
+    return const_cast<Smmuv3Model *>(this)->q_of_prod(offset);
+}
+
+bool Smmuv3Model::q_enabled(const OutQueue &q) const {
+    uint64_t cr0 = read_reg(SVAC_SMMU_CR0);
+    if (!(cr0 & q.enable) || !regs_.count(q.base_reg)) return false;
+    // SMMU 8.2: SMMUEN == 0 implies PRIQEN == 0.
+    return &q != &priq_ || get(&cr0, sm::reg::SMMUEN);
+}
+
+unsigned Smmuv3Model::q_log2size(const OutQueue &q) const {
+    uint64_t base = read_reg(q.base_reg);
+    return static_cast<unsigned>(
+        std::min<uint64_t>(get(&base, sm::reg::Q_LOG2SIZE), sm::reg::kQMaxLog2Size));
+}
+
+// The index and its wrap bit: PROD.WR == CONS.RD with the wraps equal is
+// empty, with the wraps different full (SMMU 3.5).
+bool Smmuv3Model::q_full(const OutQueue &q) const {
+    unsigned qs = q_log2size(q);
+    uint64_t mask = (uint64_t{2} << qs) - 1;
+    return ((q.prod ^ read_reg(q.cons_reg)) & mask) == uint64_t{1} << qs;
+}
+
+bool Smmuv3Model::q_empty(const OutQueue &q) const {
+    uint64_t mask = (uint64_t{2} << q_log2size(q)) - 1;
+    return ((q.prod ^ read_reg(q.cons_reg)) & mask) == 0;
+}
+
+bool Smmuv3Model::q_overflowing(const OutQueue &q) const {
+    return ((q.prod ^ read_reg(q.cons_reg)) & sm::reg::Q_OVFLG.mask()) != 0;
+}
+
+// OVFLG toggles unless an overflow is already present.
+void Smmuv3Model::q_overflow(OutQueue &q) {
+    if (!q_overflowing(q)) q.prod ^= sm::reg::Q_OVFLG.mask();
+}
+
+// Writes one entry at PROD and moves PROD on; false (nothing visible) when
+// the queue's memory cannot take it (an external abort).
+bool Smmuv3Model::q_write(MemoryBus &mem, OutQueue &q, const uint64_t *entry) {
+    unsigned qs = q_log2size(q);
+    uint64_t base_reg = read_reg(q.base_reg);
+    uint64_t base = get(&base_reg, sm::reg::Q_ADDR) << sm::reg::Q_ADDR.lo;
+    uint64_t slot = q.prod & ((uint64_t{1} << qs) - 1);
+    uint64_t pa = base + slot * 8 * q.qwords;
+    for (unsigned i = 0; i < q.qwords; ++i)
+        if (!mem.hw_write64(pa + 8ull * i, entry[i])) return false;
+    uint64_t mask = (uint64_t{2} << qs) - 1;
+    q.prod = (q.prod & sm::reg::Q_OVFLG.mask()) | ((q.prod + 1) & mask);
+    return true;
+}
+
+bool Smmuv3Model::irq_pending() const {
+    if (q_enabled(evtq_) && !q_empty(evtq_)) return true;
+    return q_enabled(priq_) && (!q_empty(priq_) || q_overflowing(priq_));
+}
+
+void Smmuv3Model::overflow_queue() {
+    if (q_enabled(priq_)) q_overflow(priq_);
+}
+
+void Smmuv3Model::auto_respond(const PageRequest &req, bool has_pasid, uint8_t code) {
+    PageResponse r;
+    r.sid = req.sid;
+    r.stall = req.stall;
+    r.has_pasid = has_pasid;
+    r.pasid = has_pasid ? req.pasid : 0;
+    r.group = req.group;
+    r.code = r.raw = code;
+    r.automatic = true;
+    responses_.push_back(r);
+}
+
+IommuModel::Queued Smmuv3Model::queue_fault(MemoryBus &mem, PageRequest &req) {
+    return req.stall ? queue_stall(mem, req) : queue_pri(mem, req);
+}
+
+// A stalled transaction: an event record with Stall=1 and a STAG that no
+// other stalled transaction holds. One that cannot be recorded is
+// terminated (aborted) at once.
+IommuModel::Queued Smmuv3Model::queue_stall(MemoryBus &mem, PageRequest &req) {
+    namespace ev = sm::evt;
+    req.last = true;
+    uint32_t event = ev::F_TRANSLATION;
+    for (auto it = stall_memos_.rbegin(); it != stall_memos_.rend(); ++it) {
+        if (it->sid == req.sid && it->has_pasid == req.has_pasid &&
+            (!it->has_pasid || it->pasid == req.pasid) && it->va == req.addr) {
+            event = it->event;
+            stall_memos_.erase(std::next(it).base());
+            break;
+        }
+    }
+
+    bool tag_free = stalled_.size() <= UINT16_MAX;
+    if (tag_free)
+        while (stalled_.count(next_stag_)) ++next_stag_;
+    uint16_t stag = next_stag_++;
+    req.group = stag;
+    // SMMU 7.4 keeps a stall record until the queue can take it; the model
+    // has no later moment to write it (registers see no memory), so it
+    // terminates the transaction instead.
+    if (!tag_free || !q_enabled(evtq_) || q_full(evtq_)) {
+        auto_respond(req, false, static_cast<uint8_t>(sm::cmd::RESUME_ABORT));
+        return Queued::dropped;
+    }
+    uint64_t rec[4] = {};
+    set(rec, ev::EventID, event);
+    set(rec, ev::SSV, req.has_pasid);
+    set(rec, ev::SubstreamID, req.has_pasid ? req.pasid : 0);
+    set(rec, ev::StreamID, req.sid);
+    set(rec, ev::STAG, stag);
+    set(rec, ev::Stall, 1);
+    bool exec = (req.perm & SVAC_FAULT_PERM_EXEC) != 0;
+    bool write = !exec && (req.perm & SVAC_FAULT_PERM_WRITE) != 0;
+    set(rec, ev::RnW, !write); // an instruction fetch is a read
+    set(rec, ev::InD, exec);
+    set(rec, ev::PnU, (req.perm & SVAC_FAULT_PERM_PRIV) != 0);
+    set(rec, ev::CLASS, ev::CLASS_IN);
+    set(rec, ev::InputAddr, req.addr);
+    if (!q_write(mem, evtq_, rec)) {
+        auto_respond(req, false, static_cast<uint8_t>(sm::cmd::RESUME_ABORT));
+        return Queued::dropped;
+    }
+    stalled_.emplace(stag, req.sid);
+    return Queued::queued;
+}
+
+// A PCIe page request (SMMU 8, 8.1, 8.2).
+IommuModel::Queued Smmuv3Model::queue_pri(MemoryBus &mem, const PageRequest &req) {
+    namespace pq = sm::priq;
+    bool stop = req.stop_marker();
+    // The auto-response of an overflow: Success, with the request's PASID
+    // (an SMMU with IDR3.PPS == 1). Stop Markers and Last=0 get none.
+    auto overflowed = [&] {
+        if (req.last && !stop) auto_respond(req, req.has_pasid, kPciPrgSuccess);
+    };
+    // PRIQEN == 0 (or a write that aborts): every page request is answered
+    // Response Failure, without a PASID; Stop Markers get nothing.
+    auto refused = [&] {
+        if (!stop) auto_respond(req, false, kPciPrgFailure);
+    };
+    if (!q_enabled(priq_)) {
+        refused();
+        return Queued::dropped;
+    }
+    if (q_overflowing(priq_)) { // an active overflow inhibits new entries
+        overflowed();
+        return Queued::dropped;
+    }
+    if (q_full(priq_)) {
+        q_overflow(priq_);
+        overflowed();
+        return Queued::overflow;
+    }
+    uint64_t e[2] = {};
+    set(e, pq::SID, req.sid);
+    set(e, pq::SSV, req.has_pasid);
+    set(e, pq::SSID, req.has_pasid ? req.pasid : 0);
+    set(e, pq::Priv, req.has_pasid && (req.perm & SVAC_FAULT_PERM_PRIV));
+    set(e, pq::Exec, req.has_pasid && (req.perm & SVAC_FAULT_PERM_EXEC));
+    set(e, pq::Read, (req.perm & SVAC_FAULT_PERM_READ) != 0);
+    set(e, pq::Write, (req.perm & SVAC_FAULT_PERM_WRITE) != 0);
+    set(e, pq::Last, req.last);
+    set(e, pq::PRGIndex, req.group);
+    set(e, pq::Addr, req.addr >> kPageShift);
+    if (!q_write(mem, priq_, e)) {
+        refused();
+        return Queued::dropped;
+    }
+    return Queued::queued;
+}
+
+bool Smmuv3Model::record_event(MemoryBus &mem, const DmaRequest &req, const DmaResult &r) {
+    namespace ev = sm::evt;
+    if (r.event == 0 || !q_enabled(evtq_)) return false;
+    if (q_full(evtq_)) { // lost: the overflow condition says so (SMMU 7.4)
+        q_overflow(evtq_);
+        return false;
+    }
+    uint64_t rec[4] = {};
+    set(rec, ev::EventID, r.event);
+    set(rec, ev::SSV, req.has_pasid);
+    set(rec, ev::SubstreamID, req.has_pasid ? req.pasid : 0);
+    set(rec, ev::StreamID, req.sid);
+    if (r.event >= ev::F_TRANSLATION && r.event <= ev::F_PERMISSION) {
+        bool write = req.access == kWrite;
+        set(rec, ev::RnW, !write);
+        set(rec, ev::InD, req.access == kExec);
+        set(rec, ev::CLASS, ev::CLASS_IN);
+        set(rec, ev::InputAddr, req.va);
+    }
+    return q_write(mem, evtq_, rec);
 }
 
 // ---- the walk ----
@@ -353,6 +623,22 @@ const Smmuv3Model::Words *Smmuv3Model::fetch_cd(const MemoryView &mem, uint32_t 
 }
 
 DmaResult Smmuv3Model::dma(const MemoryView &mem, const DmaRequest &req) {
+    DmaResult r = walk_dma(mem, req);
+    if (r.kind == Kind::page_request && r.event != 0) {
+        // A stall (a PRI page request carries no event): its record, written
+        // by queue_fault, names the walk's fault.
+        if (stall_memos_.size() == kStallMemos) stall_memos_.erase(stall_memos_.begin());
+        stall_memos_.push_back(StallMemo{req.sid, req.has_pasid, req.pasid, req.va, r.event});
+    } else if (r.kind == Kind::fault) {
+        // The harness lends its memory as a MemoryBus; a plain view (tests
+        // walking hand-built tables) records nothing.
+        if (const auto *bus = dynamic_cast<const MemoryBus *>(&mem))
+            record_event(const_cast<MemoryBus &>(*bus), req, r);
+    }
+    return r;
+}
+
+DmaResult Smmuv3Model::walk_dma(const MemoryView &mem, const DmaRequest &req) {
     uint64_t cr0 = read_reg(SVAC_SMMU_CR0);
     if (!get(&cr0, sm::reg::SMMUEN)) return quiet(Reason::disabled, "CR0.SMMUEN=0");
 

@@ -41,6 +41,13 @@ struct Topology {
     bool operator==(const Topology &) const = default;
 };
 
+// Does the device take recoverable faults by stalling (an SMMUv3 stall
+// master without PRI) rather than by PCIe page requests?
+inline bool device_stalls(const Topology &t, uint32_t dev) {
+    const Device &d = t.devices[dev];
+    return d.stall && !d.pri && t.iommus[d.iommu].arch == Arch::smmuv3;
+}
+
 // The largest PASID a width allows: 2^bits - 1 (0 for no PASID).
 constexpr uint32_t pasid_width_max(uint32_t bits) {
     return bits == 0 ? 0 : (bits >= 32 ? 0xffffffffu : (1u << bits) - 1);

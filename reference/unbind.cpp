@@ -12,6 +12,7 @@ Expectation Reference::expect_unbind(const Op &op) const {
     } else {
         e.rc = {0};
         e.rc_clause = mms_[mm].exited ? ClauseId::UNBIND_5 : ClauseId::UNBIND_1;
+        if (bond(op.dev, static_cast<uint32_t>(mm)).refs == 1) expect_unbind_flush(op, e);
     }
     return e;
 }
@@ -41,6 +42,7 @@ void Reference::commit_unbind(const Op &op, int rc) {
     Bond &b = bond(op.dev, mm);
     if (--b.refs > 0) return;
     b = Bond{};
+    faults_.flush(op.dev, mms_[mm].pasid); // UNBIND-6: answered during the call
     --devs_[op.dev].bonds;
     unbound_.push_back({op.dev, mms_[mm].pasid});
     MmState &m = mms_[mm];

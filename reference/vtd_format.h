@@ -1,10 +1,13 @@
 // Intel VT-d scalable-mode layouts as data (table-formats.md section 2): the
 // root and context entries, the PASID directory and PASID table entries, the
-// 256-bit invalidation descriptors and the page request descriptor.
+// 256-bit invalidation descriptors, the page request descriptor and the page
+// request queue registers.
 // Field names follow table-formats.md; bits no field claims are reserved.
 #pragma once
 
 #include "reference/codec.h"
+
+#include <svac/driver_abi.h>
 
 #include <cstdint>
 
@@ -231,8 +234,11 @@ inline constexpr uint64_t kRespInvalid = 0x1;
 inline constexpr uint64_t kRespFailure = 0xf;
 } // namespace page_grp_resp
 
-// 2.7 Page request descriptor (PRQ entry): 32 bytes.
+// 2.7 Page request descriptor (PRQ entry): 32 bytes, written by the
+// hardware at PQT. Type 1 is a page request (VT-d 7.4.1.1; QEMU
+// intel_iommu_internal.h VTD_PRD_TYPE).
 namespace prq {
+inline constexpr uint64_t kType = 0x1;
 inline constexpr Field Type{"Type", 0, 0, 8};
 inline constexpr Field PP{"PP", 0, 8, 1};
 inline constexpr Field PDP{"PDP", 0, 9, 1};
@@ -253,12 +259,40 @@ inline constexpr Format kFormat{"vtd.prq", 4, kFields};
 inline constexpr unsigned kBytes = 32;
 } // namespace prq
 
+// Page request queue registers (SVAC_VTD_PQA, _PQH, _PQT, _PRS in the
+// driver ABI; VT-d 11.4.11, which QEMU intel_iommu.c cites for "2^(PQS + 7)
+// entries"). The queue is 2^PQS 4 KiB pages of prq descriptors; PQH
+// (software's) and PQT (the hardware's) hold byte offsets of 32-byte
+// descriptors into it.
+namespace pqa {
+inline constexpr Field PQS{"PQS", 0, 0, 3};
+inline constexpr Field PQA{"PQA", 0, 12, 52};
+inline constexpr Field kFields[] = {PQS, PQA};
+inline constexpr Format kFormat{"vtd.pqa", 1, kFields};
+inline constexpr unsigned kDescPerPageShift = 7; // 4 KiB / 32 bytes
+} // namespace pqa
+
+namespace pq_offset { // PQH and PQT
+inline constexpr Field QH{"Offset[18:5]", 0, 5, 14};
+inline constexpr Field kFields[] = {QH};
+inline constexpr Format kFormat{"vtd.pq_offset", 1, kFields};
+} // namespace pq_offset
+
+namespace prs {                             // write 1 to clear
+inline constexpr Field PPR{"PPR", 0, 0, 1}; // pending page request
+inline constexpr Field PRO{"PRO", 0, 1, 1}; // page request overflow
+inline constexpr Field kFields[] = {PPR, PRO};
+inline constexpr Format kFormat{"vtd.prs", 1, kFields};
+} // namespace prs
+
 // Every layout above, for the codec tests and the formal checks.
 inline constexpr const Format *kFormats[] = {
-    &rtaddr::kFormat,        &root::kFormat,       &context::kFormat,   &pde::kFormat,
-    &pasid_entry::kFormat,   &inv_cc::kFormat,     &inv_iotlb::kFormat, &inv_devtlb::kFormat,
-    &inv_wait::kFormat,      &inv_piotlb::kFormat, &inv_pc::kFormat,    &inv_pdevtlb::kFormat,
-    &page_grp_resp::kFormat, &prq::kFormat};
+    &rtaddr::kFormat,        &root::kFormat,        &context::kFormat,
+    &pde::kFormat,           &pasid_entry::kFormat, &inv_cc::kFormat,
+    &inv_iotlb::kFormat,     &inv_devtlb::kFormat,  &inv_wait::kFormat,
+    &inv_piotlb::kFormat,    &inv_pc::kFormat,      &inv_pdevtlb::kFormat,
+    &page_grp_resp::kFormat, &prq::kFormat,         &pqa::kFormat,
+    &pq_offset::kFormat,     &prs::kFormat};
 
 // Fields lie inside their format's words and are pairwise disjoint.
 constexpr bool layout_ok(const Format &f) {
@@ -283,5 +317,7 @@ static_assert(all_layouts_ok(), "a VT-d layout has overlapping or out-of-range f
 
 // Invalidation descriptors carry their type in Type[3:0] of q0.
 static_assert(inv_cc::Type.mask() == 0xf && inv_pc::Type.mask() == 0xf);
+// The register bits the driver ABI names are the ones these formats hold.
+static_assert(prs::PPR.mask() == SVAC_VTD_PRS_PPR && prs::PRO.mask() == SVAC_VTD_PRS_PRO);
 
 } // namespace svac::ref::vtd

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <utility>
 
 namespace svac::ref {
 
@@ -221,7 +222,22 @@ void VtdModel::log(std::string line) {
 }
 
 void VtdModel::write_reg(uint32_t offset, uint64_t val) {
-    regs_[offset] = val;
+    namespace v = vtd;
+    switch (offset) {
+    case SVAC_VTD_PQH:
+    case SVAC_VTD_PQT:
+        // Byte offsets of 32-byte descriptors; the other bits are reserved.
+        // Software owns PQH; it writes PQT only to set the queue up (Linux
+        // writes 0 to both before PQA).
+        regs_[offset] = val & v::pq_offset::QH.mask();
+        return;
+    case SVAC_VTD_PRS:
+        // PPR and PRO are write-1-to-clear: software can clear them, never set them.
+        regs_[offset] = read_reg(offset) & ~(val & (v::prs::PPR.mask() | v::prs::PRO.mask()));
+        return;
+    default:
+        regs_[offset] = val;
+    }
 }
 
 uint64_t VtdModel::read_reg(uint32_t offset) const {
@@ -249,6 +265,12 @@ int VtdModel::submit(const MemoryView &, const uint64_t *cmd, uint32_t qwords) {
     // The G field sits at q0[5:4] in every descriptor that has one.
     if (!known_granularity(type, get(d.data(), vtd::inv_pc::G))) return -EINVAL;
     log(describe(d.data(), type));
+    if (type == vtd::page_grp_resp::kType) {
+        // The response goes out to the device as the descriptor is fetched;
+        // a later wait descriptor only tells software it has. Never pending.
+        respond(d);
+        return 0;
+    }
     if (type != vtd::inv_wait::kType) {
         pending_.push_back(d);
         return 0;
@@ -331,8 +353,133 @@ void VtdModel::apply(const Desc &desc) {
         break;
     }
     default:
-        break; // page group responses change no cache
+        break;
     }
+}
+
+// ---- the page request queue and page group responses ----
+
+namespace {
+
+// The code the hardware answers a page request it cannot queue with.
+//
+// VT-d has the remapping hardware answer by itself the requests it drops:
+// while PRS.PRO is set, and the one that finds the queue full (PQT + 32 ==
+// PQH), which sets PRO, are not written to the queue, and the last request
+// of a group (LPIG; or one with private data, not modelled) gets a page group
+// response from the hardware. Sources: Kevin Tian's review of Linux's "Add
+// page request draining support" (iommu list, 2020) cites VT-d section 7.10
+// step (d): after an overflow software repeats the drain sequence "to drain
+// auto-responses"; Linux commit 973b546451fd: while the overflow bit is set
+// "any future page-request is going to be automatically dropped by IOMMU";
+// QEMU's intel_iommu.c (2025 PRI support) sets PRO on a full queue and drops
+// requests while it is set. The code is Success, so that the device retries,
+// faults again and sends its requests anew once software has drained the
+// queue: the RISC-V IOMMU, whose page request queue follows this design,
+// states it outright (riscv-iommu spec, "ATS_PRI"; riscv-non-isa/riscv-iommu
+// issues #199 and #262). No text of the VT-d specification itself was at hand
+// for the code. Stop Markers need no response and get none.
+constexpr uint8_t kAutoResponseCode = vtd::page_grp_resp::kRespSuccess;
+
+} // namespace
+
+uint64_t VtdModel::prq_bytes() const {
+    const uint64_t pqa = read_reg(SVAC_VTD_PQA);
+    if (!get(&pqa, vtd::pqa::PQA)) return 0;
+    return kPageSize << get(&pqa, vtd::pqa::PQS);
+}
+
+void VtdModel::auto_respond(const PageRequest &req) {
+    if (!req.last || req.stop_marker()) return;
+    PageResponse r;
+    r.sid = req.sid;
+    r.has_pasid = req.has_pasid;
+    r.pasid = req.has_pasid ? req.pasid : 0;
+    r.group = req.group & ((1u << vtd::prq::PRG_INDEX.width) - 1); // 9 bits, as queued
+    r.code = r.raw = kAutoResponseCode;
+    r.automatic = true;
+    responses_.push_back(r);
+}
+
+IommuModel::Queued VtdModel::queue_fault(MemoryBus &mem, PageRequest &req) {
+    namespace v = vtd;
+    // VT-d has no stall model: a stalled transaction cannot come from it.
+    if (req.stall) return Queued::dropped;
+    const uint64_t bytes = prq_bytes();
+    if (!bytes) {
+        auto_respond(req); // nowhere to queue it: dropped as in an overflow
+        return Queued::dropped;
+    }
+    const uint64_t prs = read_reg(SVAC_VTD_PRS);
+    if (prs & SVAC_VTD_PRS_PRO) {
+        auto_respond(req);
+        return Queued::dropped;
+    }
+    const uint64_t head = read_reg(SVAC_VTD_PQH) & (bytes - 1);
+    const uint64_t tail = read_reg(SVAC_VTD_PQT) & (bytes - 1);
+    const uint64_t next = (tail + v::prq::kBytes) & (bytes - 1);
+    if (next == head) {
+        regs_[SVAC_VTD_PRS] = prs | SVAC_VTD_PRS_PRO;
+        auto_respond(req);
+        return Queued::overflow;
+    }
+
+    Desc d{};
+    set(d.data(), v::prq::Type, v::prq::kType);
+    set(d.data(), v::prq::PP, req.has_pasid);
+    set(d.data(), v::prq::RID, req.sid);
+    set(d.data(), v::prq::PASID, req.has_pasid ? req.pasid : 0);
+    set(d.data(), v::prq::EXE, (req.perm & SVAC_FAULT_PERM_EXEC) != 0);
+    set(d.data(), v::prq::PM, (req.perm & SVAC_FAULT_PERM_PRIV) != 0);
+    set(d.data(), v::prq::RD, (req.perm & SVAC_FAULT_PERM_READ) != 0);
+    set(d.data(), v::prq::WR, (req.perm & SVAC_FAULT_PERM_WRITE) != 0);
+    set(d.data(), v::prq::LPIG, req.last);
+    set(d.data(), v::prq::PRG_INDEX, req.group);
+    set(d.data(), v::prq::ADDR, req.addr >> kPageShift);
+    const uint64_t pqa = read_reg(SVAC_VTD_PQA);
+    const uint64_t at = (get(&pqa, v::pqa::PQA) << kPageShift) + tail;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        if (!mem.hw_write64(at + 8 * i, d[i])) {
+            // The queue is not memory: the request goes nowhere (the model
+            // does not report the write error) and is treated as dropped.
+            auto_respond(req);
+            return Queued::dropped;
+        }
+    }
+    regs_[SVAC_VTD_PQT] = next;
+    regs_[SVAC_VTD_PRS] = read_reg(SVAC_VTD_PRS) | SVAC_VTD_PRS_PPR;
+    return Queued::queued;
+}
+
+void VtdModel::overflow_queue() {
+    regs_[SVAC_VTD_PRS] = read_reg(SVAC_VTD_PRS) | SVAC_VTD_PRS_PRO;
+}
+
+bool VtdModel::irq_pending() const {
+    if (read_reg(SVAC_VTD_PRS) & SVAC_VTD_PRS_PRO) return true;
+    const uint64_t bytes = prq_bytes();
+    return bytes &&
+           (read_reg(SVAC_VTD_PQH) & (bytes - 1)) != (read_reg(SVAC_VTD_PQT) & (bytes - 1));
+}
+
+std::vector<PageResponse> VtdModel::take_responses() {
+    return std::exchange(responses_, {});
+}
+
+// A page group response descriptor as the device receives it: the PCIe PRG
+// response carries the 4-bit code as written (a reserved code included), the
+// PRG index, the destination RID and, with PASID present, the PASID.
+void VtdModel::respond(const Desc &desc) {
+    namespace v = vtd;
+    const uint64_t *d = desc.data();
+    PageResponse r;
+    r.sid = static_cast<uint32_t>(get(d, v::page_grp_resp::RID));
+    r.has_pasid = get(d, v::page_grp_resp::PP) != 0;
+    r.pasid = r.has_pasid ? static_cast<uint32_t>(get(d, v::page_grp_resp::PASID)) : 0;
+    r.group = static_cast<uint32_t>(get(d, v::page_grp_resp::PRG_INDEX));
+    r.code = r.raw = static_cast<uint8_t>(get(d, v::page_grp_resp::RESP_CODE));
+    r.automatic = false;
+    responses_.push_back(r);
 }
 
 DmaResult VtdModel::dma(const MemoryView &mem, const DmaRequest &req) {
@@ -481,6 +628,18 @@ ModelDump VtdModel::dump(const MemoryView &mem, const Topology &topo) const {
     const uint64_t rtaddr = read_reg(SVAC_VTD_RTADDR);
     if (get(&rtaddr, v::rtaddr::TTM) == v::rtaddr::kTtmScalable)
         dump_tables(mem, topo, index_, rtaddr, out.entries);
+    // The page requests software has not consumed yet, head to tail.
+    if (const uint64_t bytes = prq_bytes()) {
+        const uint64_t pqa = read_reg(SVAC_VTD_PQA);
+        const uint64_t base = get(&pqa, v::pqa::PQA) << kPageShift;
+        const uint64_t tail = read_reg(SVAC_VTD_PQT) & (bytes - 1);
+        for (uint64_t off = read_reg(SVAC_VTD_PQH) & (bytes - 1); off != tail;
+             off = (off + v::prq::kBytes) & (bytes - 1)) {
+            auto d = read_words<4>(mem, base + off);
+            out.entries.push_back(decode(v::prq::kFormat, "PRQ", strf("offset 0x%llx", ull(off)),
+                                         base + off, d.data()));
+        }
+    }
 
     for (const auto &[rid, ce] : context_cache_)
         out.caches.push_back(

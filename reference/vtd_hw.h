@@ -2,7 +2,9 @@
 // "Intel VT-d"): root -> scalable context -> PASID directory -> PASID entry
 // -> first-stage x86-64 walk or pass-through, with the context cache, PASID
 // cache, IOTLB and device TLB, dropped only by invalidation descriptors that
-// an invalidation wait descriptor completes.
+// an invalidation wait descriptor completes. The fault side: the page
+// request queue (PQA, PQH, PQT, PRS) the hardware fills, and the page group
+// responses the driver sends back to devices.
 #pragma once
 
 #include "reference/hw_model.h"
@@ -28,6 +30,10 @@ public:
     std::size_t unsynced() const override { return pending_.size(); }
     const std::vector<std::string> &command_log() const override { return log_; }
     DmaResult dma(const MemoryView &mem, const DmaRequest &req) override;
+    Queued queue_fault(MemoryBus &mem, PageRequest &req) override;
+    void overflow_queue() override;
+    bool irq_pending() const override;
+    std::vector<PageResponse> take_responses() override;
     ModelDump dump(const MemoryView &mem, const Topology &topo) const override;
     void live_entries(const MemoryView &mem, const Topology &topo, std::span<const uint64_t> pas,
                       bool scan, std::vector<LiveEntry> &out) const override;
@@ -56,6 +62,9 @@ private:
     using DevtlbKey = std::tuple<uint32_t, uint32_t, uint64_t>; // rid, pasid or kNoPasid, va page
 
     void apply(const Desc &d);
+    void respond(const Desc &d);
+    void auto_respond(const PageRequest &req);
+    uint64_t prq_bytes() const; // 0: the page request queue is not programmed
     void log(std::string line);
     template <typename Map, typename K, typename V> static void insert(Map &m, const K &k, V v);
 
@@ -64,6 +73,7 @@ private:
     std::map<uint32_t, uint64_t> regs_;
     std::vector<Desc> pending_;
     std::vector<std::string> log_;
+    std::vector<PageResponse> responses_; // sent, not yet taken
 
     std::map<uint32_t, ContextEntry> context_cache_;                   // rid
     std::map<std::pair<uint32_t, uint32_t>, PasidCached> pasid_cache_; // rid, pasid; tag DID

@@ -420,13 +420,19 @@ void wrap_mm_release(void *drv, uint32_t mm) {
         }
 }
 
+const svac_driver_ops *ops_of(void *) {
+    return &base();
+}
+void *inner_of(void *drv) {
+    return W(drv)->inner;
+}
+
 // Ops appended to the ABI after version 1 are forwarded as they are.
-template <typename Ops> void forward_later_ops(Ops &ops) {
-    if constexpr (requires { ops.mm_invalidate_range; })
-        if (ops.mm_invalidate_range)
-            ops.mm_invalidate_range = [](void *drv, uint32_t mm, uint64_t start, uint64_t end) {
-                static_cast<const Ops &>(base()).mm_invalidate_range(W(drv)->inner, mm, start, end);
-            };
+void forward_later_ops(svac_driver_ops &ops) {
+    ops.mm_invalidate_range = [](void *drv, uint32_t mm, uint64_t start, uint64_t end) {
+        base().mm_invalidate_range(W(drv)->inner, mm, start, end);
+    };
+    test_support::forward_fault_ops<&ops_of, &inner_of>(ops);
 }
 
 template <std::size_t I> svac_driver_ops make_ops() {

@@ -172,6 +172,24 @@ TEST_F(Cli, CheckTraceFindsAChangedPasid) {
     EXPECT_NE(verbose.out.find("bind(dev 0, mm 0"), std::string::npos) << verbose.out;
 }
 
+// The issue's must-show: a fault for mm A, A's PASID unbound and rebound to
+// mm B, the old group then answered SUCCESS (examples/traces).
+TEST_F(Cli, CheckTraceFindsAStaleFaultAnsweredForTheNextOwner) {
+    const std::string path =
+        std::string(SVAC_SOURCE_DIR) + "/examples/traces/iopf-unbind6-stale-answer.json";
+    Result r = run("check-trace " + test_support::quote(path));
+    EXPECT_EQ(r.status, 1) << r.all();
+    EXPECT_NE(r.out.find("finding UNBIND-6 at step 8"), std::string::npos) << r.all();
+    // The same trace with the answer the reference expects (the group is gone): conformant.
+    std::string text = test_support::read_file(path);
+    const std::string stale = R"("rc": 0, "code": 0})";
+    ASSERT_NE(text.find(stale), std::string::npos);
+    text.replace(text.find(stale), stale.size(), R"("rc": -22})");
+    write_file(dir_ / "fixed.json", text);
+    Result fixed = run("check-trace fixed.json");
+    EXPECT_EQ(fixed.status, 0) << fixed.all();
+}
+
 TEST_F(Cli, MalformedAndMissingTraceFiles) {
     // The stray comma sits on line 3, column 11.
     write_file(dir_ / "mal.json", "{\n  \"format\": \"sva-trace/1\",\n  \"ops\": [,]\n}\n");

@@ -3,6 +3,7 @@
 // models, and the bundled drivers, conformant and with their stores
 // reordered, zeroed or reversed by a platform wrapper.
 #include "engine/driver.h"
+#include "engine/engine.h"
 #include "engine/generator.h"
 #include "engine/platform.h"
 #include "models/registry.h"
@@ -592,6 +593,18 @@ public:
             const svac_platform *p = self(ctx).platform_.abi();
             return p->mm_info(p->ctx, mm, info);
         };
+        wrapped_.report_fault = [](void *ctx, uint32_t dev, const svac_fault *f) {
+            const svac_platform *p = self(ctx).platform_.abi();
+            return p->report_fault(p->ctx, dev, f);
+        };
+        wrapped_.flush_faults = [](void *ctx, uint32_t dev, uint32_t pasid) {
+            const svac_platform *p = self(ctx).platform_.abi();
+            p->flush_faults(p->ctx, dev, pasid);
+        };
+        wrapped_.discard_partial = [](void *ctx, uint32_t iommu) {
+            const svac_platform *p = self(ctx).platform_.abi();
+            p->discard_partial(p->ctx, iommu);
+        };
         drv_ = ops_->create(&wrapped_, abi_topo_.get());
     }
     ~Bench() {
@@ -850,17 +863,10 @@ void random_traces(uint32_t arch_mask, uint64_t seed, int count) {
         engine::Platform &platform = inst.platform();
         for (std::size_t i = 0; i < trace.ops.size(); ++i) {
             const ref::Op &op = trace.ops[i];
-            const uint32_t pasid = reference.resolve(op.pasid);
             ref::Expectation exp = reference.expect(op);
             platform.call_record().clear();
-            ref::Observation obs;
-            if (ref::op_is_mm_change(op.kind)) {
-                reference.commit(op, exp, obs);
-                platform.mms().sync(op.mm, op.va >> ref::kPageShift, op.pages,
-                                    reference.pages(op.mm));
-                obs = inst.call(op, pasid);
-            } else {
-                obs = inst.call(op, pasid);
+            auto [obs, committed] = engine::execute(reference, inst, op, exp);
+            if (!committed) {
                 if (reference.judge(op, exp, obs, nullptr)) break; // not this rule's business
                 reference.commit(op, exp, obs);
             }

@@ -361,6 +361,13 @@ void wrap_invalidate(void *drv, uint32_t mm, uint64_t start, uint64_t end) {
     W(drv)->ops->mm_invalidate_range(W(drv)->inner, mm, start, end);
 }
 
+const svac_driver_ops *ops_of(void *drv) {
+    return W(drv)->ops;
+}
+void *inner_of(void *drv) {
+    return W(drv)->inner;
+}
+
 template <std::size_t I> svac_driver_ops make_ops() {
     svac_driver_ops ops = bundled(kVariants[I].base);
     ops.name = kVariants[I].name;
@@ -375,6 +382,7 @@ template <std::size_t I> svac_driver_ops make_ops() {
     ops.unbind_mm = &wrap_unbind;
     ops.mm_release = &wrap_mm_release;
     ops.mm_invalidate_range = &wrap_invalidate;
+    test_support::forward_fault_ops<&ops_of, &inner_of>(ops);
     return ops;
 }
 

@@ -625,7 +625,9 @@ TEST(Smmuv3Model, CommandQueue) {
                                                    {sm::cmd::PRGIndex, 9},
                                                    {sm::cmd::PriResp, 2}})),
               0);
-    EXPECT_EQ(w.model->unsynced(), 4u);
+    // A response leaves at submit: it waits for no sync.
+    EXPECT_EQ(w.model->unsynced(), 3u);
+    EXPECT_EQ(w.model->take_responses().size(), 1u);
     w.sync();
     EXPECT_EQ(w.model->unsynced(), 0u);
     const auto &log = w.model->command_log();
@@ -633,7 +635,7 @@ TEST(Smmuv3Model, CommandQueue) {
     EXPECT_EQ(log[0], "CMD_CFGI_CD sid=3 ssid=5 leaf=1");
     EXPECT_EQ(log[1], "CMD_CFGI_ALL");
     EXPECT_EQ(log[2], "CMD_TLBI_NH_VA asid=7 vmid=0 va=0x12000 leaf=0 num=0 scale=0 ttl=0 tg=0");
-    EXPECT_EQ(log[3], "CMD_PRI_RESP sid=3 ssv=1 ssid=5 prgindex=9 resp=2");
+    EXPECT_EQ(log[3], "CMD_PRI_RESP sid=3 ssv=1 ssid=5 prgindex=9 resp=2 (Success)");
     EXPECT_EQ(log[4].rfind("CMD_SYNC cs=0", 0), 0u);
 }
 

@@ -3,12 +3,14 @@
 // caught, under its clause, in a driver whose platform corrupts one store or
 // command in a way real drivers have been known to get wrong.
 #include "engine/driver.h"
+#include "engine/engine.h"
 #include "engine/generator.h"
 #include "models/registry.h"
 #include "reference/pagetable.h"
 #include "reference/smmuv3_format.h"
 #include "reference/table_rules.h"
 #include "reference/vtd_format.h"
+#include "tests/support/driver_wrap.h"
 #include "tests/support/ops.h"
 
 #include <gtest/gtest.h>
@@ -271,6 +273,16 @@ void after_bind(Wrap &w, uint32_t pasid) {
     wr(w, pde_pa, table | 1);
 }
 
+const svac_platform *real_of(void *ctx) {
+    return self(ctx).p;
+}
+const svac_driver_ops *ops_of(void *drv) {
+    return self(drv).inner_ops;
+}
+void *inner_of(void *drv) {
+    return self(drv).inner;
+}
+
 svac_platform wrap_platform(Wrap *w) {
     svac_platform m = *w->p;
     m.ctx = w;
@@ -297,6 +309,7 @@ svac_platform wrap_platform(Wrap *w) {
     m.mm_info = [](void *c, uint32_t mm, svac_mm_info *info) {
         return self(c).p->mm_info(self(c).p->ctx, mm, info);
     };
+    test_support::forward_fault_platform<&real_of>(m);
     return m;
 }
 
@@ -367,6 +380,7 @@ svac_driver_ops wrapped_ops(const svac_driver_ops &inner) {
     o.unbind_mm = w_unbind;
     o.mm_release = w_release;
     o.mm_invalidate_range = w_invalidate;
+    test_support::forward_fault_ops<&ops_of, &inner_of>(o);
     return o;
 }
 
@@ -387,24 +401,17 @@ public:
         : topo_(std::move(t)), ref_(topo_, ref::default_profile()), inst_(ops, topo_) {}
 
     Step step(const Op &op) {
-        const uint32_t pasid = ref_.resolve(op.pasid);
         const ref::Expectation exp = ref_.expect(op);
         engine::Platform &plat = inst_.platform();
         plat.call_record().clear();
-        ref::Observation obs;
-        const bool cpu = ref::op_is_mm_change(op.kind);
-        if (cpu) { // the CPU changes its page table first, then the notifier runs
-            ref_.commit(op, exp, obs);
-            plat.mms().sync(op.mm, op.va >> ref::kPageShift, op.pages, ref_.pages(op.mm));
-        }
-        obs = inst_.call(op, pasid);
+        auto [obs, committed] = engine::execute(ref_, inst_, op, exp);
         if (overflow_next) plat.call_record().overflow = true;
         overflow_next = false;
         Step s;
         s.ref = ref_.judge(op, exp, obs, nullptr);
         // The reference follows the driver even where it erred, so that the
         // table rules judge the state the driver claims.
-        if (!cpu) ref_.commit(op, exp, obs);
+        if (!committed) ref_.commit(op, exp, obs);
         ref::HwView hw{plat.memory(), plat.call_record(), plat.iommu_models(), plat.mm_infos()};
         s.tables = ref::judge_tables(ref_, op, hw, &counters_);
         return s;

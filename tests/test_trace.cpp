@@ -167,23 +167,176 @@ Trace hand_written() {
     op.va = (uint64_t{1} << 48) - ref::kPageSize; // the last page of the address space
     op.pages = 1;
     add(op);
+    op = make(OpKind::mm_map);
+    op.mm = 2;
+    op.va = 0x80'0000;
+    op.pages = 2;
+    op.perms = ref::kRead | ref::kWrite;
+    op.lazy = true; // populated on first fault
+    add(op);
     op = make(OpKind::dma);
     op.dev = 2;
     op.pasid = {true, 3};
     op.va = 0x40'0123;
+    op.pages = 1;
     op.perms = ref::kWrite;
-    op.recorded.dma = ref::DmaObservation{0, 0x10'0000'0123, 0}; // translated
+    op.recorded.dma = std::vector<ref::DmaObservation>{{0, 0x10'0000'0123, 0}}; // translated
+    op.recorded.callbacks = std::vector<ref::Callback>{};
     add(op);
     op = make(OpKind::dma);
     op.no_pasid = true;
-    op.va = UINT64_MAX;
+    op.va = UINT64_MAX; // one page may go anywhere
+    op.pages = 1;
     op.perms = ref::kExec;
-    op.recorded.dma = ref::DmaObservation{1, 0, 5}; // fault, bad_substream
+    op.recorded.dma = std::vector<ref::DmaObservation>{{1, 0, 5}}; // fault, bad_substream
     add(op);
     op = make(OpKind::dma);
     op.pasid = {false, 9};
+    op.pages = 1;
     op.perms = ref::kRead;
+    add(op);                // nothing recorded
+    op = make(OpKind::dma); // four pages, each with its outcome, and the faults they raised
+    op.dev = 1;
+    op.pasid = {true, 2};
+    op.va = 0x80'0800;
+    op.pages = 4;
+    op.perms = ref::kWrite;
+    op.recorded.dma = std::vector<ref::DmaObservation>{
+        {0, 0x10'0000'0800, 0}, {2, 0, 7}, {4, 0, 0}, {3, 0, 8}}; // translated, PRI, failed, abort
+    op.recorded.raised =
+        std::vector<ref::FaultRecord>{{1, SVAC_FAULT_PASID_VALID | SVAC_FAULT_LAST_PAGE, 4, 17,
+                                       SVAC_FAULT_PERM_WRITE, 0x80'1000}};
+    op.recorded.lost = 0;
+    op.recorded.faults = std::vector<ref::FaultRecord>{
+        {1, SVAC_FAULT_PASID_VALID | SVAC_FAULT_LAST_PAGE | SVAC_FAULT_NEEDS_PASID, 4, 17,
+         SVAC_FAULT_PERM_WRITE | SVAC_FAULT_PERM_PRIV, 0x80'1000}};
+    op.recorded.responses = std::vector<ref::ResponseRecord>{};
+    op.recorded.retries = std::vector<ref::DmaObservation>{};
+    op.recorded.discarded = 0;
+    op.recorded.stray_stores = 1;
+    add(op);
+    op = make(OpKind::dma); // a single page recorded in the list form
+    op.dev = 1;
+    op.pasid = {false, UINT32_MAX};
+    op.va = (uint64_t{1} << 48) - 2 * ref::kPageSize; // two pages up to the top of the space
+    op.pages = 2;
+    op.perms = ref::kRead;
+    add(op);
+    op = make(OpKind::register_fault_handler);
+    op.dev = 1;
+    op.recorded.rc = 0;
+    add(op);
+    op = make(OpKind::register_fault_handler);
+    op.dev = 1;
+    op.recorded.rc = -EBUSY;
+    op.recorded.callbacks = std::vector<ref::Callback>{};
+    add(op);
+    op = make(OpKind::page_request); // a partial group
+    op.dev = 1;
+    op.pasid = {true, 2};
+    op.va = 0x80'0000;
+    op.perms = ref::kRead | ref::kWrite;
+    op.group = 0;
+    op.recorded.raised = std::vector<ref::FaultRecord>{
+        {1, SVAC_FAULT_PASID_VALID, 4, 0, SVAC_FAULT_PERM_READ | SVAC_FAULT_PERM_WRITE, 0x80'0000}};
+    op.recorded.lost = 0;
+    op.recorded.faults = op.recorded.raised;
+    add(op);
+    op = make(OpKind::page_request); // its Last, the highest PRG index
+    op.dev = 1;
+    op.pasid = {false, 4};
+    op.va = 0x80'1000;
+    op.perms = ref::kRead | ref::kExec;
+    op.group = 511;
+    op.last = true;
+    op.recorded.raised = std::vector<ref::FaultRecord>{};
+    op.recorded.lost = 1;
+    op.recorded.faults = std::vector<ref::FaultRecord>{};
+    op.recorded.responses = std::vector<ref::ResponseRecord>{
+        {1, false, true, 4, 511, 0, 0, true}}; // the hardware answered by itself
+    add(op);
+    op = make(OpKind::page_request); // no PASID, from a requester ID no device has
+    op.no_pasid = true;
+    op.va = 0xffff'ffff'ffff'f000; // an absurd page
+    op.perms = ref::kExec;
+    op.group = 3;
+    op.bad_sid = true;
+    op.recorded.raised =
+        std::vector<ref::FaultRecord>{{ref::ResponseRecord::kNoDevice, SVAC_FAULT_LAST_PAGE, 0, 3,
+                                       SVAC_FAULT_PERM_EXEC, 0xffff'ffff'ffff'f000}};
+    add(op);
+    op = make(OpKind::page_request); // a Stop Marker
+    op.dev = 2;
+    op.pasid = {true, 3};
+    op.va = 0;
+    op.perms = 0;
+    op.group = 7;
+    op.last = true;
+    op.stop = true;
+    // A driver that reports what no request said: a PASID without its flag,
+    // flags and permissions beyond the named ones.
+    op.recorded.faults = std::vector<ref::FaultRecord>{
+        {2, SVAC_FAULT_LAST_PAGE | (1u << 2) | (1u << 31), 9, 7, (1u << 4) | SVAC_FAULT_PERM_PRIV,
+         0},
+        {UINT32_MAX - 1, SVAC_FAULT_PASID_VALID, 0, UINT32_MAX, 0, UINT64_MAX}};
+    add(op);
+    op = make(OpKind::page_response); // the oldest pending group, by the handler
+    op.dev = 1;
+    op.recorded.rc = 0;
+    op.recorded.code = SVAC_RESP_SUCCESS;
+    op.recorded.responses = std::vector<ref::ResponseRecord>{
+        {1, false, true, 4, 0, 0, 0, false}, {0, true, false, 0, 65535, 1, 1, false}};
+    op.recorded.retries = std::vector<ref::DmaObservation>{{0, 0x10'0000'0000, 0}, {4, 0, 0}};
+    op.recorded.raised = std::vector<ref::FaultRecord>{};
+    op.recorded.faults = std::vector<ref::FaultRecord>{};
+    op.recorded.lost = 0;
+    op.recorded.discarded = 0;
+    op.recorded.unsynced_commands = 2;
+    op.recorded.callbacks = std::vector<ref::Callback>{};
+    add(op);
+    op = make(OpKind::page_response); // a named group, given up on
+    op.dev = 2;
+    op.has_group = true;
+    op.group = 65535;
+    op.answer = ref::Op::Answer::invalid;
+    op.recorded.rc = -EINVAL;
+    op.recorded.code = SVAC_RESP_INVALID;
+    op.recorded.responses = std::vector<ref::ResponseRecord>{
+        {ref::ResponseRecord::kNoDevice, false, false, 12, 3, 15, 255, false}}; // stray PASID
+    add(op);
+    op = make(OpKind::page_response);
+    op.has_group = true;
+    op.group = 0;
+    op.answer = ref::Op::Answer::failure;
+    op.recorded.code = SVAC_RESP_FAILURE;
+    add(op);
+    op = make(OpKind::queue_overflow);
+    op.dev = 1;
+    op.recorded.discarded = 3;
+    op.recorded.responses = std::vector<ref::ResponseRecord>{};
+    op.recorded.lost = UINT32_MAX;
+    add(op);
+    op = make(OpKind::queue_overflow);
     add(op); // nothing recorded
+    op = make(OpKind::unregister_fault_handler);
+    op.dev = 1;
+    op.recorded.rc = -EBUSY;
+    add(op);
+    op = make(OpKind::unregister_fault_handler);
+    op.dev = 2;
+    add(op);
+    op = make(OpKind::unbind); // unbind flushes the PASID's pending groups
+    op.dev = 1;
+    op.pasid = {true, 2};
+    op.recorded.rc = 0;
+    op.recorded.responses = std::vector<ref::ResponseRecord>{{1, true, true, 4, 2, 2, 2, false}};
+    op.recorded.faults = std::vector<ref::FaultRecord>{};
+    op.recorded.raised = std::vector<ref::FaultRecord>{};
+    op.recorded.retries = std::vector<ref::DmaObservation>{};
+    op.recorded.lost = 0;
+    op.recorded.discarded = 0;
+    op.recorded.callbacks = std::vector<ref::Callback>{};
+    add(op);
     op = make(OpKind::mm_exit);
     op.mm = 3;
     op.recorded.callbacks =
@@ -191,6 +344,8 @@ Trace hand_written() {
     add(op);
     op = make(OpKind::mm_exit);
     op.mm = 0;
+    op.recorded.responses = std::vector<ref::ResponseRecord>{};
+    op.recorded.faults = std::vector<ref::FaultRecord>{};
     add(op);
     return t;
 }
@@ -216,6 +371,91 @@ TEST(TraceRoundTrip, HandWrittenEveryOpAndField) {
     EXPECT_NE(text.find(R"("feat":0)"), std::string::npos) << text;
     EXPECT_NE(text.find(R"("rc":-2147483648)"), std::string::npos) << text;
     EXPECT_NE(text.find(R"("arch":"vtd")"), std::string::npos) << text;
+    // ... and the fault vocabulary's.
+    for (const char *spelling :
+         {R"("lazy":true)", R"("pages":4,"access":"w","outcomes":[{"outcome":"translated")",
+          R"({"outcome":"failed"})", R"("group":511,"last":true)", R"("stop":true)",
+          R"("bad_sid":true)", R"("pasid":null)", R"("answer":"handler","rc":0,"code":0)",
+          R"("group":65535,"answer":"invalid")", R"("answer":"failure")",
+          R"({"dev":null,"stall":false,"pasid":12,"pasid_valid":false,"group":3,"code":15)",
+          R"("access":"w","priv":true,"addr":8392704})", R"("other_flags":2147483652)",
+          R"("other_perm":16)", R"("automatic":true)", R"("discarded":3)", R"("lost":4294967295)",
+          R"("retries":[{"outcome":"translated","pa":68719476736},{"outcome":"failed"}])"})
+        EXPECT_NE(text.find(spelling), std::string::npos) << spelling << "\n" << text;
+    // One page prints its outcome flat; an unset length reads as one page.
+    EXPECT_NE(text.find(R"("access":"w","outcome":"translated","pa":)"), std::string::npos);
+    EXPECT_EQ(text.find(R"("pages":1,"access")"), std::string::npos) << text;
+}
+
+// A DMA built without a length (pages 0) is one page: it prints and reads as such.
+TEST(TraceRoundTrip, DmaWithoutLengthIsOnePage) {
+    Trace t;
+    t.topology.iommus = {ref::Iommu{}};
+    t.topology.devices = {ref::Device{}};
+    t.topology.mms = 1;
+    ref::Op op = make(OpKind::dma);
+    op.pasid = {true, 0};
+    op.perms = ref::kRead;
+    op.recorded.dma = std::vector<ref::DmaObservation>{{2, 0, 7}};
+    t.ops.push_back(op);
+    Trace back = engine::parse_trace(engine::print_trace(t), "one.json");
+    ASSERT_EQ(back.ops.size(), 1u);
+    EXPECT_EQ(back.ops[0].pages, 1u);
+    back.ops[0].pages = 0;
+    EXPECT_EQ(back, t);
+}
+
+// A driver's observation may hold parts an op kind does not record (rc on a
+// dma, code off page_response): the trace leaves them out, so a finding's
+// trace always reads back. Callbacks and the fault parts go on any op.
+TEST(TraceRoundTrip, PartsAnOpDoesNotRecordAreLeftOut) {
+    Trace t;
+    t.topology.iommus = {ref::Iommu{}};
+    t.topology.devices = {ref::Device{}};
+    t.topology.mms = 2;
+    ref::Observation all;
+    all.rc = 0;
+    all.pasid = 1;
+    all.callbacks = std::vector<ref::Callback>{};
+    all.dma = std::vector<ref::DmaObservation>{{3, 0, 0}};
+    all.raised = std::vector<ref::FaultRecord>{};
+    all.lost = 0;
+    all.faults = std::vector<ref::FaultRecord>{{0, 0, 0, 1, 0, 4096}};
+    all.code = 1;
+    all.responses = std::vector<ref::ResponseRecord>{};
+    all.retries = std::vector<ref::DmaObservation>{};
+    all.discarded = 0;
+    for (std::size_t k = 0; k < static_cast<std::size_t>(OpKind::count_); ++k) {
+        ref::Op op = make(static_cast<OpKind>(k));
+        op.feat = SVAC_FEAT_SVA;
+        op.mm = op.kind == OpKind::mm_exit ? 1 : 0; // the mm ops come after it
+        op.pages = 1;
+        op.perms = ref::kRead;
+        op.recorded = all;
+        t.ops.push_back(op);
+    }
+    Trace back = engine::parse_trace(engine::print_trace(t), "all.json");
+    ASSERT_EQ(back.ops.size(), t.ops.size());
+    auto op = [&](OpKind k) -> const ref::Observation & {
+        return back.ops[static_cast<std::size_t>(k)].recorded;
+    };
+    for (const auto &o : back.ops) {
+        SCOPED_TRACE(std::string(ref::op_name(o.kind)));
+        EXPECT_EQ(o.recorded.callbacks, all.callbacks);
+        EXPECT_EQ(o.recorded.raised, all.raised);
+        EXPECT_EQ(o.recorded.lost, all.lost);
+        EXPECT_EQ(o.recorded.faults, all.faults);
+        EXPECT_EQ(o.recorded.responses, all.responses);
+        EXPECT_EQ(o.recorded.retries, all.retries);
+        EXPECT_EQ(o.recorded.discarded, all.discarded);
+        EXPECT_EQ(o.recorded.pasid.has_value(), o.kind == OpKind::bind);
+        EXPECT_EQ(o.recorded.dma.has_value(), o.kind == OpKind::dma);
+        EXPECT_EQ(o.recorded.code.has_value(), o.kind == OpKind::page_response);
+        EXPECT_EQ(o.recorded.rc.has_value(), ref::op_returns(o.kind));
+    }
+    EXPECT_EQ(op(OpKind::dma).dma, all.dma);
+    EXPECT_EQ(op(OpKind::page_response).code, all.code);
+    EXPECT_EQ(op(OpKind::register_fault_handler).rc, all.rc);
 }
 
 TEST(TraceRoundTrip, EmptyOpsAndProfileDefault) {
@@ -298,8 +538,53 @@ TEST(TraceRoundTrip, QueryWithNonBooleanReturnCode) {
     expect_round_trip(t);
 }
 
+namespace {
+
+// What the fault machinery would record on op, made up from its arguments.
+void record_faults(ref::Op &op) {
+    ref::FaultRecord f{op.dev,    SVAC_FAULT_PASID_VALID | SVAC_FAULT_LAST_PAGE,
+                       op.mm + 1, op.group,
+                       op.perms,  op.va & ~uint64_t{0xfff}};
+    ref::ResponseRecord resp{op.dev, op.dev % 2 == 1, op.dev % 2 == 0, 5, op.group, 1, 1, false};
+    switch (op.kind) {
+    case OpKind::dma:
+        op.recorded.dma = std::vector<ref::DmaObservation>(
+            op.pages, ref::DmaObservation{2, 0, 7}); // page_request, translation
+        op.recorded.raised = std::vector<ref::FaultRecord>{f};
+        op.recorded.lost = 0;
+        op.recorded.faults = std::vector<ref::FaultRecord>{f};
+        break;
+    case OpKind::page_request:
+        op.recorded.raised = std::vector<ref::FaultRecord>{f};
+        op.recorded.faults = std::vector<ref::FaultRecord>{};
+        op.recorded.responses = std::vector<ref::ResponseRecord>{resp};
+        op.recorded.lost = 1;
+        break;
+    case OpKind::page_response:
+        op.recorded.rc = 0;
+        op.recorded.code = static_cast<uint8_t>(op.answer);
+        op.recorded.responses = std::vector<ref::ResponseRecord>{resp};
+        op.recorded.retries = std::vector<ref::DmaObservation>{{0, 0x10'0000'0000, 0}, {4, 0, 0}};
+        break;
+    case OpKind::register_fault_handler:
+    case OpKind::unregister_fault_handler:
+        op.recorded.rc = -EBUSY;
+        break;
+    case OpKind::queue_overflow:
+        op.recorded.discarded = 2;
+        op.recorded.responses = std::vector<ref::ResponseRecord>{};
+        break;
+    default:
+        break;
+    }
+}
+
+} // namespace
+
 TEST(TraceRoundTrip, GeneratedTraces) {
     std::size_t ops = 0;
+    std::size_t seen[static_cast<std::size_t>(OpKind::count_)] = {};
+    std::size_t lazy = 0, multi_page = 0, stop = 0, named_group = 0;
     for (uint64_t seed : {1ull, 7ull, 0xdeadbeefull}) {
         for (uint32_t arch_mask :
              {1u << SVAC_ARCH_SMMUV3, (1u << SVAC_ARCH_SMMUV3) | (1u << SVAC_ARCH_VTD)}) {
@@ -311,10 +596,18 @@ TEST(TraceRoundTrip, GeneratedTraces) {
                 Trace t = engine::generate_trace(rng, cfg);
                 ASSERT_EQ(t.ops.size(), 64u);
                 ops += t.ops.size();
+                for (const auto &op : t.ops) {
+                    ++seen[static_cast<std::size_t>(op.kind)];
+                    lazy += op.lazy;
+                    multi_page += op.kind == OpKind::dma && op.pages > 1;
+                    stop += op.stop;
+                    named_group += op.has_group;
+                }
                 SCOPED_TRACE("seed " + std::to_string(seed) + " sequence " + std::to_string(i));
                 expect_round_trip(t);
                 // With outcomes recorded as a driver would report them.
                 for (auto &op : t.ops) {
+                    record_faults(op);
                     if (!is_api_call(op.kind)) continue; // their outcomes differ
                     op.recorded.callbacks = std::vector<ref::Callback>{{op.dev, 3, op.drvdata}};
                     if (op.kind == OpKind::mm_exit) continue; // no return code
@@ -326,6 +619,13 @@ TEST(TraceRoundTrip, GeneratedTraces) {
         }
     }
     EXPECT_GT(ops, 1000u);
+    // Every op kind comes up, and the fault ops' variants.
+    for (std::size_t k = 0; k < std::size(seen); ++k)
+        EXPECT_GT(seen[k], 0u) << ref::op_name(static_cast<OpKind>(k));
+    EXPECT_GT(lazy, 0u);
+    EXPECT_GT(multi_page, 0u);
+    EXPECT_GT(stop, 0u);
+    EXPECT_GT(named_group, 0u);
 }
 
 // ---------------------------------------------------------------------------
@@ -562,4 +862,257 @@ TEST(TraceErrors, LoadTraceNamesTheFile) {
         std::string msg = e.what();
         EXPECT_EQ(msg.rfind(path + ": cannot open", 0), 0u) << msg;
     }
+}
+
+namespace {
+
+// n copies of `item`, comma separated.
+std::string repeat(const std::string &item, int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += (i ? "," : "") + item;
+    return s;
+}
+
+} // namespace
+
+TEST(TraceErrors, Dma) {
+    const std::string dma = R"({"op":"dma","dev":0,"pasid":{"mm":1},"va":4096,"access":"r")";
+    const std::string ok = R"({"outcome":"abort"})";
+    // Valid: one page (flat or listed), sixteen, the last pages of the space.
+    EXPECT_EQ(error_of(trace_text(dma + R"(,"outcome":"failed"})")), "");
+    EXPECT_EQ(error_of(trace_text(dma + R"(,"pages":1,"outcomes":[)" + ok + "]}")), "");
+    EXPECT_EQ(error_of(trace_text(dma + R"(,"pages":16,"outcomes":[)" + repeat(ok, 16) + "]}")),
+              "");
+    EXPECT_EQ(
+        error_of(trace_text(
+            R"({"op":"dma","dev":0,"pasid":null,"va":281474976706560,"pages":1,"access":"w"},)"
+            R"({"op":"dma","dev":0,"pasid":null,"va":281474976702464,"pages":2,"access":"w"})")),
+        "");
+    expect_error(trace_text(dma + R"(,"pages":0})"), "/ops/0/pages", "must be at least 1");
+    expect_error(trace_text(dma + R"(,"pages":17})"), "/ops/0/pages",
+                 "17 is out of range (at most 16)");
+    expect_error(trace_text(dma + R"(,"pages":true})"), "/ops/0/pages",
+                 "expected an unsigned integer, got boolean");
+    expect_error(
+        trace_text(
+            R"({"op":"dma","dev":0,"pasid":null,"va":281474976702464,"pages":3,"access":"w"})"),
+        "/ops/0/pages", "the range ends beyond the 48-bit address space");
+    expect_error(
+        trace_text(
+            R"({"op":"dma","dev":0,"pasid":null,"va":18446744073709547520,"pages":2,"access":"w"})"),
+        "/ops/0/pages", "the range ends beyond the 48-bit address space");
+    expect_error(trace_text(dma + R"(,"outcome":"stalled"})"), "/ops/0/outcome",
+                 "expected translated, fault, page_request, abort or failed, got \"stalled\"");
+    expect_error(trace_text(dma + R"(,"pages":2,"outcomes":[)" + ok + "]}"), "/ops/0/outcomes",
+                 "expected 2 outcomes (one per page), got 1");
+    expect_error(trace_text(dma + R"(,"outcomes":[)" + ok + "," + ok + "]}"), "/ops/0/outcomes",
+                 "expected 1 outcomes (one per page), got 2");
+    expect_error(trace_text(dma + R"(,"outcomes":[]})"), "/ops/0/outcomes",
+                 "expected 1 outcomes (one per page), got 0");
+    expect_error(trace_text(dma + R"(,"pages":2,"outcome":"abort"})"), "/ops/0/outcome",
+                 "a DMA of 2 pages records \"outcomes\", one per page");
+    expect_error(trace_text(dma + R"(,"outcome":"abort","outcomes":[)" + ok + "]}"),
+                 "/ops/0/outcomes", "not both");
+    expect_error(trace_text(dma + R"(,"outcomes":[)" + ok + R"(],"reason":"none"})"), "/ops/0",
+                 "go inside each of \"outcomes\"");
+    expect_error(trace_text(dma + R"(,"outcomes":{}})"), "/ops/0/outcomes",
+                 "expected an array of outcomes, got object");
+    expect_error(trace_text(dma + R"(,"pages":2,"outcomes":[)" + ok + R"(,"abort"]})"),
+                 "/ops/0/outcomes/1", "expected an object, got string");
+    expect_error(
+        trace_text(dma + R"(,"pages":2,"outcomes":[)" + ok + R"(,{"outcome":"translated"}]})"),
+        "/ops/0/outcomes/1", "missing field \"pa\"");
+    expect_error(trace_text(dma + R"(,"outcomes":[{"outcome":"fault","pa":4}]})"),
+                 "/ops/0/outcomes/0/pa", "only a translated outcome has an output address");
+    expect_error(trace_text(dma + R"(,"outcomes":[{"outcome":"fault","reason":"bad"}]})"),
+                 "/ops/0/outcomes/0/reason", "unknown reason \"bad\"");
+    expect_error(trace_text(dma + R"(,"outcomes":[{"outcome":"fault","pages":1}]})"),
+                 "/ops/0/outcomes/0/pages", "unknown field \"pages\"");
+    expect_error(trace_text(dma + R"(,"outcomes":[{"reason":"none"}]})"), "/ops/0/outcomes/0",
+                 "missing field \"outcome\"");
+    expect_error(trace_text(dma + R"(,"pa":4})"), "/ops/0",
+                 "\"pa\" and \"reason\" record an outcome: give \"outcome\" too");
+    expect_error(trace_text(dma + R"(,"lazy":true})"), "/ops/0/lazy", "unknown field \"lazy\"");
+    expect_error(trace_text(dma + R"(,"code":0})"), "/ops/0/code", "unknown field \"code\"");
+    expect_error(trace_text(dma + R"(,"rc":0})"), "/ops/0/rc", "unknown field \"rc\"");
+}
+
+TEST(TraceErrors, MmMapLazy) {
+    const std::string map = R"({"op":"mm_map","mm":0,"va":4096,"pages":1,"perms":"rw")";
+    EXPECT_EQ(error_of(trace_text(map + R"(,"lazy":false})")), "");
+    expect_error(trace_text(map + R"(,"lazy":"yes"})"), "/ops/0/lazy",
+                 "expected true or false, got string");
+    expect_error(
+        trace_text(R"({"op":"mm_protect","mm":0,"va":4096,"pages":1,"perms":"r","lazy":true})"),
+        "/ops/0/lazy", "unknown field \"lazy\"");
+    expect_error(trace_text(R"({"op":"mm_unmap","mm":0,"va":4096,"pages":1,"lazy":true})"),
+                 "/ops/0/lazy", "unknown field \"lazy\"");
+}
+
+TEST(TraceErrors, PageRequest) {
+    const std::string pr = R"({"op":"page_request","dev":1,"pasid":{"mm":0},"va":8192,)";
+    EXPECT_EQ(error_of(trace_text(pr + R"("access":"rw","group":511,"last":true})")), "");
+    EXPECT_EQ(error_of(trace_text(pr + R"("access":"-","group":0,"stop":true,"last":true})")), "");
+    EXPECT_EQ(
+        error_of(trace_text(
+            R"({"op":"page_request","dev":0,"pasid":null,"va":18446744073709547520,"access":"x","group":0,"bad_sid":true})")),
+        "");
+    expect_error(trace_text(pr + R"("access":"r","group":512})"), "/ops/0/group",
+                 "512 is out of range (at most 511)");
+    expect_error(trace_text(pr + R"("access":"r"})"), "/ops/0", "missing field \"group\"");
+    expect_error(trace_text(R"({"op":"page_request","dev":1,"va":8192,"access":"r","group":1})"),
+                 "/ops/0", "missing field \"pasid\"");
+    expect_error(trace_text(pr + R"("access":"r","group":1,"grup":1})"), "/ops/0/grup",
+                 "unknown field \"grup\"");
+    expect_error(
+        trace_text(R"({"op":"page_request","dev":1,"pasid":3,"va":8200,"access":"r","group":1})"),
+        "/ops/0/va", "must be 4 KiB aligned (a page request names a page), got 8200");
+    expect_error(trace_text(pr + R"("access":"rr","group":1})"), "/ops/0/access",
+                 "expected permissions such as");
+    expect_error(trace_text(pr + R"("access":"r","group":1,"last":1})"), "/ops/0/last",
+                 "expected true or false, got number");
+    expect_error(trace_text(pr + R"("access":"r","group":1,"stop":true})"), "/ops/0/access",
+                 "a Stop Marker requests no access: expected \"-\", got \"r\"");
+    expect_error(
+        trace_text(
+            R"({"op":"page_request","dev":1,"pasid":null,"va":0,"access":"-","group":1,"stop":true})"),
+        "/ops/0/pasid", "a Stop Marker carries a PASID, got null");
+    expect_error(trace_text(pr + R"("access":"-","group":1,"stop":true,"last":false})"),
+                 "/ops/0/last", "a Stop Marker is the last request of its group");
+    expect_error(trace_text(pr + R"("access":"r","group":1,"bad_sid":null})"), "/ops/0/bad_sid",
+                 "expected true or false, got null");
+    expect_error(
+        trace_text(R"({"op":"page_request","dev":2,"pasid":1,"va":0,"access":"r","group":1})"),
+        "/ops/0/dev", "device 2 does not exist");
+    expect_error(trace_text(pr + R"("access":"r","group":1,"outcome":"abort"})"), "/ops/0/outcome",
+                 "unknown field \"outcome\"");
+    expect_error(trace_text(pr + R"("access":"r","group":1,"rc":0})"), "/ops/0/rc",
+                 "unknown field \"rc\"");
+    // A stop marker reads with Last set, whether the trace says so or not.
+    Trace t = engine::parse_trace(trace_text(pr + R"("access":"-","group":5,"stop":true})"), "s");
+    ASSERT_EQ(t.ops.size(), 1u);
+    EXPECT_TRUE(t.ops[0].stop);
+    EXPECT_TRUE(t.ops[0].last);
+    EXPECT_EQ(t.ops[0].perms, 0);
+    EXPECT_EQ(t.ops[0].group, 5u);
+    EXPECT_EQ(t.ops[0].pasid, (ref::PasidArg{true, 0}));
+}
+
+TEST(TraceErrors, PageResponseAndHandlers) {
+    EXPECT_EQ(
+        error_of(trace_text(
+            R"({"op":"page_response","dev":0},{"op":"page_response","dev":1,"group":65535,"answer":"failure","rc":-22,"code":2})")),
+        "");
+    expect_error(trace_text(R"({"op":"page_response","dev":0,"answer":"retry"})"), "/ops/0/answer",
+                 "expected \"handler\", \"invalid\" or \"failure\", got \"retry\"");
+    expect_error(trace_text(R"({"op":"page_response","dev":0,"answer":1})"), "/ops/0/answer",
+                 "expected \"handler\", \"invalid\" or \"failure\", got 1");
+    expect_error(trace_text(R"({"op":"page_response","dev":0,"group":65536})"), "/ops/0/group",
+                 "65536 is out of range (at most 65535)");
+    expect_error(trace_text(R"({"op":"page_response","dev":0,"group":null})"), "/ops/0/group",
+                 "expected an unsigned integer, got null");
+    expect_error(trace_text(R"({"op":"page_response","dev":0,"code":3})"), "/ops/0/code",
+                 "3 is out of range (at most 2)");
+    expect_error(trace_text(R"({"op":"page_response"})"), "/ops/0", "missing field \"dev\"");
+    expect_error(trace_text(R"({"op":"register_fault_handler","dev":0,"group":1})"), "/ops/0/group",
+                 "unknown field \"group\"");
+    expect_error(trace_text(R"({"op":"unregister_fault_handler","dev":0,"code":0})"), "/ops/0/code",
+                 "unknown field \"code\"");
+    expect_error(trace_text(R"({"op":"unregister_fault_handler","dev":5})"), "/ops/0/dev",
+                 "device 5 does not exist");
+    expect_error(trace_text(R"({"op":"queue_overflow","dev":0,"rc":0})"), "/ops/0/rc",
+                 "unknown field \"rc\"");
+    expect_error(trace_text(R"({"op":"queue_overflow"})"), "/ops/0", "missing field \"dev\"");
+}
+
+TEST(TraceErrors, FaultObservations) {
+    const std::string op = R"({"op":"queue_overflow","dev":0,)";
+    const std::string fault =
+        R"({"dev":0,"pasid":1,"group":2,"last":true,"needs_pasid":false,"access":"rw","priv":false,"addr":4096})";
+    EXPECT_EQ(error_of(trace_text(op + R"("raised":[)" + fault + R"(],"faults":[)" + fault +
+                                  R"(],"lost":0,"discarded":1})")),
+              "");
+    // Only the place of a fault, its group, its access and its address are required.
+    EXPECT_EQ(
+        error_of(trace_text(op + R"("faults":[{"dev":null,"group":0,"access":"-","addr":0}]})")),
+        "");
+    expect_error(trace_text(op + R"("faults":{}})"), "/ops/0/faults",
+                 "expected an array of faults, got object");
+    expect_error(trace_text(op + R"("raised":[3]})"), "/ops/0/raised/0",
+                 "expected an object, got number");
+    expect_error(
+        trace_text(op + R"("faults":[)" + fault + R"(,{"group":0,"access":"r","addr":0}]})"),
+        "/ops/0/faults/1", "missing field \"dev\"");
+    expect_error(trace_text(op + R"("faults":[{"dev":0,"access":"r","addr":0}]})"),
+                 "/ops/0/faults/0", "missing field \"group\"");
+    expect_error(trace_text(op + R"("faults":[{"dev":0,"group":0,"addr":0}]})"), "/ops/0/faults/0",
+                 "missing field \"access\"");
+    expect_error(trace_text(op + R"("faults":[{"dev":0,"group":0,"access":"r"}]})"),
+                 "/ops/0/faults/0", "missing field \"addr\"");
+    expect_error(trace_text(op + R"("faults":[{"dev":0,"group":0,"access":"q","addr":0}]})"),
+                 "/ops/0/faults/0/access", "expected permissions such as");
+    expect_error(trace_text(op + R"("faults":[{"dev":0,"group":0,"access":"r","addr":-1}]})"),
+                 "/ops/0/faults/0/addr", "expected an unsigned integer, got -1");
+    expect_error(
+        trace_text(op + R"("faults":[{"dev":0,"group":4294967296,"access":"r","addr":0}]})"),
+        "/ops/0/faults/0/group", "out of range");
+    expect_error(trace_text(op + R"("faults":[{"dev":"0","group":0,"access":"r","addr":0}]})"),
+                 "/ops/0/faults/0/dev", "expected an unsigned integer, got string");
+    expect_error(
+        trace_text(op + R"("faults":[{"dev":0,"group":0,"access":"r","addr":0,"last":"no"}]})"),
+        "/ops/0/faults/0/last", "expected true or false, got string");
+    expect_error(
+        trace_text(op + R"("faults":[{"dev":0,"group":0,"access":"r","addr":0,"perm":1}]})"),
+        "/ops/0/faults/0/perm", "unknown field \"perm\"");
+    expect_error(
+        trace_text(op +
+                   R"("faults":[{"dev":0,"group":0,"access":"r","addr":0,"pasid_valid":true}]})"),
+        "/ops/0/faults/0/pasid_valid", "give the \"pasid\" it qualifies");
+    expect_error(
+        trace_text(op + R"("faults":[{"dev":0,"group":0,"access":"r","addr":0,"other_flags":2}]})"),
+        "/ops/0/faults/0/other_flags", "holds flags that");
+    expect_error(
+        trace_text(op + R"("faults":[{"dev":0,"group":0,"access":"r","addr":0,"other_perm":8}]})"),
+        "/ops/0/faults/0/other_perm", "holds permissions that");
+    expect_error(trace_text(op + R"("lost":-1})"), "/ops/0/lost",
+                 "expected an unsigned integer, got -1");
+    expect_error(trace_text(op + R"("discarded":4294967296})"), "/ops/0/discarded", "out of range");
+    expect_error(trace_text(op + R"("code":0})"), "/ops/0/code", "unknown field \"code\"");
+    expect_error(trace_text(op + R"("retries":[{"outcome":"retried"}]})"),
+                 "/ops/0/retries/0/outcome", "expected translated, fault, page_request");
+    expect_error(trace_text(op + R"("retries":7})"), "/ops/0/retries",
+                 "expected an array of outcomes, got number");
+    // On any op: faults may be reported, and responses sent, during any call.
+    EXPECT_EQ(
+        error_of(trace_text(
+            R"({"op":"bind","dev":0,"mm":0,"faults":[],"responses":[],"lost":0},{"op":"mm_map","mm":0,"va":0,"pages":1,"perms":"r","raised":[],"retries":[],"discarded":0})")),
+        "");
+    expect_error(trace_text(R"({"op":"bind","dev":0,"mm":0,"faults":[{}]})"), "/ops/0/faults/0",
+                 "missing field \"dev\"");
+}
+
+TEST(TraceErrors, ResponseObservations) {
+    const std::string op = R"({"op":"page_response","dev":0,"responses":[)";
+    const std::string resp =
+        R"({"dev":1,"stall":false,"pasid":3,"group":2,"code":0,"raw":0,"automatic":false})";
+    EXPECT_EQ(error_of(trace_text(op + resp + R"(,{"dev":null,"group":0,"code":15,"raw":255}]})")),
+              "");
+    expect_error(trace_text(R"({"op":"page_response","dev":0,"responses":{}})"), "/ops/0/responses",
+                 "expected an array of responses, got object");
+    expect_error(trace_text(op + resp + R"(,{"group":0,"code":0,"raw":0}]})"), "/ops/0/responses/1",
+                 "missing field \"dev\"");
+    expect_error(trace_text(op + R"({"dev":0,"code":0,"raw":0}]})"), "/ops/0/responses/0",
+                 "missing field \"group\"");
+    expect_error(trace_text(op + R"({"dev":0,"group":0,"raw":0}]})"), "/ops/0/responses/0",
+                 "missing field \"code\"");
+    expect_error(trace_text(op + R"({"dev":0,"group":0,"code":0}]})"), "/ops/0/responses/0",
+                 "missing field \"raw\"");
+    expect_error(trace_text(op + R"({"dev":0,"group":0,"code":256,"raw":0}]})"),
+                 "/ops/0/responses/0/code", "256 is out of range (at most 255)");
+    expect_error(trace_text(op + R"({"dev":0,"group":0,"code":0,"raw":0,"stall":1}]})"),
+                 "/ops/0/responses/0/stall", "expected true or false, got number");
+    expect_error(trace_text(op + R"({"dev":0,"group":0,"code":0,"raw":0,"addr":0}]})"),
+                 "/ops/0/responses/0/addr", "unknown field \"addr\"");
+    expect_error(trace_text(op + R"({"dev":0,"group":0,"code":0,"raw":0,"pasid":-2}]})"),
+                 "/ops/0/responses/0/pasid", "expected an unsigned integer, got -2");
 }

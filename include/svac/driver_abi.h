@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sva-conform driver ABI, version 2.
+ * sva-conform driver ABI, version 3.
  *
  * A driver under test is the iommu_ops side of Shared Virtual Addressing:
  * device features, PASID limits, bind/unbind of process address spaces and
@@ -30,10 +30,13 @@
 extern "C" {
 #endif
 
-#define SVAC_ABI_VERSION 2u
+#define SVAC_ABI_VERSION 3u
 /* Version 1: feature calls, set_sva_param, bind/unbind, mm_release.
  * Version 2: StreamIDs/requester IDs, IOMMU registers, the command queue,
- * the CPU side of an mm, and the mmu notifier (mm_invalidate_range). */
+ * the CPU side of an mm, and the mmu notifier (mm_invalidate_range).
+ * Version 3: I/O page faults: the PRI and event queues, the core's fault
+ * reporting API (report_fault, flush_faults, discard_partial), and the
+ * driver's service_irq and page_response. */
 
 /* Device features (enum iommu_dev_features of the 2019 proposal). Any other
  * value is an unknown feature: has/enabled answer 0, enable/disable fail. */
@@ -97,6 +100,67 @@ struct svac_mm_info {
 #define SVAC_VTD_GCMD_TE (1ull << 31)
 #define SVAC_VTD_RTADDR 0x20u /* RTA [63:12], TTM [11:10] (01b: scalable mode) */
 
+/* Version 3: the queues the hardware writes faults into. Each queue lives
+ * in memory the driver allocates; the hardware writes records at the
+ * producer index and raises an interrupt; the driver consumes them and
+ * moves the consumer index.
+ *
+ * SMMUv3 (SMMU 6.3; PROD/CONS are in register page 1, at 0x10000 + x):
+ *   Q_BASE: ADDR [51:5], LOG2SIZE [4:0] (entries); PROD: WR [QS-1:0], WR_WRAP
+ *   [QS], OVFLG [31]; CONS: RD [QS-1:0], RD_WRAP [QS], OVACKFLG [31].
+ *   The event queue holds 32-byte records, the PRI queue 16-byte entries
+ *   (table-formats.md 1.9). CR0.EVENTQEN and CR0.PRIQEN enable them. */
+#define SVAC_SMMU_CR0_PRIQEN (1ull << 1)
+#define SVAC_SMMU_CR0_EVENTQEN (1ull << 2)
+#define SVAC_SMMU_EVENTQ_BASE 0xa0u
+#define SVAC_SMMU_EVENTQ_PROD 0x100a8u
+#define SVAC_SMMU_EVENTQ_CONS 0x100acu
+#define SVAC_SMMU_PRIQ_BASE 0xc0u
+#define SVAC_SMMU_PRIQ_PROD 0x100c8u
+#define SVAC_SMMU_PRIQ_CONS 0x100ccu
+#define SVAC_SMMU_Q_OVF (1ull << 31) /* PROD.OVFLG / CONS.OVACKFLG */
+/* VT-d (VT-d 11.4.10): the page request queue of 32-byte descriptors
+ * (table-formats.md 2.7). PQA: PQA [63:12], PQS [2:0] (2^PQS 4 KiB pages);
+ * PQH and PQT hold the byte offset of the head and tail descriptor [18:5];
+ * PRS: PPR [0] (pending page request), PRO [1] (overflow), both
+ * write-1-to-clear. Software owns PQH, the hardware PQT. */
+#define SVAC_VTD_PQH 0xc0u
+#define SVAC_VTD_PQT 0xc8u
+#define SVAC_VTD_PQA 0xd0u
+#define SVAC_VTD_PRS 0xdcu
+#define SVAC_VTD_PRS_PPR (1ull << 0)
+#define SVAC_VTD_PRS_PRO (1ull << 1)
+
+/* Version 3: a recoverable fault as the driver reports it to the core
+ * (struct iommu_fault_page_request of the 2019 fault API). */
+#define SVAC_FAULT_PASID_VALID (1u << 0) /* the request carried a PASID */
+#define SVAC_FAULT_LAST_PAGE (1u << 1)   /* the last request of its group */
+#define SVAC_FAULT_NEEDS_PASID (1u << 3) /* the response must carry the PASID */
+#define SVAC_FAULT_PERM_READ (1u << 0)
+#define SVAC_FAULT_PERM_WRITE (1u << 1)
+#define SVAC_FAULT_PERM_EXEC (1u << 2)
+#define SVAC_FAULT_PERM_PRIV (1u << 3)
+
+struct svac_fault {
+    uint32_t flags; /* SVAC_FAULT_* */
+    uint32_t pasid;
+    uint32_t grpid; /* PRI: the page request group index; stall: the STAG */
+    uint32_t perm;  /* SVAC_FAULT_PERM_* */
+    uint64_t addr;  /* the faulting address (page aligned for PRI) */
+};
+
+/* The core's answer to one group (enum iommu_page_response_code). */
+#define SVAC_RESP_SUCCESS 0u /* the page is populated: retry */
+#define SVAC_RESP_INVALID 1u /* could not be handled: do not retry */
+#define SVAC_RESP_FAILURE 2u /* general failure: stop the device's page requests */
+
+struct svac_page_response {
+    uint32_t flags; /* SVAC_FAULT_PASID_VALID when pasid is meaningful */
+    uint32_t pasid;
+    uint32_t grpid;
+    uint32_t code; /* SVAC_RESP_* */
+};
+
 /* What the harness lends the driver. Simulated physical memory: pa 0 is
  * never a valid allocation. Every write64 is seen by the harness. */
 struct svac_platform {
@@ -124,7 +188,29 @@ struct svac_platform {
     int (*submit_cmd)(void *ctx, uint32_t iommu, const uint64_t *cmd, uint32_t qwords);
     /* The CPU side of an mm: 0, or -EINVAL for an unknown mm. */
     int (*mm_info)(void *ctx, uint32_t mm, struct svac_mm_info *info);
-    /* Appended in later versions: fault queues, report_fault. */
+
+    /* Version 3: the core's fault API (the rfc2019 iommu_report_device_fault
+     * and the IOPF queue).
+     * report_fault: one request or stall, read from a hardware queue, in
+     * queue order. 0: the core took it (the last request of a group gets
+     * its answer later, through ops->page_response). Non-zero (-EINVAL: no
+     * fault handler registered for the device): the core did not take it;
+     * when it closed a group (Last, or a stall) the core has already
+     * answered that group INVALID through ops->page_response, from inside
+     * report_fault. Either way the driver answers nothing itself. Stop markers
+     * (PRI: Last with neither read nor write) need no report; reported, the
+     * core discards them.
+     * flush_faults: iopf_queue_flush_dev for one PASID: the core answers
+     * every group of (dev, pasid) it holds INVALID, through
+     * ops->page_response, and drops partial groups. unbind_mm calls it
+     * after the device can no longer issue requests with the PASID and the
+     * hardware queues are drained, before it returns.
+     * discard_partial: iopf_queue_discard_partial: after a queue overflow
+     * the core drops the partial groups of the IOMMU's devices (their last
+     * request may be lost). */
+    int (*report_fault)(void *ctx, uint32_t dev, const struct svac_fault *fault);
+    void (*flush_faults)(void *ctx, uint32_t dev, uint32_t pasid);
+    void (*discard_partial)(void *ctx, uint32_t iommu);
 };
 
 /* The mm-exit callback of iommu_sva_bind(): called from mm_release for each
@@ -167,6 +253,17 @@ struct svac_driver_ops {
      * not; before it returns no DMA may translate through the old mapping
      * (TLB and ATC invalidation, then a sync). */
     void (*mm_invalidate_range)(void *drv, uint32_t mm, uint64_t start, uint64_t end);
+
+    /* Version 3. The IOMMU's interrupt: the driver drains its event and PRI
+     * queues (acknowledging an overflow), reporting each page request and
+     * each stall to the core through platform->report_fault. */
+    void (*service_irq)(void *drv, uint32_t iommu);
+    /* iommu_page_response: sends the core's answer for one group of dev to
+     * the hardware in the architecture's encoding (SMMUv3 CMD_PRI_RESP or,
+     * for a stall, CMD_RESUME; VT-d a page group response descriptor).
+     * 0, or -EINVAL for a response the driver cannot send (an unknown
+     * device, a code that is not SVAC_RESP_*). */
+    int (*page_response)(void *drv, uint32_t dev, const struct svac_page_response *resp);
 };
 
 /* The one symbol a driver shared object exports. */

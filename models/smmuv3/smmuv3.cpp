@@ -45,12 +45,32 @@ enum arm_smmu_bug : uint32_t {
 static_assert(ARM_SMMU_CR0 == SVAC_SMMU_CR0 && CR0_SMMUEN == SVAC_SMMU_CR0_SMMUEN);
 static_assert(ARM_SMMU_STRTAB_BASE == SVAC_SMMU_STRTAB_BASE);
 static_assert(ARM_SMMU_STRTAB_BASE_CFG == SVAC_SMMU_STRTAB_BASE_CFG);
+static_assert(CR0_PRIQEN == SVAC_SMMU_CR0_PRIQEN && CR0_EVTQEN == SVAC_SMMU_CR0_EVENTQEN);
+static_assert(ARM_SMMU_EVTQ_BASE == SVAC_SMMU_EVENTQ_BASE &&
+              ARM_SMMU_EVTQ_PROD == SVAC_SMMU_EVENTQ_PROD &&
+              ARM_SMMU_EVTQ_CONS == SVAC_SMMU_EVENTQ_CONS);
+static_assert(ARM_SMMU_PRIQ_BASE == SVAC_SMMU_PRIQ_BASE &&
+              ARM_SMMU_PRIQ_PROD == SVAC_SMMU_PRIQ_PROD &&
+              ARM_SMMU_PRIQ_CONS == SVAC_SMMU_PRIQ_CONS);
+static_assert(Q_OVERFLOW_FLAG == SVAC_SMMU_Q_OVF);
+
+// An output queue (event or PRI) the SMMU produces and the driver consumes.
+struct arm_smmu_queue {
+    uint64_t base = 0; // 0: none
+    uint32_t max_n_shift = 0;
+    uint32_t ent_dwords = 0;
+    uint32_t prod_reg = 0;
+    uint32_t cons_reg = 0;
+    uint32_t cons = 0; // RD, RD_WRAP and OVACKFLG as last written to CONS
+};
 
 struct arm_smmu_device {
     uint32_t pasid_bits;
     bool sva;
     uint64_t strtab; // linear stream table
     uint32_t strtab_log2size;
+    arm_smmu_queue evtq;
+    arm_smmu_queue priq;
 };
 
 // A master's CD table: linear, or an L1 table of 64 KiB leaves allocated
@@ -198,6 +218,11 @@ void arm_smmu_write_reg(arm_smmu_sva *sva, uint32_t smmu, uint32_t offset, uint6
     p->write_reg(p->ctx, smmu, offset, val);
 }
 
+uint64_t arm_smmu_read_reg(arm_smmu_sva *sva, uint32_t smmu, uint32_t offset) {
+    const svac_platform *p = sva->platform;
+    return p->read_reg(p->ctx, smmu, offset);
+}
+
 // --- command queue ---
 
 using arm_smmu_cmd = std::array<uint64_t, CMDQ_ENT_DWORDS>;
@@ -256,6 +281,26 @@ arm_smmu_cmd arm_smmu_atc_inv_to_cmd(uint32_t sid, uint32_t ssid, uint64_t start
     if (log2_span >= ATC_INV_SIZE_ALL) return arm_smmu_cmd_atc_inv(sid, ssid, 0, ATC_INV_SIZE_ALL);
     page_start &= ~((uint64_t{1} << log2_span) - 1);
     return arm_smmu_cmd_atc_inv(sid, ssid, page_start << 12, log2_span);
+}
+
+// A response goes out at once: no CMD_SYNC follows it, and a rejected one is
+// the caller's to report, outside the API call's cmd_err.
+int arm_smmu_cmdq_issue_response(arm_smmu_sva *sva, uint32_t smmu, const arm_smmu_cmd &cmd) {
+    const svac_platform *p = sva->platform;
+    return p->submit_cmd(p->ctx, smmu, cmd.data(), CMDQ_ENT_DWORDS);
+}
+
+arm_smmu_cmd arm_smmu_cmd_pri_resp(uint32_t sid, bool ssv, uint32_t ssid, uint32_t grpid,
+                                   uint64_t resp) {
+    return {field_prep(CMDQ_0_OP, CMDQ_OP_PRI_RESP) | (ssv ? CMDQ_0_SSV : 0) |
+                field_prep(CMDQ_PRI_0_SSID, ssv ? ssid : 0) | field_prep(CMDQ_PRI_0_SID, sid),
+            field_prep(CMDQ_PRI_1_GRPID, grpid) | field_prep(CMDQ_PRI_1_RESP, resp)};
+}
+
+arm_smmu_cmd arm_smmu_cmd_resume(uint32_t sid, uint32_t stag, uint64_t resp) {
+    return {field_prep(CMDQ_0_OP, CMDQ_OP_RESUME) | field_prep(CMDQ_RESUME_0_RESP, resp) |
+                field_prep(CMDQ_RESUME_0_SID, sid),
+            field_prep(CMDQ_RESUME_1_STAG, stag)};
 }
 
 // --- entry writer ---
@@ -402,6 +447,233 @@ void arm_smmu_sva_inv_master(arm_smmu_sva *sva, const arm_smmu_master *master, u
         arm_smmu_cmdq_issue_cmd(sva, master->smmu,
                                 arm_smmu_cmd_atc_inv(master->sid, ssid, 0, ATC_INV_SIZE_ALL));
     if (sync) arm_smmu_cmdq_issue_sync(sva, master->smmu);
+}
+
+// --- fault queues: events (stalls) and page requests ---
+
+// The master behind a StreamID of an SMMU, or nullptr.
+arm_smmu_master *arm_smmu_find_master_by_sid(arm_smmu_sva *sva, uint32_t smmu, uint32_t sid,
+                                             uint32_t *dev) {
+    for (uint32_t i = 0; i < sva->masters.size(); i++) {
+        arm_smmu_master *master = &sva->masters[i];
+        if (master->smmu == smmu && master->sid == sid) {
+            *dev = i;
+            return master;
+        }
+    }
+    return nullptr;
+}
+
+// Index and wrap bit of a PROD or CONS value.
+uint32_t queue_idx_wrp(const arm_smmu_queue *q, uint32_t val) {
+    return val & ((2u << q->max_n_shift) - 1);
+}
+
+bool queue_empty(const arm_smmu_queue *q, uint32_t prod) {
+    return queue_idx_wrp(q, prod) == queue_idx_wrp(q, q->cons);
+}
+
+bool queue_overflowed(const arm_smmu_queue *q, uint32_t prod) {
+    return ((prod ^ q->cons) & Q_OVERFLOW_FLAG) != 0;
+}
+
+void queue_inc_cons(arm_smmu_queue *q) {
+    q->cons = (q->cons & uint32_t(Q_OVERFLOW_FLAG)) | queue_idx_wrp(q, q->cons + 1);
+}
+
+void arm_smmu_queue_read(arm_smmu_sva *sva, const arm_smmu_queue *q, uint64_t *ent) {
+    uint32_t idx = q->cons & ((1u << q->max_n_shift) - 1);
+    uint64_t pa = q->base + uint64_t{idx} * q->ent_dwords * 8;
+    for (uint32_t i = 0; i < q->ent_dwords; i++) ent[i] = arm_smmu_read64(sva, pa + 8 * i);
+}
+
+// Takes every entry up to PROD, one by one, moving CONS past each before it
+// is handled: handling may answer it, and the answer may let the device
+// send another (SMMU 8, credits). New entries that arrive meanwhile are
+// taken too, up to a bound.
+template <typename Handler>
+void arm_smmu_queue_drain(arm_smmu_sva *sva, uint32_t smmu, arm_smmu_queue *q, Handler handle) {
+    uint64_t ent[EVTQ_ENT_DWORDS];
+    uint64_t budget = uint64_t{4} << q->max_n_shift;
+    while (budget--) {
+        uint32_t prod = uint32_t(arm_smmu_read_reg(sva, smmu, q->prod_reg));
+        if (queue_empty(q, prod)) return;
+        arm_smmu_queue_read(sva, q, ent);
+        queue_inc_cons(q);
+        arm_smmu_write_reg(sva, smmu, q->cons_reg, q->cons);
+        handle(ent);
+    }
+}
+
+void arm_smmu_resume(arm_smmu_sva *sva, uint32_t smmu, uint32_t sid, uint32_t stag, uint64_t resp) {
+    arm_smmu_cmdq_issue_response(sva, smmu, arm_smmu_cmd_resume(sid, stag, resp));
+}
+
+// One event record. Only a stalled transaction (Stall=1) with a stage 1
+// translation fault is recoverable; a terminated one is only logged.
+void arm_smmu_handle_evt(arm_smmu_sva *sva, uint32_t smmu, const uint64_t *evt) {
+    const svac_platform *p = sva->platform;
+    uint64_t id = field_get(EVTQ_0_ID, evt[0]);
+    bool stall = evt[1] & EVTQ_1_STALL;
+    if (!stall && sva->bug != BUG_EVTQ_REPORTS_TERMINATED) return;
+
+    auto sid = uint32_t(field_get(EVTQ_0_SID, evt[0]));
+    auto stag = uint32_t(field_get(EVTQ_1_STAG, evt[1]));
+    uint32_t dev = 0;
+    const arm_smmu_master *master = arm_smmu_find_master_by_sid(sva, smmu, sid, &dev);
+    bool translation_fault = id >= EVT_ID_TRANSLATION_FAULT && id <= EVT_ID_PERMISSION_FAULT;
+    if (sva->bug == BUG_EVTQ_REPORTS_TERMINATED) translation_fault = true;
+    bool recoverable = translation_fault && !(evt[1] & EVTQ_1_S2) && master && p->report_fault;
+    if (!recoverable) {
+        // Nobody will answer it: terminate the stalled transaction.
+        if (stall) arm_smmu_resume(sva, smmu, sid, stag, CMDQ_RESUME_0_RESP_ABORT);
+        return;
+    }
+
+    svac_fault fault{};
+    // A stall is a group of its own: its one request is always the last.
+    if (sva->bug != BUG_STALL_REPORTED_NOT_LAST) fault.flags |= SVAC_FAULT_LAST_PAGE;
+    if (evt[0] & EVTQ_0_SSV) {
+        fault.flags |= SVAC_FAULT_PASID_VALID;
+        fault.pasid = uint32_t(field_get(EVTQ_0_SSID, evt[0]));
+    }
+    fault.grpid = stag;
+    if (evt[1] & EVTQ_1_InD) // an instruction fetch: a read (RnW=1) for execution
+        fault.perm |= SVAC_FAULT_PERM_READ | SVAC_FAULT_PERM_EXEC;
+    else
+        fault.perm |= (evt[1] & EVTQ_1_RnW) ? SVAC_FAULT_PERM_READ : SVAC_FAULT_PERM_WRITE;
+    if (evt[1] & EVTQ_1_PnU) fault.perm |= SVAC_FAULT_PERM_PRIV;
+    fault.addr = evt[EVTQ_2_ADDR];
+    // The core answers through page_response, now or later; if it refuses
+    // the fault it has already answered it.
+    p->report_fault(p->ctx, dev, &fault);
+}
+
+// One PRI queue entry: a PCIe page request, or a Stop Marker.
+void arm_smmu_handle_ppr(arm_smmu_sva *sva, uint32_t smmu, const uint64_t *evt) {
+    const svac_platform *p = sva->platform;
+    auto sid = uint32_t(field_get(PRIQ_0_SID, evt[0]));
+    auto ssid = uint32_t(field_get(PRIQ_0_SSID, evt[0]));
+    bool ssv = evt[0] & PRIQ_0_SSID_V;
+    bool last = evt[0] & PRIQ_0_PRG_LAST;
+    uint64_t grp_mask = sva->bug == BUG_PRG_INDEX_8BIT ? genmask(7, 0) : PRIQ_1_PRG_IDX;
+    auto grpid = uint32_t(field_get(grp_mask, evt[1]));
+    bool read = evt[0] & PRIQ_0_PERM_READ, write = evt[0] & PRIQ_0_PERM_WRITE;
+
+    // A Stop Marker (PCIe: L=1, R=W=0, with a PASID) only delimits groups;
+    // it needs no response.
+    if (last && !read && !write && ssv) {
+        if (sva->bug == BUG_ANSWER_STOP_MARKER)
+            arm_smmu_cmdq_issue_response(
+                sva, smmu, arm_smmu_cmd_pri_resp(sid, ssv, ssid, grpid, PRI_RESP_SUCC));
+        return;
+    }
+
+    uint32_t dev = 0;
+    const arm_smmu_master *master = arm_smmu_find_master_by_sid(sva, smmu, sid, &dev);
+    if (!master || !p->report_fault) {
+        // No master of ours: nobody else will close the group.
+        if (last)
+            arm_smmu_cmdq_issue_response(
+                sva, smmu, arm_smmu_cmd_pri_resp(sid, ssv, ssid, grpid, PRI_RESP_FAIL));
+        return;
+    }
+
+    svac_fault fault{};
+    if (ssv) {
+        fault.flags |= SVAC_FAULT_PASID_VALID | SVAC_FAULT_NEEDS_PASID;
+        fault.pasid = ssid;
+    }
+    if (last) fault.flags |= SVAC_FAULT_LAST_PAGE;
+    fault.grpid = grpid;
+    if (read) fault.perm |= SVAC_FAULT_PERM_READ;
+    if (write) fault.perm |= SVAC_FAULT_PERM_WRITE;
+    if (evt[0] & PRIQ_0_PERM_EXEC) fault.perm |= SVAC_FAULT_PERM_EXEC;
+    if (evt[0] & PRIQ_0_PERM_PRIV) fault.perm |= SVAC_FAULT_PERM_PRIV;
+    fault.addr = evt[1] & PRIQ_1_ADDR_MASK;
+    p->report_fault(p->ctx, dev, &fault);
+
+    if (sva->bug == BUG_PRI_RESP_EVERY_REQUEST)
+        arm_smmu_cmdq_issue_response(sva, smmu,
+                                     arm_smmu_cmd_pri_resp(sid, ssv, ssid, grpid, PRI_RESP_SUCC));
+}
+
+// Drains both queues of an SMMU. After a PRI queue overflow the core drops
+// the groups whose Last request may have been lost, then the overflow is
+// acknowledged (SMMU 8.1.1).
+void arm_smmu_drain_queues(arm_smmu_sva *sva, uint32_t smmu) {
+    const svac_platform *p = sva->platform;
+    arm_smmu_device *dev = &sva->smmus[smmu];
+
+    arm_smmu_queue *q = &dev->evtq;
+    if (q->base) {
+        arm_smmu_queue_drain(sva, smmu, q,
+                             [&](const uint64_t *evt) { arm_smmu_handle_evt(sva, smmu, evt); });
+        // Records were lost: nothing to recover, acknowledge.
+        uint32_t prod = uint32_t(arm_smmu_read_reg(sva, smmu, q->prod_reg));
+        if (queue_overflowed(q, prod)) {
+            q->cons ^= uint32_t(Q_OVERFLOW_FLAG);
+            arm_smmu_write_reg(sva, smmu, q->cons_reg, q->cons);
+        }
+    }
+
+    q = &dev->priq;
+    if (q->base) {
+        arm_smmu_queue_drain(sva, smmu, q,
+                             [&](const uint64_t *evt) { arm_smmu_handle_ppr(sva, smmu, evt); });
+        uint32_t prod = uint32_t(arm_smmu_read_reg(sva, smmu, q->prod_reg));
+        if (queue_overflowed(q, prod)) {
+            if (sva->bug != BUG_NO_DISCARD_PARTIAL && p->discard_partial)
+                p->discard_partial(p->ctx, smmu);
+            if (sva->bug != BUG_PRIQ_OVERFLOW_NOT_ACKED) {
+                q->cons ^= uint32_t(Q_OVERFLOW_FLAG);
+                arm_smmu_write_reg(sva, smmu, q->cons_reg, q->cons);
+            }
+        }
+    }
+}
+
+void arm_smmu_service_irq(void *drv, uint32_t iommu) {
+    arm_smmu_sva *sva = to_sva(drv);
+    if (iommu >= sva->smmus.size()) return;
+    arm_smmu_drain_queues(sva, iommu);
+}
+
+// iommu_page_response. A PRI master gets CMD_PRI_RESP, a stall master
+// CMD_RESUME (a master with both sends page requests: the SMMU stalls only
+// what PRI cannot recover).
+int arm_smmu_page_response(void *drv, uint32_t dev, const svac_page_response *resp) {
+    arm_smmu_sva *sva = to_sva(drv);
+    const arm_smmu_master *master = find_master(sva, dev);
+    if (!master || !resp || resp->code > SVAC_RESP_FAILURE) return -EINVAL;
+
+    arm_smmu_cmd cmd;
+    if (master->pri) {
+        uint64_t code;
+        switch (resp->code) {
+        case SVAC_RESP_SUCCESS:
+            code = PRI_RESP_SUCC;
+            break;
+        case SVAC_RESP_INVALID:
+            code = PRI_RESP_FAIL;
+            break;
+        default:
+            code = PRI_RESP_DENY;
+            break;
+        }
+        if (sva->bug == BUG_PRI_RESP_CORE_CODE_RAW) code = resp->code;
+        bool ssv = resp->flags & SVAC_FAULT_PASID_VALID;
+        if (sva->bug == BUG_PRI_RESP_DROPS_SSID) ssv = false;
+        cmd = arm_smmu_cmd_pri_resp(master->sid, ssv, resp->pasid, resp->grpid, code);
+    } else if (master->stall) {
+        uint64_t action =
+            resp->code == SVAC_RESP_SUCCESS ? CMDQ_RESUME_0_RESP_RETRY : CMDQ_RESUME_0_RESP_ABORT;
+        if (sva->bug == BUG_RESUME_RETRY_ALWAYS) action = CMDQ_RESUME_0_RESP_RETRY;
+        cmd = arm_smmu_cmd_resume(master->sid, resp->grpid, action);
+    } else {
+        return -EINVAL; // no recoverable faults on this master
+    }
+    return arm_smmu_cmdq_issue_response(sva, master->smmu, cmd);
 }
 
 // --- device features ---
@@ -633,6 +905,15 @@ int arm_smmu_sva_unbind(void *drv, uint32_t dev, uint32_t pasid) {
     arm_smmu_mm *smmu_mm = &sva->mms[size_t(mm)];
     arm_smmu_sva_unbind_master(sva, master, smmu_mm);
 
+    // The master can no longer fault with the PASID: whatever it sent before
+    // is in the queues or with the core. Hand the queues' contents to the
+    // core, then have it answer every group it holds for the PASID, before
+    // the PASID can go to another mm (iopf_queue_flush_dev).
+    const svac_platform *p = sva->platform;
+    arm_smmu_drain_queues(sva, master->smmu);
+    if (sva->bug != BUG_NO_FAULT_FLUSH_AT_UNBIND && p->flush_faults)
+        p->flush_faults(p->ctx, dev, pasid);
+
     // The PASID belongs to the mm until its last bond on any master goes,
     // whether or not the mm has exited.
     if (--smmu_mm->nr_bonds == 0) {
@@ -793,7 +1074,7 @@ arm_smmu_sva *arm_smmu_sva_alloc(const svac_platform *p, const svac_topology *t)
     sva->platform = p;
     sva->smmus.reserve(t->n_iommus);
     for (uint32_t i = 0; i < t->n_iommus; i++)
-        sva->smmus.push_back({t->iommus[i].pasid_bits, t->iommus[i].sva != 0, 0, 0});
+        sva->smmus.push_back({t->iommus[i].pasid_bits, t->iommus[i].sva != 0, 0, 0, {}, {}});
     sva->masters.reserve(t->n_devices);
     for (uint32_t i = 0; i < t->n_devices; i++)
         sva->masters.push_back(
@@ -823,6 +1104,51 @@ void arm_smmu_free_strtabs(arm_smmu_sva *sva) {
     }
 }
 
+int arm_smmu_init_one_queue(arm_smmu_sva *sva, arm_smmu_queue *q, uint32_t max_n_shift,
+                            uint32_t ent_dwords, uint32_t prod_reg, uint32_t cons_reg) {
+    uint64_t size = (uint64_t{ent_dwords} * 8) << max_n_shift;
+    q->base = arm_smmu_alloc(sva, size, size); // Q_BASE takes a size-aligned base
+    if (!q->base) return -ENOMEM;
+    q->max_n_shift = max_n_shift;
+    q->ent_dwords = ent_dwords;
+    q->prod_reg = prod_reg;
+    q->cons_reg = cons_reg;
+    q->cons = 0;
+    return 0;
+}
+
+// The event queue (stalls) and the PRI queue (page requests). A platform
+// that cannot read registers gets none: the driver could not consume them.
+int arm_smmu_init_queues(arm_smmu_sva *sva, uint32_t smmu) {
+    if (!sva->platform->read_reg) return 0;
+    arm_smmu_device &dev = sva->smmus[smmu];
+    int ret = arm_smmu_init_one_queue(sva, &dev.evtq, EVTQ_MAX_SZ_SHIFT, EVTQ_ENT_DWORDS,
+                                      ARM_SMMU_EVTQ_PROD, ARM_SMMU_EVTQ_CONS);
+    if (ret) return ret;
+    return arm_smmu_init_one_queue(sva, &dev.priq, PRIQ_MAX_SZ_SHIFT, PRIQ_ENT_DWORDS,
+                                   ARM_SMMU_PRIQ_PROD, ARM_SMMU_PRIQ_CONS);
+}
+
+void arm_smmu_free_queues(arm_smmu_sva *sva) {
+    for (arm_smmu_device &dev : sva->smmus) {
+        arm_smmu_free(sva, dev.evtq.base);
+        arm_smmu_free(sva, dev.priq.base);
+        dev.evtq.base = dev.priq.base = 0;
+    }
+}
+
+// Points the SMMU at a queue, empty: CONS = PROD, OVACKFLG included.
+uint64_t arm_smmu_reset_queue(arm_smmu_sva *sva, uint32_t smmu, arm_smmu_queue *q,
+                              uint32_t base_reg, uint64_t enable) {
+    if (!q->base) return 0;
+    arm_smmu_write_reg(sva, smmu, base_reg,
+                       (q->base & Q_BASE_ADDR_MASK) | field_prep(Q_BASE_LOG2SIZE, q->max_n_shift));
+    auto prod = uint32_t(arm_smmu_read_reg(sva, smmu, q->prod_reg));
+    q->cons = (prod & uint32_t(Q_OVERFLOW_FLAG)) | queue_idx_wrp(q, prod);
+    arm_smmu_write_reg(sva, smmu, q->cons_reg, q->cons);
+    return enable;
+}
+
 // Every master's STE bypasses (the identity default domain), written while
 // the SMMU is off; unused StreamIDs stay invalid.
 void arm_smmu_device_reset(arm_smmu_sva *sva, uint32_t smmu) {
@@ -842,7 +1168,12 @@ void arm_smmu_device_reset(arm_smmu_sva *sva, uint32_t smmu) {
     }
     arm_smmu_cmdq_issue_cmd(sva, smmu, arm_smmu_cmd_cfgi_all());
     arm_smmu_cmdq_issue_sync(sva, smmu);
-    arm_smmu_write_reg(sva, smmu, ARM_SMMU_CR0, CR0_SMMUEN);
+
+    arm_smmu_device *smmu_dev = &sva->smmus[smmu];
+    uint64_t enables = 0;
+    enables |= arm_smmu_reset_queue(sva, smmu, &smmu_dev->evtq, ARM_SMMU_EVTQ_BASE, CR0_EVTQEN);
+    enables |= arm_smmu_reset_queue(sva, smmu, &smmu_dev->priq, ARM_SMMU_PRIQ_BASE, CR0_PRIQEN);
+    arm_smmu_write_reg(sva, smmu, ARM_SMMU_CR0, CR0_SMMUEN | enables);
 }
 
 void arm_smmu_destroy(void *drv) {
@@ -850,6 +1181,7 @@ void arm_smmu_destroy(void *drv) {
     for (uint32_t smmu = 0; smmu < sva->smmus.size(); smmu++)
         if (sva->smmus[smmu].strtab) arm_smmu_write_reg(sva, smmu, ARM_SMMU_CR0, 0);
     for (arm_smmu_master &master : sva->masters) arm_smmu_free_cd_tables(sva, &master);
+    arm_smmu_free_queues(sva);
     arm_smmu_free_strtabs(sva);
     delete sva;
 }
@@ -868,7 +1200,8 @@ void *arm_smmu_create_bug(const svac_platform *p, const svac_topology *t, uint32
     }
 
     for (uint32_t smmu = 0; smmu < sva->smmus.size(); smmu++) {
-        if (arm_smmu_init_strtab(sva, smmu)) {
+        if (arm_smmu_init_strtab(sva, smmu) || arm_smmu_init_queues(sva, smmu)) {
+            arm_smmu_free_queues(sva);
             arm_smmu_free_strtabs(sva);
             delete sva;
             return nullptr;
@@ -904,6 +1237,8 @@ constexpr svac_driver_ops arm_smmu_sva_ops = {
     .unbind_mm = arm_smmu_sva_unbind,
     .mm_release = arm_smmu_mm_release,
     .mm_invalidate_range = arm_smmu_mm_invalidate_range,
+    .service_irq = arm_smmu_service_irq,
+    .page_response = arm_smmu_page_response,
 };
 
 // --- mutants: one ops table per seeded bug, whose create turns it on ---

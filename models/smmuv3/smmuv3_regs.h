@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 //
 // The SMMUv3 driver model's own definitions of the architecture: registers,
-// Stream Table Entry, Context Descriptor, L1 CD descriptor and command
-// layouts (Arm SMMUv3 architecture specification, sections 5.2-5.4 and 4).
+// Stream Table Entry, Context Descriptor, L1 CD descriptor, command, event
+// record and PRI queue entry layouts (Arm SMMUv3 architecture specification,
+// sections 5.2-5.4, 4, 6.3, 7.3 and 8).
 // Pointer fields use the architectural widths ([55:x]).
 
 #ifndef SVAC_MODELS_SMMUV3_REGS_H
@@ -29,6 +30,8 @@ constexpr uint64_t field_get(uint64_t mask, uint64_t reg) {
 // --- registers ---
 constexpr uint32_t ARM_SMMU_CR0 = 0x20;
 constexpr uint64_t CR0_SMMUEN = bit(0);
+constexpr uint64_t CR0_PRIQEN = bit(1);
+constexpr uint64_t CR0_EVTQEN = bit(2);
 
 constexpr uint32_t ARM_SMMU_STRTAB_BASE = 0x80;
 constexpr uint64_t STRTAB_BASE_RA = bit(62);
@@ -40,6 +43,53 @@ constexpr uint64_t STRTAB_BASE_CFG_FMT_LINEAR = 0;
 constexpr uint64_t STRTAB_BASE_CFG_FMT_2LVL = 1;
 constexpr uint64_t STRTAB_BASE_CFG_SPLIT = genmask(10, 6);
 constexpr uint64_t STRTAB_BASE_CFG_LOG2SIZE = genmask(5, 0);
+
+// Output queues (SMMU 6.3): PROD and CONS live in register page 1.
+constexpr uint32_t ARM_SMMU_EVTQ_BASE = 0xa0;
+constexpr uint32_t ARM_SMMU_EVTQ_PROD = 0x100a8;
+constexpr uint32_t ARM_SMMU_EVTQ_CONS = 0x100ac;
+constexpr uint32_t ARM_SMMU_PRIQ_BASE = 0xc0;
+constexpr uint32_t ARM_SMMU_PRIQ_PROD = 0x100c8;
+constexpr uint32_t ARM_SMMU_PRIQ_CONS = 0x100cc;
+constexpr uint64_t Q_BASE_ADDR_MASK = genmask(51, 5);
+constexpr uint64_t Q_BASE_LOG2SIZE = genmask(4, 0);
+constexpr uint64_t Q_OVERFLOW_FLAG = bit(31); // PROD.OVFLG, CONS.OVACKFLG
+
+// --- event queue: 4 qwords per record ---
+constexpr unsigned EVTQ_ENT_DWORDS = 4;
+constexpr unsigned EVTQ_MAX_SZ_SHIFT = 5;
+
+constexpr uint64_t EVTQ_0_ID = genmask(7, 0);
+constexpr uint64_t EVTQ_0_SSV = bit(11);
+constexpr uint64_t EVTQ_0_SSID = genmask(31, 12);
+constexpr uint64_t EVTQ_0_SID = genmask(63, 32);
+constexpr uint64_t EVTQ_1_STAG = genmask(15, 0);
+constexpr uint64_t EVTQ_1_STALL = bit(31);
+constexpr uint64_t EVTQ_1_PnU = bit(33);
+constexpr uint64_t EVTQ_1_InD = bit(34);
+constexpr uint64_t EVTQ_1_RnW = bit(35);
+constexpr uint64_t EVTQ_1_S2 = bit(39);
+constexpr unsigned EVTQ_2_ADDR = 2; // qword index: InputAddr [63:0]
+
+constexpr uint64_t EVT_ID_TRANSLATION_FAULT = 0x10;
+constexpr uint64_t EVT_ID_ADDR_SIZE_FAULT = 0x11;
+constexpr uint64_t EVT_ID_ACCESS_FAULT = 0x12;
+constexpr uint64_t EVT_ID_PERMISSION_FAULT = 0x13;
+
+// --- PRI queue: 2 qwords per entry ---
+constexpr unsigned PRIQ_ENT_DWORDS = 2;
+constexpr unsigned PRIQ_MAX_SZ_SHIFT = 5;
+
+constexpr uint64_t PRIQ_0_SID = genmask(31, 0);
+constexpr uint64_t PRIQ_0_SSID = genmask(51, 32);
+constexpr uint64_t PRIQ_0_PERM_PRIV = bit(58);
+constexpr uint64_t PRIQ_0_PERM_EXEC = bit(59);
+constexpr uint64_t PRIQ_0_PERM_READ = bit(60);
+constexpr uint64_t PRIQ_0_PERM_WRITE = bit(61);
+constexpr uint64_t PRIQ_0_PRG_LAST = bit(62);
+constexpr uint64_t PRIQ_0_SSID_V = bit(63);
+constexpr uint64_t PRIQ_1_PRG_IDX = genmask(8, 0);
+constexpr uint64_t PRIQ_1_ADDR_MASK = genmask(63, 12);
 
 // --- Stream Table Entry: 8 qwords ---
 constexpr unsigned STRTAB_STE_DWORDS = 8;
@@ -139,6 +189,8 @@ constexpr uint64_t CMDQ_OP_CFGI_CD_ALL = 0x06;
 constexpr uint64_t CMDQ_OP_TLBI_NH_ASID = 0x11;
 constexpr uint64_t CMDQ_OP_TLBI_NH_VA = 0x12;
 constexpr uint64_t CMDQ_OP_ATC_INV = 0x40;
+constexpr uint64_t CMDQ_OP_PRI_RESP = 0x41;
+constexpr uint64_t CMDQ_OP_RESUME = 0x44;
 constexpr uint64_t CMDQ_OP_CMD_SYNC = 0x46;
 
 constexpr uint64_t CMDQ_CFGI_0_SSID = genmask(31, 12);
@@ -157,6 +209,24 @@ constexpr uint64_t CMDQ_ATC_0_SID = genmask(63, 32);
 constexpr uint64_t CMDQ_ATC_1_SIZE = genmask(5, 0);
 constexpr uint64_t CMDQ_ATC_1_ADDR_MASK = genmask(63, 12);
 constexpr uint64_t ATC_INV_SIZE_ALL = 52;
+
+// CMD_PRI_RESP (SMMU 4.5.2): Resp 0b00 ResponseFailure, 0b01 InvalidRequest,
+// 0b10 Success; 0b11 is ILLEGAL.
+constexpr uint64_t CMDQ_PRI_0_SSID = genmask(31, 12);
+constexpr uint64_t CMDQ_PRI_0_SID = genmask(63, 32);
+constexpr uint64_t CMDQ_PRI_1_GRPID = genmask(8, 0);
+constexpr uint64_t CMDQ_PRI_1_RESP = genmask(13, 12);
+constexpr uint64_t PRI_RESP_DENY = 0; // ResponseFailure
+constexpr uint64_t PRI_RESP_FAIL = 1; // InvalidRequest
+constexpr uint64_t PRI_RESP_SUCC = 2; // Success
+
+// CMD_RESUME (SMMU 4.7.1): Resp bit 12 retries, bit 13 aborts a termination.
+constexpr uint64_t CMDQ_RESUME_0_RESP = genmask(13, 12);
+constexpr uint64_t CMDQ_RESUME_0_RESP_TERM = 0;
+constexpr uint64_t CMDQ_RESUME_0_RESP_RETRY = 1;
+constexpr uint64_t CMDQ_RESUME_0_RESP_ABORT = 2;
+constexpr uint64_t CMDQ_RESUME_0_SID = genmask(63, 32);
+constexpr uint64_t CMDQ_RESUME_1_STAG = genmask(15, 0);
 
 constexpr uint64_t CMDQ_SYNC_0_CS = genmask(13, 12);
 constexpr uint64_t CMDQ_SYNC_0_CS_SEV = 2;

@@ -6,7 +6,9 @@
 // bonds between devices and mms and the mm release path, with the tables the
 // hardware walks (root table, scalable-mode context entries, PASID
 // directories and PASID tables with first-level entries) and the queued
-// invalidations that keep the IOMMU caches in step. It sees the driver ABI
+// invalidations that keep the IOMMU caches in step; and the I/O page fault
+// path: the page request queue it drains into the core's fault handler, and
+// the page group responses it sends for the core. It sees the driver ABI
 // only; all state hangs off the instance create() returns.
 
 #include "models/vtd/vtd_regs.h"
@@ -57,6 +59,8 @@ struct intel_iommu {
     uint64_t root_table;
     std::vector<uint64_t> context_tables; // [bus * 2 + upper half], 0: none
     bool qi_pending;                      // descriptors queued since the last wait
+    uint64_t prq;                         // the page request queue, PRQ_SIZE bytes
+    bool prq_enabled;                     // PQA programmed
 };
 
 struct device_domain_info {
@@ -256,6 +260,154 @@ inv_range inv_range_rounded_down(uint64_t start, uint64_t end) {
     unsigned am = unsigned(std::bit_width(pages)) - 1;
     if (am > MAX_AMASK) return INV_RANGE_ALL;
     return inv_range{(first >> am) << am << PAGE_SHIFT, am, false};
+}
+
+// --- page requests and page group responses ---
+
+// A page group response to the device with requester ID rid, code in the
+// PCIe encoding, completed like every other descriptor (qi_submit_sync).
+void qi_page_group_response(intel_sva *sva, uint32_t iommu, uint16_t rid, bool pasid_present,
+                            uint32_t pasid, uint32_t prg_index, uint64_t code) {
+    uint64_t qw0 = QI_PGRP_RESP_TYPE | (code & QI_PGRP_RESP_CODE_MASK) << QI_PGRP_RESP_CODE_SHIFT |
+                   uint64_t(rid) << QI_PGRP_RID_SHIFT |
+                   (pasid & QI_PASID_MASK) << QI_PGRP_PASID_SHIFT;
+    if (pasid_present) qw0 |= QI_PGRP_PASID_P;
+    uint64_t qw1 = (prg_index & QI_PGRP_IDX_MASK) << QI_PGRP_IDX_SHIFT;
+    qi_submit_desc(sva, iommu, qw0, qw1);
+    qi_sync(sva);
+}
+
+// The PCIe response code of the core's enum iommu_page_response_code.
+uint64_t intel_resp_code(const intel_sva *sva, uint32_t code) {
+    if (sva->bug == BUG_RESP_CORE_CODE_RAW) return code;
+    switch (code) {
+    case SVAC_RESP_SUCCESS:
+        return QI_RESP_SUCCESS;
+    case SVAC_RESP_INVALID:
+        return QI_RESP_INVALID;
+    default:
+        return QI_RESP_FAILURE;
+    }
+}
+
+// The device behind iommu with requester ID rid, or -1.
+int64_t intel_find_dev_by_rid(const intel_sva *sva, uint32_t iommu, uint16_t rid) {
+    for (size_t i = 0; i < sva->devices.size(); i++)
+        if (sva->devices[i].iommu == iommu && sva->devices[i].rid == rid) return int64_t(i);
+    return -1;
+}
+
+// One page request descriptor taken off the queue.
+void intel_prq_handle(intel_sva *sva, uint32_t iommu, uint64_t qw0, uint64_t qw1) {
+    if ((qw0 & PRQ_TYPE_MASK) != PRQ_TYPE_PAGE_REQ) return;
+    const bool pasid_present = qw0 & PRQ_PASID_PRESENT;
+    const uint16_t rid = uint16_t((qw0 >> PRQ_RID_SHIFT) & PRQ_RID_MASK);
+    const uint32_t pasid = uint32_t((qw0 >> PRQ_PASID_SHIFT) & PRQ_PASID_MASK);
+    const uint32_t prg_index = uint32_t((qw1 >> PRQ_PRG_INDEX_SHIFT) & PRQ_PRG_INDEX_MASK);
+    const bool lpig = qw1 & PRQ_LPIG;
+    const bool rd = qw1 & PRQ_RD_REQ, wr = qw1 & PRQ_WR_REQ;
+
+    // A Stop Marker needs no response: dropped before reporting.
+    if (lpig && !rd && !wr && pasid_present) {
+        if (sva->bug == BUG_ANSWER_STOP_MARKER)
+            qi_page_group_response(sva, iommu, rid, pasid_present, pasid, prg_index,
+                                   QI_RESP_SUCCESS);
+        return;
+    }
+    // A requester the IOMMU has no device for (handle_bad_prq_event): the
+    // last request of its group is answered Invalid Request here.
+    int64_t dev = intel_find_dev_by_rid(sva, iommu, rid);
+    if (dev < 0) {
+        if (lpig)
+            qi_page_group_response(sva, iommu, rid, pasid_present, pasid, prg_index,
+                                   QI_RESP_INVALID);
+        return;
+    }
+
+    svac_fault fault{};
+    if (pasid_present) fault.flags |= SVAC_FAULT_PASID_VALID | SVAC_FAULT_NEEDS_PASID;
+    if (lpig) fault.flags |= SVAC_FAULT_LAST_PAGE;
+    fault.pasid = pasid_present ? pasid : 0;
+    fault.grpid = prg_index;
+    if (rd) fault.perm |= SVAC_FAULT_PERM_READ;
+    if (wr) fault.perm |= SVAC_FAULT_PERM_WRITE;
+    if (qw0 & PRQ_EXE_REQ) fault.perm |= SVAC_FAULT_PERM_EXEC;
+    if (qw0 & PRQ_PM_REQ) fault.perm |= SVAC_FAULT_PERM_PRIV;
+    fault.addr = qw1 & PAGE_MASK;
+    // The core answers the group (now, or later through page_response), or
+    // has answered it already when it refused the report: nothing to do here
+    // either way.
+    const svac_platform *p = sva->platform;
+    if (p->report_fault) (void)p->report_fault(p->ctx, uint32_t(dev), &fault);
+    if (sva->bug == BUG_RESP_EVERY_REQUEST && !lpig)
+        qi_page_group_response(sva, iommu, rid, pasid_present, pasid, prg_index, QI_RESP_SUCCESS);
+}
+
+// Consumes the queue from PQH to PQT. Each descriptor is copied and PQH moved
+// past it before it is handled, so a drain nested in the handling (the core
+// may call back into the driver) never sees it twice; PQT is read again each
+// time round.
+void intel_prq_drain_queue(intel_sva *sva, uint32_t iommu) {
+    const svac_platform *p = sva->platform;
+    const uint64_t base = sva->iommus[iommu].prq;
+    for (uint64_t n = 0; n < PRQ_SIZE / PRQ_DESC_SIZE; n++) {
+        uint64_t head = p->read_reg(p->ctx, iommu, SVAC_VTD_PQH) & PRQ_RING_MASK;
+        uint64_t tail = p->read_reg(p->ctx, iommu, SVAC_VTD_PQT) & PRQ_RING_MASK;
+        if (head == tail) return;
+        uint64_t qw0 = p->read64(p->ctx, base + head);
+        uint64_t qw1 = p->read64(p->ctx, base + head + 8);
+        p->write_reg(p->ctx, iommu, SVAC_VTD_PQH, (head + PRQ_DESC_SIZE) & PRQ_RING_MASK);
+        intel_prq_handle(sva, iommu, qw0, qw1);
+    }
+}
+
+// prq_event_thread: the page request interrupt.
+void intel_prq_event(intel_sva *sva, uint32_t iommu) {
+    const svac_platform *p = sva->platform;
+    if (!sva->iommus[iommu].prq_enabled) return;
+    // PPR cleared before head and tail are read, so that a request arriving
+    // from now on raises it again.
+    p->write_reg(p->ctx, iommu, SVAC_VTD_PRS, SVAC_VTD_PRS_PPR);
+    intel_prq_drain_queue(sva, iommu);
+    if (sva->bug == BUG_PRQ_OVERFLOW_NOT_CLEARED) return;
+    // After an overflow the hardware dropped requests (and answered the last
+    // ones of their groups itself): groups the core holds in part may never
+    // see their last request. Cleared only once the queue is empty.
+    if (!(p->read_reg(p->ctx, iommu, SVAC_VTD_PRS) & SVAC_VTD_PRS_PRO)) return;
+    uint64_t head = p->read_reg(p->ctx, iommu, SVAC_VTD_PQH) & PRQ_RING_MASK;
+    uint64_t tail = p->read_reg(p->ctx, iommu, SVAC_VTD_PQT) & PRQ_RING_MASK;
+    if (head != tail) return;
+    if (sva->bug != BUG_NO_DISCARD_PARTIAL && p->discard_partial) p->discard_partial(p->ctx, iommu);
+    p->write_reg(p->ctx, iommu, SVAC_VTD_PRS, SVAC_VTD_PRS_PRO | SVAC_VTD_PRS_PPR);
+}
+
+// After the PASID entry of (info, pasid) is torn down and its invalidations
+// waited for, the requests still queued are handled as the interrupt would
+// (intel_drain_pasid_prq). Linux first submits an invalidation wait with
+// page-request drain (VT-d 7.10) so that requests in flight land in the
+// queue; the hardware model has none in flight, and that wait would also
+// complete invalidations a buggy unbind left unsynced, so none is sent.
+void intel_drain_pasid_prq(intel_sva *sva, const device_domain_info *info) {
+    intel_prq_event(sva, info->iommu);
+}
+
+void intel_iommu_service_irq(void *drv, uint32_t iommu) {
+    intel_sva *sva = to_sva(drv);
+    if (iommu >= sva->iommus.size()) return;
+    intel_prq_event(sva, iommu);
+}
+
+// intel_iommu_page_response: the core's answer for one group of dev.
+int intel_iommu_page_response(void *drv, uint32_t dev, const svac_page_response *resp) {
+    intel_sva *sva = to_sva(drv);
+    const device_domain_info *info = find_info(sva, dev);
+    if (!info || !resp || resp->code > SVAC_RESP_FAILURE) return -EINVAL;
+    bool pasid_present = (resp->flags & SVAC_FAULT_PASID_VALID) != 0;
+    if (sva->bug == BUG_RESP_DROPS_PASID) pasid_present = false;
+    uint16_t rid = sva->bug == BUG_RESP_WRONG_RID ? sva->devices[0].rid : info->rid;
+    qi_page_group_response(sva, info->iommu, rid, pasid_present, resp->pasid, resp->grpid,
+                           intel_resp_code(sva, resp->code));
+    return 0;
 }
 
 // --- PASID tables ---
@@ -530,6 +682,14 @@ int intel_svm_unbind(void *drv, uint32_t dev, uint32_t pasid) {
     } else if (sva->bug == BUG_PASID_FREED_AT_FIRST_UNBIND) {
         sva->pasids.free(svm->pasid);
     }
+
+    // No request with the PASID can come any more: the ones still queued go
+    // to the core, which then answers every group of (dev, pasid) it holds.
+    // Both may call page_response from here; the bond is gone already.
+    intel_drain_pasid_prq(sva, info);
+    const svac_platform *p = sva->platform;
+    if (sva->bug != BUG_NO_FAULT_FLUSH_AT_UNBIND && p->flush_faults)
+        p->flush_faults(p->ctx, dev, pasid);
     return 0;
 }
 
@@ -586,7 +746,8 @@ void intel_mm_invalidate_range(void *drv, uint32_t mm, uint64_t start, uint64_t 
 
 bool intel_platform_ok(const svac_platform *p) {
     if (!p || p->abi_version != SVAC_ABI_VERSION || p->size < sizeof(svac_platform)) return false;
-    return p->alloc && p->free && p->write64 && p->write_reg && p->submit_cmd && p->mm_info;
+    return p->alloc && p->free && p->read64 && p->write64 && p->write_reg && p->read_reg &&
+           p->submit_cmd && p->mm_info;
 }
 
 bool intel_topology_ok(const svac_topology *t) {
@@ -634,7 +795,7 @@ intel_sva *intel_sva_alloc(const svac_platform *p, const svac_topology *t) {
     sva->iommus.reserve(t->n_iommus);
     for (uint32_t i = 0; i < t->n_iommus; i++) {
         sva->iommus.push_back(
-            intel_iommu{t->iommus[i].pasid_bits, t->iommus[i].sva != 0, 0, {}, false});
+            intel_iommu{t->iommus[i].pasid_bits, t->iommus[i].sva != 0, 0, {}, false, 0, false});
         sva->iommus.back().context_tables.assign(2 * ROOT_ENTRY_NR, 0);
     }
     sva->devices.reserve(t->n_devices);
@@ -660,6 +821,7 @@ void intel_free_tables(intel_sva *sva) {
     for (intel_iommu &iommu : sva->iommus) {
         for (uint64_t &table : iommu.context_tables) free_pa(p, table);
         free_pa(p, iommu.root_table);
+        free_pa(p, iommu.prq);
     }
 }
 
@@ -675,8 +837,10 @@ size_t context_table_index(uint16_t rid) {
 // Every table create() needs, before anything is written.
 bool intel_alloc_tables(intel_sva *sva) {
     const svac_platform *p = sva->platform;
-    for (intel_iommu &iommu : sva->iommus)
+    for (intel_iommu &iommu : sva->iommus) {
         if (!(iommu.root_table = alloc_page(p))) return false;
+        if (!(iommu.prq = alloc_page(p, PRQ_SIZE))) return false;
+    }
     for (device_domain_info &info : sva->devices) {
         uint64_t &ctx = sva->iommus[info.iommu].context_tables[context_table_index(info.rid)];
         if (!ctx && !(ctx = alloc_page(p))) return false;
@@ -703,6 +867,31 @@ void intel_setup_root_entries(intel_sva *sva, intel_iommu *iommu) {
     }
 }
 
+// intel_enable_prq: an empty queue (head = tail = 0), then its address.
+void intel_enable_prq(intel_sva *sva) {
+    const svac_platform *p = sva->platform;
+    for (uint32_t i = 0; i < sva->iommus.size(); i++) {
+        intel_iommu *iommu = &sva->iommus[i];
+        p->write_reg(p->ctx, i, SVAC_VTD_PQH, 0);
+        p->write_reg(p->ctx, i, SVAC_VTD_PQT, 0);
+        p->write_reg(p->ctx, i, SVAC_VTD_PQA, iommu->prq | PRQ_ORDER);
+        iommu->prq_enabled = true;
+    }
+}
+
+// intel_finish_prq: the queue's registers cleared before its memory goes.
+void intel_finish_prq(intel_sva *sva) {
+    const svac_platform *p = sva->platform;
+    for (uint32_t i = 0; i < sva->iommus.size(); i++) {
+        intel_iommu *iommu = &sva->iommus[i];
+        if (!iommu->prq_enabled) continue;
+        p->write_reg(p->ctx, i, SVAC_VTD_PQH, 0);
+        p->write_reg(p->ctx, i, SVAC_VTD_PQT, 0);
+        p->write_reg(p->ctx, i, SVAC_VTD_PQA, 0);
+        iommu->prq_enabled = false;
+    }
+}
+
 void intel_enable_translation(intel_sva *sva) {
     const svac_platform *p = sva->platform;
     for (uint32_t i = 0; i < sva->iommus.size(); i++) {
@@ -721,6 +910,7 @@ void intel_sva_free(intel_sva *sva) {
     const svac_platform *p = sva->platform;
     if (sva->translation_enabled)
         for (uint32_t i = 0; i < sva->iommus.size(); i++) p->write_reg(p->ctx, i, SVAC_VTD_GCMD, 0);
+    intel_finish_prq(sva);
     intel_free_tables(sva);
     delete sva;
 }
@@ -741,6 +931,7 @@ void *intel_iommu_create_bug(const svac_platform *p, const svac_topology *t, uin
         return nullptr;
     }
     for (device_domain_info &info : sva->devices) intel_setup_device(sva, &info);
+    intel_enable_prq(sva);
     intel_enable_translation(sva);
     return sva;
 }
@@ -770,6 +961,8 @@ constexpr svac_driver_ops intel_svm_ops = {
     .unbind_mm = intel_svm_unbind,
     .mm_release = intel_mm_release,
     .mm_invalidate_range = intel_mm_invalidate_range,
+    .service_irq = intel_iommu_service_irq,
+    .page_response = intel_iommu_page_response,
 };
 
 // --- mutants: one ops table per seeded bug, whose create turns it on ---
