@@ -293,13 +293,7 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
             op.va = r < 92   ? page_va(rng)
                     : r < 96 ? 0xffff'ffff'ffff'f000ull // an absurd page
                              : rng.below(uint64_t{1} << 36) << ref::kPageShift;
-            static constexpr uint8_t kAccess[] = {ref::kRead,
-                                                  ref::kRead,
-                                                  ref::kWrite,
-                                                  ref::kWrite,
-                                                  ref::kRead | ref::kWrite,
-                                                  ref::kRead | ref::kExec};
-            op.perms = kAccess[rng.below(std::size(kAccess))];
+            op.perms = kPageRequestAccess[rng.below(std::size(kPageRequestAccess))];
             // Mostly the open group or a fresh index; sometimes one used
             // lately (reused while it may be outstanding) or any.
             r = rng.below(100);

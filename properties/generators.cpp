@@ -1,5 +1,6 @@
 #include "properties/generators.h"
 
+#include "engine/generator.h"
 #include "reference/reference.h"
 
 #include <algorithm>
@@ -459,7 +460,10 @@ void Resolver::dma(const OpSpec &s, Op &op) const {
         uint32_t w = (s.variant / 100'000) % 3;
         if (w == 0 && !cands.empty())
             op.pasid = {true, cands[s.b % cands.size()]};
-        else if (w == 1 && ref_.last_released_pasid() != 0) // the PASID an unbind just freed
+        else if (w == 1 && ref_.last_unbound()) { // where the last bond went (HW-3)
+            op.dev = ref_.last_unbound()->first;
+            op.pasid.value = ref_.last_unbound()->second;
+        } else if (w == 1 && ref_.last_released_pasid() != 0) // the PASID an unbind just freed
             op.pasid.value = ref_.last_released_pasid();
         else
             op.pasid.value = static_cast<uint32_t>(s.b % 9);
@@ -526,13 +530,8 @@ void Resolver::page_request(const OpSpec &s, Op &op) const {
     op.dev = pick(s.a, cands, n_devs_);
     op.pasid = {true, pick(s.b, mms([&](uint32_t m) { return bonded(op.dev, m); }), n_mms_)};
     op.va = kVaBase + (s.d % kVaPages) * ref::kPageSize;
-    static constexpr uint8_t kAccess[] = {ref::kRead,
-                                          ref::kRead,
-                                          ref::kWrite,
-                                          ref::kWrite,
-                                          ref::kRead | ref::kWrite,
-                                          ref::kRead | ref::kExec};
-    op.perms = kAccess[(s.variant / 100) % std::size(kAccess)];
+    op.perms =
+        engine::kPageRequestAccess[(s.variant / 100) % std::size(engine::kPageRequestAccess)];
     // The device's open group half the time, else a fresh index; Last three
     // times in four.
     const auto &partial = core.partial(op.dev);

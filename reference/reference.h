@@ -128,6 +128,11 @@ public:
     // The PASID most recently returned to the pool (0: none yet): what an
     // unbind by mm named once it dropped the mm's last bond.
     uint32_t last_released_pasid() const { return released_.empty() ? 0 : released_.back(); }
+    // The (dev, pasid) whose bond went last, if any: where a DMA meets HW-3.
+    std::optional<std::pair<uint32_t, uint32_t>> last_unbound() const {
+        if (unbound_.empty()) return std::nullopt;
+        return unbound_.back();
+    }
     bool sva_capable(uint32_t dev) const;
     void effective_range(uint32_t dev, uint32_t &lo, uint32_t &hi) const;
 

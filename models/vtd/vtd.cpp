@@ -427,6 +427,9 @@ uint32_t intel_pasid_dir_index(const intel_sva *sva, uint32_t pasid) {
 // of memory.
 uint64_t intel_pasid_get_table(intel_sva *sva, device_domain_info *info, uint32_t pasid) {
     uint32_t dir_index = intel_pasid_dir_index(sva, pasid);
+    // A mutated index may run past the directory: the simulated store goes
+    // astray (the bug), the driver's own bookkeeping must not.
+    if (dir_index >= info->pasid_tables.size()) info->pasid_tables.resize(dir_index + 1, 0);
     uint64_t &table = info->pasid_tables[dir_index];
     if (table && sva->bug != BUG_PASID_TABLE_REALLOC) return table;
     const svac_platform *p = sva->platform;
@@ -478,7 +481,8 @@ int intel_pasid_setup_first_level(intel_sva *sva, device_domain_info *info, uint
 // the PASID aborts quietly. The invalidations are queued, not waited for.
 void intel_pasid_tear_down_entry(intel_sva *sva, device_domain_info *info, uint32_t pasid,
                                  bool fault_ignore) {
-    uint64_t table = info->pasid_tables[intel_pasid_dir_index(sva, pasid)];
+    uint32_t dir_index = intel_pasid_dir_index(sva, pasid);
+    uint64_t table = dir_index < info->pasid_tables.size() ? info->pasid_tables[dir_index] : 0;
     uint64_t pte = intel_pasid_entry_addr(table, pasid);
     write_qword(sva, pte, fault_ignore ? PASID_FPD : 0);
     // Only q1 and q2 are ever written besides q0.
