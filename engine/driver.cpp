@@ -60,7 +60,7 @@ DriverInstance::DriverInstance(const svac_driver_ops &ops, const ref::Topology &
         ++discarded_;
         if (!core_) return;
         for (uint32_t d = 0; d < core_->devices(); ++d)
-            if (topo_.devices[d].iommu == iommu) core_->discard_partial(d);
+            if (topo_.devices[d].iommu == iommu) live().discard_partial(d);
     };
     drv_ = ops_.create(platform_->abi(), topology_.get());
     if (!drv_)
@@ -74,6 +74,11 @@ DriverInstance::~DriverInstance() {
 
 void DriverInstance::on_mm_exit(void *ctx, uint32_t dev, uint32_t pasid, uint64_t drvdata) {
     static_cast<DriverInstance *>(ctx)->fired_.push_back({dev, pasid, drvdata});
+}
+
+ref::FaultCore &DriverInstance::live() {
+    if (!live_) live_ = *core_;
+    return *live_;
 }
 
 // The core's answer to one group, sent through the driver (iommu_page_response).
@@ -94,7 +99,7 @@ int DriverInstance::report_fault(uint32_t dev, const svac_fault &f) {
     if (dev >= topo_.devices.size() || !core_) return -EINVAL;
     ref::FaultRecord rec{dev, f.flags, f.pasid, f.grpid, f.perm, f.addr};
     reported_.push_back(rec);
-    auto r = core_->report(rec, ref::device_stalls(topo_, dev), -1, 0);
+    auto r = live().report(rec, ref::device_stalls(topo_, dev), -1, 0);
     if (r.rc != 0 && r.closed) answer(*r.closed, SVAC_RESP_INVALID);
     return r.rc;
 }
@@ -103,7 +108,7 @@ int DriverInstance::report_fault(uint32_t dev, const svac_fault &f) {
 void DriverInstance::flush_faults(uint32_t dev, uint32_t pasid) {
     if (!core_ || dev >= core_->devices()) return;
     platform_->stop_pasid(dev, pasid);
-    for (const ref::FaultGroup &g : core_->flush(dev, pasid)) answer(g, SVAC_RESP_INVALID);
+    for (const ref::FaultGroup &g : live().flush(dev, pasid)) answer(g, SVAC_RESP_INVALID);
 }
 
 // The interrupt lines that are up, serviced until they drop (bounded: a
@@ -125,6 +130,7 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
     using ref::OpKind;
     ref::Observation obs;
     core_ = ctx.core;
+    live_.reset();
     reported_.clear();
     discarded_ = 0;
     platform_->fault_log() = {};
@@ -193,10 +199,10 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
         service_interrupts();
         break;
     case OpKind::register_fault_handler:
-        obs.rc = core_ ? core_->register_handler(op.dev) : -EINVAL;
+        obs.rc = core_ ? live().register_handler(op.dev) : -EINVAL;
         break;
     case OpKind::unregister_fault_handler:
-        obs.rc = core_ ? core_->unregister_handler(op.dev) : -EINVAL;
+        obs.rc = core_ ? live().unregister_handler(op.dev) : -EINVAL;
         break;
     case OpKind::count_:
         break;

@@ -11,6 +11,7 @@
 #include <svac/driver_abi.h>
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,10 +31,11 @@ public:
 };
 
 // What an op needs from the reference's side of the world: the core the
-// driver reports faults to (a copy of the reference's, lent for the
-// call), and for page_response the core's answer.
+// driver reports faults to (the reference's, lent for the call: the driver
+// works on a copy, made when the call first changes it), and for
+// page_response the core's answer.
 struct CoreContext {
-    ref::FaultCore *core = nullptr;
+    const ref::FaultCore *core = nullptr;
     const ref::Answer *answer = nullptr; // page_response: nullptr when nothing is pending
 };
 
@@ -66,8 +68,11 @@ private:
     std::unique_ptr<Platform> platform_;
     void *drv_ = nullptr;
     std::vector<ref::Callback> fired_;
-    // During one call: the core lent to it, and what the driver reported.
-    ref::FaultCore *core_ = nullptr;
+    // During one call: the core lent to it (and the copy the call changes),
+    // and what the driver reported.
+    const ref::FaultCore *core_ = nullptr;
+    std::optional<ref::FaultCore> live_;
+    ref::FaultCore &live();
     std::vector<ref::FaultRecord> reported_;
     uint32_t discarded_ = 0;
 };

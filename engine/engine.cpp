@@ -166,8 +166,7 @@ Executed execute(ref::Reference &reference, DriverInstance &instance, const ref:
     Platform &platform = instance.platform();
     uint32_t pasid = reference.resolve(op.pasid);
     // The core's fault state, lent to the driver for the call.
-    ref::FaultCore live = reference.fault_core();
-    CoreContext ctx{&live, exp.respond ? &exp.answers[0] : nullptr};
+    CoreContext ctx{&reference.fault_core(), exp.respond ? &exp.answers[0] : nullptr};
     if (ref::op_is_mm_change(op.kind)) {
         // The CPU changes its page table first; the driver's mmu notifier
         // runs for a change to pages that were mapped (not for a fresh map).

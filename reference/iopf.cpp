@@ -270,16 +270,16 @@ std::string response_text(const ResponseRecord &r) {
 
 std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation &exp,
                                                  const Observation &obs) const {
-    const std::string what = describe(op, *this);
+    auto what = [&] { return describe(op, *this); }; // only for a finding's message
     // The core's answer, as a recorded trace has it (IOPF-2, 4, 5, 6, MMEXIT-2, UNBIND-6).
     if (op.kind == OpKind::page_response && obs.code) {
         if (!exp.respond)
-            return Violation{exp.rc_clause, what + ": the core answered " + code_name(*obs.code) +
+            return Violation{exp.rc_clause, what() + ": the core answered " + code_name(*obs.code) +
                                                 " for a group it does not hold"};
         if (*obs.code != exp.answers[0].code)
-            return Violation{exp.code_clause, what + ": the core answered " + code_name(*obs.code) +
-                                                  "; the handler's answer is " +
-                                                  code_name(exp.answers[0].code)};
+            return Violation{exp.code_clause,
+                             what() + ": the core answered " + code_name(*obs.code) +
+                                 "; the handler's answer is " + code_name(exp.answers[0].code)};
     }
     // What the hardware raised (IOPF-1, IOPF-8).
     if (obs.raised && (op.kind == OpKind::dma || op.kind == OpKind::page_request)) {
@@ -297,13 +297,13 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
             std::string g, w;
             for (const auto &f : got) g += " " + fault_text(f);
             for (const auto &f : exp.raise) w += " " + fault_text(f);
-            return Violation{c, what + ": the hardware raised" + (g.empty() ? " nothing" : g) +
+            return Violation{c, what() + ": the hardware raised" + (g.empty() ? " nothing" : g) +
                                     "; expected" + (w.empty() ? " nothing" : w)};
         }
     }
     if (obs.lost && *obs.lost && op.kind != OpKind::queue_overflow)
         return Violation{ClauseId::IOPF_1,
-                         what + ": " + std::to_string(*obs.lost) +
+                         what() + ": " + std::to_string(*obs.lost) +
                              " page request(s) lost: the hardware queue was in overflow (was the "
                              "overflow acknowledged?) or disabled"};
     // What the driver reported against what the hardware raised (IOPF-1,
@@ -317,11 +317,11 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
         for (std::size_t i = 0; i < std::max(due.size(), got.size()); ++i) {
             if (i < due.size() && i < got.size() && due[i] == got[i]) continue;
             if (i >= got.size())
-                return Violation{ClauseId::IOPF_1, what + ": the hardware raised " +
+                return Violation{ClauseId::IOPF_1, what() + ": the hardware raised " +
                                                        fault_text(due[i]) +
                                                        " but the driver never reported it"};
             if (i >= due.size())
-                return Violation{ClauseId::IOPF_1, what + ": the driver reported " +
+                return Violation{ClauseId::IOPF_1, what() + ": the driver reported " +
                                                        fault_text(got[i]) +
                                                        ", which the hardware did not raise"};
             const FaultRecord &a = due[i], &b = got[i];
@@ -330,17 +330,24 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
             if (a.grpid != b.grpid ||
                 (a.flags & SVAC_FAULT_LAST_PAGE) != (b.flags & SVAC_FAULT_LAST_PAGE))
                 c = stall ? ClauseId::IOPF_8 : ClauseId::IOPF_3;
-            return Violation{c, what + ": the hardware raised " + fault_text(a) +
+            return Violation{c, what() + ": the hardware raised " + fault_text(a) +
                                     ", the driver reported " + fault_text(b)};
         }
     }
     // The answers that must reach the devices, in the core's order: groups
     // closed without a handler (IOPF-9), the bond's groups at unbind
     // (UNBIND-6), the page_response's own.
+    const bool reported = obs.faults && !obs.faults->empty();
+    const bool flushing = op.kind == OpKind::unbind && exp.flush;
+    if (!reported && !flushing && !exp.respond && !obs.responses && !obs.retries)
+        return judge_discard(op, exp, obs);
     std::vector<Due> due;
-    FaultCore core = faults_;
-    if (obs.faults)
+    // The core as the op left it (copied only when the op touched it).
+    std::optional<FaultCore> copy;
+    if (reported || flushing) copy = faults_;
+    if (reported)
         for (const FaultRecord &f : *obs.faults) {
+            FaultCore &core = *copy;
             if (f.dev >= topo_.devices.size()) continue;
             auto r = core.report(f, device_stalls(f.dev), -1, 0);
             if (r.rc == 0 || !r.closed) continue;
@@ -351,8 +358,8 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
             add_failed_retries(g, d);
             due.push_back(d);
         }
-    if (op.kind == OpKind::unbind && exp.flush)
-        for (const FaultGroup &g : core.flush(op.dev, resolve(op.pasid))) {
+    if (flushing)
+        for (const FaultGroup &g : copy->flush(op.dev, resolve(op.pasid))) {
             Due d{Answer{g.dev, g.grpid, g.stall, g.needs_pasid(), g.pasid(), SVAC_RESP_INVALID,
                          ClauseId::UNBIND_6},
                   {}};
@@ -362,9 +369,10 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
     if (op.kind == OpKind::page_response && exp.respond && (!obs.rc || *obs.rc == 0))
         due.push_back(Due{exp.answers[0], exp.retries});
     std::vector<PageExpectation> retries;
+    static const std::vector<ResponseRecord> kNone;
     if (!obs.responses) // not recorded: the answers are taken as delivered, in order
         for (const Due &d : due) retries.insert(retries.end(), d.retries.begin(), d.retries.end());
-    for (const ResponseRecord &r : obs.responses ? *obs.responses : std::vector<ResponseRecord>{}) {
+    for (const ResponseRecord &r : obs.responses ? *obs.responses : kNone) {
         if (r.automatic || r.dev == ResponseRecord::kNoDevice) continue; // the hardware's own
         auto it = std::find_if(due.begin(), due.end(), [&](const Due &d) {
             return !d.matched && d.answer.dev == r.dev && d.answer.grpid == r.group &&
@@ -385,7 +393,7 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
                 c = mm >= 0 && bond(op.dev, static_cast<uint32_t>(mm)).rebound ? ClauseId::BIND_4
                                                                                : ClauseId::UNBIND_1;
             }
-            return Violation{c, what + ": " + response_text(r) +
+            return Violation{c, what() + ": " + response_text(r) +
                                     " reached the device, but the core " +
                                     (stop ? "gives no response to a Stop Marker"
                                           : "sent no answer for that group in this call (a request "
@@ -396,11 +404,11 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
         ClauseId enc = encoding_clause(topo_, a.dev, a.stall);
         uint8_t want = wire_code(a.code, a.stall);
         if (r.code != want)
-            return Violation{enc, what + ": " + response_text(r) + " for the core's " +
+            return Violation{enc, what() + ": " + response_text(r) + " for the core's " +
                                       code_name(a.code) + "; the device must receive code " +
                                       hex(want)};
         if (a.has_pasid && (!r.has_pasid || r.pasid != a.pasid))
-            return Violation{enc, what + ": " + response_text(r) + " must carry PASID " +
+            return Violation{enc, what() + ": " + response_text(r) + " must carry PASID " +
                                       std::to_string(a.pasid) + " (PRG Response PASID Required)"};
         retries.insert(retries.end(), it->retries.begin(), it->retries.end());
     }
@@ -410,7 +418,7 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
             ClauseId c = a.clause == ClauseId::UNBIND_6 ? ClauseId::UNBIND_6
                                                         : encoding_clause(topo_, a.dev, a.stall);
             if (a.clause == ClauseId::IOPF_9) c = ClauseId::IOPF_3;
-            return Violation{c, what + ": the core answered " + code_name(a.code) + " for dev " +
+            return Violation{c, what() + ": the core answered " + code_name(a.code) + " for dev " +
                                     std::to_string(a.dev) + " group " + std::to_string(a.grpid) +
                                     " but no response reached the device"};
         }
@@ -419,20 +427,26 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
         for (std::size_t i = 0; i < std::max(got.size(), retries.size()); ++i) {
             if (i >= retries.size())
                 return Violation{ClauseId::IOPF_3,
-                                 what + ": the device retried " + std::to_string(got.size()) +
+                                 what() + ": the device retried " + std::to_string(got.size()) +
                                      " request(s); expected " + std::to_string(retries.size())};
             if (i >= got.size())
                 return Violation{retries[i].clause,
-                                 what + ": the device retried " + std::to_string(got.size()) +
+                                 what() + ": the device retried " + std::to_string(got.size()) +
                                      " request(s); expected " + std::to_string(retries.size())};
             if (auto v = judge_access(op, retries[i], got[i], i, "retry " + std::to_string(i)))
                 return v;
         }
     }
+    return judge_discard(op, exp, obs);
+}
+
+std::optional<Violation> Reference::judge_discard(const Op &op, const Expectation &exp,
+                                                  const Observation &obs) const {
     if (exp.discard && obs.discarded && *obs.discarded == 0)
         return Violation{ClauseId::IOPF_3,
-                         what + ": the queue overflowed and the driver kept the core's partial "
-                                "groups (no discard_partial): their Last may be lost"};
+                         describe(op, *this) +
+                             ": the queue overflowed and the driver kept the core's partial "
+                             "groups (no discard_partial): their Last may be lost"};
     return std::nullopt;
 }
 

@@ -211,6 +211,8 @@ private:
                           std::vector<uint64_t> &populate) const;
     std::optional<Violation> judge_faults(const Op &op, const Expectation &exp,
                                           const Observation &obs) const;
+    std::optional<Violation> judge_discard(const Op &op, const Expectation &exp,
+                                           const Observation &obs) const;
     void commit_faults(const Op &op, const Expectation &exp, const Observation &obs, int rc);
     void count_fault_checks(const Op &op, const Expectation &exp, const Observation &obs,
                             ClauseCounters &n) const;
