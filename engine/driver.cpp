@@ -108,6 +108,8 @@ int DriverInstance::report_fault(uint32_t dev, const svac_fault &f) {
 void DriverInstance::flush_faults(uint32_t dev, uint32_t pasid) {
     if (!core_ || dev >= core_->devices()) return;
     platform_->stop_pasid(dev, pasid);
+    const ref::FaultCore &now = live_ ? *live_ : *core_;
+    if (!now.holds(dev, pasid)) return; // nothing to answer: no copy of the core
     for (const ref::FaultGroup &g : live().flush(dev, pasid)) answer(g, SVAC_RESP_INVALID);
 }
 

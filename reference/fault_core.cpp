@@ -87,6 +87,15 @@ std::vector<FaultGroup> FaultCore::flush(uint32_t dev, uint32_t pasid) {
     return out;
 }
 
+bool FaultCore::holds(uint32_t dev, uint32_t pasid) const {
+    const Device &d = devs_[dev];
+    for (const FaultGroup &g : d.pending)
+        if (g.has_pasid() && g.pasid() == pasid) return true;
+    for (const FaultRecord &f : d.partial)
+        if ((f.flags & SVAC_FAULT_PASID_VALID) && f.pasid == pasid) return true;
+    return false;
+}
+
 void FaultCore::discard_partial(uint32_t dev) {
     devs_[dev].partial.clear();
 }

@@ -68,6 +68,8 @@ public:
     // iopf_queue_flush_dev for one PASID: the pending groups of (dev, pasid),
     // removed (the caller answers them INVALID); partial ones dropped.
     std::vector<FaultGroup> flush(uint32_t dev, uint32_t pasid);
+    // Does the core hold anything of (dev, pasid) that flush would touch?
+    bool holds(uint32_t dev, uint32_t pasid) const;
     // iopf_queue_discard_partial, for one device.
     void discard_partial(uint32_t dev);
 

@@ -344,7 +344,7 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
     std::vector<Due> due;
     // The core as the op left it (copied only when the op touched it).
     std::optional<FaultCore> copy;
-    if (reported || flushing) copy = faults_;
+    if (reported || (flushing && faults_.holds(op.dev, resolve(op.pasid)))) copy = faults_;
     if (reported)
         for (const FaultRecord &f : *obs.faults) {
             FaultCore &core = *copy;
@@ -358,7 +358,7 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
             add_failed_retries(g, d);
             due.push_back(d);
         }
-    if (flushing)
+    if (flushing && copy)
         for (const FaultGroup &g : copy->flush(op.dev, resolve(op.pasid))) {
             Due d{Answer{g.dev, g.grpid, g.stall, g.needs_pasid(), g.pasid(), SVAC_RESP_INVALID,
                          ClauseId::UNBIND_6},
