@@ -379,6 +379,17 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
                    d.answer.stall == r.stall;
         });
         if (it == due.end()) {
+            // The answer of a group the core did send, at the wrong requester:
+            // the command named another device (RID / StreamID).
+            auto elsewhere = std::find_if(due.begin(), due.end(), [&](const Due &d) {
+                return !d.matched && d.answer.dev != r.dev && d.answer.grpid == r.group &&
+                       d.answer.stall == r.stall;
+            });
+            if (elsewhere != due.end())
+                return Violation{encoding_clause(topo_, elsewhere->answer.dev, r.stall),
+                                 what() + ": " + response_text(r) + " went to dev " +
+                                     std::to_string(r.dev) + "; the core answered dev " +
+                                     std::to_string(elsewhere->answer.dev) + "'s group"};
             bool stop = false;
             if (obs.raised)
                 for (const FaultRecord &f : *obs.raised)

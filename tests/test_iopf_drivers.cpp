@@ -36,7 +36,7 @@ engine::Trace trace(const char *driver, Dev dev, std::vector<Op> ops) {
     ref::Device d;
     d.pri = dev == Dev::pri;
     d.stall = dev == Dev::stall;
-    t.topology.devices = {d};
+    t.topology.devices = {d, d};
     t.topology.mms = 2;
     t.ops = std::move(ops);
     return t;
@@ -115,15 +115,19 @@ std::vector<Case> cases() {
         // The overflow never acknowledged: the next page request is lost (IOPF-1).
         {"SmmuOverflowNotAcked", "smmuv3", "priq-overflow-not-acked", Dev::pri, overflow,
          ClauseId::IOPF_1, 5},
-        // (This one also skips discard_partial, which shows first.)
         {"VtdOverflowNotCleared", "vtd", "prq-overflow-not-cleared", Dev::pri, overflow,
-         ClauseId::IOPF_3, 4},
+         ClauseId::IOPF_1, 5},
         // The overflow acknowledged but the core's partial groups kept (IOPF-3).
         {"SmmuNoDiscardPartial", "smmuv3", "no-discard-partial", Dev::pri, partial,
          ClauseId::IOPF_3, 5},
         {"VtdNoDiscardPartial", "vtd", "no-discard-partial", Dev::pri, partial, ClauseId::IOPF_3,
          5},
         // The PRG index read with 8 bits: group 300 reported as 44 (IOPF-3).
+        // A VT-d response sent to another requester ID (VTD-PRQ-1).
+        {"VtdResponseToAnotherRid", "vtd", "resp-wrong-rid", Dev::pri,
+         plus(setup(), {enable(1), dev_op(OpKind::register_fault_handler, 1), bind(1, 0),
+                        dma(1, 0, kVa, kW), page_response(1)}),
+         ClauseId::VTD_PRQ_1, 8},
         {"SmmuPrgIndex8Bit", "smmuv3", "prg-index-8bit", Dev::pri,
          plus(setup(), {page_request(0, 0, kVa, kR, 300, true)}), ClauseId::IOPF_3, 4},
     };

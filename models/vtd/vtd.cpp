@@ -369,7 +369,6 @@ void intel_prq_event(intel_sva *sva, uint32_t iommu) {
     // from now on raises it again.
     p->write_reg(p->ctx, iommu, SVAC_VTD_PRS, SVAC_VTD_PRS_PPR);
     intel_prq_drain_queue(sva, iommu);
-    if (sva->bug == BUG_PRQ_OVERFLOW_NOT_CLEARED) return;
     // After an overflow the hardware dropped requests (and answered the last
     // ones of their groups itself): groups the core holds in part may never
     // see their last request. Cleared only once the queue is empty.
@@ -378,6 +377,7 @@ void intel_prq_event(intel_sva *sva, uint32_t iommu) {
     uint64_t tail = p->read_reg(p->ctx, iommu, SVAC_VTD_PQT) & PRQ_RING_MASK;
     if (head != tail) return;
     if (sva->bug != BUG_NO_DISCARD_PARTIAL && p->discard_partial) p->discard_partial(p->ctx, iommu);
+    if (sva->bug == BUG_PRQ_OVERFLOW_NOT_CLEARED) return; // partial groups dropped, PRO left set
     p->write_reg(p->ctx, iommu, SVAC_VTD_PRS, SVAC_VTD_PRS_PRO | SVAC_VTD_PRS_PPR);
 }
 
