@@ -2,6 +2,7 @@
 // every seeded-bug mutant of the bundled drivers, to measure whether (and
 // how fast) the kit finds each bug, and against the unmutated drivers, which
 // must stay clean.
+#include "properties/mutants.h"
 #include "cli/cli.h"
 #include "properties/campaign.h"
 
@@ -23,74 +24,13 @@ namespace svac::cli {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
+using properties::campaign_for_hunt;
+using properties::hunt;
+using properties::Hunt;
+using properties::kHuntOps;
 
 double since(clock_type::time_point t0) {
     return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-
-// Ops per sequence, at most. Long sequences reach the bugs that need several
-// steps lined up (a DMA that fills a TLB, a CPU change, a DMA again) an order
-// of magnitude sooner than the 32 of `run`; shrinking then trims the
-// reproducer.
-constexpr uint32_t kHuntOps = 128;
-
-// The one place a mutant hunt runs a campaign: the property campaign, whose
-// findings come back shrunk to the same clause.
-properties::PropertyResult campaign(const svac_driver_ops &ops, uint64_t seed, uint64_t sequences,
-                                    double time_s, const std::function<void()> &on_found) {
-    properties::PropertyConfig cfg;
-    cfg.campaign.ops = kHuntOps;
-    cfg.campaign.seed = seed;
-    cfg.campaign.sequences = sequences;
-    cfg.campaign.time_s = time_s;
-    cfg.shrink_time_s = 10;
-    cfg.on_found = [&](const properties::FoundEvent &) { on_found(); };
-    return properties::run_property_campaign(ops, cfg);
-}
-
-struct Hunt {
-    const models::BundledDriver *driver = nullptr;
-    const models::Mutant *mutant = nullptr;
-    bool found = false;
-    std::string clause; // of the shortest finding
-    std::vector<std::string> clauses;
-    double seconds = 0; // until the first finding, or the budget spent
-    uint64_t sequences = 0;
-    std::size_t trace_length = 0;
-    engine::Trace shrunk;
-    std::vector<std::string> errors;
-};
-
-// Rounds of growing size, each with its own seed, until a finding or the
-// budget runs out.
-Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s) {
-    Hunt h;
-    const auto t0 = clock_type::now();
-    double found_at = -1; // seconds until the first failing case, before its shrink
-    const engine::Finding *first = nullptr;
-    properties::PropertyResult r;
-    for (uint64_t round = 0; !first; ++round) {
-        double left = budget_s - since(t0);
-        if (left <= 0) break;
-        uint64_t sequences = std::min<uint64_t>(uint64_t{16} << std::min<uint64_t>(round, 8), 4096);
-        r = campaign(ops, engine::Rng::derive(seed, round), sequences, left, [&] {
-            if (found_at < 0) found_at = since(t0);
-        });
-        h.sequences += r.campaign.sequences;
-        for (const auto &e : r.campaign.errors)
-            if (h.errors.size() < 5) h.errors.push_back(e);
-        for (const auto &[clause, f] : r.campaign.findings)
-            if (!first || f.trace.ops.size() < first->trace.ops.size()) first = &f;
-    }
-    h.seconds = found_at >= 0 ? found_at : since(t0);
-    if (!first) return h;
-    h.found = true;
-    h.clause = ref::clause_id(first->clause);
-    for (const auto &[clause, f] : r.campaign.findings)
-        h.clauses.emplace_back(ref::clause_id(clause));
-    h.trace_length = r.origins.at(first->clause).found_ops;
-    h.shrunk = first->trace;
-    return h;
 }
 
 // Clean means no finding in a bounded campaign.
@@ -194,8 +134,8 @@ int cmd_mutants(const MutantsOptions &opt) {
         CleanRun c;
         c.driver = d;
         auto c0 = clock_type::now();
-        c.result = campaign(select_driver(std::string(d->name)), opt.seed, kCleanSequences,
-                            std::max(opt.budget_s, 1.0), [] {})
+        c.result = campaign_for_hunt(select_driver(std::string(d->name)), opt.seed, kCleanSequences,
+                                     std::max(opt.budget_s, 1.0), [] {})
                        .campaign;
         c.seconds = since(c0);
         clean.push_back(std::move(c));

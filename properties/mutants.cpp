@@ -1,0 +1,59 @@
+#include "properties/mutants.h"
+
+#include "engine/rng.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace svac::properties {
+
+namespace {
+using clock_type = std::chrono::steady_clock;
+double since(clock_type::time_point t0) {
+    return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+} // namespace
+
+PropertyResult campaign_for_hunt(const svac_driver_ops &ops, uint64_t seed, uint64_t sequences,
+                                 double time_s, const std::function<void()> &on_found) {
+    PropertyConfig cfg;
+    cfg.campaign.ops = kHuntOps;
+    cfg.campaign.seed = seed;
+    cfg.campaign.sequences = sequences;
+    cfg.campaign.time_s = time_s;
+    cfg.shrink_time_s = 10;
+    cfg.on_found = [&](const FoundEvent &) { on_found(); };
+    return run_property_campaign(ops, cfg);
+}
+
+Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s) {
+    Hunt h;
+    const auto t0 = clock_type::now();
+    double found_at = -1; // seconds until the first failing case, before its shrink
+    const engine::Finding *first = nullptr;
+    PropertyResult r;
+    for (uint64_t round = 0; !first; ++round) {
+        double left = budget_s - since(t0);
+        if (left <= 0) break;
+        uint64_t sequences = std::min<uint64_t>(uint64_t{16} << std::min<uint64_t>(round, 8), 4096);
+        r = campaign_for_hunt(ops, engine::Rng::derive(seed, round), sequences, left, [&] {
+            if (found_at < 0) found_at = since(t0);
+        });
+        h.sequences += r.campaign.sequences;
+        for (const auto &e : r.campaign.errors)
+            if (h.errors.size() < 5) h.errors.push_back(e);
+        for (const auto &[clause, f] : r.campaign.findings)
+            if (!first || f.trace.ops.size() < first->trace.ops.size()) first = &f;
+    }
+    h.seconds = found_at >= 0 ? found_at : since(t0);
+    if (!first) return h;
+    h.found = true;
+    h.clause = ref::clause_id(first->clause);
+    for (const auto &[clause, f] : r.campaign.findings)
+        h.clauses.emplace_back(ref::clause_id(clause));
+    h.trace_length = r.origins.at(first->clause).found_ops;
+    h.shrunk = first->trace;
+    return h;
+}
+
+} // namespace svac::properties
