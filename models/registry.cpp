@@ -22,11 +22,13 @@ constexpr Mutant kVtdMutants[] = {
 };
 
 constexpr std::array<BundledDriver, 2> kBundled{{
-    {"smmuv3", "Arm SMMUv3 SVA driver model (PASID allocator, bonds, mm release)",
+    {"smmuv3",
+     "Arm SMMUv3 SVA driver model (PASID allocator, bonds, mm release, hitless STE/CD writer, "
+     "event and PRI queues, stall and PRI responses)",
      &svac_smmuv3_entry, kSmmuv3Mutants, &svac_smmuv3_mutant},
     {"vtd",
      "Intel VT-d scalable-mode SVA driver model (PASID tables, first-level entries, QI "
-     "invalidations)",
+     "invalidations, page request queue and page group responses)",
      &svac_vtd_entry, kVtdMutants, &svac_vtd_mutant},
 }};
 
