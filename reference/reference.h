@@ -125,6 +125,12 @@ public:
     bool sva_enabled(uint32_t dev) const { return devs_[dev].sva_enabled; }
     uint32_t bond_refs(uint32_t dev, uint32_t mm) const { return bond(dev, mm).refs; }
     uint32_t device_bonds(uint32_t dev) const { return devs_[dev].bonds; }
+    // A bond that still holds references but whose entry an unbind tore
+    // down: the driver lost count. BIND-4 when a later bind took one of
+    // those references, UNBIND-1 otherwise.
+    ClauseId blame_lost_bond(uint32_t dev, uint32_t mm) const {
+        return bond(dev, mm).rebound ? ClauseId::BIND_4 : ClauseId::UNBIND_1;
+    }
     // The PASID most recently returned to the pool (0: none yet): what an
     // unbind by mm named once it dropped the mm's last bond.
     uint32_t last_released_pasid() const { return released_.empty() ? 0 : released_.back(); }

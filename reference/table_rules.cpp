@@ -183,8 +183,16 @@ std::optional<Violation> judge_tables(const Reference &ref, const Op &op, const 
                    ? detail::judge_vtd_tables(ref, *named, view, start, iommu, d, b, g, counters)
                    : detail::judge_smmu_tables(ref, *named, view, start, iommu, d, b, g, counters);
     };
+    // An unbind that leaves the bond referenced must leave its entry: one it
+    // tore down is a reference the driver did not count.
+    auto blame = [&](std::optional<Violation> v) {
+        if (v && op.kind == OpKind::unbind && !bonds.empty() &&
+            (v->clause == ClauseId::SMMU_CD_1 || v->clause == ClauseId::VTD_PE_1))
+            v->clause = ref.blame_lost_bond(bonds.front().first, bonds.front().second);
+        return v;
+    };
     if (topo.iommus.size() == 1)
-        return hw.iommus.empty() ? std::nullopt : judge(0, devs, bonds, gone);
+        return hw.iommus.empty() ? std::nullopt : blame(judge(0, devs, bonds, gone));
     for (uint32_t iommu = 0; iommu < topo.iommus.size() && iommu < hw.iommus.size(); ++iommu) {
         std::vector<uint32_t> d;
         std::vector<std::pair<uint32_t, uint32_t>> b, g;
@@ -195,7 +203,7 @@ std::optional<Violation> judge_tables(const Reference &ref, const Op &op, const 
             if (topo.devices[x.first].iommu == iommu) b.push_back(x);
         for (const auto &x : gone)
             if (topo.devices[x.first].iommu == iommu) g.push_back(x);
-        if (auto v = judge(iommu, d, b, g)) return v;
+        if (auto v = judge(iommu, d, b, g)) return blame(v);
     }
     return std::nullopt;
 }
