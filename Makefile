@@ -1,7 +1,7 @@
 # sva-conform: the two commands a newcomer needs.
 #   make run    set up, build, run a conformance campaign on the bundled drivers
 #   make test   set up, build (and a sanitizer build), run every test
-# Also: make build, make bench, make format, make clean.
+# Also: make build, make bench, make fuzz, make fuzz-corpus, make format, make clean.
 
 DRIVERS ?= smmuv3 vtd
 SEED ?= 1
@@ -11,7 +11,7 @@ BUILD := build/default
 ASAN := build/asan
 CLI := $(BUILD)/sva-conform
 
-.PHONY: all deps build build-asan run test test-default test-asan bench format format-check clean
+.PHONY: all deps build build-asan run test test-default test-asan bench fuzz fuzz-corpus format format-check clean
 
 all: build
 
@@ -51,6 +51,15 @@ test-asan: build-asan
 
 bench: build
 	$(BUILD)/bench/svac_bench --benchmark_min_time=1
+
+# The libFuzzer targets (clang-14, ASan+UBSan): $(ASAN)/fuzz/{sva_diff,hw_walk,trace_parse}.
+fuzz: deps $(ASAN)/build.ninja
+	cmake --build --preset asan --target fuzz
+
+# Rewrites the committed seed corpora (fuzz/corpus/<target>/).
+fuzz-corpus: fuzz
+	rm -rf fuzz/corpus
+	$(ASAN)/fuzz/corpus_gen fuzz/corpus examples/traces/*.json
 
 format:
 	git ls-files '*.cpp' '*.h' '*.c' | xargs clang-format-14 -i

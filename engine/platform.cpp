@@ -112,7 +112,8 @@ void MmModel::sync(uint32_t mm, uint64_t first_vpn, uint64_t count,
     for (uint64_t vpn = first_vpn; vpn < first_vpn + count; ++vpn) {
         uint64_t va = vpn << ref::kPageShift;
         auto it = pages.find(vpn);
-        uint64_t pte = it != pages.end() && it->second.present
+        // A page mapped with no access (PROT_NONE) is not present to a walker.
+        uint64_t pte = it != pages.end() && it->second.present && it->second.perms
                            ? ref::make_leaf(pgtable_, it->second.pa, it->second.perms)
                            : 0;
         uint64_t table = table_for(mm, va);

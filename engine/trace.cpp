@@ -526,8 +526,16 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
         if (op.pages == 0) v.fail(w + "/pages", "must be at least 1");
         if (op.va + uint64_t{op.pages} * ref::kPageSize > (uint64_t{1} << ref::kVaBits))
             v.fail(w + "/pages", "the range ends beyond the 48-bit address space");
-        if (op.kind != OpKind::mm_unmap)
+        if (op.kind != OpKind::mm_unmap) {
             op.perms = parse_perms(v, v.field(j, w, "perms"), w + "/perms", false);
+            // The CPU page tables modelled (AArch64 user pages, x86-64) have
+            // no write-only or execute-only mapping: a present page reads.
+            if (op.perms && !(op.perms & ref::kRead))
+                v.fail(w + "/perms",
+                       "a CPU mapping always allows read: expected permissions with r, or \"-\" "
+                       "(no access), got \"" +
+                           ref::perms_name(op.perms) + "\"");
+        }
         if (op.kind == OpKind::mm_map) op.lazy = optional_bool(v, j, w, "lazy");
         break;
     }

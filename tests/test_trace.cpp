@@ -949,6 +949,22 @@ TEST(TraceErrors, MmMapLazy) {
                  "/ops/0/lazy", "unknown field \"lazy\"");
 }
 
+// A CPU mapping reads: no write-only or execute-only pages (fuzzing found the
+// reference and the page tables disagreeing on them).
+TEST(TraceErrors, MappingWithoutRead) {
+    const std::string map = R"({"op":"mm_map","mm":0,"va":4096,"pages":1,"perms":)";
+    EXPECT_EQ(error_of(trace_text(map + R"("-"})")), "");
+    EXPECT_EQ(error_of(trace_text(map + R"("rx"})")), "");
+    expect_error(trace_text(map + R"("w"})"), "/ops/0/perms",
+                 "a CPU mapping always allows read: expected permissions with r, or \"-\" (no "
+                 "access), got \"w\"");
+    expect_error(
+        trace_text(R"({"op":"mm_protect","mm":0,"va":4096,"pages":1,"perms":"wx"})"),
+        "/ops/0/perms",
+        "a CPU mapping always allows read: expected permissions with r, or \"-\" (no access), "
+        "got \"wx\"");
+}
+
 TEST(TraceErrors, PageRequest) {
     const std::string pr = R"({"op":"page_request","dev":1,"pasid":{"mm":0},"va":8192,)";
     EXPECT_EQ(error_of(trace_text(pr + R"("access":"rw","group":511,"last":true})")), "");
