@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "properties/campaign.h"
 
+#include "engine/clock.h"
 #include "engine/driver.h"
 #include "engine/rng.h"
 #include "models/registry.h"
@@ -23,15 +24,10 @@ namespace svac::cli {
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
 using properties::campaign_for_hunt;
 using properties::hunt;
 using properties::Hunt;
 using properties::kHuntOps;
-
-double since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
 
 // Clean means no finding in a bounded campaign.
 struct CleanRun {
@@ -107,7 +103,7 @@ int cmd_mutants(const MutantsOptions &opt) {
 
     const bool live = ::isatty(STDERR_FILENO) && !std::getenv("CI");
     const std::string started = reports::utc_now();
-    const auto t0 = clock_type::now();
+    const auto t0 = engine::Clock::now();
 
     std::size_t total = 0;
     for (const auto *d : drivers) total += d->mutants.size();
@@ -133,11 +129,11 @@ int cmd_mutants(const MutantsOptions &opt) {
         }
         CleanRun c;
         c.driver = d;
-        auto c0 = clock_type::now();
+        auto c0 = engine::Clock::now();
         c.result = campaign_for_hunt(select_driver(std::string(d->name)), opt.seed, kCleanSequences,
                                      std::max(opt.budget_s, 1.0), [] {})
                        .campaign;
-        c.seconds = since(c0);
+        c.seconds = engine::seconds_since(c0);
         clean.push_back(std::move(c));
     }
     if (live) fmt::print(stderr, "\r\033[K");
@@ -193,7 +189,7 @@ int cmd_mutants(const MutantsOptions &opt) {
     doc["budget_s"] = opt.budget_s;
     doc["ops"] = kHuntOps;
     doc["started"] = started;
-    doc["duration_s"] = since(t0);
+    doc["duration_s"] = engine::seconds_since(t0);
     doc["summary"] = {{"mutants", hunts.size()},      {"found", found},
                       {"median_s", median(times)},    {"worst_s", worst},
                       {"unmutated_clean", all_clean}, {"pass", pass}};

@@ -1,5 +1,7 @@
 #include "engine/campaign.h"
 
+#include "engine/clock.h"
+
 #include "engine/driver.h"
 
 #include <chrono>
@@ -8,9 +10,8 @@ namespace svac::engine {
 
 CampaignResult run_campaign(const svac_driver_ops &driver, const CampaignConfig &cfg,
                             const Progress &progress) {
-    using clock = std::chrono::steady_clock;
-    const auto start = clock::now();
-    auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - start).count(); };
+    const auto start = Clock::now();
+    auto elapsed = [&] { return seconds_since(start); };
 
     CampaignResult result;
     GenConfig gen;

@@ -1,20 +1,9 @@
 #include "properties/campaign.h"
 
+#include "engine/clock.h"
 #include "engine/driver.h"
 
-#include <chrono>
-
 namespace svac::properties {
-
-namespace {
-
-using clock_type = std::chrono::steady_clock;
-
-double since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-
-} // namespace
 
 GenConfig gen_config(const svac_driver_ops &driver, const PropertyConfig &cfg) {
     GenConfig g;
@@ -47,7 +36,7 @@ engine::Trace case_trace(const GenConfig &gen, uint64_t seed, uint64_t sequence)
 engine::Finding shrink_finding(const svac_driver_ops &driver,
                                const rc::Shrinkable<engine::Trace> &tc, engine::Finding found,
                                const PropertyConfig &cfg, FindingOrigin &origin, uint64_t &steps) {
-    const auto t0 = clock_type::now();
+    const auto t0 = engine::Clock::now();
     rc::Shrinkable<engine::Trace> current = tc;
     engine::Finding best = std::move(found);
     origin.minimal = false;
@@ -56,7 +45,7 @@ engine::Finding shrink_finding(const svac_driver_ops &driver,
         auto candidates = current.shrinks();
         while (auto candidate = candidates.next()) {
             if (origin.shrink_runs >= cfg.shrink_runs ||
-                (cfg.shrink_time_s > 0 && since(t0) >= cfg.shrink_time_s))
+                (cfg.shrink_time_s > 0 && engine::seconds_since(t0) >= cfg.shrink_time_s))
                 return best;
             ++origin.shrink_runs;
             engine::Trace trace;
@@ -90,7 +79,7 @@ engine::Finding shrink_finding(const svac_driver_ops &driver,
 
 PropertyResult run_property_campaign(const svac_driver_ops &driver, const PropertyConfig &cfg,
                                      const engine::Progress &progress) {
-    const auto t0 = clock_type::now();
+    const auto t0 = engine::Clock::now();
     const engine::CampaignConfig &cc = cfg.campaign;
     const rc::Gen<engine::Trace> gen = gen_trace(gen_config(driver, cfg));
     constexpr std::size_t kMaxErrors = 20;
@@ -98,7 +87,7 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
     PropertyResult out;
     engine::CampaignResult &result = out.campaign;
     for (uint64_t i = 0; i < cc.sequences; ++i) {
-        if (cc.time_s > 0 && since(t0) >= cc.time_s) {
+        if (cc.time_s > 0 && engine::seconds_since(t0) >= cc.time_s) {
             result.out_of_time = true;
             break;
         }
@@ -137,9 +126,10 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
             if (result.errors.size() < kMaxErrors)
                 result.errors.push_back("sequence " + std::to_string(i) + ": " + e.what());
         }
-        if (progress && (i & 1023) == 1023) progress(result, cc.sequences, since(t0));
+        if (progress && (i & 1023) == 1023)
+            progress(result, cc.sequences, engine::seconds_since(t0));
     }
-    if (progress) progress(result, cc.sequences, since(t0));
+    if (progress) progress(result, cc.sequences, engine::seconds_since(t0));
     return out;
 }
 

@@ -1,18 +1,11 @@
 #include "properties/mutants.h"
 
+#include "engine/clock.h"
 #include "engine/rng.h"
 
 #include <algorithm>
-#include <chrono>
 
 namespace svac::properties {
-
-namespace {
-using clock_type = std::chrono::steady_clock;
-double since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-} // namespace
 
 PropertyResult campaign_for_hunt(const svac_driver_ops &ops, uint64_t seed, uint64_t sequences,
                                  double time_s, const std::function<void()> &on_found) {
@@ -28,16 +21,16 @@ PropertyResult campaign_for_hunt(const svac_driver_ops &ops, uint64_t seed, uint
 
 Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s) {
     Hunt h;
-    const auto t0 = clock_type::now();
+    const auto t0 = engine::Clock::now();
     double found_at = -1; // seconds until the first failing case, before its shrink
     const engine::Finding *first = nullptr;
     PropertyResult r;
     for (uint64_t round = 0; !first; ++round) {
-        double left = budget_s - since(t0);
+        double left = budget_s - engine::seconds_since(t0);
         if (left <= 0) break;
         uint64_t sequences = std::min<uint64_t>(uint64_t{16} << std::min<uint64_t>(round, 8), 4096);
         r = campaign_for_hunt(ops, engine::Rng::derive(seed, round), sequences, left, [&] {
-            if (found_at < 0) found_at = since(t0);
+            if (found_at < 0) found_at = engine::seconds_since(t0);
         });
         h.sequences += r.campaign.sequences;
         for (const auto &e : r.campaign.errors)
@@ -45,7 +38,7 @@ Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s) {
         for (const auto &[clause, f] : r.campaign.findings)
             if (!first || f.trace.ops.size() < first->trace.ops.size()) first = &f;
     }
-    h.seconds = found_at >= 0 ? found_at : since(t0);
+    h.seconds = found_at >= 0 ? found_at : engine::seconds_since(t0);
     if (!first) return h;
     h.found = true;
     h.clause = ref::clause_id(first->clause);
