@@ -82,15 +82,15 @@ ref::FaultCore &DriverInstance::live() {
 }
 
 // The core's answer to one group, sent through the driver (iommu_page_response).
-void DriverInstance::answer(const ref::FaultGroup &g, uint32_t code) {
+int DriverInstance::send(const ref::Answer &a) {
     svac_page_response r{};
-    if (g.needs_pasid()) {
+    if (a.has_pasid) {
         r.flags = SVAC_FAULT_PASID_VALID;
-        r.pasid = g.pasid();
+        r.pasid = a.pasid;
     }
-    r.grpid = g.grpid;
-    r.code = code;
-    ops_.page_response(drv_, g.dev, &r);
+    r.grpid = a.grpid;
+    r.code = a.code;
+    return ops_.page_response(drv_, a.dev, &r);
 }
 
 // iommu_report_device_fault, on the core lent for the call. Without a
@@ -100,7 +100,8 @@ int DriverInstance::report_fault(uint32_t dev, const svac_fault &f) {
     ref::FaultRecord rec{dev, f.flags, f.pasid, f.grpid, f.perm, f.addr};
     reported_.push_back(rec);
     auto r = live().report(rec, ref::device_stalls(topo_, dev), -1, 0);
-    if (r.rc != 0 && r.closed) answer(*r.closed, SVAC_RESP_INVALID);
+    if (r.rc != 0 && r.closed)
+        send(ref::answer_to(*r.closed, SVAC_RESP_INVALID, ref::ClauseId::IOPF_9));
     return r.rc;
 }
 
@@ -110,7 +111,8 @@ void DriverInstance::flush_faults(uint32_t dev, uint32_t pasid) {
     platform_->stop_pasid(dev, pasid);
     const ref::FaultCore &now = live_ ? *live_ : *core_;
     if (!now.holds(dev, pasid)) return; // nothing to answer: no copy of the core
-    for (const ref::FaultGroup &g : live().flush(dev, pasid)) answer(g, SVAC_RESP_INVALID);
+    for (const ref::FaultGroup &g : live().flush(dev, pasid))
+        send(ref::answer_to(g, SVAC_RESP_INVALID, ref::ClauseId::UNBIND_6));
 }
 
 // The interrupt lines that are up, serviced until they drop (bounded: a
@@ -185,16 +187,8 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
         break;
     case OpKind::page_response:
         if (ctx.answer) {
-            const ref::Answer &a = *ctx.answer;
-            svac_page_response r{};
-            if (a.has_pasid) {
-                r.flags = SVAC_FAULT_PASID_VALID;
-                r.pasid = a.pasid;
-            }
-            r.grpid = a.grpid;
-            r.code = a.code;
-            obs.rc = ops_.page_response(drv_, op.dev, &r);
-            obs.code = static_cast<uint8_t>(a.code);
+            obs.rc = send(*ctx.answer);
+            obs.code = static_cast<uint8_t>(ctx.answer->code);
         } else {
             obs.rc = -EINVAL; // the core holds no such group (IOPF-10): the driver is not called
         }

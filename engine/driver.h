@@ -59,7 +59,7 @@ private:
     static void on_mm_exit(void *ctx, uint32_t dev, uint32_t pasid, uint64_t drvdata);
     int report_fault(uint32_t dev, const svac_fault &f);
     void flush_faults(uint32_t dev, uint32_t pasid);
-    void answer(const ref::FaultGroup &g, uint32_t code);
+    int send(const ref::Answer &a);
     void service_interrupts();
 
     const svac_driver_ops &ops_;

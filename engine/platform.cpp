@@ -251,18 +251,8 @@ bool Platform::queue(uint32_t dev, ref::PageRequest &req) {
         ++log_.lost;
         return false;
     }
-    ref::FaultRecord f;
-    f.dev = req.sid < topo_.devices.size() ? req.sid : ref::ResponseRecord::kNoDevice;
-    if (req.has_pasid) {
-        f.flags |= SVAC_FAULT_PASID_VALID;
-        f.pasid = req.pasid;
-        if (!req.stall) f.flags |= SVAC_FAULT_NEEDS_PASID; // PRG Response PASID Required
-    }
-    if (req.last || req.stall) f.flags |= SVAC_FAULT_LAST_PAGE;
-    f.grpid = req.group;
-    f.perm = req.perm;
-    f.addr = req.addr;
-    log_.raised.push_back(f);
+    log_.raised.push_back(ref::raised_record(
+        req.sid < topo_.devices.size() ? req.sid : ref::ResponseRecord::kNoDevice, req));
     return true;
 }
 

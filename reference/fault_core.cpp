@@ -25,6 +25,21 @@ uint32_t page_request_perm(const Op &op) {
     return perm;
 }
 
+FaultRecord raised_record(uint32_t dev, const PageRequest &req) {
+    FaultRecord f;
+    f.dev = dev;
+    if (req.has_pasid) {
+        f.flags |= SVAC_FAULT_PASID_VALID;
+        if (!req.stall) f.flags |= SVAC_FAULT_NEEDS_PASID;
+        f.pasid = req.pasid;
+    }
+    if (req.last || req.stall) f.flags |= SVAC_FAULT_LAST_PAGE;
+    f.grpid = req.group;
+    f.perm = req.perm;
+    f.addr = req.addr;
+    return f;
+}
+
 bool closes_group(const FaultRecord &f, bool stall) {
     return stall || (f.flags & SVAC_FAULT_LAST_PAGE);
 }

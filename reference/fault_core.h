@@ -6,6 +6,7 @@
 // both run the same rules.
 #pragma once
 
+#include "reference/hw_model.h"
 #include "reference/op.h"
 
 #include <svac/driver_abi.h>
@@ -36,6 +37,11 @@ struct FaultGroup {
 };
 
 bool is_stop_marker(const FaultRecord &f);
+// A request as the hardware raises it, so as the driver must report it:
+// PASID_VALID with a PASID, NEEDS_PASID on a PRI request with one (our PCIe
+// functions set PRG Response PASID Required, table-formats.md 5.2),
+// LAST_PAGE on the last request of a group and on every stall.
+FaultRecord raised_record(uint32_t dev, const PageRequest &req);
 // The permissions a device requests for an access (one Perm): an execute
 // request also asks for read (PCIe: Execute Requested comes with R), which
 // keeps it apart from a Stop Marker.

@@ -22,18 +22,14 @@ constexpr uint32_t kAccess = SVAC_FAULT_PERM_READ | SVAC_FAULT_PERM_WRITE | SVAC
 
 FaultRecord request(uint32_t dev, bool has_pasid, uint32_t pasid, uint64_t addr, uint32_t perm,
                     bool last, bool stall) {
-    FaultRecord f;
-    f.dev = dev;
-    if (has_pasid) {
-        f.flags |= SVAC_FAULT_PASID_VALID;
-        // Our PCIe functions set PRG Response PASID Required (table-formats.md 5.2).
-        if (!stall) f.flags |= SVAC_FAULT_NEEDS_PASID;
-        f.pasid = pasid;
-    }
-    if (last || stall) f.flags |= SVAC_FAULT_LAST_PAGE;
-    f.perm = perm;
-    f.addr = addr;
-    return f;
+    PageRequest r;
+    r.has_pasid = has_pasid;
+    r.pasid = has_pasid ? pasid : 0;
+    r.addr = addr;
+    r.perm = static_cast<uint8_t>(perm);
+    r.last = last;
+    r.stall = stall;
+    return raised_record(dev, r);
 }
 
 std::string fault_text(const FaultRecord &f) {
@@ -60,6 +56,10 @@ uint8_t wire_code(uint32_t code, bool stall) {
     return code == SVAC_RESP_SUCCESS ? 0x0 : code == SVAC_RESP_INVALID ? 0x1 : 0xf;
 }
 } // namespace
+
+Answer answer_to(const FaultGroup &g, uint32_t code, ClauseId why) {
+    return Answer{g.dev, g.grpid, g.stall, g.needs_pasid(), g.pasid(), code, why};
+}
 
 bool Reference::device_stalls(uint32_t dev) const {
     return ref::device_stalls(topo_, dev);
@@ -129,8 +129,7 @@ void Reference::expect_unbind_flush(const Op &op, Expectation &e) const {
     uint32_t pasid = resolve(op.pasid);
     for (const FaultGroup &g : faults_.pending(op.dev))
         if (g.has_pasid() && g.pasid() == pasid)
-            e.answers.push_back(Answer{op.dev, g.grpid, g.stall, g.needs_pasid(), g.pasid(),
-                                       SVAC_RESP_INVALID, ClauseId::UNBIND_6});
+            e.answers.push_back(answer_to(g, SVAC_RESP_INVALID, ClauseId::UNBIND_6));
 }
 
 // The IOPF handler (iommu_queue_iopf / iopf_handle_group): each request in
@@ -207,8 +206,7 @@ Expectation Reference::expect_page_response(const Op &op) const {
         e.populate = populate;
     }
     e.code_clause = why;
-    e.answers.push_back(
-        Answer{op.dev, g->grpid, g->stall, g->needs_pasid(), g->pasid(), code, why});
+    e.answers.push_back(answer_to(*g, code, why));
     // What the device does next, request by request (IOPF-6, IOPF-7, IOPF-8).
     uint64_t frame = next_frame_;
     for (const FaultRecord &r : g->requests) {
@@ -241,14 +239,18 @@ struct Due {
     bool matched = false;
 };
 
-void add_failed_retries(const FaultGroup &g, Due &d) {
+// The core answers g INVALID: each request with an access fails at the
+// device (a stall is aborted).
+Due answered_invalid(const FaultGroup &g, ClauseId why) {
+    Due d{answer_to(g, SVAC_RESP_INVALID, why), {}};
     for (const FaultRecord &r : g.requests) {
         if (!(r.perm & kAccess)) continue;
         PageExpectation p;
         p.kinds = g.stall ? bit(Kind::abort) : bit(Kind::failed);
-        p.clause = d.answer.clause;
+        p.clause = why;
         d.retries.push_back(p);
     }
+    return d;
 }
 
 ClauseId encoding_clause(const Topology &t, uint32_t dev, bool stall) {
@@ -351,21 +353,11 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
             if (f.dev >= topo_.devices.size()) continue;
             auto r = core.report(f, device_stalls(f.dev), -1, 0);
             if (r.rc == 0 || !r.closed) continue;
-            const FaultGroup &g = *r.closed;
-            Due d{Answer{g.dev, g.grpid, g.stall, g.needs_pasid(), g.pasid(), SVAC_RESP_INVALID,
-                         ClauseId::IOPF_9},
-                  {}};
-            add_failed_retries(g, d);
-            due.push_back(d);
+            due.push_back(answered_invalid(*r.closed, ClauseId::IOPF_9));
         }
     if (flushing && copy)
-        for (const FaultGroup &g : copy->flush(op.dev, resolve(op.pasid))) {
-            Due d{Answer{g.dev, g.grpid, g.stall, g.needs_pasid(), g.pasid(), SVAC_RESP_INVALID,
-                         ClauseId::UNBIND_6},
-                  {}};
-            add_failed_retries(g, d);
-            due.push_back(d);
-        }
+        for (const FaultGroup &g : copy->flush(op.dev, resolve(op.pasid)))
+            due.push_back(answered_invalid(g, ClauseId::UNBIND_6));
     if (op.kind == OpKind::page_response && exp.respond && (!obs.rc || *obs.rc == 0))
         due.push_back(Due{exp.answers[0], exp.retries});
     std::vector<PageExpectation> retries;

@@ -38,6 +38,9 @@ struct Answer {
     ClauseId clause = ClauseId::IOPF_3; // the rule that makes it due
 };
 
+// The core's answer code for group g, with the rule that makes it due.
+Answer answer_to(const FaultGroup &g, uint32_t code, ClauseId why);
+
 // What the spec allows one op to return.
 struct Expectation {
     ErrnoSet rc; // allowed return codes (non-queries)
