@@ -40,6 +40,9 @@ json to_json(const Report &r) {
                                  {"trace", f.trace}});
     j["stats"] = {{"sequences", r.sequences}, {"steps", r.steps}};
     j["errors"] = r.errors;
+    if (!r.formal.is_null()) j["formal"] = r.formal;
+    if (!r.fuzz.is_null()) j["fuzz"] = r.fuzz;
+    if (!r.mutants.is_null()) j["mutants"] = r.mutants;
     return j;
 }
 

@@ -50,6 +50,12 @@ struct Report {
     uint64_t steps = 0;
     json config = json::object(); // the campaign's settings
     std::vector<std::string> errors;
+    // Optional sections, written only when set (not null): the results of
+    // `prove` (formal), a fuzzing campaign's statistics (fuzz) and a mutant
+    // sweep (mutants). Each command that produces one fills it in.
+    json formal;
+    json fuzz;
+    json mutants;
 };
 
 json to_json(const Report &r);
