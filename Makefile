@@ -56,10 +56,10 @@ bench: build
 fuzz: deps $(ASAN)/build.ninja
 	cmake --build --preset asan --target fuzz
 
-# Rewrites the committed seed corpora (fuzz/corpus/<target>/).
+# Rewrites the committed seed corpora (corpus/<target>/).
 fuzz-corpus: fuzz
-	rm -rf fuzz/corpus
-	$(ASAN)/fuzz/corpus_gen fuzz/corpus examples/traces/*.json
+	rm -rf corpus
+	$(ASAN)/fuzz/corpus_gen corpus examples/traces/*.json
 
 format:
 	git ls-files '*.cpp' '*.h' '*.c' | xargs clang-format-14 -i

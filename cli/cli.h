@@ -48,6 +48,21 @@ struct MutantsOptions {
 };
 int cmd_mutants(const MutantsOptions &opt);
 
+// sva-conform fuzz and fuzz-to-trace (cli/fuzz.cpp).
+struct FuzzOptions {
+    std::string target;
+    std::string driver; // "NAME" or "NAME:MUTANT"; sva_diff only
+    uint64_t time_s = 60;
+    unsigned jobs = 1;
+    std::string corpus; // empty: OUT/corpus
+    std::string out = "reports/fuzz";
+    std::string fuzzer_dir; // empty: $SVAC_FUZZ_DIR, else the asan build's fuzz/
+    uint64_t seed = 1;
+};
+int cmd_fuzz(const FuzzOptions &opt);
+int cmd_fuzz_to_trace(const std::string &input, const std::string &driver_name,
+                      const std::string &out);
+
 // A finding as the command prints it.
 std::string format_finding(const engine::Finding &f);
 

@@ -297,8 +297,44 @@ int main(int argc, char **argv) {
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
 
+    cli::FuzzOptions fuzz_opt;
+    auto *fuzz = app.add_subcommand(
+        "fuzz", "a libFuzzer campaign on a fuzz target (built by `make fuzz`): findings as "
+                "minimised traces, new inputs merged into the corpus, a report");
+    fuzz->add_option("--target", fuzz_opt.target, "sva_diff, hw_walk or trace_parse")->required();
+    fuzz->add_option("--driver", driver_name, "bundled driver sva_diff runs (default smmuv3)");
+    fuzz->add_option("--mutant", mutant, mutant_help);
+    fuzz->add_option("--time", fuzz_opt.time_s, "seconds of fuzzing")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{1}, uint64_t{7} * 24 * 3600));
+    fuzz->add_option("--jobs", fuzz_opt.jobs, "fuzzing processes (libFuzzer -fork)")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 256u));
+    fuzz->add_option("--corpus", fuzz_opt.corpus,
+                     "corpus directory, read and merged into (default: OUT/corpus; the "
+                     "committed seeds corpus/<target>/ are read too)");
+    fuzz->add_option("--out", fuzz_opt.out,
+                     "directory for report.json, findings/, crashes/, fuzz.log")
+        ->capture_default_str();
+    fuzz->add_option("--seed", fuzz_opt.seed, "libFuzzer's seed")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{1}, uint64_t{0xffffffff}));
+    fuzz->add_option("--fuzzer-dir", fuzz_opt.fuzzer_dir,
+                     "folder of the fuzz target binaries (default: $SVAC_FUZZ_DIR, else "
+                     "build/asan/fuzz)");
+
+    std::string fuzz_input, fuzz_trace_out;
+    auto *fuzz_to_trace = app.add_subcommand(
+        "fuzz-to-trace", "decode a sva_diff input (a crash, a corpus file) into a trace");
+    fuzz_to_trace->add_option("INPUT", fuzz_input, "sva_diff input file")->required();
+    fuzz_to_trace->add_option("--driver", driver_name,
+                              "bundled driver whose architecture the input decodes for "
+                              "(default smmuv3)");
+    fuzz_to_trace->add_option("-o,--output", fuzz_trace_out, "trace file (default: stdout)");
+
     // CLI11 says only "A subcommand is required" for a misspelt one: name it.
-    const std::vector<CLI::App *> commands{run, replay, check, clauses, drivers, dump, mutants};
+    const std::vector<CLI::App *> commands{fuzz,    fuzz_to_trace, run,  replay, check,
+                                           clauses, drivers,       dump, mutants};
     if (argc > 1 && argv[1][0] != '-' &&
         std::none_of(commands.begin(), commands.end(),
                      [&](const CLI::App *c) { return c->get_name() == argv[1]; })) {
@@ -329,6 +365,15 @@ int main(int argc, char **argv) {
         if (*drivers) return list_mutants ? cli::cmd_list_mutants() : cmd_drivers();
         if (*dump) return cli::cmd_dump_tables(trace_path, driver_name, dump_step, as_json);
         if (*mutants) return cli::cmd_mutants(mutants_opt);
+        if (*fuzz) {
+            fuzz_opt.driver = driver_name;
+            return cli::cmd_fuzz(fuzz_opt);
+        }
+        if (*fuzz_to_trace)
+            return cli::cmd_fuzz_to_trace(
+                fuzz_input,
+                driver_name.empty() || driver_name[0] == ':' ? "smmuv3" + driver_name : driver_name,
+                fuzz_trace_out);
     } catch (const cli::UsageError &e) {
         fmt::print(stderr, "sva-conform: {}\n", e.what());
         return cli::kBadInput;

@@ -313,7 +313,9 @@ void Platform::send_page_request(const ref::Op &op, uint32_t pasid) {
     req.group = op.group & 511;
     req.last = op.last || op.stop;
     queue(op.dev, req);
-    if (op.bad_sid || op.stop) return;
+    // A Stop Marker (Last, no R/W, with a PASID: IOPF-11) gets no response,
+    // so it opens no group, whether or not the op meant it as one.
+    if (op.bad_sid || ref::is_stop_marker(ref::raised_record(op.dev, req))) return;
     OpenGroup &g = d.open_group(req.group);
     g.requests.push_back({req.has_pasid, req.pasid, op.va, req.perm});
     g.last = req.last;

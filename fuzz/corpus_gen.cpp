@@ -1,5 +1,9 @@
 // Writes the seed corpora of the fuzz targets:
 //   corpus_gen OUTDIR [TRACE.json ...]
+// or, for the fuzz benchmark (bench/fuzz-bench), inputs of one size:
+//   corpus_gen --bench OPS COUNT OUTDIR
+// (OUTDIR/sva_diff: COUNT smmuv3 traces of OPS ops with the hardware ops;
+// OUTDIR/trace_parse: the same as JSON; OUTDIR/hw_walk: COUNT 512-byte inputs).
 // OUTDIR/sva_diff: generated traces (both architectures, with and without
 // the hardware ops, 4 to 64 ops) and the given trace files, in the sva_diff
 // encoding (trace_codec.h), each checked to decode back to its trace.
@@ -14,6 +18,7 @@
 #include "models/registry.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -53,11 +58,48 @@ void add_parse_seed(const fs::path &dir, const std::string &name, const engine::
     write(dir / name, text.data(), text.size());
 }
 
+int write_bench_inputs(uint32_t ops, unsigned count, const fs::path &out) {
+    fs::path diff = out / "sva_diff", parse = out / "trace_parse", hw = out / "hw_walk";
+    for (const auto &d : {diff, parse, hw}) fs::create_directories(d);
+    engine::Rng bytes_rng(0xbe7c);
+    for (unsigned i = 0; i < count; ++i) {
+        engine::GenConfig cfg;
+        cfg.arch_mask = 1u << SVAC_ARCH_SMMUV3;
+        cfg.hardware = true;
+        cfg.ops = ops;
+        engine::Rng rng(engine::Rng::derive(0xbe7c0000, i));
+        engine::Trace t = engine::generate_trace(rng, cfg);
+        std::string name = "bench-" + std::to_string(i);
+        if (!add_diff_seed(diff, name, t)) {
+            std::cerr << "corpus_gen: " << name << " lies outside the encoding\n";
+            return 1;
+        }
+        add_parse_seed(parse, name + ".json", t);
+        std::vector<uint8_t> bytes(512);
+        for (auto &b : bytes) b = static_cast<uint8_t>(bytes_rng.next());
+        write(hw / name, bytes.data(), bytes.size());
+    }
+    std::cout << "corpus_gen: " << count << " inputs of " << ops << " ops per target in "
+              << out.string() << "\n";
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
+    if (argc == 5 && std::string(argv[1]) == "--bench") {
+        unsigned long ops = std::strtoul(argv[2], nullptr, 10),
+                      count = std::strtoul(argv[3], nullptr, 10);
+        if (ops == 0 || ops > fuzz::kMaxFuzzOps || count == 0) {
+            std::cerr << "corpus_gen: --bench OPS COUNT: OPS in 1.." << fuzz::kMaxFuzzOps
+                      << ", COUNT at least 1\n";
+            return 2;
+        }
+        return write_bench_inputs(static_cast<uint32_t>(ops), static_cast<unsigned>(count),
+                                  argv[4]);
+    }
     if (argc < 2) {
-        std::cerr << "usage: corpus_gen OUTDIR [TRACE.json ...]\n";
+        std::cerr << "usage: corpus_gen OUTDIR [TRACE.json ...] | corpus_gen --bench OPS COUNT OUTDIR\n";
         return 2;
     }
     fs::path out = argv[1];

@@ -196,3 +196,31 @@ TEST(IopfDrivers, FaultServedAndRetried) {
 }
 
 } // namespace
+
+// Found by sva_diff: a request with Last and neither R nor W is a Stop
+// Marker on the wire (IOPF-11) even when the op did not ask for one, so the
+// device opens no group for it; the next group at that index is answered
+// and retried normally (before the fix, the device matched the answer to the
+// marker and the retry went missing: a false IOPF-9).
+TEST(IopfDrivers, AnUntaggedStopMarkerOpensNoGroupAtTheDevice) {
+    for (const char *driver : {"smmuv3", "vtd"}) {
+        engine::Trace t =
+            trace(driver, Dev::pri,
+                  plus(setup(), {page_request(0, 0, kVa, 0, 7, true),
+                                 page_request(0, 0, kVa, kR, 7, true), page_response(0)}));
+        engine::RunStats stats;
+        std::vector<ref::Observation> seen;
+        auto f = engine::run_differential(
+            *models::find_bundled(driver)->entry(), t, stats,
+            [&](std::size_t, const Op &, uint32_t, const ref::Expectation &,
+                const ref::Observation &obs,
+                const std::optional<ref::Violation> &) { seen.push_back(obs); });
+        ASSERT_FALSE(f.has_value()) << driver << ": " << f->message;
+        ASSERT_EQ(seen.size(), t.ops.size());
+        const auto &answered = seen.back();
+        ASSERT_TRUE(answered.retries) << driver;
+        ASSERT_EQ(answered.retries->size(), 1u) << driver;
+        EXPECT_EQ(answered.retries->front().kind, uint8_t(ref::DmaResult::Kind::translated))
+            << driver;
+    }
+}

@@ -1,0 +1,503 @@
+// sva-conform fuzz: a libFuzzer campaign (fork mode) on one of the fuzz/
+// targets, then what a person needs from it: each crash input turned into a
+// trace, re-run, minimised and grouped by clause and step kind, the new
+// inputs merged into the corpus, and a report. And sva-conform fuzz-to-trace.
+//
+// The fuzz binaries are built by `make fuzz` (clang, ASan+UBSan); this
+// command runs them as child processes, so a crash of the target is a
+// result, never the end of the campaign.
+#include "cli/cli.h"
+
+#include "engine/clock.h"
+#include "engine/driver.h"
+#include "engine/minimise.h"
+#include "fuzz/trace_codec.h"
+#include "models/registry.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <spawn.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace svac::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const char *const kTargets[] = {"sva_diff", "hw_walk", "trace_parse"};
+
+// A child process whose stderr (and stdout) we read line by line.
+struct Child {
+    pid_t pid = -1;
+    int out = -1; // read end
+};
+
+Child spawn(const std::vector<std::string> &argv, const std::map<std::string, std::string> &env) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    std::vector<std::string> envs;
+    for (char **e = environ; *e; ++e) {
+        std::string kv = *e;
+        if (!env.count(kv.substr(0, kv.find('=')))) envs.push_back(kv);
+    }
+    for (const auto &[k, v] : env) envs.push_back(k + "=" + v);
+    std::vector<char *> args, envp;
+    for (const auto &a : argv) args.push_back(const_cast<char *>(a.c_str()));
+    args.push_back(nullptr);
+    for (const auto &e : envs) envp.push_back(const_cast<char *>(e.c_str()));
+    envp.push_back(nullptr);
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, args.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(fds[1]);
+    if (rc != 0) {
+        ::close(fds[0]);
+        throw std::runtime_error(argv[0] + ": cannot start: " + std::strerror(rc));
+    }
+    return {pid, fds[0]};
+}
+
+// Reads the child's output to its end, a line at a time; returns its wait status.
+int drain(Child &c, const std::function<void(const std::string &)> &on_line) {
+    std::string pending;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(c.out, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        pending.append(buf, static_cast<std::size_t>(n));
+        std::size_t nl;
+        while ((nl = pending.find('\n')) != std::string::npos) {
+            on_line(pending.substr(0, nl));
+            pending.erase(0, nl + 1);
+        }
+    }
+    if (!pending.empty()) on_line(pending);
+    ::close(c.out);
+    int status = 0;
+    while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return status;
+}
+
+// Runs a command to its end; its output, at most `limit` bytes of it.
+std::string run_capture(const std::vector<std::string> &argv,
+                        const std::map<std::string, std::string> &env,
+                        std::size_t limit = 1 << 16) {
+    Child c = spawn(argv, env);
+    std::string out;
+    drain(c, [&](const std::string &line) {
+        if (out.size() < limit) out += line + "\n";
+    });
+    return out;
+}
+
+// libFuzzer's fork-mode status line:
+// "#1661: cov: 10890 ft: 13037 corp: 228 exec/s 0 oom/timeout/crash: 0/0/16 time: 13s job: 17"
+struct Status {
+    uint64_t execs = 0, cov = 0, ft = 0, corp = 0, ooms = 0, timeouts = 0, crashes = 0, time_s = 0;
+};
+
+std::optional<Status> parse_status(const std::string &line) {
+    static const std::regex re(R"(^#(\d+): cov: (\d+) ft: (\d+) corp: (\d+) exec/s:? \d+ )"
+                               R"(oom/timeout/crash: (\d+)/(\d+)/(\d+) time: (\d+)s)");
+    std::smatch m;
+    if (!std::regex_search(line, m, re)) return std::nullopt;
+    auto u = [&](int i) { return std::stoull(m[i].str()); };
+    return Status{u(1), u(2), u(3), u(4), u(5), u(6), u(7), u(8)};
+}
+
+std::vector<uint8_t> read_bytes(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw engine::InputError(path + ": cannot read");
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::size_t count_files(const fs::path &dir) {
+    std::error_code ec;
+    std::size_t n = 0;
+    if (fs::is_directory(dir, ec))
+        for (const auto &e : fs::directory_iterator(dir, ec)) n += e.is_regular_file(ec);
+    return n;
+}
+
+std::string fuzzer_dir(const std::string &given) {
+    if (!given.empty()) return given;
+    if (const char *env = std::getenv("SVAC_FUZZ_DIR"); env && *env) return env;
+    return SVAC_FUZZ_DIR;
+}
+
+// One finding group: (clause or crash kind, kind of the op that diverged).
+struct Group {
+    std::string clause; // a clause ID, or driver-crash / driver-hang / driver-oom / kit-*
+    std::string op;     // the op kind at the divergence ("" if unknown)
+    std::vector<std::string> inputs;
+    std::optional<engine::Finding> finding; // sva_diff findings under a clause
+    std::optional<engine::Trace> trace;     // the decoded input, if there is one
+    std::string reason;                     // for crashes: the sanitizer's summary
+    bool minimised = false;
+    uint64_t minimise_attempts = 0;
+};
+
+std::string crash_kind(const std::string &artifact_name, bool is_driver) {
+    std::string prefix = is_driver ? "driver-" : "kit-";
+    if (artifact_name.rfind("timeout-", 0) == 0) return prefix + "hang";
+    if (artifact_name.rfind("oom-", 0) == 0) return prefix + "oom";
+    if (artifact_name.rfind("leak-", 0) == 0) return prefix + "leak";
+    return prefix + "crash";
+}
+
+// What the target printed about an input when run alone: a clause finding
+// ("sva_diff: finding CLAUSE at step N: ...") or the sanitizer's summary.
+struct Rerun {
+    std::optional<std::string> clause;
+    std::string reason;
+};
+
+Rerun rerun(const std::string &bin, const std::string &input,
+            const std::map<std::string, std::string> &env) {
+    std::string out = run_capture({bin, "-timeout=30", "-rss_limit_mb=4096", input}, env);
+    Rerun r;
+    static const std::regex finding(R"(sva_diff: finding (\S+) at step)");
+    std::smatch m;
+    if (std::regex_search(out, m, finding)) r.clause = m[1].str();
+    std::istringstream lines(out);
+    std::string line;
+    while (std::getline(lines, line))
+        if (line.find("SUMMARY:") != std::string::npos ||
+            (r.reason.empty() && line.find("ERROR:") != std::string::npos))
+            r.reason = line.substr(line.find_first_not_of(' '));
+    return r;
+}
+
+} // namespace
+
+int cmd_fuzz(const FuzzOptions &opt) {
+    if (std::none_of(std::begin(kTargets), std::end(kTargets),
+                     [&](const char *t) { return opt.target == t; }))
+        throw UsageError("--target: no fuzz target \"" + opt.target +
+                         "\" (targets: sva_diff, hw_walk, trace_parse)");
+    const bool diff = opt.target == "sva_diff";
+    if (!diff && !opt.driver.empty())
+        throw UsageError("--driver, --mutant: only sva_diff runs a driver; " + opt.target +
+                         " fuzzes the kit itself");
+    // --mutant alone: a mutant of the default driver.
+    std::string driver_name =
+        opt.driver.empty() || opt.driver[0] == ':' ? "smmuv3" + opt.driver : opt.driver;
+    const svac_driver_ops *driver = diff ? &select_driver(driver_name) : nullptr;
+    if (opt.jobs == 0) throw UsageError("--jobs: must be at least 1");
+
+    const fs::path bin = fs::path(fuzzer_dir(opt.fuzzer_dir)) / opt.target;
+    if (::access(bin.c_str(), X_OK) != 0)
+        throw UsageError("no fuzz target binary " + bin.string() +
+                         " (build the targets with `make fuzz`, or name their folder with "
+                         "--fuzzer-dir or SVAC_FUZZ_DIR)");
+    const fs::path out = opt.out;
+    const fs::path corpus = opt.corpus.empty() ? out / "corpus" : fs::path(opt.corpus);
+    const fs::path fresh = out / "new", crashes = out / "crashes", findings_dir = out / "findings";
+    std::error_code ec;
+    for (const auto &d : {out, corpus})
+        if (fs::create_directories(d, ec); ec || !fs::is_directory(d))
+            throw UsageError(d.string() + ": cannot create directory" +
+                             (ec ? ": " + ec.message() : std::string()));
+    for (const auto &d : {fresh, crashes, findings_dir}) { // this campaign's own
+        fs::remove_all(d, ec);
+        fs::create_directories(d, ec);
+    }
+    const fs::path seeds = fs::path(SVAC_SOURCE_DIR) / "corpus" / opt.target;
+    const fs::path dict = fs::path(SVAC_SOURCE_DIR) / "fuzz" / (opt.target + ".dict");
+    std::map<std::string, std::string> env;
+    if (diff) env["SVAC_FUZZ_DRIVER"] = driver_name;
+
+    std::vector<std::string> argv{bin.string(),
+                                  "-fork=" + std::to_string(opt.jobs),
+                                  "-ignore_crashes=1",
+                                  "-ignore_timeouts=1",
+                                  "-ignore_ooms=1",
+                                  "-max_total_time=" + std::to_string(opt.time_s),
+                                  "-timeout=10",
+                                  "-rss_limit_mb=2048",
+                                  "-max_len=4096",
+                                  "-seed=" + std::to_string(opt.seed),
+                                  "-artifact_prefix=" + crashes.string() + "/"};
+    if (fs::exists(dict, ec)) argv.push_back("-dict=" + dict.string());
+    argv.push_back(fresh.string());
+    argv.push_back(corpus.string());
+    if (fs::is_directory(seeds, ec)) argv.push_back(seeds.string());
+
+    const std::string started = reports::utc_now();
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool live = ::isatty(STDERR_FILENO) && !std::getenv("CI");
+    std::ofstream log(out / "fuzz.log");
+    Status last;
+    bool any_status = false;
+    // The target shares our terminal: Ctrl-C stops libFuzzer, which wraps
+    // up; we stay to write what it found.
+    struct sigaction ignore {
+    }, old_int{}, old_term{};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGINT, &ignore, &old_int);
+    ::sigaction(SIGTERM, &ignore, &old_term);
+    Child child;
+    try {
+        child = spawn(argv, env);
+    } catch (const std::runtime_error &e) {
+        ::sigaction(SIGINT, &old_int, nullptr);
+        ::sigaction(SIGTERM, &old_term, nullptr);
+        throw UsageError(e.what());
+    }
+    std::vector<std::string> tail;
+    int status = drain(child, [&](const std::string &line) {
+        log << line << "\n";
+        tail.push_back(line);
+        if (tail.size() > 20) tail.erase(tail.begin());
+        if (auto s = parse_status(line)) {
+            last = *s;
+            any_status = true;
+            if (live)
+                fmt::print(stderr,
+                           "\rfuzz {}: {} executions, cov {}, corpus {}, {} crashes, {}/{} s   ",
+                           opt.target, s->execs, s->cov, s->corp,
+                           s->crashes + s->timeouts + s->ooms, s->time_s, opt.time_s);
+        }
+    });
+    ::sigaction(SIGINT, &old_int, nullptr);
+    ::sigaction(SIGTERM, &old_term, nullptr);
+    log.flush();
+    if (live) fmt::print(stderr, "\n");
+    double fuzz_s = engine::seconds_since(t0);
+    if (!any_status) {
+        std::string t;
+        for (const auto &l : tail) t += "  " + l + "\n";
+        fmt::print(stderr, "sva-conform: the fuzzer {} stopped before fuzzing (status {}):\n{}",
+                   bin.string(), status, t);
+        return kInternal;
+    }
+
+    // New inputs into the corpus: only those that add coverage (libFuzzer's merge).
+    std::size_t corpus_before = count_files(corpus), fresh_n = count_files(fresh);
+    std::vector<std::string> merge{bin.string(),
+                                   "-merge=1",
+                                   "-timeout=10",
+                                   "-rss_limit_mb=2048",
+                                   "-artifact_prefix=" + crashes.string() + "/",
+                                   corpus.string(),
+                                   fresh.string()};
+    if (fs::is_directory(seeds, ec)) merge.push_back(seeds.string());
+    log << run_capture(merge, env, 1 << 20);
+    std::size_t corpus_after = count_files(corpus);
+
+    // Crash inputs: each re-run alone, grouped.
+    std::map<std::pair<std::string, std::string>, Group> groups;
+    std::vector<std::string> artifacts;
+    for (const auto &e : fs::directory_iterator(crashes, ec))
+        if (e.is_regular_file()) artifacts.push_back(e.path().string());
+    std::sort(artifacts.begin(), artifacts.end());
+    std::size_t crash_inputs = 0;
+    for (const auto &a : artifacts) {
+        std::string name = fs::path(a).filename().string();
+        if (name.rfind("slow-unit-", 0) == 0) continue;
+        ++crash_inputs;
+        Rerun r = rerun(bin.string(), a, env);
+        Group g;
+        std::optional<engine::Trace> trace;
+        if (diff) {
+            auto bytes = read_bytes(a);
+            trace = fuzz::decode_trace(bytes.data(), bytes.size(), driver->arch_mask);
+        }
+        if (r.clause && diff) {
+            engine::RunStats stats;
+            std::optional<engine::Finding> f;
+            try {
+                f = engine::run_differential(*driver, *trace, stats);
+            } catch (const engine::DriverError &) {
+            }
+            if (f) {
+                g.clause = std::string(ref::clause_id(f->clause));
+                g.op = std::string(ref::op_name(f->trace.ops.back().kind));
+                g.finding = std::move(f);
+            } else { // the sanitized target saw it, this build does not
+                g.clause = *r.clause;
+                g.reason = "found by the fuzz target only: " + r.reason;
+            }
+        } else {
+            g.clause = crash_kind(name, diff);
+            g.reason = r.reason.empty() ? "no sanitizer report (see fuzz.log)" : r.reason;
+        }
+        g.trace = trace;
+        auto key = std::make_pair(g.clause, g.op);
+        auto it = groups.find(key);
+        if (it == groups.end()) it = groups.emplace(key, std::move(g)).first;
+        it->second.inputs.push_back(a);
+    }
+
+    // A report, written now and again after minimising: nothing is lost if
+    // a minimisation never returns.
+    auto build_report = [&]() {
+        reports::Report r;
+        engine::CampaignResult result;
+        // The clause matrix: the merged corpus replayed through the engine.
+        if (diff) {
+            for (const auto &e : fs::directory_iterator(corpus, ec)) {
+                if (!e.is_regular_file()) continue;
+                auto bytes = read_bytes(e.path().string());
+                engine::Trace t = fuzz::decode_trace(bytes.data(), bytes.size(), driver->arch_mask);
+                if (!engine::check_driver_topology(*driver, t.topology).empty()) continue;
+                try {
+                    engine::run_differential(*driver, t, result.stats);
+                    ++result.sequences;
+                } catch (const engine::DriverError &) {
+                }
+            }
+            for (const auto &[key, g] : groups)
+                if (g.finding) {
+                    result.findings.emplace(g.finding->clause, *g.finding);
+                    result.occurrences[g.finding->clause] += g.inputs.size();
+                }
+            engine::CampaignConfig cfg;
+            cfg.seed = opt.seed;
+            cfg.time_s = opt.time_s;
+            r = make_report(*driver, cfg, result, started, engine::seconds_since(t0));
+        } else {
+            r.tool_version = tool_version();
+            r.tool_commit = SVAC_GIT_COMMIT;
+            r.driver_name = "(the kit: " + opt.target + ")";
+            r.seed = opt.seed;
+            r.started = started;
+            r.duration_s = engine::seconds_since(t0);
+            r.verdict = "conformant";
+        }
+        r.config = {{"target", opt.target}, {"jobs", opt.jobs},       {"time_s", opt.time_s},
+                    {"seed", opt.seed},     {"fuzzer", bin.string()}, {"corpus", corpus.string()}};
+        // One finding per group, the clause ones with their (minimised) trace.
+        r.findings.clear();
+        reports::json groups_json = reports::json::array();
+        for (const auto &[key, g] : groups) {
+            reports::FindingRecord f;
+            f.clause = g.clause;
+            f.occurrences = g.inputs.size();
+            if (g.finding) {
+                f.step = g.finding->step;
+                f.message = g.finding->message;
+                f.expected = g.finding->expected;
+                f.actual = g.finding->actual;
+                f.trace = engine::trace_to_json(g.finding->trace);
+            } else {
+                f.message = g.reason + " (input: " + g.inputs.front() + ")";
+                if (g.trace) f.trace = engine::trace_to_json(*g.trace);
+            }
+            r.findings.push_back(f);
+            std::string file = g.clause + (g.op.empty() ? "" : "-" + g.op) + ".json";
+            groups_json.push_back({{"clause", g.clause},
+                                   {"op", g.op},
+                                   {"inputs", g.inputs.size()},
+                                   {"first_input", g.inputs.front()},
+                                   {"minimised", g.minimised},
+                                   {"minimise_runs", g.minimise_attempts},
+                                   {"trace", (g.finding || g.trace) ? (findings_dir / file).string()
+                                                                    : std::string()}});
+        }
+        if (!groups.empty()) r.verdict = diff ? "nonconformant" : "error";
+        r.fuzz = {{"target", opt.target},
+                  {"executions", last.execs},
+                  {"exec_per_s", fuzz_s > 0 ? double(last.execs) / fuzz_s : 0.0},
+                  {"coverage", last.cov},
+                  {"features", last.ft},
+                  {"corpus_size", corpus_after},
+                  {"corpus_new", corpus_after - std::min(corpus_after, corpus_before)},
+                  {"new_inputs", fresh_n},
+                  {"crash_inputs", crash_inputs},
+                  {"timeouts", last.timeouts},
+                  {"ooms", last.ooms},
+                  {"fuzz_time_s", fuzz_s},
+                  {"findings", groups_json},
+                  {"log", (out / "fuzz.log").string()}};
+        return r;
+    };
+    auto write = [&](const reports::Report &r) {
+        for (const auto &[key, g] : groups) {
+            std::string file = g.clause + (g.op.empty() ? "" : "-" + g.op) + ".json";
+            const engine::Trace *t = g.finding ? &g.finding->trace : g.trace ? &*g.trace : nullptr;
+            if (t)
+                reports::write_atomic((findings_dir / file).string(),
+                                      engine::trace_to_json(*t).dump(2) + "\n");
+        }
+        try {
+            return reports::write_json_report(r, out.string());
+        } catch (const std::runtime_error &e) {
+            throw UsageError(std::string("--out: ") + e.what());
+        }
+    };
+    write(build_report());
+    for (auto &[key, g] : groups) {
+        if (!g.finding) continue;
+        if (auto m = engine::minimise(*driver, g.finding->trace, g.finding->clause)) {
+            g.finding = std::move(m->finding);
+            g.minimised = m->complete;
+            g.minimise_attempts = m->attempts;
+        }
+    }
+    reports::Report report = build_report();
+    std::string path = write(report);
+
+    fmt::print("fuzz {}{}: {} executions in {:.0f} s ({:.0f}/s), coverage {}, features {}, corpus "
+               "{} (+{})\n",
+               opt.target, diff ? " on " + driver_name : "", last.execs, fuzz_s,
+               fuzz_s > 0 ? double(last.execs) / fuzz_s : 0.0, last.cov, last.ft, corpus_after,
+               corpus_after - std::min(corpus_after, corpus_before));
+    for (const auto &[key, g] : groups) {
+        std::string file = g.clause + (g.op.empty() ? "" : "-" + g.op) + ".json";
+        if (g.finding)
+            fmt::print("finding {} at {} ({} inputs; minimised to {} ops)    trace: {}\n", g.clause,
+                       g.op, g.inputs.size(), g.finding->trace.ops.size(),
+                       (findings_dir / file).string());
+        else
+            fmt::print("finding {} ({} inputs): {}    input: {}\n", g.clause, g.inputs.size(),
+                       g.reason, g.inputs.front());
+    }
+    fmt::print("verdict: {}\nreport: {}\n", report.verdict, path);
+    return groups.empty() ? kConformant : kFindings;
+}
+
+int cmd_fuzz_to_trace(const std::string &input, const std::string &driver_name,
+                      const std::string &out) {
+    const svac_driver_ops &driver = select_driver(driver_name);
+    auto bytes = read_bytes(input);
+    engine::Trace t = fuzz::decode_trace(bytes.data(), bytes.size(), driver.arch_mask);
+    std::string text = engine::trace_to_json(t).dump(2) + "\n";
+    if (out.empty() || out == "-") {
+        fmt::print("{}", text);
+        return kConformant;
+    }
+    try {
+        reports::write_atomic(out, text);
+    } catch (const std::runtime_error &e) {
+        throw UsageError(std::string("-o: ") + e.what());
+    }
+    fmt::print(stderr, "{}: {} ops\n", out, t.ops.size());
+    return kConformant;
+}
+
+} // namespace svac::cli
