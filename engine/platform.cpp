@@ -17,58 +17,104 @@ uint64_t SimMemory::alloc(uint64_t bytes, uint64_t align, Owner owner) {
     uint64_t size = (bytes + 7) & ~uint64_t{7};
     next_ = base + size;
     bytes_ += size;
-    blocks_.emplace(base, Block{size, owner, {}});
+    blocks_.push_back({base, size, owner});
     return base;
 }
 
 bool SimMemory::free(uint64_t pa, Owner owner) {
-    auto it = blocks_.find(pa);
-    if (it == blocks_.end() || it->second.owner != owner) return false;
-    bytes_ -= it->second.size;
+    auto it = std::lower_bound(blocks_.begin(), blocks_.end(), pa,
+                               [](const Block &b, uint64_t a) { return b.base < a; });
+    if (it == blocks_.end() || it->base != pa || it->owner != owner) return false;
+    zero(*it);
+    bytes_ -= it->size;
     blocks_.erase(it);
+    last_block_ = 0;
     return true;
 }
 
-const SimMemory::Block *SimMemory::find(uint64_t pa, uint64_t &offset) const {
-    auto it = blocks_.upper_bound(pa);
-    if (it == blocks_.begin()) return nullptr;
-    --it;
-    if (pa - it->first >= it->second.size) return nullptr;
-    offset = pa - it->first;
-    return &it->second;
+const SimMemory::Block *SimMemory::find(uint64_t pa) const {
+    if (last_block_ < blocks_.size() && blocks_[last_block_].holds(pa))
+        return &blocks_[last_block_];
+    auto it = std::upper_bound(blocks_.begin(), blocks_.end(), pa,
+                               [](uint64_t a, const Block &b) { return a < b.base; });
+    if (it == blocks_.begin() || !std::prev(it)->holds(pa)) return nullptr;
+    last_block_ = static_cast<std::size_t>(std::prev(it) - blocks_.begin());
+    return &*std::prev(it);
 }
 
-SimMemory::Block *SimMemory::find(uint64_t pa, uint64_t &offset) {
-    return const_cast<Block *>(static_cast<const SimMemory *>(this)->find(pa, offset));
+const SimMemory::Chunk *SimMemory::chunk(uint64_t n) const {
+    if (last_chunk_ && last_chunk_no_ == n) return last_chunk_;
+    auto it = chunks_.find(n);
+    if (it == chunks_.end()) return nullptr;
+    last_chunk_no_ = n;
+    last_chunk_ = &it->second;
+    return last_chunk_;
+}
+
+void SimMemory::zero(const Block &b) {
+    uint64_t first = b.base / kChunkBytes, last = (b.base + b.size - 1) / kChunkBytes;
+    auto clear = [&](uint64_t n, Chunk &c) {
+        uint64_t lo = std::max(b.base, n * kChunkBytes);
+        uint64_t hi = std::min(b.base + b.size, (n + 1) * kChunkBytes);
+        std::fill(c.begin() + (lo - n * kChunkBytes) / 8, c.begin() + (hi - n * kChunkBytes) / 8,
+                  0);
+    };
+    if (last - first < chunks_.size()) {
+        for (uint64_t n = first; n <= last; ++n)
+            if (auto it = chunks_.find(n); it != chunks_.end()) clear(n, it->second);
+    } else { // a big block: fewer chunks exist than it spans
+        for (auto &[n, c] : chunks_)
+            if (n >= first && n <= last) clear(n, c);
+    }
 }
 
 uint64_t SimMemory::read64(uint64_t pa) const {
-    uint64_t off = 0;
-    const Block *b = find(pa, off);
-    if (!b || (pa & 7) != 0) return 0;
-    auto it = b->words.find(off / 8);
-    return it == b->words.end() ? 0 : it->second;
+    if ((pa & 7) != 0) return 0;
+    const Chunk *c = chunk(pa / kChunkBytes);
+    return c ? (*c)[pa / 8 % kChunkWords] : 0;
 }
 
-bool SimMemory::write64(uint64_t pa, uint64_t val, Owner who) {
-    uint64_t off = 0;
-    Block *b = find(pa, off);
-    if (!b || b->owner != who || (pa & 7) != 0) return false;
-    if (val != 0)
-        b->words[off / 8] = val;
-    else
-        b->words.erase(off / 8);
+void SimMemory::read_range(uint64_t pa, uint64_t *out, std::size_t n) const {
+    if ((pa & 7) != 0) {
+        std::fill(out, out + n, 0);
+        return;
+    }
+    // A chunk at a time: its part of the range, or zeros where it was never made.
+    while (n > 0) {
+        uint64_t first = pa / 8 % kChunkWords;
+        std::size_t count = std::min<std::size_t>(n, kChunkWords - first);
+        if (const Chunk *c = chunk(pa / kChunkBytes))
+            std::copy_n(c->begin() + first, count, out);
+        else
+            std::fill_n(out, count, 0);
+        pa += 8 * count;
+        out += count;
+        n -= count;
+    }
+}
+
+bool SimMemory::store(const Block *b, uint64_t pa, uint64_t val) {
+    if (!b || (pa & 7) != 0) return false;
+    Chunk *c = const_cast<Chunk *>(chunk(pa / kChunkBytes)); // one of chunks_, ours to change
+    if (!c && val == 0) return true;                         // it reads as 0 already
+    if (!c) c = &chunks_.try_emplace(pa / kChunkBytes).first->second;
+    (*c)[pa / 8 % kChunkWords] = val;
     return true;
 }
 
+bool SimMemory::write64(uint64_t pa, uint64_t val, Owner who) {
+    const Block *b = find(pa);
+    return store(b && b->owner == who ? b : nullptr, pa, val);
+}
+
 bool SimMemory::hw_write64(uint64_t pa, uint64_t val) {
-    uint64_t off = 0;
-    Block *b = find(pa, off);
-    if (!b || (pa & 7) != 0) return false;
-    if (val != 0)
-        b->words[off / 8] = val;
-    else
-        b->words.erase(off / 8);
+    return store(find(pa), pa, val);
+}
+
+bool SimMemory::zero_block(uint64_t pa, Owner who) {
+    const Block *b = find(pa);
+    if (!b || b->base != pa || b->owner != who) return false;
+    zero(*b);
     return true;
 }
 
@@ -109,23 +155,29 @@ void MmModel::sync(uint32_t mm, uint64_t first_vpn, uint64_t count,
                    const std::map<uint64_t, ref::Reference::Page> &pages) {
     if (roots_[mm] == 0)
         roots_[mm] = mem_.alloc(ref::kPageSize, ref::kPageSize, SimMemory::Owner::harness);
+    // A last-level table maps 512 pages: one walk finds it for all of them.
+    constexpr unsigned kTableShift = ref::kPageShift + 9;
+    uint64_t table = 0, table_va = 0;
+    auto it = pages.lower_bound(first_vpn);
     for (uint64_t vpn = first_vpn; vpn < first_vpn + count; ++vpn) {
         uint64_t va = vpn << ref::kPageShift;
-        auto it = pages.find(vpn);
+        while (it != pages.end() && it->first < vpn) ++it;
+        const bool mapped = it != pages.end() && it->first == vpn;
         // A page mapped with no access (PROT_NONE) is not present to a walker.
-        uint64_t pte = it != pages.end() && it->second.present && it->second.perms
+        uint64_t pte = mapped && it->second.present && it->second.perms
                            ? ref::make_leaf(pgtable_, it->second.pa, it->second.perms)
                            : 0;
-        uint64_t table = table_for(mm, va);
+        if (table == 0 || va >> kTableShift != table_va) {
+            table = table_for(mm, va);
+            table_va = va >> kTableShift;
+        }
         mem_.write64(table + 8ull * ref::pt_index(va, ref::kLevels - 1), pte,
                      SimMemory::Owner::harness);
     }
 }
 
 void MmModel::teardown(uint32_t mm) {
-    if (roots_[mm] == 0) return;
-    for (unsigned i = 0; i < 512; ++i)
-        mem_.write64(roots_[mm] + 8ull * i, 0, SimMemory::Owner::harness);
+    if (roots_[mm] != 0) mem_.zero_block(roots_[mm], SimMemory::Owner::harness);
 }
 
 // ---- the platform ----

@@ -13,6 +13,7 @@
 
 #include <svac/driver_abi.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -33,10 +34,13 @@ public:
     // Frees a block the owner allocated; false if pa starts no such block.
     bool free(uint64_t pa, Owner owner);
     uint64_t read64(uint64_t pa) const override;
+    void read_range(uint64_t pa, uint64_t *out, std::size_t n) const override;
     // A store by `who`: true if it landed in an aligned word of a block `who` owns.
     bool write64(uint64_t pa, uint64_t val, Owner who);
     // The hardware's own store (a queue record): any allocated word.
     bool hw_write64(uint64_t pa, uint64_t val) override;
+    // Stores 0 in every word of the block at pa, which `who` must own.
+    bool zero_block(uint64_t pa, Owner who);
 
     // Memory the harness lends at most, per driver instance.
     static constexpr uint64_t kLimit = uint64_t{1} << 30;
@@ -44,17 +48,33 @@ public:
 
 private:
     struct Block {
+        uint64_t base;
         uint64_t size;
         Owner owner;
-        // Sparse: tables are mostly zero (a PASID directory for 20 bits is
-        // 128 KiB), so only words ever written are kept.
-        std::unordered_map<uint64_t, uint64_t> words; // word index -> value
+        bool holds(uint64_t pa) const { return pa - base < size; }
     };
-    Block *find(uint64_t pa, uint64_t &offset);
-    const Block *find(uint64_t pa, uint64_t &offset) const;
+    // Words are kept in chunks, each made at the first non-zero store into
+    // it: tables are mostly zero (a PASID directory for 20 bits is 128 KiB),
+    // so only the parts ever written take room. Only allocated words are ever
+    // stored, and a block's words are zeroed when it is freed, so a chunk
+    // reads right without asking which block holds the address.
+    static constexpr uint64_t kChunkWords = 64;
+    static constexpr uint64_t kChunkBytes = 8 * kChunkWords;
+    using Chunk = std::array<uint64_t, kChunkWords>;
 
-    std::map<uint64_t, Block> blocks_; // base pa -> block
-    uint64_t next_ = kBase;            // physical addresses handed out grow from here
+    const Block *find(uint64_t pa) const; // the block holding pa, if any
+    bool store(const Block *b, uint64_t pa, uint64_t val);
+    const Chunk *chunk(uint64_t n) const; // chunk number n (pa / kChunkBytes), if made
+    void zero(const Block &b);
+
+    // Addresses are handed out in increasing order, so appending keeps the
+    // blocks sorted by base.
+    std::vector<Block> blocks_;
+    mutable std::size_t last_block_ = 0; // the block the latest lookup found
+    std::unordered_map<uint64_t, Chunk> chunks_;
+    mutable uint64_t last_chunk_no_ = 0; // the chunk the latest lookup found
+    mutable const Chunk *last_chunk_ = nullptr;
+    uint64_t next_ = kBase; // physical addresses handed out grow from here
     uint64_t bytes_ = 0;
 };
 

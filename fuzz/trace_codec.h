@@ -343,6 +343,7 @@ inline engine::Trace decode_trace(const uint8_t *data, std::size_t size, uint32_
     FuzzedDataProvider fdp(data, size);
     Decoder d(fdp);
     engine::Trace t;
+    t.ops.reserve(kMaxFuzzOps); // an Op is large: no regrowth per input
     codec_trace(
         t, arch_mask, [&](uint64_t, uint64_t lo, uint64_t hi) { return d.range(lo, hi); }, true,
         [&] { return d.more(); });

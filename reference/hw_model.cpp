@@ -3,6 +3,8 @@
 #include "reference/smmuv3_hw.h"
 #include "reference/vtd_hw.h"
 
+#include <algorithm>
+
 namespace svac::ref {
 
 namespace {
@@ -28,6 +30,13 @@ bool dma_kind_from_name(std::string_view name, DmaResult::Kind &k) {
 std::string_view dma_reason_name(DmaResult::Reason r) {
     auto i = static_cast<unsigned>(r);
     return i < std::size(kReasons) ? kReasons[i] : "?";
+}
+
+uint64_t &RegisterFile::operator[](uint32_t offset) {
+    auto it = std::lower_bound(regs_.begin(), regs_.end(), offset,
+                               [](const auto &r, uint32_t off) { return r.first < off; });
+    if (it == regs_.end() || it->first != offset) it = regs_.insert(it, {offset, 0});
+    return it->second;
 }
 
 std::unique_ptr<IommuModel> make_iommu_model(const Iommu &desc, uint32_t index) {

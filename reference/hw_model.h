@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace svac::ref {
@@ -126,6 +127,27 @@ struct LiveEntry {
     // a table a register points at. Each holds its pointer and valid bit.
     std::array<uint64_t, 3> via{};
     uint8_t via_count = 0;
+};
+
+// A model's registers: the offsets software wrote, with their values (one
+// never written reads as 0). A handful of them, so a short sorted list,
+// searched from the start, beats a hash table on the walk's path.
+class RegisterFile {
+public:
+    const uint64_t *find(uint32_t offset) const {
+        for (const auto &[off, val] : regs_)
+            if (off >= offset) return off == offset ? &val : nullptr;
+        return nullptr;
+    }
+    bool contains(uint32_t offset) const { return find(offset) != nullptr; }
+    uint64_t get(uint32_t offset) const {
+        const uint64_t *v = find(offset);
+        return v ? *v : 0;
+    }
+    uint64_t &operator[](uint32_t offset); // inserted as 0 if absent
+
+private:
+    std::vector<std::pair<uint32_t, uint64_t>> regs_; // by offset
 };
 
 class IommuModel {

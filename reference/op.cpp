@@ -86,4 +86,11 @@ bool perms_from_name(std::string_view name, uint8_t &perms) {
     return !name.empty();
 }
 
+Observation::Observation() = default;
+Observation::Observation(const Observation &) = default;
+Observation::Observation(Observation &&) noexcept = default;
+Observation &Observation::operator=(const Observation &) = default;
+Observation &Observation::operator=(Observation &&) noexcept = default;
+Observation::~Observation() = default;
+
 } // namespace svac::ref

@@ -111,6 +111,16 @@ struct Observation {
     // memory (HW-8) and commands left without a sync when it returned (HW-9).
     std::optional<uint32_t> stray_stores;
     std::optional<uint32_t> unsynced_commands;
+
+    // Made and dropped at every step: one out-of-line copy of these (op.cpp),
+    // built with the library's flags, rather than an inline one in every
+    // caller (and under a fuzz target's coverage instrumentation).
+    Observation();
+    Observation(const Observation &);
+    Observation(Observation &&) noexcept;
+    Observation &operator=(const Observation &);
+    Observation &operator=(Observation &&) noexcept;
+    ~Observation();
     bool operator==(const Observation &) const = default;
 };
 

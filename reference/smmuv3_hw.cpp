@@ -128,7 +128,7 @@ SteLocation locate_ste(const MemoryView &mem, bool strtab_written, uint64_t base
 }
 
 void read_words(const MemoryView &mem, uint64_t pa, uint64_t *w, unsigned n) {
-    for (unsigned i = 0; i < n; ++i) w[i] = mem.read64(pa + 8ull * i);
+    mem.read_range(pa, w, n);
 }
 
 // The CD table layout an STE selects: the L1 split (0: linear).
@@ -162,8 +162,7 @@ void Smmuv3Model::write_reg(uint32_t offset, uint64_t val) {
 
 uint64_t Smmuv3Model::read_reg(uint32_t offset) const {
     if (const OutQueue *q = q_of_prod(offset)) return q->prod;
-    auto it = regs_.find(offset);
-    if (it != regs_.end()) return it->second;
+    if (const uint64_t *v = regs_.find(offset)) return *v;
     // CR0ACK mirrors CR0 at once: an update never takes time here.
     if (offset == SVAC_SMMU_CR0 + 4) return read_reg(SVAC_SMMU_CR0);
     return 0;
@@ -195,6 +194,12 @@ std::string Smmuv3Model::describe(const Cmd &c) const {
     return s;
 }
 
+const std::vector<std::string> &Smmuv3Model::command_log() const {
+    for (std::size_t i = log_.size(); i < accepted_.size(); ++i)
+        log_.push_back(describe(accepted_[i]));
+    return log_;
+}
+
 int Smmuv3Model::submit(const MemoryView &, const uint64_t *cmd, uint32_t qwords) {
     if (!cmd || qwords != 2) return -EINVAL;
     auto op = static_cast<uint8_t>(get(cmd, sm::cmd::Opcode));
@@ -202,7 +207,7 @@ int Smmuv3Model::submit(const MemoryView &, const uint64_t *cmd, uint32_t qwords
     if (op == sm::cmd::PRI_RESP && get(cmd, sm::cmd::PriResp) == sm::cmd::PRI_RESP_ILLEGAL)
         return -EINVAL;
     Cmd c{{cmd[0], cmd[1]}};
-    log_.push_back(describe(c));
+    accepted_.push_back(c);
     if (op == sm::cmd::PRI_RESP || op == sm::cmd::RESUME) {
         // A response leaves at once: nothing of the SMMU's caches waits on it,
         // and no CMD_SYNC is needed to send it (Linux sends none).
@@ -347,7 +352,7 @@ const Smmuv3Model::OutQueue *Smmuv3Model::q_of_prod(uint32_t offset) const {
 
 bool Smmuv3Model::q_enabled(const OutQueue &q) const {
     uint64_t cr0 = read_reg(SVAC_SMMU_CR0);
-    if (!(cr0 & q.enable) || !regs_.count(q.base_reg)) return false;
+    if (!(cr0 & q.enable) || !regs_.contains(q.base_reg)) return false;
     // SMMU 8.2: SMMUEN == 0 implies PRIQEN == 0.
     return &q != &priq_ || get(&cr0, sm::reg::SMMUEN);
 }
@@ -946,8 +951,7 @@ void Smmuv3Model::live_entries(const MemoryView &mem, const Topology &topo,
         l1s.push_back({via, table, n_l1, std::min<uint64_t>(uint64_t{1} << cd_l1_split, n_ssids),
                        cd_l1_split});
     }
-    auto offer_leaf = [&](const L1Table &t, uint64_t l1_pa) {
-        uint64_t l1 = mem.read64(l1_pa);
+    auto offer_leaf = [&](const L1Table &t, uint64_t l1_pa, uint64_t l1) {
         if (!get(&l1, sm::l1cd::V)) return;
         LiveEntry leaf_via = t.via;
         leaf_via.via[leaf_via.via_count++] = l1_pa;
@@ -957,10 +961,16 @@ void Smmuv3Model::live_entries(const MemoryView &mem, const Topology &topo,
     // Without a scan: the leaves of the L1CDs asked about.
     for (const L1Table &t : l1s)
         for (uint64_t pa : pas)
-            if (pa >= t.base && pa < t.base + 8 * t.entries) offer_leaf(t, pa);
+            if (pa >= t.base && pa < t.base + 8 * t.entries) offer_leaf(t, pa, mem.read64(pa));
+    // The scan reads each L1 table a run of descriptors at a time.
+    std::array<uint64_t, 64> run;
     for (const L1Table &t : l1s)
-        for (uint64_t idx = 0; scan && idx < t.entries && !found.done(); ++idx)
-            offer_leaf(t, t.base + 8 * idx);
+        for (uint64_t idx = 0; scan && idx < t.entries && !found.done(); ++idx) {
+            if (idx % run.size() == 0)
+                mem.read_range(t.base + 8 * idx, run.data(),
+                               std::min<uint64_t>(run.size(), t.entries - idx));
+            offer_leaf(t, t.base + 8 * idx, run[idx % run.size()]);
+        }
 }
 
 std::unique_ptr<IommuModel> make_smmuv3_model(const Iommu &desc, uint32_t index) {

@@ -28,7 +28,7 @@ public:
     uint64_t read_reg(uint32_t offset) const override;
     int submit(const MemoryView &mem, const uint64_t *cmd, uint32_t qwords) override;
     std::size_t unsynced() const override { return queue_.size(); }
-    const std::vector<std::string> &command_log() const override { return log_; }
+    const std::vector<std::string> &command_log() const override;
     // The walk. When mem is also a MemoryBus (the harness's memory), a
     // terminated transaction's fault (Kind::fault) is recorded in the event
     // queue as well, with Stall=0 (record_event).
@@ -126,11 +126,14 @@ private:
     void auto_respond(const PageRequest &req, bool has_pasid, uint8_t code);
 
     uint32_t index_;
-    std::unordered_map<uint32_t, uint64_t> regs_;
+    RegisterFile regs_;
     bool strtab_written_ = false;
 
     std::vector<Cmd> queue_;
-    std::vector<std::string> log_;
+    // Every command accepted, raw; command_log() decodes them when asked,
+    // so that a run that never reads the log never formats it.
+    std::vector<Cmd> accepted_;
+    mutable std::vector<std::string> log_;
 
     std::unordered_map<uint32_t, StreamCache> streams_;
     std::unordered_map<uint64_t, Translation> tlb_; // ASID << 48 | va page

@@ -50,7 +50,7 @@ DecodedEntry decode(const Format &f, std::string table, std::string key, uint64_
 
 template <std::size_t N> std::array<uint64_t, N> read_words(const MemoryView &mem, uint64_t pa) {
     std::array<uint64_t, N> w{};
-    for (std::size_t i = 0; i < N; ++i) w[i] = mem.read64(pa + 8 * i);
+    mem.read_range(pa, w.data(), N);
     return w;
 }
 
@@ -214,11 +214,15 @@ template <typename Map, typename K, typename V> void VtdModel::insert(Map &m, co
     m[k] = std::move(v);
 }
 
-void VtdModel::log(std::string line) {
-    if (log_.size() < kMaxLogLines)
-        log_.push_back(std::move(line));
-    else if (log_.size() == kMaxLogLines)
+const std::vector<std::string> &VtdModel::command_log() const {
+    for (std::size_t i = log_.size(); i < accepted_.size(); ++i) {
+        const uint64_t *d = accepted_[i].data();
+        log_.push_back(describe(d, get(d, vtd::inv_cc::Type) | get(d, vtd::kTypeHi) << 4));
+    }
+    // Once truncated, nothing more is accepted: the line comes last, once.
+    if (log_truncated_ && log_.size() == accepted_.size())
         log_.push_back("(command log truncated)");
+    return log_;
 }
 
 void VtdModel::write_reg(uint32_t offset, uint64_t val) {
@@ -241,8 +245,7 @@ void VtdModel::write_reg(uint32_t offset, uint64_t val) {
 }
 
 uint64_t VtdModel::read_reg(uint32_t offset) const {
-    auto it = regs_.find(offset);
-    return it == regs_.end() ? 0 : it->second;
+    return regs_.get(offset);
 }
 
 int VtdModel::submit(const MemoryView &, const uint64_t *cmd, uint32_t qwords) {
@@ -264,7 +267,10 @@ int VtdModel::submit(const MemoryView &, const uint64_t *cmd, uint32_t qwords) {
     }
     // The G field sits at q0[5:4] in every descriptor that has one.
     if (!known_granularity(type, get(d.data(), vtd::inv_pc::G))) return -EINVAL;
-    log(describe(d.data(), type));
+    if (accepted_.size() < kMaxLogLines)
+        accepted_.push_back(d);
+    else
+        log_truncated_ = true;
     if (type == vtd::page_grp_resp::kType) {
         // The response goes out to the device as the descriptor is fetched;
         // a later wait descriptor only tells software it has. Never pending.

@@ -28,7 +28,7 @@ public:
     uint64_t read_reg(uint32_t offset) const override;
     int submit(const MemoryView &mem, const uint64_t *cmd, uint32_t qwords) override;
     std::size_t unsynced() const override { return pending_.size(); }
-    const std::vector<std::string> &command_log() const override { return log_; }
+    const std::vector<std::string> &command_log() const override;
     DmaResult dma(const MemoryView &mem, const DmaRequest &req) override;
     Queued queue_fault(MemoryBus &mem, PageRequest &req) override;
     void overflow_queue() override;
@@ -65,14 +65,18 @@ private:
     void respond(const Desc &d);
     void auto_respond(const PageRequest &req);
     uint64_t prq_bytes() const; // 0: the page request queue is not programmed
-    void log(std::string line);
     template <typename Map, typename K, typename V> static void insert(Map &m, const K &k, V v);
 
     Iommu desc_;
     uint32_t index_;
-    std::map<uint32_t, uint64_t> regs_;
+    RegisterFile regs_;
     std::vector<Desc> pending_;
-    std::vector<std::string> log_;
+    // The descriptors accepted (at most kMaxLogLines), raw; command_log()
+    // decodes them when asked, so that a run that never reads the log never
+    // formats it.
+    std::vector<Desc> accepted_;
+    bool log_truncated_ = false;
+    mutable std::vector<std::string> log_;
     std::vector<PageResponse> responses_; // sent, not yet taken
 
     std::map<uint32_t, ContextEntry> context_cache_;                   // rid
