@@ -1,7 +1,7 @@
 # sva-conform: the two commands a newcomer needs.
 #   make run    set up, build, run a conformance campaign on the bundled drivers
 #   make test   set up, build (and a sanitizer build), run every test
-# Also: make build, make bench, make fuzz, make fuzz-corpus, make format, make clean.
+# Also: make build, make bench, make bench-fuzz, make fuzz, make fuzz-corpus, make format, make clean.
 
 DRIVERS ?= smmuv3 vtd
 SEED ?= 1
@@ -11,7 +11,7 @@ BUILD := build/default
 ASAN := build/asan
 CLI := $(BUILD)/sva-conform
 
-.PHONY: all deps build build-asan run test test-default test-asan bench fuzz fuzz-corpus format format-check clean
+.PHONY: all deps build build-asan run test test-default test-asan bench bench-fuzz fuzz fuzz-corpus format format-check clean
 
 all: build
 
@@ -30,16 +30,22 @@ $(ASAN)/build.ninja: | deps
 build-asan: deps $(ASAN)/build.ninja
 	cmake --build --preset asan
 
-# One campaign per bundled driver; each writes $(OUT)/<driver>/report.json and
-# the first driver's report is also $(OUT)/report.json.
+# One campaign per bundled driver; each writes $(OUT)/<driver>/report.{json,
+# html,xml,md,sarif} (and findings/), and the first driver's are also in $(OUT)/.
+REPORT_FILES := report.json report.html report.xml report.md report.sarif
 run: build
 	@status=0; first=1; \
 	for d in $(DRIVERS); do \
 	  echo "== $$d"; \
 	  $(CLI) run --driver $$d --seed $(SEED) --sequences $(SEQUENCES) --out $(OUT)/$$d || status=$$?; \
-	  if [ $$first = 1 ]; then cp $(OUT)/$$d/report.json $(OUT)/report.json; first=0; fi; \
+	  if [ $$first = 1 ]; then \
+	    for f in $(REPORT_FILES); do cp $(OUT)/$$d/$$f $(OUT)/$$f || status=3; done; \
+	    rm -rf $(OUT)/findings; \
+	    if [ -d $(OUT)/$$d/findings ]; then cp -r $(OUT)/$$d/findings $(OUT)/findings; fi; \
+	    first=0; \
+	  fi; \
 	done; \
-	echo "reports in $(OUT)/"; exit $$status
+	echo "reports in $(OUT)/: $(REPORT_FILES); open $(OUT)/report.html"; exit $$status
 
 test: test-default test-asan format-check
 
@@ -51,6 +57,10 @@ test-asan: build-asan
 
 bench: build
 	$(BUILD)/bench/svac_bench --benchmark_min_time=1
+
+# Executions/s of the fuzz targets against an empty target, both build modes.
+bench-fuzz: deps
+	bench/fuzz-bench
 
 # The libFuzzer targets (clang-14, ASan+UBSan): $(ASAN)/fuzz/{sva_diff,hw_walk,trace_parse}.
 fuzz: deps $(ASAN)/build.ninja

@@ -1,9 +1,18 @@
 #include "cli/cli.h"
 
 #include "engine/driver.h"
+#include "engine/engine.h"
+#include "engine/platform.h"
 #include "models/registry.h"
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 namespace svac::cli {
 
@@ -40,12 +49,102 @@ const svac_driver_ops &select_driver(const std::string &name) {
     return *ops;
 }
 
+std::string file_sha256(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return "";
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return "";
+    std::vector<char> buf(1 << 16);
+    while (in) {
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        if (in.gcount() > 0 &&
+            EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(in.gcount())) != 1)
+            return "";
+    }
+    if (in.bad()) return "";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) return "";
+    std::string hex;
+    for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+    return hex;
+}
+
+namespace {
+
+// This process's command line, word by word (Linux: /proc/self/cmdline).
+std::vector<std::string> own_command_line() {
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    std::vector<std::string> words;
+    std::string w;
+    while (std::getline(in, w, '\0')) words.push_back(w);
+    return words;
+}
+
+// "name (Linux 6.1.0, x86_64)".
+std::string host_description() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) name[0] = '\0';
+    struct utsname u {};
+    if (::uname(&u) != 0) return name;
+    return fmt::format("{} ({} {}, {})", name, u.sysname, u.release, u.machine);
+}
+
+// The driver's tables after op `step` of the trace, decoded as the hardware
+// model reads them (as dump-tables shows them); null if the replay fails.
+reports::json decoded_tables(const svac_driver_ops &driver, const engine::Trace &trace,
+                             std::size_t step) {
+    constexpr std::size_t kMaxEntries = 256; // per IOMMU: a report stays readable
+    reports::json iommus = reports::json::array();
+    auto inspect = [&](engine::DriverInstance &instance) {
+        engine::Platform &p = instance.platform();
+        for (uint32_t i = 0; i < p.iommu_count(); ++i) {
+            const ref::ModelDump d = p.iommu(i).dump(p.memory(), trace.topology);
+            reports::json entries = reports::json::array();
+            for (const auto &e : d.entries) {
+                if (entries.size() == kMaxEntries) break;
+                reports::json fields = reports::json::object();
+                for (const auto &[name, value] : e.fields) fields[name] = value;
+                entries.push_back({{"table", e.table},
+                                   {"key", e.key},
+                                   {"pa", e.pa},
+                                   {"raw", e.raw},
+                                   {"fields", fields}});
+            }
+            iommus.push_back({{"iommu", i},
+                              {"arch", ref::arch_name(trace.topology.iommus[i].arch)},
+                              {"entries", entries}});
+        }
+    };
+    engine::RunStats stats;
+    try {
+        engine::run_differential(driver, trace, stats, nullptr, inspect, step + 1);
+    } catch (const engine::DriverError &) {
+        return nullptr;
+    }
+    return {{"after_step", step}, {"iommus", iommus}};
+}
+
+} // namespace
+
+void set_provenance(reports::Report &r) {
+    r.tool_version = tool_version();
+    r.tool_commit = SVAC_GIT_COMMIT;
+    // Bundled drivers are compiled into this executable: it is their library.
+    std::error_code ec;
+    std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    r.library_kind = "bundled";
+    r.library_path = ec ? std::string("bundled") : exe.string();
+    r.library_sha256 = ec ? std::string() : file_sha256(exe.string());
+    r.command_line = own_command_line();
+    r.host = host_description();
+}
+
 reports::Report make_report(const svac_driver_ops &driver, const engine::CampaignConfig &cfg,
                             const engine::CampaignResult &result, const std::string &started,
                             double duration_s) {
     reports::Report r;
-    r.tool_version = tool_version();
-    r.tool_commit = SVAC_GIT_COMMIT;
+    set_provenance(r);
     r.driver_name = driver.name;
     r.driver_version = driver.version ? driver.version : "";
     r.abi_version = driver.abi_version;
@@ -64,10 +163,15 @@ reports::Report make_report(const svac_driver_ops &driver, const engine::Campaig
                              std::string(c.statement),
                              failed ? "fail" : (checks ? "pass" : "untested"), checks});
     }
-    for (const auto &[clause, f] : result.findings)
+    for (const auto &[clause, f] : result.findings) {
         r.findings.push_back({std::string(ref::clause_id(clause)), f.step, f.message, f.expected,
                               f.actual, engine::trace_to_json(f.trace),
                               result.occurrences.at(clause)});
+        // Table and hardware rules: the tables the hardware walked, decoded.
+        ref::ClauseGroup g = ref::clause(clause).group;
+        if (g == ref::ClauseGroup::HW || g == ref::ClauseGroup::SMMU || g == ref::ClauseGroup::VTD)
+            r.findings.back().tables = decoded_tables(driver, f.trace, f.step);
+    }
     r.sequences = result.sequences;
     r.steps = result.stats.steps;
     r.errors = result.errors;

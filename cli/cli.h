@@ -29,6 +29,14 @@ const svac_driver_ops &select_driver(const std::string &name);
 
 std::string tool_version();
 
+// The SHA-256 of a file, in hex ("" if it cannot be read).
+std::string file_sha256(const std::string &path);
+
+// The provenance every report carries: tool version and commit, where the
+// driver's code came from (a bundled driver: this executable, and its hash),
+// the command line and the host. make_report calls it.
+void set_provenance(reports::Report &r);
+
 // The report of a campaign.
 reports::Report make_report(const svac_driver_ops &driver, const engine::CampaignConfig &cfg,
                             const engine::CampaignResult &result, const std::string &started,
@@ -48,6 +56,11 @@ struct MutantsOptions {
 };
 int cmd_mutants(const MutantsOptions &opt);
 
+// sva-conform report render / diff (cli/report_cmd.cpp).
+int cmd_report_render(const std::string &path, const std::string &format,
+                      const std::string &output);
+int cmd_report_diff(const std::string &old_path, const std::string &new_path);
+
 // sva-conform fuzz and fuzz-to-trace (cli/fuzz.cpp).
 struct FuzzOptions {
     std::string target;
@@ -62,6 +75,18 @@ struct FuzzOptions {
 int cmd_fuzz(const FuzzOptions &opt);
 int cmd_fuzz_to_trace(const std::string &input, const std::string &driver_name,
                       const std::string &out);
+
+// sva-conform prove (cli/prove.cpp): the Z3 checks of properties/formal.
+// Exit 0 all proved, 1 a counterexample, 3 unknown or error.
+struct ProveOptions {
+    std::string format = "all"; // smmuv3 | vtd | all
+    double timeout_s = 10;      // per solver query
+    bool as_json = false;
+};
+int cmd_prove(const ProveOptions &opt);
+// The `formal` section of a `run` report: the checks of the driver's
+// architecture (null if it names none), without their times.
+reports::json formal_section(const svac_driver_ops &driver);
 
 // A finding as the command prints it.
 std::string format_finding(const engine::Finding &f);

@@ -1,8 +1,12 @@
 // sva-conform dump-tables: replay a trace and print the driver's tables as
-// the hardware model reads them, decoded, and the IOMMU caches.
+// the hardware model reads them, decoded, the IOMMU caches, and the
+// live-table invariants (reference/invariants.h) evaluated on them.
 #include "cli/cli.h"
 
 #include "engine/driver.h"
+#include "reference/invariants.h"
+#include "reference/smmuv3_format.h"
+#include "reference/vtd_format.h"
 
 #include <fmt/format.h>
 
@@ -40,6 +44,55 @@ void print_entry(const ref::DecodedEntry &e) {
     fmt::print("\n");
 }
 
+// The format of a dumped table, if invariants are written over it.
+const ref::Format *format_of(const std::string &table) {
+    namespace sm = ref::smmuv3;
+    namespace v = ref::vtd;
+    if (table == "STE") return &sm::ste::kFormat;
+    if (table == "L1CD") return &sm::l1cd::kFormat;
+    if (table == "CD") return &sm::cd::kFormat;
+    if (table == "context") return &v::context::kFormat;
+    if (table == "PDE") return &v::pde::kFormat;
+    if (table == "PASID") return &v::pasid_entry::kFormat;
+    return nullptr;
+}
+
+// One formula on the entries of its format in one IOMMU's dump.
+struct Verdict {
+    const ref::inv::Formula *formula;
+    std::size_t entries = 0;             // of its format
+    std::vector<std::string> violations; // "CD sid 1 ssid 2: breaks ..."
+};
+
+std::vector<Verdict> evaluate(const ref::ModelDump &d) {
+    std::vector<Verdict> out;
+    for (const ref::inv::Formula &f : ref::inv::all_formulas()) {
+        std::vector<const ref::DecodedEntry *> of;
+        for (const auto &e : d.entries)
+            if (format_of(e.table) == f.format && e.raw.size() >= f.format->qwords)
+                of.push_back(&e);
+        if (of.empty()) continue;
+        Verdict v{&f, of.size(), {}};
+        auto name = [](const ref::DecodedEntry *e) { return e->table + " " + e->key; };
+        for (std::size_t i = 0; i < of.size(); ++i) {
+            const uint64_t *a = of[i]->raw.data();
+            if (!f.pairwise()) {
+                if (!ref::inv::entry_holds(f, a))
+                    v.violations.push_back(name(of[i]) + ": " +
+                                           ref::inv::check_entry(*f.format, a)->message());
+                continue;
+            }
+            for (std::size_t j = i + 1; j < of.size(); ++j)
+                if (!ref::inv::pair_holds(f, a, of[j]->raw.data()))
+                    v.violations.push_back(
+                        name(of[i]) + " and " + name(of[j]) + ": " +
+                        ref::inv::check_pair(*f.format, a, of[j]->raw.data())->message());
+        }
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
 } // namespace
 
 int cmd_dump_tables(const std::string &path, const std::string &driver_name, long step,
@@ -69,6 +122,13 @@ int cmd_dump_tables(const std::string &path, const std::string &driver_name, lon
         return kFindings;
     }
 
+    bool broken = false;
+    std::vector<std::vector<Verdict>> verdicts;
+    for (const auto &[i, d] : dumps) {
+        verdicts.push_back(evaluate(d));
+        for (const Verdict &v : verdicts.back()) broken = broken || !v.violations.empty();
+    }
+
     if (as_json) {
         out["driver"] = driver.name;
         out["steps"] = stats.steps;
@@ -80,6 +140,15 @@ int cmd_dump_tables(const std::string &path, const std::string &driver_name, lon
             io["entries"] = engine::json::array();
             for (const auto &e : d.entries) io["entries"].push_back(entry_json(e));
             io["caches"] = d.caches;
+            io["invariants"] = engine::json::array();
+            for (const Verdict &v : verdicts[out["iommus"].size()])
+                io["invariants"].push_back({{"name", v.formula->name},
+                                            {"spec", v.formula->spec},
+                                            {"clause", ref::clause_id(v.formula->clause)},
+                                            {"formula", ref::inv::text(*v.formula)},
+                                            {"entries", v.entries},
+                                            {"verdict", v.violations.empty() ? "pass" : "fail"},
+                                            {"violations", v.violations}});
             out["iommus"].push_back(io);
         }
         if (finding)
@@ -90,15 +159,22 @@ int cmd_dump_tables(const std::string &path, const std::string &driver_name, lon
     } else {
         fmt::print("{} after {} step(s) of {} on driver {}\n", path, stats.steps, trace.ops.size(),
                    driver.name);
-        for (const auto &[i, d] : dumps) {
+        for (std::size_t n = 0; n < dumps.size(); ++n) {
+            const auto &[i, d] = dumps[n];
             fmt::print("IOMMU {} ({}):\n", i, ref::arch_name(trace.topology.iommus[i].arch));
             for (const auto &e : d.entries) print_entry(e);
             fmt::print(" caches ({}):\n", d.caches.size());
             for (const auto &c : d.caches) fmt::print("  {}\n", c);
+            fmt::print(" invariants ({}):\n", verdicts[n].size());
+            for (const Verdict &v : verdicts[n]) {
+                fmt::print("  {} {} ({} entries)\n", v.violations.empty() ? "pass" : "FAIL",
+                           ref::inv::describe(*v.formula), v.entries);
+                for (const auto &x : v.violations) fmt::print("    {}\n", x);
+            }
         }
         if (finding) fmt::print("stopped at a finding: {}", format_finding(*finding));
     }
-    return finding ? kFindings : kConformant;
+    return finding || broken ? kFindings : kConformant;
 }
 
 } // namespace svac::cli

@@ -7,6 +7,7 @@
 // command runs them as child processes, so a crash of the target is a
 // result, never the end of the campaign.
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 #include "engine/clock.h"
 #include "engine/driver.h"
@@ -249,7 +250,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
 
     const std::string started = reports::utc_now();
     const auto t0 = std::chrono::steady_clock::now();
-    const bool live = ::isatty(STDERR_FILENO) && !std::getenv("CI");
+    ProgressLine progress;
     std::ofstream log(out / "fuzz.log");
     Status last;
     bool any_status = false;
@@ -276,17 +277,21 @@ int cmd_fuzz(const FuzzOptions &opt) {
         if (auto s = parse_status(line)) {
             last = *s;
             any_status = true;
-            if (live)
-                fmt::print(stderr,
-                           "\rfuzz {}: {} executions, cov {}, corpus {}, {} crashes, {}/{} s   ",
-                           opt.target, s->execs, s->cov, s->corp,
-                           s->crashes + s->timeouts + s->ooms, s->time_s, opt.time_s);
+            std::string note = fmt::format("cov {}, corpus {}", s->cov, s->corp);
+            progress.update({.done = s->execs,
+                             .unit = "executions",
+                             .work = s->execs,
+                             .work_unit = "exec",
+                             .findings = s->crashes + s->timeouts + s->ooms,
+                             .elapsed_s = engine::seconds_since(t0),
+                             .budget_s = double(opt.time_s),
+                             .note = note});
         }
     });
     ::sigaction(SIGINT, &old_int, nullptr);
     ::sigaction(SIGTERM, &old_term, nullptr);
     log.flush();
-    if (live) fmt::print(stderr, "\n");
+    progress.clear();
     double fuzz_s = engine::seconds_since(t0);
     if (!any_status) {
         std::string t;

@@ -1,9 +1,11 @@
 // sva-conform: conformance and fuzzing kit for IOMMU SVA drivers.
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 #include "engine/driver.h"
 #include "models/registry.h"
 #include "properties/campaign.h"
+#include "reports/writers.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -19,10 +21,6 @@
 using namespace svac;
 
 namespace {
-
-bool show_progress() {
-    return ::isatty(STDERR_FILENO) && !std::getenv("CI");
-}
 
 int cmd_clauses(bool as_json, const std::string &group) {
     engine::json all = engine::json::array();
@@ -95,13 +93,14 @@ int cmd_run(const std::string &driver_name, engine::CampaignConfig cfg, const st
                               (ec ? ": " + ec.message() : std::string()));
     std::string started = reports::utc_now();
     auto t0 = std::chrono::steady_clock::now();
-    bool live = show_progress();
+    cli::ProgressLine line;
     auto progress = [&](const engine::CampaignResult &r, uint64_t planned, double elapsed) {
-        if (!live) return;
-        fmt::print(stderr, "\r{} / {} sequences, {:.0f} steps/s, {} findings, {:.1f} s   ",
-                   r.sequences, planned, elapsed > 0 ? double(r.stats.steps) / elapsed : 0.0,
-                   r.findings.size(), elapsed);
-        std::fflush(stderr);
+        line.update({.done = r.sequences,
+                     .total = planned,
+                     .work = r.stats.steps,
+                     .findings = r.findings.size(),
+                     .elapsed_s = elapsed,
+                     .budget_s = cfg.time_s});
     };
     engine::CampaignResult result;
     properties::PropertyConfig pcfg;
@@ -110,14 +109,16 @@ int cmd_run(const std::string &driver_name, engine::CampaignConfig cfg, const st
         result = engine::run_campaign(driver, cfg, progress);
     } else { // RapidCheck: every finding shrunk; announced before its shrink starts
         pcfg.on_found = [&](const properties::FoundEvent &e) {
-            fmt::print(stderr, "{}found {} at sequence {} (seed {}); shrinking...\n",
-                       live ? "\n" : "", ref::clause_id(e.clause), e.sequence, e.seed);
+            line.clear();
+            fmt::print(stderr, "found {} at sequence {} (seed {}); shrinking...\n",
+                       ref::clause_id(e.clause), e.sequence, e.seed);
         };
         result = properties::run_property_campaign(driver, pcfg, progress).campaign;
     }
-    if (live) fmt::print(stderr, "\n");
+    line.clear();
     double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     reports::Report report = cli::make_report(driver, cfg, result, started, duration);
+    report.formal = cli::formal_section(driver); // issue 7: the Z3 checks of its format
     report.config["generator"] = generator;
     if (generator != "plain")
         report.config["rapidcheck"] = {{"seed", cfg.seed},
@@ -125,9 +126,9 @@ int cmd_run(const std::string &driver_name, engine::CampaignConfig cfg, const st
                                        {"shrink_runs", pcfg.shrink_runs},
                                        {"shrink_time_s", pcfg.shrink_time_s}};
     const auto trace_paths = write_finding_traces(result, out);
-    std::string path;
+    std::string path = (std::filesystem::path(out) / "report.json").string(), html;
     try { // an unwritable --out is the user's to fix: exit 2, not an internal error
-        path = reports::write_json_report(report, out);
+        html = reports::write_all(report, out); // report.{json,html,xml,md,sarif}
     } catch (const std::runtime_error &e) {
         throw cli::UsageError(std::string("--out: ") + e.what());
     }
@@ -144,7 +145,8 @@ int cmd_run(const std::string &driver_name, engine::CampaignConfig cfg, const st
         fmt::print("finding ({} sequences) {}    trace: {}\n", result.occurrences.at(clause),
                    cli::format_finding(f), trace_paths.at(clause));
     for (const auto &e : result.errors) fmt::print("error: {}\n", e);
-    fmt::print("verdict: {}\nreport: {}\n", report.verdict, path);
+    fmt::print("verdict: {}\nreport: {}\nhtml: {} (also report.xml, report.md, report.sarif)\n",
+               report.verdict, path, html);
     return report.verdict == "conformant" ? cli::kConformant : cli::kFindings;
 }
 
@@ -241,7 +243,8 @@ int main(int argc, char **argv) {
     run->add_option("--time", cfg.time_s, "time budget in seconds (0: none)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
-    run->add_option("--out", out, "directory for report.json and findings/<CLAUSE>.json")
+    run->add_option("--out", out,
+                    "directory for report.{json,html,xml,md,sarif} and findings/<CLAUSE>.json")
         ->capture_default_str();
     std::string generator = "rapidcheck";
     run->add_option("--generator", generator,
@@ -332,9 +335,36 @@ int main(int argc, char **argv) {
                               "(default smmuv3)");
     fuzz_to_trace->add_option("-o,--output", fuzz_trace_out, "trace file (default: stdout)");
 
+    std::string report_path, report_format = "html", report_output, report_new;
+    auto *report_cmd =
+        app.add_subcommand("report", "render a report in another format, or compare two reports");
+    report_cmd->require_subcommand(1);
+    auto *report_render = report_cmd->add_subcommand(
+        "render", "write REPORT.json as HTML, JUnit XML, Markdown, SARIF 2.1.0 or JSON");
+    report_render->add_option("REPORT", report_path, "report.json of a run")->required();
+    report_render->add_option("--format", report_format, "html, junit, md, sarif or json")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"html", "junit", "md", "sarif", "json"}));
+    report_render->add_option("-o,--output", report_output, "file to write (default: stdout)");
+    auto *report_diff = report_cmd->add_subcommand(
+        "diff", "compare two reports: new failures, fixed clauses, changed statistics; exit 1 "
+                "on a new failure");
+    report_diff->add_option("OLD", report_path, "the earlier report.json")->required();
+    report_diff->add_option("NEW", report_new, "the later report.json")->required();
+
+    cli::ProveOptions prove_opt;
+    auto *prove = app.add_subcommand(
+        "prove", "Z3 proofs of the table formats: layouts, codecs, PASID index math, hitless "
+                 "update plans (each proved or a decoded counterexample)");
+    prove->add_option("--format", prove_opt.format, "smmuv3, vtd or all")->capture_default_str();
+    prove->add_option("--timeout", prove_opt.timeout_s, "seconds per solver query")
+        ->capture_default_str();
+    prove->add_flag("--json", prove_opt.as_json, "print the results as JSON");
+
     // CLI11 says only "A subcommand is required" for a misspelt one: name it.
-    const std::vector<CLI::App *> commands{fuzz,    fuzz_to_trace, run,  replay, check,
-                                           clauses, drivers,       dump, mutants};
+    const std::vector<CLI::App *> commands{fuzz,    fuzz_to_trace, run,     replay,
+                                           check,   clauses,       drivers, dump,
+                                           mutants, report_cmd,    prove};
     if (argc > 1 && argv[1][0] != '-' &&
         std::none_of(commands.begin(), commands.end(),
                      [&](const CLI::App *c) { return c->get_name() == argv[1]; })) {
@@ -365,6 +395,7 @@ int main(int argc, char **argv) {
         if (*drivers) return list_mutants ? cli::cmd_list_mutants() : cmd_drivers();
         if (*dump) return cli::cmd_dump_tables(trace_path, driver_name, dump_step, as_json);
         if (*mutants) return cli::cmd_mutants(mutants_opt);
+        if (*prove) return cli::cmd_prove(prove_opt);
         if (*fuzz) {
             fuzz_opt.driver = driver_name;
             return cli::cmd_fuzz(fuzz_opt);
@@ -374,6 +405,9 @@ int main(int argc, char **argv) {
                 fuzz_input,
                 driver_name.empty() || driver_name[0] == ':' ? "smmuv3" + driver_name : driver_name,
                 fuzz_trace_out);
+        if (*report_render)
+            return cli::cmd_report_render(report_path, report_format, report_output);
+        if (*report_diff) return cli::cmd_report_diff(report_path, report_new);
     } catch (const cli::UsageError &e) {
         fmt::print(stderr, "sva-conform: {}\n", e.what());
         return cli::kBadInput;

@@ -4,6 +4,7 @@
 // must stay clean.
 #include "properties/mutants.h"
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "properties/campaign.h"
 
 #include "engine/clock.h"
@@ -101,32 +102,41 @@ int cmd_mutants(const MutantsOptions &opt) {
         throw UsageError("--out: " + opt.out + ": cannot create directory" +
                          (ec ? ": " + ec.message() : std::string()));
 
-    const bool live = ::isatty(STDERR_FILENO) && !std::getenv("CI");
+    ProgressLine line; // live on a terminal only
     const std::string started = reports::utc_now();
     const auto t0 = engine::Clock::now();
 
-    std::size_t total = 0;
+    std::size_t total = 0, found_so_far = 0;
     for (const auto *d : drivers) total += d->mutants.size();
     std::vector<Hunt> hunts;
     std::vector<CleanRun> clean;
     for (const auto *d : drivers) {
         for (const auto &m : d->mutants) {
-            if (live) {
-                fmt::print(stderr, "\r[{}/{}] {}:{}\033[K", hunts.size() + 1, total, d->name,
-                           m.name);
-                std::fflush(stderr);
-            }
+            const std::string name = std::string(d->name) + ":" + std::string(m.name);
+            line.update({.done = hunts.size(),
+                         .total = total,
+                         .unit = "mutants",
+                         .work_unit = "",
+                         .findings = found_so_far,
+                         .elapsed_s = engine::seconds_since(t0),
+                         .note = name},
+                        true);
             const svac_driver_ops &ops =
                 select_driver(std::string(d->name) + ":" + std::string(m.name));
             Hunt h = hunt(ops, opt.seed, opt.budget_s);
+            found_so_far += h.found;
             h.driver = d;
             h.mutant = &m;
             hunts.push_back(std::move(h));
         }
-        if (live) {
-            fmt::print(stderr, "\r{} unmutated\033[K", d->name);
-            std::fflush(stderr);
-        }
+        line.update({.done = hunts.size(),
+                     .total = total,
+                     .unit = "mutants",
+                     .work_unit = "",
+                     .findings = found_so_far,
+                     .elapsed_s = engine::seconds_since(t0),
+                     .note = std::string(d->name) + " unmutated"},
+                    true);
         CleanRun c;
         c.driver = d;
         auto c0 = engine::Clock::now();
@@ -136,7 +146,7 @@ int cmd_mutants(const MutantsOptions &opt) {
         c.seconds = engine::seconds_since(c0);
         clean.push_back(std::move(c));
     }
-    if (live) fmt::print(stderr, "\r\033[K");
+    line.clear();
 
     std::size_t found = 0;
     std::vector<double> times;

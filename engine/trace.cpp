@@ -659,6 +659,18 @@ Trace parse_trace(std::string_view text, std::string_view source) {
         std::size_t byte = e.byte > 0 ? e.byte - 1 : 0;
         throw InputError(std::string(source) + ": " + line_col(text, byte) +
                          ": not valid JSON: " + reason);
+    } catch (const json::out_of_range &e) {
+        // A number no double holds. nlohmann names the token but not its
+        // place: "[json.exception.out_of_range.406] number overflow parsing '1e999'".
+        std::string what = e.what();
+        auto open = what.find('\''), close = what.rfind('\'');
+        std::string token = open != std::string::npos && close > open
+                                ? what.substr(open + 1, close - open - 1)
+                                : "";
+        auto at = token.empty() ? std::string_view::npos : text.find(token);
+        throw InputError(std::string(source) + ": " +
+                         (at != std::string_view::npos ? line_col(text, at) + ": " : "") +
+                         "number out of range: " + (token.empty() ? what : token));
     }
     Validator v(source);
     v.object(j, "");

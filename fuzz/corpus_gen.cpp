@@ -99,7 +99,8 @@ int main(int argc, char **argv) {
                                   argv[4]);
     }
     if (argc < 2) {
-        std::cerr << "usage: corpus_gen OUTDIR [TRACE.json ...] | corpus_gen --bench OPS COUNT OUTDIR\n";
+        std::cerr
+            << "usage: corpus_gen OUTDIR [TRACE.json ...] | corpus_gen --bench OPS COUNT OUTDIR\n";
         return 2;
     }
     fs::path out = argv[1];

@@ -45,8 +45,12 @@ struct Format {
 // bit-vectors in properties/formal/.
 template <typename W> struct WordOps;
 
+// `boolean` is what comparing two words gives; select(c, a, b) is c ? a : b.
 template <> struct WordOps<uint64_t> {
+    using boolean = bool;
     static uint64_t constant(const uint64_t &, uint64_t v) { return v; }
+    static bool literal(const uint64_t &, bool b) { return b; }
+    static uint64_t select(bool c, const uint64_t &a, const uint64_t &b) { return c ? a : b; }
     static uint64_t lshr(const uint64_t &x, unsigned n) { return n >= 64 ? 0 : x >> n; }
     static uint64_t shl(const uint64_t &x, unsigned n) { return n >= 64 ? 0 : x << n; }
 };

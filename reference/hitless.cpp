@@ -8,6 +8,7 @@
 
 #include "reference/smmuv3_format.h"
 #include "reference/table_rules.h"
+#include "reference/used_bits.h"
 #include "reference/vtd_format.h"
 
 #include <bit>
@@ -64,46 +65,13 @@ bool is_vtd_multi_qword(Table t) {
     return t == Table::context || t == Table::pasid;
 }
 
+// table-formats.md 1.6, written once in reference/used_bits.h.
 Qwords ste_used(const uint64_t *e) {
-    Qwords u{};
-    u[0] = ste::V.mask();
-    if (!get(e, ste::V)) return u;
-    u[0] |= ste::Config.mask();
-    const uint64_t config = get(e, ste::Config);
-    // Config 0b0xx (abort, and the reserved values that behave as abort)
-    // uses nothing more; the bit tests below hold for 0b1xx only.
-    if (config & 4) {
-        if (config & 1) {
-            u[0] |= ste::S1Fmt.mask() | ste::S1ContextPtr.mask() | ste::S1CDMax.mask();
-            u[1] |= ste::S1DSS.mask() | ste::S1CIR.mask() | ste::S1COR.mask() | ste::S1CSH.mask() |
-                    ste::S1STALLD.mask() | ste::STRW.mask() | ste::EATS.mask() | ste::MEV.mask();
-            u[2] |= ste::S2VMID.mask();
-            if (get(e, ste::S1DSS) == ste::S1DSS_BYPASS) u[1] |= ste::SHCFG.mask();
-        }
-        if (config & 2) {
-            u[1] |= ste::S2FWB.mask() | ste::EATS.mask() | ste::SHCFG.mask() | ste::MEV.mask();
-            u[2] |= ste::S2VMID.mask() | ste::S2T0SZ.mask() | ste::S2SL0.mask() |
-                    ste::S2IR0.mask() | ste::S2OR0.mask() | ste::S2SH0.mask() | ste::S2TG.mask() |
-                    ste::S2PS.mask() | ste::S2AA64.mask() | ste::S2ENDI.mask() | ste::S2PTW.mask() |
-                    ste::S2S.mask() | ste::S2R.mask();
-            u[3] |= ste::S2TTB.mask();
-        }
-        if (config == ste::CONFIG_BYPASS) u[1] |= ste::SHCFG.mask();
-    }
-    return u;
+    return used::ste(e);
 }
 
 Qwords cd_used(const uint64_t *e) {
-    Qwords u{};
-    u[0] = cd::V.mask();
-    if (!get(e, cd::V)) return u;
-    u.fill(~uint64_t{0});
-    if (get(e, cd::EPD0)) {
-        u[0] &=
-            ~(cd::T0SZ.mask() | cd::TG0.mask() | cd::IR0.mask() | cd::OR0.mask() | cd::SH0.mask());
-        u[1] &= ~cd::TTB0.mask();
-    }
-    return u;
+    return used::cd(e);
 }
 
 // A valid entry uses every bit; an invalid one only `invalid_used`.
@@ -229,28 +197,16 @@ Qwords used_bits(Table t, const uint64_t *e) {
 }
 
 Qwords update_safe(Table t, const uint64_t *cur, const uint64_t *target) {
-    Qwords safe{};
-    if (t != Table::ste) return safe;
-    safe[1] = ste::MEV.mask();
-    // An intermediate EATS=TRANS with S2S=1 (or next to S1CHK) is ILLEGAL.
-    auto blocks_eats = [](const uint64_t *e) {
-        return (get(e, ste::EATS) & ste::EATS_S1CHK) || get(e, ste::S2S);
-    };
-    if (!blocks_eats(cur) && !blocks_eats(target)) safe[1] |= ste::EATS_TRANS << ste::EATS.lo;
-    Qwords cu = used_bits(t, cur), tu = used_bits(t, target);
-    for (unsigned i = 0; i < kMaxQwords; ++i) safe[i] &= cu[i] & tu[i];
-    return safe;
+    if (t != Table::ste) return Qwords{};
+    return used::ste_update_safe(cur, target);
 }
 
 uint8_t qword_diff(Table t, const uint64_t *cur, const uint64_t *target) {
-    Qwords cur_used = used_bits(t, cur), target_used = used_bits(t, target);
-    Qwords safe = update_safe(t, cur, target);
+    auto d = used::qword_diff(used_bits(t, cur), used_bits(t, target), update_safe(t, cur, target),
+                              cur, target, qwords_of(t));
     uint8_t diff = 0;
-    for (unsigned i = 0; i < qwords_of(t); ++i) {
-        cur_used[i] &= ~safe[i];
-        uint64_t unused_update = (cur[i] & cur_used[i]) | (target[i] & ~cur_used[i]);
-        if ((unused_update & target_used[i]) != target[i]) diff |= uint8_t(1u << i);
-    }
+    for (unsigned i = 0; i < kMaxQwords; ++i)
+        if (d[i]) diff |= uint8_t(1u << i);
     return diff;
 }
 

@@ -7,6 +7,7 @@
 // means: the covering command was issued in the call and a CMD_SYNC came
 // after it in the command list.
 #include "reference/detail/table_rule_support.h"
+#include "reference/invariants.h"
 #include "reference/smmuv3_format.h"
 #include "reference/table_rules.h"
 
@@ -35,16 +36,10 @@ namespace cm = smmuv3::cmd;
 using detail::address;
 using detail::Pairs;
 using detail::read_words;
-using detail::Reserved;
-using detail::reserved_of;
 using detail::show;
 using Words = std::array<uint64_t, 8>;
 
 constexpr unsigned kSsidBitsMax = 20;
-constexpr uint64_t kL2CdAlign = uint64_t{64} << 10; // 64 KiB leaves (S1Fmt=2)
-
-constexpr Reserved kSteReserved = reserved_of(sm::ste::kFormat);
-constexpr Reserved kCdReserved = reserved_of(sm::cd::kFormat);
 
 bool cd_table_ste(const Words &ste) {
     return get(ste.data(), sm::ste::V) &&
@@ -284,6 +279,13 @@ public:
     }
 
 private:
+    // The per-entry invariants of f (reference/invariants.cpp) on e: a
+    // breach is a finding of the formula's clause, naming the formula.
+    bool invariants(const Where &w, const Format &f, const uint64_t *e) {
+        auto b = inv::check_entry(f, e);
+        return !b || fail(b->formula->clause, w.str() + ": " + b->message());
+    }
+
     // The first n qwords of the CD of (dev, ssid) as memory holds it, if
     // the SMMU can reach it. Every STE field leading to the CD is in q0.
     bool read_cd(const MemoryView &mem, uint32_t dev, uint32_t ssid, Words &cd, CdLoc &cl,
@@ -310,7 +312,9 @@ private:
         const Words ste = read_words<8>(hw_.mem, sl.pa, n);
         const Where w{"STE", dev, 0, sl.pa};
         const uint64_t *e = ste.data();
-        if (!expect(c, w, e, sm::ste::V, 1) ||
+        // The STE invariants (reserved bits, S1ContextPtr alignment, ...),
+        // then what this master's STE must say.
+        if (!invariants(w, sm::ste::kFormat, e) || !expect(c, w, e, sm::ste::V, 1) ||
             !expect(c, w, e, sm::ste::Config, sm::ste::CONFIG_S1_TRANS, "S1 translate"))
             return false;
         const uint64_t cdmax = get(e, sm::ste::S1CDMax);
@@ -329,14 +333,6 @@ private:
         if (!expect(c, w, e, sm::ste::S1Fmt, linear ? sm::ste::S1FMT_LINEAR : sm::ste::S1FMT_64K_L2,
                     linear ? "linear up to 1024 CDs" : "2-level, 64 KiB leaves, above 1024 CDs"))
             return false;
-        const uint64_t ptr = address(e, sm::ste::S1ContextPtr);
-        const uint64_t align = linear ? uint64_t{sm::cd::kBytes} << cdmax
-                                      : std::max<uint64_t>(8ull << (cdmax - 10), 64);
-        if (ptr == 0) return fail(c, w.str() + ": S1ContextPtr = 0");
-        if (ptr % align != 0)
-            return fail(c, w.str() + ": S1ContextPtr = " + hex(ptr) + " is not aligned to " +
-                               hex(align) +
-                               (linear ? " (the linear table's size)" : " (the L1 table's size)"));
         const uint64_t s1dss = get(e, sm::ste::S1DSS);
         if (s1dss != sm::ste::S1DSS_BYPASS && s1dss != sm::ste::S1DSS_SSID0)
             return fail(c, w.str() + ": S1DSS = " + std::to_string(s1dss) +
@@ -347,7 +343,7 @@ private:
             return false;
         // S1STALLD is not judged: it depends on whether the SMMU implements
         // stalls (IDR0.STALL_MODEL), which the topology does not say.
-        return reserved_zero(c, w, kSteReserved, n, e);
+        return true;
     }
 
     // After disable: no PASID translates, and non-PASID traffic stays
@@ -398,10 +394,7 @@ private:
             if (!get(&cl.l1, sm::l1cd::V))
                 return fail(ClauseId::SMMU_CD_4, l1.str() + ": V=0, but its leaf holds " + what() +
                                                      " (L1CD " + hex(cl.l1) + ")");
-            if (address(&cl.l1, sm::l1cd::L2Ptr) % kL2CdAlign != 0)
-                return fail(ClauseId::SMMU_CD_4,
-                            l1.str() + ": L2Ptr = " + hex(address(&cl.l1, sm::l1cd::L2Ptr)) +
-                                " is not 64 KiB aligned");
+            if (!invariants(l1, sm::l1cd::kFormat, &cl.l1)) return false;
         }
         if (!cl.ok) return fail(c, what() + " is unreachable: " + cl.why);
         // q4..q7 hold nothing an SVA CD sets: they are read for their
@@ -411,19 +404,17 @@ private:
         const Where w{"CD", dev, pasid, cl.pa};
         if (exited) return check_release_cd(w, cd);
         if (!check_asid(dev, mm, w, cd)) return false;
-        return check_sva_cd(dev, mm, w, cd, n);
+        return check_sva_cd(dev, mm, w, cd);
     }
 
     // SMMU-CD-1: the CD shares the mm's page table the way the CPU walks it.
-    bool check_sva_cd(uint32_t dev, uint32_t mm, const Where &w, const Words &cd, unsigned n) {
+    bool check_sva_cd(uint32_t dev, uint32_t mm, const Where &w, const Words &cd) {
         hit(ClauseId::SMMU_CD_1);
         constexpr ClauseId c = ClauseId::SMMU_CD_1;
         const svac_mm_info &info = hw_.mms[mm];
         const uint64_t *e = cd.data();
         namespace f = sm::cd;
-        if (!expect(c, w, e, f::V, 1)) return false;
-        if (get(e, f::ASID) == 0)
-            return fail(c, w.str() + ": ASID = 0, which is never an mm's ASID");
+        if (!expect(c, w, e, f::V, 1) || !invariants(w, f::kFormat, e)) return false;
         if (!expect(c, w, e, f::ASID, info.asid, "the mm's ASID, shared with the CPU"))
             return false;
         if (address(e, f::TTB0) != info.pgd)
@@ -444,7 +435,7 @@ private:
         if (cd[3] != info.mair)
             return fail(c, w.str() + ": MAIR (q3) = " + hex(cd[3]) + ", expected the CPU's " +
                                hex(info.mair));
-        return reserved_zero(c, w, kCdReserved, n, e);
+        return true;
     }
 
     // SMMU-CD-2: DMA with the PASID of an exited mm aborts quietly.
@@ -461,11 +452,10 @@ private:
     // SMMU-ASID-1 for the CD of (dev, mm) against the CDs of every live bond
     // on this SMMU that may share its ASID: those of mms with that CPU ASID.
     // (Any other CD with that ASID would have failed SMMU-CD-1 when written.)
+    // The rule itself is the pair formula smmuv3.cd.asid-regime (A7).
     bool check_asid(uint32_t dev, uint32_t mm, const Where &w, const Words &cd) {
         hit(ClauseId::SMMU_ASID_1);
-        const uint64_t *e = cd.data();
-        if (!get(e, sm::cd::V) || get(e, sm::cd::EPD0)) return true;
-        const uint64_t asid = get(e, sm::cd::ASID);
+        const uint64_t asid = get(cd.data(), sm::cd::ASID);
         const Topology &topo = ref_.topology();
         for (uint32_t mm2 = 0; mm2 < topo.mms && mm2 < hw_.mms.size(); ++mm2) {
             if (mm2 != mm && hw_.mms[mm2].asid != asid) continue;
@@ -478,26 +468,10 @@ private:
                 Words other{};
                 CdLoc cl;
                 if (!read_cd(hw_.mem, dev2, pasid2, other, cl, 4)) continue;
-                const uint64_t *o = other.data();
-                if (!get(o, sm::cd::V) || get(o, sm::cd::EPD0) || get(o, sm::cd::ASID) != asid)
-                    continue;
-                auto both = [&] {
-                    return w.str() + " and " + Where{"CD", dev2, pasid2, cl.pa}.str() +
-                           " both use ASID " + std::to_string(asid) + " but ";
-                };
-                if (address(e, sm::cd::TTB0) != address(o, sm::cd::TTB0))
-                    return fail(ClauseId::SMMU_ASID_1,
-                                both() + "TTB0 differs: " + hex(address(e, sm::cd::TTB0)) + " vs " +
-                                    hex(address(o, sm::cd::TTB0)));
-                for (const Field *f : {&sm::cd::T0SZ, &sm::cd::TG0, &sm::cd::IR0, &sm::cd::OR0,
-                                       &sm::cd::SH0, &sm::cd::IPS})
-                    if (get(e, *f) != get(o, *f))
-                        return fail(ClauseId::SMMU_ASID_1, both() + std::string(f->name) +
-                                                               " differs: " + show(get(e, *f)) +
-                                                               " vs " + show(get(o, *f)));
-                if (cd[3] != other[3])
-                    return fail(ClauseId::SMMU_ASID_1,
-                                both() + "MAIR differs: " + hex(cd[3]) + " vs " + hex(other[3]));
+                if (auto b = inv::check_pair(sm::cd::kFormat, cd.data(), other.data()))
+                    return fail(b->formula->clause, w.str() + " and " +
+                                                        Where{"CD", dev2, pasid2, cl.pa}.str() +
+                                                        ": " + b->message());
             }
         }
         return true;

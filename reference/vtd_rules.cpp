@@ -7,6 +7,7 @@
 // The call record keeps stores and descriptors in two lists, so "then a
 // wait" means: a wait descriptor came after the invalidation in the list.
 #include "reference/detail/table_rule_support.h"
+#include "reference/invariants.h"
 #include "reference/table_rules.h"
 #include "reference/vtd_format.h"
 
@@ -33,14 +34,8 @@ namespace v = vtd;
 using detail::address;
 using detail::Pairs;
 using detail::read_words;
-using detail::Reserved;
-using detail::reserved_of;
 using Ctx = std::array<uint64_t, 4>;
 using Entry = std::array<uint64_t, 8>;
-
-constexpr Reserved kContextReserved = reserved_of(v::context::kFormat);
-constexpr Reserved kPdeReserved = reserved_of(v::pde::kFormat);
-constexpr Reserved kPasidEntryReserved = reserved_of(v::pasid_entry::kFormat);
 
 struct CtxLoc {
     bool ok = false;
@@ -202,6 +197,13 @@ public:
     }
 
 private:
+    // The per-entry invariants of f (reference/invariants.cpp) on e: a
+    // breach is a finding of the formula's clause, naming the formula.
+    bool invariants(const Where &w, const Format &f, const uint64_t *e) {
+        auto b = inv::check_entry(f, e);
+        return !b || fail(b->formula->clause, w.str() + ": " + b->message());
+    }
+
     // The context entry of dev in mem, if the IOMMU reaches a present one:
     // q0, which holds every field leading to the PASID directory.
     bool read_context(const MemoryView &mem, uint32_t dev, Ctx &ctx) const {
@@ -235,7 +237,8 @@ private:
         const uint64_t *e = ctx.data();
         const Where w{"context entry", dev, nullptr, 0, cl.pa};
         const Device &d = device(dev);
-        if (!expect(c, w, e, v::context::P, 1) || !expect(c, w, e, v::context::PASIDE, 1) ||
+        if (!invariants(w, v::context::kFormat, e) || !expect(c, w, e, v::context::P, 1) ||
+            !expect(c, w, e, v::context::PASIDE, 1) ||
             !expect(c, w, e, v::context::PRE, d.pri ? 1 : 0,
                     d.pri ? "the device has PRI" : "the device has no PRI") ||
             !expect(c, w, e, v::context::DTE, d.ats ? 1 : 0,
@@ -250,10 +253,7 @@ private:
                                ": the directory covers PASIDs below " + std::to_string(covered) +
                                ", not the device's largest, " + std::to_string(hi));
         // PASIDDIRPTR holds bits [63:12]: 4 KiB aligned by construction.
-        if (address(e, v::context::PASIDDIRPTR) == 0) return fail(c, w.str() + ": PASIDDIRPTR = 0");
-        if (!expect(c, w, e, v::context::RID_PASID, 0, "requests without PASID use PASID 0"))
-            return false;
-        return reserved_zero(c, w, kContextReserved, n, e);
+        return expect(c, w, e, v::context::RID_PASID, 0, "requests without PASID use PASID 0");
     }
 
     // VTD-PDE-1 for the stores the call made into dev's PASID directory: a
@@ -281,18 +281,18 @@ private:
                                 "freed");
             if (get(&s.new_val, v::pde::P)) installed.push_back(idx);
         }
+        // The pair formula vtd.pde.ptr-distinct (I3), between each PDE made
+        // present and every other PDE of the directory.
         for (uint64_t idx : installed) {
             const uint64_t pde = hw_.mem.read64(dir + v::pde::kBytes * idx);
             if (!get(&pde, v::pde::P)) continue;
-            const uint64_t table = address(&pde, v::pde::PTPTR);
             for (uint64_t i = 0; i < entries; ++i) {
                 if (i == idx) continue;
                 const uint64_t other = hw_.mem.read64(dir + v::pde::kBytes * i);
-                if (get(&other, v::pde::P) && address(&other, v::pde::PTPTR) == table)
-                    return fail(ClauseId::VTD_PDE_1,
+                if (auto b = inv::check_pair(v::pde::kFormat, &pde, &other))
+                    return fail(b->formula->clause,
                                 pde_where(dev, idx, dir + v::pde::kBytes * idx).str() +
-                                    " points at PASID table " + hex(table) + ", as PDE index " +
-                                    std::to_string(i) + " does");
+                                    " and PDE index " + std::to_string(i) + ": " + b->message());
             }
         }
         return true;
@@ -317,11 +317,7 @@ private:
         if (!loc.ok && loc.pde_pa == 0) return fail(c, what() + ": " + loc.why);
         const Where pde = pde_where(dev, pasid >> v::pde::kPasidShift, loc.pde_pa);
         if (!get(&loc.pde, v::pde::P)) return fail(c, pde.str() + ": P=0, but it covers " + what());
-        if (uint64_t bad = loc.pde & kPdeReserved[0])
-            return fail(c, pde.str() + " = " + hex(loc.pde) + ": bits " + hex(bad) +
-                               " set below the table pointer (not 4 KiB aligned)");
-        if (address(&loc.pde, v::pde::PTPTR) == 0)
-            return fail(c, pde.str() + ": the PASID table pointer is 0");
+        if (!invariants(pde, v::pde::kFormat, &loc.pde)) return false;
         // q3..q7 hold no field: read when the call wrote the entry, and judged then.
         const unsigned n = stored_in(loc.pa, v::pasid_entry::kBytes) ? 8 : 3;
         const Entry pe = read_words<8>(hw_.mem, loc.pa, n);
@@ -333,16 +329,16 @@ private:
                    expect(ClauseId::VTD_PE_3, w, pe.data(), v::pasid_entry::FPD, 1,
                           "DMA must abort quietly");
         }
-        return check_first_level(w, pe, n, hw_.mms[mm]);
+        return check_first_level(w, pe, hw_.mms[mm]);
     }
 
     // VTD-PE-1: the entry of a bound PASID walks the mm's page table.
-    bool check_first_level(const Where &w, const Entry &pe, unsigned n, const svac_mm_info &info) {
+    bool check_first_level(const Where &w, const Entry &pe, const svac_mm_info &info) {
         hit(ClauseId::VTD_PE_1);
         constexpr ClauseId c = ClauseId::VTD_PE_1;
         namespace f = v::pasid_entry;
         const uint64_t *e = pe.data();
-        if (!expect(c, w, e, f::P, 1) ||
+        if (!expect(c, w, e, f::P, 1) || !invariants(w, f::kFormat, e) ||
             !expect(c, w, e, f::PGTT, f::kPgttFirstStage, "first stage"))
             return false;
         if (address(e, f::FLPTR) != info.pgd)
@@ -351,8 +347,7 @@ private:
         if (!expect(c, w, e, f::FLPM, f::kFlpm4Level, "the mm has 4-level paging") ||
             !expect(c, w, e, f::SRE, 0, "user mappings only"))
             return false;
-        if (get(e, f::DID) == 0) return fail(c, w.str() + ": DID = 0");
-        return reserved_zero(c, w, kPasidEntryReserved, n, e);
+        return true;
     }
 
     // VTD-PE-2: after the last unbind the entry is not present.

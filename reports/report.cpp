@@ -16,11 +16,14 @@ json to_json(const Report &r) {
     j["tool"] = {{"name", r.tool_name}, {"version", r.tool_version}, {"commit", r.tool_commit}};
     j["driver"] = {
         {"name", r.driver_name}, {"version", r.driver_version}, {"abi_version", r.abi_version}};
+    j["driver"]["library"] = {
+        {"kind", r.library_kind}, {"path", r.library_path}, {"sha256", r.library_sha256}};
     j["profile"] = r.profile;
     j["seed"] = r.seed;
     j["started"] = r.started;
     j["duration_s"] = r.duration_s;
     j["verdict"] = r.verdict;
+    j["invocation"] = {{"command_line", r.command_line}, {"host", r.host}};
     j["config"] = r.config;
     j["clauses"] = json::array();
     for (const auto &c : r.clauses)
@@ -30,14 +33,13 @@ json to_json(const Report &r) {
                                 {"status", c.status},
                                 {"checks", c.checks}});
     j["findings"] = json::array();
-    for (const auto &f : r.findings)
-        j["findings"].push_back({{"clause", f.clause},
-                                 {"step", f.step},
-                                 {"message", f.message},
-                                 {"expected", f.expected},
-                                 {"actual", f.actual},
-                                 {"occurrences", f.occurrences},
-                                 {"trace", f.trace}});
+    for (const auto &f : r.findings) {
+        json fj = {{"clause", f.clause},     {"step", f.step},     {"message", f.message},
+                   {"expected", f.expected}, {"actual", f.actual}, {"occurrences", f.occurrences},
+                   {"trace", f.trace}};
+        if (!f.tables.is_null()) fj["tables"] = f.tables;
+        j["findings"].push_back(std::move(fj));
+    }
     j["stats"] = {{"sequences", r.sequences}, {"steps", r.steps}};
     j["errors"] = r.errors;
     if (!r.formal.is_null()) j["formal"] = r.formal;

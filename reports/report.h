@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace svac::reports {
@@ -30,6 +32,11 @@ struct FindingRecord {
     json actual;
     json trace;
     uint64_t occurrences = 1; // sequences that hit this clause
+    // Optional: the driver's tables decoded as the hardware model read them
+    // after the step that diverged ({"after_step", "iommus": [{"iommu",
+    // "arch", "entries": [{"table", "key", "pa", "raw", "fields"}]}]}),
+    // written only when set.
+    json tables;
 };
 
 struct Report {
@@ -39,6 +46,16 @@ struct Report {
     std::string driver_name;
     std::string driver_version;
     uint32_t abi_version = 0;
+    // Where the driver's code came from: "bundled" (compiled into the
+    // sva-conform executable; path and hash are the executable's) or
+    // "plugin" (a shared object, --driver-lib).
+    std::string library_kind;
+    std::string library_path;
+    std::string library_sha256;
+    // How the report was produced: the command line, word by word, and the
+    // host ("name (OS release, machine)").
+    std::vector<std::string> command_line;
+    std::string host;
     std::string profile;
     uint64_t seed = 0;
     std::string started; // ISO 8601, UTC
@@ -59,6 +76,17 @@ struct Report {
 };
 
 json to_json(const Report &r);
+
+// Bad input to parse_report: the message names the source, the place (line
+// and column for broken JSON, else a JSON pointer) and the reason.
+struct ReportError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Reads and validates a report written by to_json (reports/read.cpp);
+// `source` names it in errors. load_report reads a file.
+Report parse_report(std::string_view text, std::string_view source);
+Report load_report(const std::string &path);
 
 // Writes `content` to `path` through a temporary file and a rename, so a
 // reader never sees half a file. Throws std::runtime_error naming the path.

@@ -48,6 +48,7 @@ json load_report(const fs::path &p) {
 json without_timestamps(json r) {
     r.erase("started");
     r.erase("duration_s");
+    r.erase("invocation"); // the command line names --out
     return r;
 }
 

@@ -88,6 +88,7 @@ enum class Corrupt : uint8_t {
     // SMMUv3
     ste_cdmax_short,  // enable: S1CDMax one short of the device's width
     ste_reserved_bit, // enable: STE q0 bit 56 (RES0) set
+    ste_misaligned,   // enable: S1ContextPtr 64 bytes past the CD table's base
     cd_wrong_ttb0,    // bind: TTB0 one page off the mm's pgd
     cd_reserved_bit,  // bind: CD q1 bit 60 (RES0) set
     cd_borrowed_asid, // bind: the CD takes ASID 1 (mm 0's) for another mm
@@ -179,6 +180,10 @@ bool on_store(Wrap &w, uint64_t pa, uint64_t &val) {
     case Corrupt::ste_reserved_bit:
         if (ph == OpKind::enable_feature && smmu_ste_q0(val, sm::ste::CONFIG_S1_TRANS))
             val |= uint64_t{1} << 56;
+        break;
+    case Corrupt::ste_misaligned:
+        if (ph == OpKind::enable_feature && smmu_ste_q0(val, sm::ste::CONFIG_S1_TRANS))
+            val += uint64_t{1} << sm::ste::S1ContextPtr.lo;
         break;
     case Corrupt::cd_wrong_ttb0:
     case Corrupt::cd_reserved_bit: {
@@ -563,12 +568,24 @@ struct Broken {
     Corrupt what;
     ClauseId clause;
     std::vector<Op> ops;
+    const char *formula = nullptr; // the invariant (reference/invariants.cpp) the message names
 };
 
 std::vector<Broken> broken_variants() {
     return {
         {"SteCdMaxShort", "smmuv3", Corrupt::ste_cdmax_short, ClauseId::SMMU_STE_1, {enable(0)}},
-        {"SteReservedBit", "smmuv3", Corrupt::ste_reserved_bit, ClauseId::SMMU_STE_1, {enable(2)}},
+        {"SteReservedBit",
+         "smmuv3",
+         Corrupt::ste_reserved_bit,
+         ClauseId::SMMU_STE_1,
+         {enable(2)},
+         "smmuv3.ste.reserved-zero"},
+        {"SteMisalignedCdTable",
+         "smmuv3",
+         Corrupt::ste_misaligned,
+         ClauseId::SMMU_STE_1,
+         {enable(2)},
+         "smmuv3.ste.ctxptr-aligned-linear"},
         {"CdWrongTtb0",
          "smmuv3",
          Corrupt::cd_wrong_ttb0,
@@ -578,7 +595,8 @@ std::vector<Broken> broken_variants() {
          "smmuv3",
          Corrupt::cd_reserved_bit,
          ClauseId::SMMU_CD_1,
-         {enable(0), bind(0, 0)}},
+         {enable(0), bind(0, 0)},
+         "smmuv3.cd.reserved-zero"},
         {"ReleaseCdSkipped",
          "smmuv3",
          Corrupt::release_skipped,
@@ -613,7 +631,8 @@ std::vector<Broken> broken_variants() {
          "smmuv3",
          Corrupt::cd_borrowed_asid,
          ClauseId::SMMU_ASID_1,
-         {enable(2), bind(2, 0), bind(2, 1)}},
+         {enable(2), bind(2, 0), bind(2, 1)},
+         "smmuv3.cd.asid-regime"},
         {"NoCfgiCd",
          "smmuv3",
          Corrupt::drop_cfgi_cd,
@@ -640,7 +659,8 @@ std::vector<Broken> broken_variants() {
          "vtd",
          Corrupt::pde_aliased,
          ClauseId::VTD_PDE_1,
-         {param(0, 64, 100), enable(0), bind(0, 0)}},
+         {param(0, 64, 100), enable(0), bind(0, 0)},
+         "vtd.pde.ptr-distinct"},
         {"PasidEntrySecondStage",
          "vtd",
          Corrupt::pe_pgtt_second,
@@ -683,6 +703,9 @@ TEST_P(BrokenDriver, CaughtUnderItsClause) {
     ASSERT_TRUE(v) << b.name << ": nothing found";
     EXPECT_EQ(ref::clause_id(v->clause), ref::clause_id(b.clause)) << v->message;
     EXPECT_FALSE(v->message.empty());
+    if (b.formula) {
+        EXPECT_NE(v->message.find(b.formula), std::string::npos) << v->message;
+    }
     // The same ops through the wrapper without corruption are clean.
     EXPECT_FALSE(first_table_violation(b.driver, t, Corrupt::none, b.ops));
 }

@@ -685,6 +685,15 @@ TEST(TraceErrors, BadJsonNamesLineAndColumn) {
     expect_error("", "line 1, column 1", "not valid JSON");
 }
 
+// Found by trace_parse: a number no double holds escaped as nlohmann's
+// out_of_range (an internal error in the command, a crash in the target).
+TEST(TraceErrors, NumberOutOfRangeNamesItsPlace) {
+    expect_error("{\n  \"format\": \"sva-trace/1\",\n  \"mms\": 1e3219851382760696\n}\n",
+                 "line 3, column 10", "number out of range: 1e3219851382760696");
+    expect_error(R"({"format":"sva-trace/1","ops":[{"op":"dma","va":-1e999}]})",
+                 "line 1, column 49", "number out of range");
+}
+
 TEST(TraceErrors, TopLevel) {
     expect_error("[]", "/", "expected an object, got array");
     expect_error(R"({"format":"sva-trace/2","topology":{},"ops":[]})", "/format",

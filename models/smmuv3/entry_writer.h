@@ -23,52 +23,169 @@
 namespace arm_smmu {
 
 constexpr unsigned NUM_ENTRY_QWORDS = 8;
-using entry_qwords = std::array<uint64_t, NUM_ENTRY_QWORDS>;
+
+// The writer is generic over its word type: uint64_t in the driver; a
+// solver's bit-vector in the formal checks (properties/formal), which run
+// this same code symbolically over every (current, target) pair. Branches
+// on entry contents are therefore selects. entry_word_ops<W> supplies what
+// the plain operators do not: constants, a boolean type and a select.
+template <typename W> struct entry_word_ops;
+template <> struct entry_word_ops<uint64_t> {
+    using boolean = bool;
+    static constexpr uint64_t constant(const uint64_t &, uint64_t v) { return v; }
+    static constexpr bool literal(const uint64_t &, bool b) { return b; }
+    static constexpr uint64_t select(bool c, uint64_t a, uint64_t b) { return c ? a : b; }
+};
+
+template <typename W> using entry_qwords_t = std::array<W, NUM_ENTRY_QWORDS>;
+template <typename W> using entry_flags_t = std::array<typename entry_word_ops<W>::boolean, 8>;
+using entry_qwords = entry_qwords_t<uint64_t>;
 using entry_used_fn = entry_qwords (*)(const entry_qwords &);
 
-// The bits of an STE the SMMU reads, given the STE itself.
-constexpr entry_qwords arm_smmu_get_ste_used(const entry_qwords &ent) {
-    entry_qwords used{};
-    used[0] = STRTAB_STE_0_V;
-    if (!(ent[0] & STRTAB_STE_0_V)) return used;
+// The bits of an STE the SMMU reads, given the STE itself: V alone when
+// invalid.
+template <typename W>
+constexpr entry_qwords_t<W> arm_smmu_get_ste_used(const entry_qwords_t<W> &ent) {
+    using O = entry_word_ops<W>;
+    auto k = [&](uint64_t v) { return O::constant(ent[0], v); };
+    auto when = [&](const typename O::boolean &c, uint64_t m) { return O::select(c, k(m), k(0)); };
+    auto get = [&](uint64_t mask, const W &reg) {
+        return (reg & k(mask)) >> std::countr_zero(mask);
+    };
 
-    used[0] |= STRTAB_STE_0_CFG;
-    uint64_t cfg = field_get(STRTAB_STE_0_CFG, ent[0]);
-    if (cfg & 1) { // stage 1 translates
-        used[0] |= STRTAB_STE_0_S1FMT | STRTAB_STE_0_S1CTXPTR_MASK | STRTAB_STE_0_S1CDMAX;
-        used[1] |= STRTAB_STE_1_S1DSS | STRTAB_STE_1_S1CIR | STRTAB_STE_1_S1COR |
-                   STRTAB_STE_1_S1CSH | STRTAB_STE_1_S1STALLD | STRTAB_STE_1_STRW |
-                   STRTAB_STE_1_EATS | STRTAB_STE_1_MEV;
-        used[2] |= STRTAB_STE_2_S2VMID;
-        if (field_get(STRTAB_STE_1_S1DSS, ent[1]) == STRTAB_STE_1_S1DSS_BYPASS)
-            used[1] |= STRTAB_STE_1_SHCFG;
-    }
-    if (cfg & 2) { // stage 2 translates
-        used[1] |= STRTAB_STE_1_S2FWB | STRTAB_STE_1_EATS | STRTAB_STE_1_SHCFG | STRTAB_STE_1_MEV;
-        used[2] |= STRTAB_STE_2_S2VMID | STRTAB_STE_2_VTCR | STRTAB_STE_2_S2AA64 |
-                   STRTAB_STE_2_S2ENDI | STRTAB_STE_2_S2PTW | STRTAB_STE_2_S2S | STRTAB_STE_2_S2R;
-        used[3] |= STRTAB_STE_3_S2TTB_MASK;
-    }
-    if (cfg == STRTAB_STE_0_CFG_BYPASS) used[1] |= STRTAB_STE_1_SHCFG;
+    const auto valid = (ent[0] & k(STRTAB_STE_0_V)) != k(0);
+    const W cfg = get(STRTAB_STE_0_CFG, ent[0]);
+    const auto s1 = valid && (cfg & k(1)) != k(0); // stage 1 translates
+    const auto s2 = valid && (cfg & k(2)) != k(0); // stage 2 translates
+    const auto s1dss_bypass = s1 && get(STRTAB_STE_1_S1DSS, ent[1]) == k(STRTAB_STE_1_S1DSS_BYPASS);
+    const auto bypass = valid && cfg == k(STRTAB_STE_0_CFG_BYPASS);
+
+    entry_qwords_t<W> used;
+    used.fill(k(0));
+    used[0] = k(STRTAB_STE_0_V) | when(valid, STRTAB_STE_0_CFG) |
+              when(s1, STRTAB_STE_0_S1FMT | STRTAB_STE_0_S1CTXPTR_MASK | STRTAB_STE_0_S1CDMAX);
+    used[1] =
+        when(s1, STRTAB_STE_1_S1DSS | STRTAB_STE_1_S1CIR | STRTAB_STE_1_S1COR | STRTAB_STE_1_S1CSH |
+                     STRTAB_STE_1_S1STALLD | STRTAB_STE_1_STRW | STRTAB_STE_1_EATS |
+                     STRTAB_STE_1_MEV) |
+        when(s1dss_bypass, STRTAB_STE_1_SHCFG) |
+        when(s2, STRTAB_STE_1_S2FWB | STRTAB_STE_1_EATS | STRTAB_STE_1_SHCFG | STRTAB_STE_1_MEV) |
+        when(bypass, STRTAB_STE_1_SHCFG);
+    used[2] = when(s1, STRTAB_STE_2_S2VMID) |
+              when(s2, STRTAB_STE_2_S2VMID | STRTAB_STE_2_VTCR | STRTAB_STE_2_S2AA64 |
+                           STRTAB_STE_2_S2ENDI | STRTAB_STE_2_S2PTW | STRTAB_STE_2_S2S |
+                           STRTAB_STE_2_S2R);
+    used[3] = when(s2, STRTAB_STE_3_S2TTB_MASK);
     return used;
 }
 
 // The bits of a CD the SMMU reads: V alone when invalid, else everything
 // but the TTB0 walk controls and TTB0 when EPD0 disables TTB0 walks.
-constexpr entry_qwords arm_smmu_get_cd_used(const entry_qwords &ent) {
-    entry_qwords used{};
-    used[0] = CTXDESC_CD_0_V;
-    if (!(ent[0] & CTXDESC_CD_0_V)) return used;
+template <typename W>
+constexpr entry_qwords_t<W> arm_smmu_get_cd_used(const entry_qwords_t<W> &ent) {
+    using O = entry_word_ops<W>;
+    auto k = [&](uint64_t v) { return O::constant(ent[0], v); };
+    auto when = [&](const typename O::boolean &c, uint64_t m) { return O::select(c, k(m), k(0)); };
 
-    used.fill(~uint64_t{0});
-    if (ent[0] & CTXDESC_CD_0_TCR_EPD0) {
-        used[0] &= ~CTXDESC_CD_0_TCR0;
-        used[1] &= ~CTXDESC_CD_1_TTB0_MASK;
-    }
+    const auto valid = (ent[0] & k(CTXDESC_CD_0_V)) != k(0);
+    const auto epd0 = valid && (ent[0] & k(CTXDESC_CD_0_TCR_EPD0)) != k(0);
+    entry_qwords_t<W> used;
+    used.fill(when(valid, ~uint64_t{0}));
+    used[0] = O::select(valid, ~when(epd0, CTXDESC_CD_0_TCR0), k(CTXDESC_CD_0_V));
+    used[1] = used[1] & ~when(epd0, CTXDESC_CD_1_TTB0_MASK);
     return used;
 }
 
-// One group of stores followed by one sync.
+// One group of stores followed by one sync; a step that stores nothing has
+// no sync.
+template <typename W> struct entry_write_step_t {
+    entry_flags_t<W> stored{}; // qword i is stored (ascending order)
+    entry_qwords_t<W> entry{}; // the whole entry once the step's stores are done
+};
+
+template <typename W> struct entry_write_plan_t {
+    entry_flags_t<W> diff{}; // qwords whose used bits cannot be updated in place
+    typename entry_word_ops<W>::boolean breaking{}; // more than one: V=0 in between
+    std::array<entry_write_step_t<W>, 3> steps{};
+};
+
+// Qwords that differ in bits the target uses once the bits the current
+// entry ignores have taken their target values (arm_smmu_entry_qword_diff).
+// unused_update gets those in-place values.
+template <typename W, typename UsedFn>
+constexpr entry_flags_t<W>
+arm_smmu_entry_qword_diff(const UsedFn &get_used, const entry_qwords_t<W> &cur,
+                          const entry_qwords_t<W> &target, entry_qwords_t<W> &unused_update) {
+    entry_qwords_t<W> cur_used = get_used(cur);
+    entry_qwords_t<W> target_used = get_used(target);
+    entry_flags_t<W> diff{};
+    for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++) {
+        unused_update[i] = (cur[i] & cur_used[i]) | (target[i] & ~cur_used[i]);
+        diff[i] = (unused_update[i] & target_used[i]) != target[i];
+    }
+    return diff;
+}
+
+// entry_set: the qwords in `which` take their values from want; only those
+// that change are stored.
+template <typename W>
+constexpr void arm_smmu_plan_entry_set(entry_write_step_t<W> &step, entry_qwords_t<W> &cur,
+                                       const entry_qwords_t<W> &want,
+                                       const entry_flags_t<W> &which) {
+    using O = entry_word_ops<W>;
+    for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++) {
+        step.stored[i] = which[i] && cur[i] != want[i];
+        cur[i] = O::select(step.stored[i], want[i], cur[i]);
+    }
+    step.entry = cur;
+}
+
+// arm_smmu_write_entry's plan (table-formats.md 1.7), as three steps.
+template <typename W, typename UsedFn>
+constexpr entry_write_plan_t<W> arm_smmu_plan_entry_write_t(const UsedFn &get_used,
+                                                            const entry_qwords_t<W> &current,
+                                                            const entry_qwords_t<W> &target) {
+    using O = entry_word_ops<W>;
+    using B = typename O::boolean;
+    auto lit = [&](bool b) { return O::literal(current[0], b); };
+    entry_write_plan_t<W> plan;
+    entry_qwords_t<W> cur = current;
+    entry_qwords_t<W> unused_update = current;
+    plan.diff = arm_smmu_entry_qword_diff<W>(get_used, cur, target, unused_update);
+
+    B any = lit(false), one = lit(false); // popcount(diff) >= 1, == 1
+    for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++) {
+        one = (one && !plan.diff[i]) || (!any && plan.diff[i]);
+        any = any || plan.diff[i];
+    }
+    const B hitless = one;
+    plan.breaking = any && !one;
+
+    entry_qwords_t<W> want = target;
+    entry_flags_t<W> which{};
+    // Step 1. Hitless: fill the bits the entry ignores, leaving the one
+    // critical qword alone. Breaking: no single store gets there, so q0
+    // becomes 0 (V=0). No diff: only bits both entries ignore differ, so
+    // the target at once.
+    for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++) {
+        want[i] = O::select(
+            hitless, O::select(plan.diff[i], cur[i], unused_update[i]),
+            O::select(plan.breaking, i == 0 ? O::constant(cur[i], 0) : cur[i], target[i]));
+        which[i] = lit(i == 0) || !plan.breaking;
+    }
+    arm_smmu_plan_entry_set(plan.steps[0], cur, want, which);
+    // Step 2. Hitless: the single store that flips the critical qword.
+    // Breaking: q1..q7.
+    for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++)
+        which[i] = (hitless && plan.diff[i]) || (plan.breaking && lit(i != 0));
+    arm_smmu_plan_entry_set(plan.steps[1], cur, target, which);
+    // Step 3. Hitless: clear what is no longer used. Breaking: q0, V=1.
+    for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++) which[i] = lit(i == 0) || !plan.breaking;
+    arm_smmu_plan_entry_set(plan.steps[2], cur, target, which);
+    return plan;
+}
+
+// The driver's plan: the steps that store something, in order.
 struct entry_write_step {
     uint8_t stores = 0;   // bit i: qword i is stored
     entry_qwords entry{}; // the whole entry once the step's stores are done
@@ -81,75 +198,36 @@ struct entry_write_plan {
     std::array<entry_write_step, 3> steps{};
 };
 
-// Qwords that differ in bits the target uses once the bits the current
-// entry ignores have taken their target values (arm_smmu_entry_qword_diff).
-// unused_update gets those in-place values.
-constexpr uint8_t arm_smmu_entry_qword_diff(entry_used_fn get_used, const entry_qwords &cur,
-                                            const entry_qwords &target,
-                                            entry_qwords &unused_update) {
-    entry_qwords cur_used = get_used(cur);
-    entry_qwords target_used = get_used(target);
-    uint8_t diff = 0;
-    for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++) {
-        unused_update[i] = (cur[i] & cur_used[i]) | (target[i] & ~cur_used[i]);
-        if ((unused_update[i] & target_used[i]) != target[i]) diff |= uint8_t(1u << i);
-    }
-    return diff;
-}
-
-// entry_set: qwords [start, start + len) take their values from want; the
-// step is kept only when a stored value differs from what is there.
-constexpr void arm_smmu_plan_entry_set(entry_write_plan &plan, entry_qwords &cur,
-                                       const entry_qwords &want, unsigned start, unsigned len) {
-    entry_write_step step;
-    for (unsigned i = start; i < start + len; i++) {
-        if (cur[i] == want[i]) continue;
-        cur[i] = want[i];
-        step.stores |= uint8_t(1u << i);
-    }
-    if (!step.stores) return;
-    step.entry = cur;
-    plan.steps[plan.nr_steps++] = step;
+constexpr uint8_t arm_smmu_qword_mask(const entry_flags_t<uint64_t> &flags) {
+    uint8_t m = 0;
+    for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++)
+        if (flags[i]) m |= uint8_t(1u << i);
+    return m;
 }
 
 constexpr entry_write_plan arm_smmu_plan_entry_write(entry_used_fn get_used,
                                                      const entry_qwords &current,
                                                      const entry_qwords &target) {
+    entry_write_plan_t<uint64_t> p =
+        arm_smmu_plan_entry_write_t<uint64_t>(get_used, current, target);
     entry_write_plan plan;
-    entry_qwords cur = current;
-    entry_qwords unused_update{};
-    plan.diff = arm_smmu_entry_qword_diff(get_used, cur, target, unused_update);
-
-    if (std::popcount(plan.diff) == 1) {
-        // Hitless: fill the bits the entry ignores, flip the one critical
-        // qword with a single store, then clear what is no longer used.
-        unsigned critical = unsigned(std::countr_zero(plan.diff));
-        unused_update[critical] = cur[critical];
-        arm_smmu_plan_entry_set(plan, cur, unused_update, 0, NUM_ENTRY_QWORDS);
-        arm_smmu_plan_entry_set(plan, cur, target, critical, 1);
-        arm_smmu_plan_entry_set(plan, cur, target, 0, NUM_ENTRY_QWORDS);
-    } else if (plan.diff) {
-        // Breaking: no single store gets there, so pass through V=0.
-        plan.breaking = true;
-        unused_update[0] = 0;
-        arm_smmu_plan_entry_set(plan, cur, unused_update, 0, 1);
-        arm_smmu_plan_entry_set(plan, cur, target, 1, NUM_ENTRY_QWORDS - 1);
-        arm_smmu_plan_entry_set(plan, cur, target, 0, 1);
-    } else {
-        // Only bits both entries ignore differ.
-        arm_smmu_plan_entry_set(plan, cur, target, 0, NUM_ENTRY_QWORDS);
+    plan.diff = arm_smmu_qword_mask(p.diff);
+    plan.breaking = p.breaking;
+    for (const entry_write_step_t<uint64_t> &s : p.steps) {
+        uint8_t stores = arm_smmu_qword_mask(s.stored);
+        if (stores) plan.steps[plan.nr_steps++] = {stores, s.entry};
     }
     return plan;
 }
 
 constexpr entry_write_plan arm_smmu_plan_ste_write(const entry_qwords &cur,
                                                    const entry_qwords &target) {
-    return arm_smmu_plan_entry_write(arm_smmu_get_ste_used, cur, target);
+    return arm_smmu_plan_entry_write(arm_smmu_get_ste_used<uint64_t>, cur, target);
 }
 
 constexpr entry_write_plan arm_smmu_plan_cd_write(const entry_qwords &cur,
                                                   const entry_qwords &target) {
-    return arm_smmu_plan_entry_write(arm_smmu_get_cd_used, cur, target);
+    return arm_smmu_plan_entry_write(arm_smmu_get_cd_used<uint64_t>, cur, target);
 }
 
 } // namespace arm_smmu

@@ -11,6 +11,7 @@
 // It sees the driver ABI only; all state hangs off the instance create()
 // returns.
 
+#include "models/smmuv3/cd_index.h"
 #include "models/smmuv3/entry_writer.h"
 #include "models/smmuv3/smmuv3_entries.h"
 #include "models/smmuv3/smmuv3_regs.h"
@@ -79,6 +80,7 @@ struct arm_smmu_ctx_desc_cfg {
     uint64_t cdtab = 0; // 0: none
     uint64_t s1fmt = STRTAB_STE_0_S1FMT_LINEAR;
     std::vector<uint64_t> l2; // leaf per L1 index (two-level only), 0: none yet
+    uint32_t nr_leaves = 0;   // non-zero entries of l2
 };
 
 struct arm_smmu_master {
@@ -360,13 +362,13 @@ bool arm_smmu_cdtab_is_2lvl(const arm_smmu_master *master) {
 
 int arm_smmu_alloc_cd_tables(arm_smmu_sva *sva, arm_smmu_master *master) {
     arm_smmu_ctx_desc_cfg &cfg = master->cd_table;
+    const arm_smmu_cd_table_layout layout = arm_smmu_cd_layout(master->ssid_bits);
     uint64_t size, align;
-    if (master->ssid_bits <= CTXDESC_LINEAR_CDMAX) {
-        cfg.s1fmt = STRTAB_STE_0_S1FMT_LINEAR;
-        size = CTXDESC_CD_SIZE << master->ssid_bits;
+    cfg.s1fmt = layout.s1fmt;
+    if (layout.s1fmt == STRTAB_STE_0_S1FMT_LINEAR) {
+        size = CTXDESC_CD_SIZE * layout.num_entries;
         align = size; // S1ContextPtr bits below the table size are RES0
     } else {
-        cfg.s1fmt = STRTAB_STE_0_S1FMT_64K_L2;
         size = CTXDESC_L1_DESC_SIZE * cfg.l2.size();
         align = std::max<uint64_t>(size, 64);
     }
@@ -377,9 +379,11 @@ int arm_smmu_alloc_cd_tables(arm_smmu_sva *sva, arm_smmu_master *master) {
 // Only once no STE points at the table any more.
 void arm_smmu_free_cd_tables(arm_smmu_sva *sva, arm_smmu_master *master) {
     arm_smmu_ctx_desc_cfg &cfg = master->cd_table;
-    for (uint64_t &leaf : cfg.l2) {
-        arm_smmu_free(sva, leaf);
-        leaf = 0;
+    for (size_t i = 0; cfg.nr_leaves && i < cfg.l2.size(); i++) {
+        if (!cfg.l2[i]) continue;
+        arm_smmu_free(sva, cfg.l2[i]);
+        cfg.l2[i] = 0;
+        cfg.nr_leaves--;
     }
     arm_smmu_free(sva, cfg.cdtab);
     cfg.cdtab = 0;
@@ -390,7 +394,7 @@ void arm_smmu_free_cd_tables(arm_smmu_sva *sva, arm_smmu_master *master) {
 int arm_smmu_alloc_cd_leaf(arm_smmu_sva *sva, arm_smmu_master *master, uint32_t ssid) {
     arm_smmu_ctx_desc_cfg &cfg = master->cd_table;
     if (!arm_smmu_cdtab_is_2lvl(master)) return 0;
-    uint32_t idx = ssid >> CTXDESC_SPLIT;
+    uint32_t idx = arm_smmu_cdtab_l1_idx(ssid);
     if (idx >= cfg.l2.size()) return -EINVAL;
     if (cfg.l2[idx]) return 0;
 
@@ -399,6 +403,7 @@ int arm_smmu_alloc_cd_leaf(arm_smmu_sva *sva, arm_smmu_master *master, uint32_t 
     if (!leaf) return -ENOMEM;
     arm_smmu_write64(sva, cfg.cdtab + CTXDESC_L1_DESC_SIZE * idx, arm_smmu_make_l1_cd_desc(leaf));
     cfg.l2[idx] = leaf;
+    cfg.nr_leaves++;
     arm_smmu_cmdq_issue_cmd(sva, master->smmu, arm_smmu_cmd_cfgi_cd(master->sid, ssid, false));
     arm_smmu_cmdq_issue_sync(sva, master->smmu);
     return 0;
@@ -407,9 +412,10 @@ int arm_smmu_alloc_cd_leaf(arm_smmu_sva *sva, arm_smmu_master *master, uint32_t 
 // The CD of ssid; its leaf must exist.
 uint64_t arm_smmu_get_cd_ptr(const arm_smmu_master *master, uint32_t ssid) {
     const arm_smmu_ctx_desc_cfg &cfg = master->cd_table;
-    if (!arm_smmu_cdtab_is_2lvl(master)) return cfg.cdtab + CTXDESC_CD_SIZE * ssid;
-    uint64_t leaf = cfg.l2[ssid >> CTXDESC_SPLIT];
-    return leaf + CTXDESC_CD_SIZE * (ssid & (CTXDESC_L2_ENTRIES - 1));
+    if (!arm_smmu_cdtab_is_2lvl(master))
+        return cfg.cdtab + CTXDESC_CD_SIZE * arm_smmu_cdtab_linear_idx(ssid);
+    uint64_t leaf = cfg.l2[arm_smmu_cdtab_l1_idx(ssid)];
+    return leaf + CTXDESC_CD_SIZE * arm_smmu_cdtab_l2_idx(ssid);
 }
 
 void arm_smmu_write_cd_entry(arm_smmu_sva *sva, const arm_smmu_master *master, uint32_t ssid,
@@ -703,7 +709,7 @@ int arm_smmu_dev_feature_enabled(void *drv, uint32_t dev, uint32_t feat) {
 int arm_smmu_master_enable_sva(arm_smmu_sva *sva, arm_smmu_master *master) {
     int ret = arm_smmu_alloc_cd_tables(sva, master);
     if (ret) return ret;
-    uint32_t s1cdmax = master->ssid_bits;
+    uint32_t s1cdmax = arm_smmu_cd_layout(master->ssid_bits).s1cdmax;
     if (sva->bug == BUG_S1CDMAX_OFF_BY_ONE) s1cdmax--;
     arm_smmu_write_ste(sva, master,
                        arm_smmu_make_cdtable_ste(master->cd_table.cdtab, master->cd_table.s1fmt,
@@ -1064,8 +1070,8 @@ arm_smmu_master arm_smmu_probe_master(const svac_device_desc &d, const arm_smmu_
     master.ats = d.ats != 0;
     master.param_min = 1;
     master.param_max = UINT32_MAX;
-    if (master.ssid_bits > CTXDESC_LINEAR_CDMAX)
-        master.cd_table.l2.resize(size_t{1} << (master.ssid_bits - CTXDESC_SPLIT));
+    const arm_smmu_cd_table_layout layout = arm_smmu_cd_layout(master.ssid_bits);
+    if (layout.s1fmt == STRTAB_STE_0_S1FMT_64K_L2) master.cd_table.l2.resize(layout.num_entries);
     return master;
 }
 

@@ -11,6 +11,8 @@
 // the page group responses it sends for the core. It sees the driver ABI
 // only; all state hangs off the instance create() returns.
 
+#include "models/vtd/pasid_entry_writer.h"
+#include "models/vtd/pasid_index.h"
 #include "models/vtd/vtd_regs.h"
 
 #include <svac/driver_abi.h>
@@ -413,13 +415,13 @@ int intel_iommu_page_response(void *drv, uint32_t dev, const svac_page_response 
 // --- PASID tables ---
 
 uint64_t intel_pasid_entry_addr(uint64_t table, uint32_t pasid) {
-    return table + PASID_ENTRY_SIZE * (pasid & PASID_PTE_MASK);
+    return table + PASID_ENTRY_SIZE * vtd::intel_pasid_table_index(pasid);
 }
 
 uint32_t intel_pasid_dir_index(const intel_sva *sva, uint32_t pasid) {
     if (sva->bug == BUG_PASID_DIR_SHIFT7) return pasid >> 7;
     if (sva->bug == BUG_PASID_DIR_SHIFT5) return pasid >> 5;
-    return pasid >> PASID_PDE_SHIFT;
+    return vtd::intel_pasid_dir_index(pasid);
 }
 
 // The PASID table behind directory entry pasid >> 6, allocated and installed
@@ -443,10 +445,9 @@ uint64_t intel_pasid_get_table(intel_sva *sva, device_domain_info *info, uint32_
 // Writes a not-present (all-zero) entry: every other qword first, q0 with P
 // last.
 void intel_pasid_install(intel_sva *sva, uint64_t pte, uint64_t q0, uint64_t q1, uint64_t q2) {
-    if (sva->bug == BUG_PASID_ENTRY_P_FIRST) write_qword(sva, pte, q0);
-    if (q1) write_qword(sva, pte + 8, q1);
-    if (q2) write_qword(sva, pte + 16, q2);
-    if (sva->bug != BUG_PASID_ENTRY_P_FIRST) write_qword(sva, pte, q0);
+    for (const auto &s :
+         intel_pasid_install_stores(q0, q1, q2, sva->bug == BUG_PASID_ENTRY_P_FIRST))
+        if (s.stored) write_qword(sva, pte + 8 * s.qword, s.value);
 }
 
 uint64_t pasid_q0(uint64_t pgtt) {
@@ -465,7 +466,7 @@ bool first_level_supported(const svac_mm_info &mm) {
 
 int intel_pasid_setup_first_level(intel_sva *sva, device_domain_info *info, uint32_t pasid,
                                   uint64_t pgd) {
-    if ((pasid >> PASID_PDE_SHIFT) >= info->pasid_dir_entries) return -EINVAL;
+    if (vtd::intel_pasid_dir_index(pasid) >= info->pasid_dir_entries) return -EINVAL;
     uint64_t table = intel_pasid_get_table(sva, info, pasid);
     if (!table) return -ENOMEM;
     uint64_t q2 = pgd | PASID_FLPM_4LEVEL << PASID_FLPM_SHIFT;
@@ -484,20 +485,15 @@ void intel_pasid_tear_down_entry(intel_sva *sva, device_domain_info *info, uint3
     uint32_t dir_index = intel_pasid_dir_index(sva, pasid);
     uint64_t table = dir_index < info->pasid_tables.size() ? info->pasid_tables[dir_index] : 0;
     uint64_t pte = intel_pasid_entry_addr(table, pasid);
-    write_qword(sva, pte, fault_ignore ? PASID_FPD : 0);
     // Only q1 and q2 are ever written besides q0.
-    write_qword(sva, pte + 8, 0);
-    write_qword(sva, pte + 16, 0);
+    for (const auto &s : intel_pasid_teardown_stores(fault_ignore ? PASID_FPD : uint64_t{0}))
+        if (s.stored) write_qword(sva, pte + 8 * s.qword, s.value);
     uint16_t did = sva->bug == BUG_INV_WRONG_DID ? IDENTITY_DID : FLPT_DEFAULT_DID;
     qi_flush_pasid_cache(sva, info->iommu, did, QI_PC_GRAN_PASID, pasid);
     intel_flush_svm_range(sva, info, did, pasid, INV_RANGE_ALL);
 }
 
 // --- context entries ---
-
-uint64_t context_pdts(uint32_t dir_entries) {
-    return uint64_t(std::countr_zero(dir_entries)) - CONTEXT_PDTS_BIAS;
-}
 
 uint64_t intel_context_q0(const intel_sva *sva, const device_domain_info *info, bool sva_on) {
     uint64_t pdts = context_pdts(info->pasid_dir_entries);
@@ -770,12 +766,6 @@ bool intel_topology_ok(const svac_topology *t) {
             if (t->devices[j].iommu == d.iommu && t->devices[j].sid == d.sid) return false;
     }
     return true;
-}
-
-// Directory entries covering PASIDs of the given width, at least one page.
-uint32_t pasid_dir_entries(uint32_t pasid_bits) {
-    uint32_t entries = uint32_t((uint64_t{1} << pasid_bits) >> PASID_PDE_SHIFT);
-    return std::max(entries, PASID_DIR_MIN_ENTRIES);
 }
 
 device_domain_info intel_probe_device(const svac_device_desc &d, const intel_iommu &iommu) {

@@ -1,0 +1,59 @@
+// sva-conform prove: the Z3 checks of properties/formal (docs/formal.md).
+#include "cli/cli.h"
+
+#include "properties/formal/checks.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+namespace svac::cli {
+
+int cmd_prove(const ProveOptions &opt) {
+    if (opt.format != "smmuv3" && opt.format != "vtd" && opt.format != "all")
+        throw UsageError("--format: \"" + opt.format + "\" is not smmuv3, vtd or all");
+    if (!(opt.timeout_s > 0)) throw UsageError("--timeout: must be more than 0 seconds");
+    formal::Options fo;
+    fo.timeout_s = opt.timeout_s;
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::vector<formal::CheckResult> results = formal::run_checks(opt.format, fo);
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    bool cex = false, open = false;
+    for (const auto &r : results) {
+        cex = cex || r.verdict == formal::Verdict::counterexample;
+        open = open || r.verdict == formal::Verdict::unknown || r.verdict == formal::Verdict::error;
+    }
+    if (opt.as_json) {
+        formal::json j = formal::results_json(results, opt.format);
+        j["wall_seconds"] = wall;
+        fmt::print("{}\n", j.dump(2));
+    } else {
+        std::size_t proved = 0;
+        for (const auto &r : results) {
+            std::string clauses;
+            for (const auto &c : r.clauses) clauses += (clauses.empty() ? "" : ",") + c;
+            fmt::print("{:<38} {:<14} {:6.2f} s  [{}]\n", r.name, formal::verdict_name(r.verdict),
+                       r.seconds, clauses);
+            if (!r.reason.empty()) fmt::print("    reason: {}\n", r.reason);
+            for (const auto &line : r.counterexample) fmt::print("    {}\n", line);
+            if (r.verdict == formal::Verdict::proved) ++proved;
+        }
+        fmt::print("{} of {} checks proved in {:.2f} s\n", proved, results.size(), wall);
+    }
+    if (cex) return kFindings;
+    if (open) return kInternal;
+    return kConformant;
+}
+
+reports::json formal_section(const svac_driver_ops &driver) {
+    const bool smmu = driver.arch_mask & (1u << SVAC_ARCH_SMMUV3);
+    const bool vtd = driver.arch_mask & (1u << SVAC_ARCH_VTD);
+    if (!smmu && !vtd) return reports::json();
+    const std::string format = smmu && vtd ? "all" : smmu ? "smmuv3" : "vtd";
+    // Without times: a report is the same byte for byte for the same seed.
+    return formal::results_json(formal::run_checks(format, {}), format, false);
+}
+
+} // namespace svac::cli

@@ -1,0 +1,124 @@
+#include "reports/writers.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+
+namespace svac::reports {
+
+std::string render(const Report &r, std::string_view format) {
+    if (format == "json")
+        return to_json(r).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+    if (format == "html") return to_html(r);
+    if (format == "junit") return to_junit(r);
+    if (format == "md") return to_markdown(r);
+    if (format == "sarif")
+        return to_sarif(r).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+    throw std::invalid_argument("unknown report format \"" + std::string(format) + "\"");
+}
+
+std::string write_all(const Report &r, const std::string &dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw std::runtime_error(dir + ": cannot create directory: " + ec.message());
+    std::string html;
+    for (const Format &f : kFormats) {
+        std::string path = (std::filesystem::path(dir) / f.file).string();
+        write_atomic(path, render(r, f.name));
+        if (f.name == "html") html = path;
+    }
+    return html;
+}
+
+ClauseCounts count_clauses(const Report &r) {
+    ClauseCounts c;
+    for (const auto &cl : r.clauses)
+        (cl.status == "pass" ? c.pass : cl.status == "fail" ? c.fail : c.untested)++;
+    return c;
+}
+
+const ClauseResult *find_clause(const Report &r, std::string_view id) {
+    for (const auto &c : r.clauses)
+        if (c.id == id) return &c;
+    return nullptr;
+}
+
+namespace {
+
+// What a trace op records (README "Traces"), as opposed to its arguments.
+const std::set<std::string, std::less<>> kOutcomeKeys = {
+    "rc",        "result",   "outcome",      "pa",
+    "reason",    "outcomes", "callbacks",    "raised",
+    "lost",      "faults",   "responses",    "retries",
+    "discarded", "code",     "stray_stores", "unsynced_commands"};
+
+std::string value_text(const std::string &key, const json &v) {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number_unsigned() && (key == "va" || key == "pa" || key == "addr")) {
+        char buf[24];
+        std::snprintf(buf, sizeof buf, "0x%llx",
+                      static_cast<unsigned long long>(v.get<uint64_t>()));
+        return buf;
+    }
+    return v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+} // namespace
+
+OpText describe_op(const json &op) {
+    OpText t;
+    if (!op.is_object()) {
+        t.name = "?";
+        t.args = op.dump(-1, ' ', false, json::error_handler_t::replace);
+        return t;
+    }
+    if (op.contains("op")) t.name = value_text("op", op["op"]);
+    for (auto it = op.begin(); it != op.end(); ++it) {
+        // "op", and outcomes that are empty lists: nothing to show.
+        if (it.key() == "op" || (it.value().is_array() && it.value().empty())) continue;
+        bool outcome = kOutcomeKeys.count(it.key()) || (it.key() == "pasid" && t.name == "bind");
+        std::string &to = outcome ? t.outcome : t.args;
+        to += (to.empty() ? "" : " ") + it.key() + "=" + value_text(it.key(), it.value());
+    }
+    return t;
+}
+
+std::string finding_op(const FindingRecord &f) {
+    if (!f.trace.is_object() || !f.trace.contains("ops")) return "";
+    const json &ops = f.trace["ops"];
+    if (!ops.is_array() || f.step >= ops.size()) return "";
+    return describe_op(ops[f.step]).name;
+}
+
+std::string fingerprint(const Report &r, const FindingRecord &f) {
+    uint64_t h = 0xcbf29ce484222325ull; // FNV-1a 64
+    auto mix = [&](std::string_view s) {
+        for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+        h = (h ^ 0xff) * 0x100000001b3ull; // separator
+    };
+    mix("sva-conform/finding/1");
+    mix(r.driver_name);
+    mix(f.clause);
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+std::string command_line_text(const Report &r) {
+    std::string s;
+    for (const auto &w : r.command_line) {
+        bool plain =
+            !w.empty() && w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST"
+                                              "UVWXYZ0123456789-_./=:,+@%") == std::string::npos;
+        std::string q = plain ? w : "'";
+        if (!plain) {
+            for (char c : w) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+            q += "'";
+        }
+        s += (s.empty() ? "" : " ") + q;
+    }
+    return s;
+}
+
+} // namespace svac::reports
