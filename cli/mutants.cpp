@@ -110,17 +110,20 @@ int cmd_mutants(const MutantsOptions &opt) {
     for (const auto *d : drivers) total += d->mutants.size();
     std::vector<Hunt> hunts;
     std::vector<CleanRun> clean;
+    auto show = [&](const std::string &note) {
+        line.update({.done = hunts.size(),
+                     .total = total,
+                     .unit = "mutants",
+                     .work_unit = "",
+                     .findings = found_so_far,
+                     .elapsed_s = engine::seconds_since(t0),
+                     .note = note},
+                    true);
+    };
     for (const auto *d : drivers) {
         for (const auto &m : d->mutants) {
             const std::string name = std::string(d->name) + ":" + std::string(m.name);
-            line.update({.done = hunts.size(),
-                         .total = total,
-                         .unit = "mutants",
-                         .work_unit = "",
-                         .findings = found_so_far,
-                         .elapsed_s = engine::seconds_since(t0),
-                         .note = name},
-                        true);
+            show(name);
             const svac_driver_ops &ops =
                 select_driver(std::string(d->name) + ":" + std::string(m.name));
             Hunt h = hunt(ops, opt.seed, opt.budget_s);
@@ -129,14 +132,7 @@ int cmd_mutants(const MutantsOptions &opt) {
             h.mutant = &m;
             hunts.push_back(std::move(h));
         }
-        line.update({.done = hunts.size(),
-                     .total = total,
-                     .unit = "mutants",
-                     .work_unit = "",
-                     .findings = found_so_far,
-                     .elapsed_s = engine::seconds_since(t0),
-                     .note = std::string(d->name) + " unmutated"},
-                    true);
+        show(std::string(d->name) + " unmutated");
         CleanRun c;
         c.driver = d;
         auto c0 = engine::Clock::now();

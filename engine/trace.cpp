@@ -1,5 +1,7 @@
 #include "engine/trace.h"
 
+#include "reports/json_text.h"
+
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -632,46 +634,13 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
     return op;
 }
 
-std::string line_col(std::string_view text, std::size_t byte) {
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
-    }
-    return "line " + std::to_string(line) + ", column " + std::to_string(col);
-}
-
 } // namespace
 
 Trace parse_trace(std::string_view text, std::string_view source) {
-    json j;
-    try {
-        j = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error &e) {
-        std::string what = e.what();
-        // nlohmann says "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
-        auto colon = what.find(": ");
-        std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
-        std::size_t byte = e.byte > 0 ? e.byte - 1 : 0;
-        throw InputError(std::string(source) + ": " + line_col(text, byte) +
-                         ": not valid JSON: " + reason);
-    } catch (const json::out_of_range &e) {
-        // A number no double holds. nlohmann names the token but not its
-        // place: "[json.exception.out_of_range.406] number overflow parsing '1e999'".
-        std::string what = e.what();
-        auto open = what.find('\''), close = what.rfind('\'');
-        std::string token = open != std::string::npos && close > open
-                                ? what.substr(open + 1, close - open - 1)
-                                : "";
-        auto at = token.empty() ? std::string_view::npos : text.find(token);
-        throw InputError(std::string(source) + ": " +
-                         (at != std::string_view::npos ? line_col(text, at) + ": " : "") +
-                         "number out of range: " + (token.empty() ? what : token));
-    }
+    std::string error;
+    auto parsed = reports::parse_json_text(text, &error);
+    if (!parsed) throw InputError(std::string(source) + ": " + error);
+    json j = std::move(*parsed);
     Validator v(source);
     v.object(j, "");
     v.only_keys(j, "", {"format", "profile", "topology", "ops"});

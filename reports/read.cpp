@@ -1,4 +1,5 @@
 // Reading a report back: JSON -> Report, validated, every error located.
+#include "reports/json_text.h"
 #include "reports/report.h"
 
 #include <cerrno>
@@ -72,32 +73,13 @@ private:
     std::string_view source_;
 };
 
-std::string line_col(std::string_view text, std::size_t byte) {
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
-    }
-    return "line " + std::to_string(line) + ", column " + std::to_string(col);
-}
-
 } // namespace
 
 Report parse_report(std::string_view text, std::string_view source) {
-    json j;
-    try {
-        j = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error &e) {
-        std::string what = e.what();
-        auto colon = what.find(": "); // "[json.exception.parse_error.101] parse error at ...: "
-        std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
-        throw ReportError(std::string(source) + ": " + line_col(text, e.byte ? e.byte - 1 : 0) +
-                          ": not valid JSON: " + reason);
-    }
+    std::string error;
+    auto parsed = parse_json_text(text, &error);
+    if (!parsed) throw ReportError(std::string(source) + ": " + error);
+    json j = std::move(*parsed);
     Reader rd(source);
     if (!j.is_object()) rd.fail("", std::string("expected a report object, got ") + j.type_name());
     const json &format = rd.field(j, "", "format");

@@ -160,6 +160,17 @@ INSTANTIATE_TEST_SUITE_P(Iopf, IopfDriverCase, ::testing::Range<std::size_t>(0, 
                              return std::string(cases()[p.param].name);
                          });
 
+// Runs t on the bundled driver, keeping what each op made visible.
+std::optional<engine::Finding> run_seen(const char *driver, const engine::Trace &t,
+                                        engine::RunStats &stats,
+                                        std::vector<ref::Observation> &seen) {
+    return engine::run_differential(
+        *models::find_bundled(driver)->entry(), t, stats,
+        [&](std::size_t, const Op &, uint32_t, const ref::Expectation &,
+            const ref::Observation &obs,
+            const std::optional<ref::Violation> &) { seen.push_back(obs); });
+}
+
 // Faults served end to end on both drivers: the DMA raises, the handler
 // answers SUCCESS, the retry translates to the page the handler populated.
 TEST(IopfDrivers, FaultServedAndRetried) {
@@ -171,11 +182,7 @@ TEST(IopfDrivers, FaultServedAndRetried) {
                                                    dma(0, 0, kVa + 0x10, kW)}));
             engine::RunStats stats;
             std::vector<ref::Observation> seen;
-            auto f = engine::run_differential(
-                *models::find_bundled(driver)->entry(), t, stats,
-                [&](std::size_t, const Op &, uint32_t, const ref::Expectation &,
-                    const ref::Observation &obs,
-                    const std::optional<ref::Violation> &) { seen.push_back(obs); });
+            auto f = run_seen(driver, t, stats, seen);
             ASSERT_FALSE(f.has_value()) << driver << ": " << f->message;
             ASSERT_EQ(seen.size(), t.ops.size());
             const auto &raised = seen[4], &answered = seen[5], &after = seen[6];
@@ -210,11 +217,7 @@ TEST(IopfDrivers, AnUntaggedStopMarkerOpensNoGroupAtTheDevice) {
                                  page_request(0, 0, kVa, kR, 7, true), page_response(0)}));
         engine::RunStats stats;
         std::vector<ref::Observation> seen;
-        auto f = engine::run_differential(
-            *models::find_bundled(driver)->entry(), t, stats,
-            [&](std::size_t, const Op &, uint32_t, const ref::Expectation &,
-                const ref::Observation &obs,
-                const std::optional<ref::Violation> &) { seen.push_back(obs); });
+        auto f = run_seen(driver, t, stats, seen);
         ASSERT_FALSE(f.has_value()) << driver << ": " << f->message;
         ASSERT_EQ(seen.size(), t.ops.size());
         const auto &answered = seen.back();

@@ -66,6 +66,9 @@ TEST(ReportModel, ReaderNamesThePlaceOfBadInput) {
     EXPECT_NE(truncated.find("x.json: line "), std::string::npos) << truncated;
     EXPECT_NE(truncated.find(", column "), std::string::npos) << truncated;
     EXPECT_NE(truncated.find("not valid JSON"), std::string::npos) << truncated;
+    // A number no double holds: located, not an escaped nlohmann exception.
+    EXPECT_EQ(error("{\n\"seed\": 1e99999}"),
+              "x.json: line 2, column 9: number out of range: 1e99999");
     // Foreign JSON: a trace, an array, another format.
     EXPECT_NE(error(R"({"format":"sva-trace/1","ops":[]})").find("x.json: /format: expected"),
               std::string::npos);

@@ -15,6 +15,7 @@
 #include "reference/vtd_format.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -153,12 +154,6 @@ std::vector<std::string> torn_fields(const ref::Format &f, const uint64_t *m, co
         names.push_back(fmt::format("{} (from {})", fl.name, from));
     }
     return names;
-}
-
-std::string join(const std::vector<std::string> &v) {
-    std::string s;
-    for (const auto &x : v) s += (s.empty() ? "" : ", ") + x;
-    return s;
 }
 
 } // namespace
@@ -301,9 +296,9 @@ CheckResult check_hitless(const std::string &name, const Transition &t, const Pl
                                                "reads: {}",
                                                sn.qword, sn.step + 1, decode(f, m.data())));
         if (md.truth(valid(k, sn.m)))
-            r.counterexample.push_back(
-                "torn: valid, but neither entry on the bits it uses: " +
-                join(torn_fields(f, m.data(), c.data(), g.data(), u.data())));
+            r.counterexample.push_back(fmt::format(
+                "torn: valid, but neither entry on the bits it uses: {}",
+                fmt::join(torn_fields(f, m.data(), c.data(), g.data(), u.data()), ", ")));
         else
             r.counterexample.push_back(
                 "invalid (V=0) although both ends are valid and at most one qword differs in used "

@@ -6,6 +6,7 @@
 #include "properties/formal/word_ops.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace svac::formal {
 
@@ -30,12 +31,6 @@ std::vector<std::string> claimants(const ref::Format &f, unsigned b) {
     for (const ref::Field &fl : f.fields)
         if (b >= abs_lo(fl) && b < abs_end(fl)) names.emplace_back(fl.name);
     return names;
-}
-
-std::string join(const std::vector<std::string> &v) {
-    std::string s;
-    for (const auto &x : v) s += (s.empty() ? "" : ", ") + x;
-    return s;
 }
 
 } // namespace
@@ -80,13 +75,13 @@ CheckResult check_layouts(const std::string &name, const std::string &format,
                                             fl.width, fl.qword);
                 if (bit >= bits)
                     line += fmt::format("{} lies past the {}-qword entry but is claimed by {}",
-                                        bit_name(bit), n, join(who));
+                                        bit_name(bit), n, fmt::join(who, ", "));
                 else if (who.empty() && !res)
                     line +=
                         fmt::format("{} is claimed by no field and not reserved", bit_name(bit));
                 else
                     line += fmt::format(
-                        "{} is claimed by {}{}", bit_name(bit), join(who),
+                        "{} is claimed by {}{}", bit_name(bit), fmt::join(who, ", "),
                         res ? (who.empty() ? "the reserved mask" : " and the reserved mask") : "");
                 r.counterexample.push_back(line);
             }
