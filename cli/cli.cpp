@@ -103,13 +103,7 @@ reports::json decoded_tables(const svac_driver_ops &driver, const engine::Trace 
             reports::json entries = reports::json::array();
             for (const auto &e : d.entries) {
                 if (entries.size() == kMaxEntries) break;
-                reports::json fields = reports::json::object();
-                for (const auto &[name, value] : e.fields) fields[name] = value;
-                entries.push_back({{"table", e.table},
-                                   {"key", e.key},
-                                   {"pa", e.pa},
-                                   {"raw", e.raw},
-                                   {"fields", fields}});
+                entries.push_back(entry_json(e));
             }
             iommus.push_back({{"iommu", i},
                               {"arch", ref::arch_name(trace.topology.iommus[i].arch)},

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/campaign.h"
+#include "reference/hw_model.h"
 #include "reports/report.h"
 
 #include <svac/driver_abi.h>
@@ -41,6 +42,10 @@ void set_provenance(reports::Report &r);
 reports::Report make_report(const svac_driver_ops &driver, const engine::CampaignConfig &cfg,
                             const engine::CampaignResult &result, const std::string &started,
                             double duration_s);
+
+// A decoded table entry as JSON: table, key, pa, raw qwords, fields by name
+// (dump-tables --json, and the tables of a report's finding).
+engine::json entry_json(const ref::DecodedEntry &e);
 
 // sva-conform dump-tables (cli/dump_tables.cpp). step < 0: every op.
 int cmd_dump_tables(const std::string &path, const std::string &driver_name, long step,

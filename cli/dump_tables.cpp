@@ -12,8 +12,6 @@
 
 namespace svac::cli {
 
-namespace {
-
 engine::json entry_json(const ref::DecodedEntry &e) {
     engine::json j;
     j["table"] = e.table;
@@ -25,6 +23,8 @@ engine::json entry_json(const ref::DecodedEntry &e) {
     j["fields"] = fields;
     return j;
 }
+
+namespace {
 
 void print_entry(const ref::DecodedEntry &e) {
     fmt::print("  {} {} @ {:#x}\n   ", e.table, e.key, e.pa);

@@ -160,6 +160,13 @@ struct Group {
     std::string reason;                     // for crashes: the sanitizer's summary
     bool minimised = false;
     uint64_t minimise_attempts = 0;
+
+    // OUT/findings/<this>: the group's trace file.
+    std::string file_name() const { return clause + (op.empty() ? "" : "-" + op) + ".json"; }
+    // The trace written for the group: the finding's, else the decoded input.
+    const engine::Trace *kept_trace() const {
+        return finding ? &finding->trace : trace ? &*trace : nullptr;
+    }
 };
 
 std::string crash_kind(const std::string &artifact_name, bool is_driver) {
@@ -358,24 +365,28 @@ int cmd_fuzz(const FuzzOptions &opt) {
         it->second.inputs.push_back(a);
     }
 
+    // The clause matrix of the report: the merged corpus replayed through
+    // the engine, once.
+    engine::CampaignResult corpus_run;
+    if (diff)
+        for (const auto &e : fs::directory_iterator(corpus, ec)) {
+            if (!e.is_regular_file()) continue;
+            auto bytes = read_bytes(e.path().string());
+            engine::Trace t = fuzz::decode_trace(bytes.data(), bytes.size(), driver->arch_mask);
+            if (!engine::check_driver_topology(*driver, t.topology).empty()) continue;
+            try {
+                engine::run_differential(*driver, t, corpus_run.stats);
+                ++corpus_run.sequences;
+            } catch (const engine::DriverError &) {
+            }
+        }
+
     // A report, written now and again after minimising: nothing is lost if
     // a minimisation never returns.
     auto build_report = [&]() {
         reports::Report r;
-        engine::CampaignResult result;
-        // The clause matrix: the merged corpus replayed through the engine.
         if (diff) {
-            for (const auto &e : fs::directory_iterator(corpus, ec)) {
-                if (!e.is_regular_file()) continue;
-                auto bytes = read_bytes(e.path().string());
-                engine::Trace t = fuzz::decode_trace(bytes.data(), bytes.size(), driver->arch_mask);
-                if (!engine::check_driver_topology(*driver, t.topology).empty()) continue;
-                try {
-                    engine::run_differential(*driver, t, result.stats);
-                    ++result.sequences;
-                } catch (const engine::DriverError &) {
-                }
-            }
+            engine::CampaignResult result = corpus_run;
             for (const auto &[key, g] : groups)
                 if (g.finding) {
                     result.findings.emplace(g.finding->clause, *g.finding);
@@ -414,15 +425,15 @@ int cmd_fuzz(const FuzzOptions &opt) {
                 if (g.trace) f.trace = engine::trace_to_json(*g.trace);
             }
             r.findings.push_back(f);
-            std::string file = g.clause + (g.op.empty() ? "" : "-" + g.op) + ".json";
-            groups_json.push_back({{"clause", g.clause},
-                                   {"op", g.op},
-                                   {"inputs", g.inputs.size()},
-                                   {"first_input", g.inputs.front()},
-                                   {"minimised", g.minimised},
-                                   {"minimise_runs", g.minimise_attempts},
-                                   {"trace", (g.finding || g.trace) ? (findings_dir / file).string()
-                                                                    : std::string()}});
+            groups_json.push_back(
+                {{"clause", g.clause},
+                 {"op", g.op},
+                 {"inputs", g.inputs.size()},
+                 {"first_input", g.inputs.front()},
+                 {"minimised", g.minimised},
+                 {"minimise_runs", g.minimise_attempts},
+                 {"trace",
+                  g.kept_trace() ? (findings_dir / g.file_name()).string() : std::string()}});
         }
         if (!groups.empty()) r.verdict = diff ? "nonconformant" : "error";
         r.fuzz = {{"target", opt.target},
@@ -443,10 +454,8 @@ int cmd_fuzz(const FuzzOptions &opt) {
     };
     auto write = [&](const reports::Report &r) {
         for (const auto &[key, g] : groups) {
-            std::string file = g.clause + (g.op.empty() ? "" : "-" + g.op) + ".json";
-            const engine::Trace *t = g.finding ? &g.finding->trace : g.trace ? &*g.trace : nullptr;
-            if (t)
-                reports::write_atomic((findings_dir / file).string(),
+            if (const engine::Trace *t = g.kept_trace())
+                reports::write_atomic((findings_dir / g.file_name()).string(),
                                       engine::trace_to_json(*t).dump(2) + "\n");
         }
         try {
@@ -473,11 +482,10 @@ int cmd_fuzz(const FuzzOptions &opt) {
                fuzz_s > 0 ? double(last.execs) / fuzz_s : 0.0, last.cov, last.ft, corpus_after,
                corpus_after - std::min(corpus_after, corpus_before));
     for (const auto &[key, g] : groups) {
-        std::string file = g.clause + (g.op.empty() ? "" : "-" + g.op) + ".json";
         if (g.finding)
             fmt::print("finding {} at {} ({} inputs; minimised to {} ops)    trace: {}\n", g.clause,
                        g.op, g.inputs.size(), g.finding->trace.ops.size(),
-                       (findings_dir / file).string());
+                       (findings_dir / g.file_name()).string());
         else
             fmt::print("finding {} ({} inputs): {}    input: {}\n", g.clause, g.inputs.size(),
                        g.reason, g.inputs.front());
