@@ -3,7 +3,7 @@
 #include "engine/driver.h"
 #include "engine/engine.h"
 #include "engine/platform.h"
-#include "models/registry.h"
+#include "models/driver_source.h"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -20,33 +20,29 @@ std::string tool_version() {
     return SVAC_VERSION;
 }
 
-const svac_driver_ops &select_driver(const std::string &name) {
-    std::size_t colon = name.find(':');
-    std::string base = name.substr(0, colon);
-    const models::BundledDriver *b = models::find_bundled(base);
-    if (!b) {
-        std::string known;
-        for (const auto &d : models::bundled_drivers())
-            known += (known.empty() ? "" : ", ") + std::string(d.name);
-        throw UsageError("--driver: no bundled driver called \"" + base + "\" (bundled: " + known +
-                         ")");
+SelectedDriver select_driver(const std::string &name, const std::string &lib) {
+    if (!lib.empty() && !name.empty())
+        throw UsageError("--driver and --driver-lib: name one driver, bundled or a plugin");
+    if (lib.empty() && name.empty()) throw UsageError("--driver or --driver-lib is required");
+    SelectedDriver d;
+    models::DriverLookup found;
+    std::string what;
+    if (lib.empty()) {
+        found = models::find_driver(name);
+        what = "--driver " + name;
+    } else {
+        std::error_code ec;
+        std::filesystem::path abs = std::filesystem::absolute(lib, ec);
+        d.library_kind = "plugin";
+        d.library_path = ec ? lib : abs.lexically_normal().string();
+        found = models::load_plugin(lib);
+        what = "--driver-lib " + lib;
     }
-    const svac_driver_ops *ops = b->entry();
-    if (colon != std::string::npos) {
-        std::string mutant = name.substr(colon + 1);
-        const models::Mutant *m = models::find_mutant(*b, mutant);
-        if (!m) {
-            std::string known;
-            for (const auto &k : b->mutants)
-                known += (known.empty() ? "" : ", ") + std::string(k.name);
-            throw UsageError("--mutant: driver " + base + " has no mutant called \"" + mutant +
-                             "\" (its mutants: " + known + ")");
-        }
-        ops = models::mutant_ops(*b, *m);
-    }
-    std::string why = engine::check_driver_ops(ops);
-    if (!why.empty()) throw UsageError("--driver " + name + ": " + why);
-    return *ops;
+    if (!found.ops) throw UsageError(what + ": " + found.error);
+    std::string why = engine::check_driver_ops(found.ops);
+    if (!why.empty()) throw UsageError(what + ": " + why);
+    d.ops = found.ops;
+    return d;
 }
 
 std::string file_sha256(const std::string &path) {
@@ -121,24 +117,30 @@ reports::json decoded_tables(const svac_driver_ops &driver, const engine::Trace 
 
 } // namespace
 
-void set_provenance(reports::Report &r) {
+void set_provenance(reports::Report &r, const SelectedDriver *driver) {
     r.tool_version = tool_version();
     r.tool_commit = SVAC_GIT_COMMIT;
-    // Bundled drivers are compiled into this executable: it is their library.
-    std::error_code ec;
-    std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    r.library_kind = "bundled";
-    r.library_path = ec ? std::string("bundled") : exe.string();
-    r.library_sha256 = ec ? std::string() : file_sha256(exe.string());
+    if (driver && driver->plugin()) {
+        r.library_kind = driver->library_kind;
+        r.library_path = driver->library_path;
+        r.library_sha256 = file_sha256(driver->library_path);
+    } else { // bundled drivers are compiled into this executable: it is their library
+        std::error_code ec;
+        std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+        r.library_kind = "bundled";
+        r.library_path = ec ? std::string("bundled") : exe.string();
+        r.library_sha256 = ec ? std::string() : file_sha256(exe.string());
+    }
     r.command_line = own_command_line();
     r.host = host_description();
 }
 
-reports::Report make_report(const svac_driver_ops &driver, const engine::CampaignConfig &cfg,
+reports::Report make_report(const SelectedDriver &selected, const engine::CampaignConfig &cfg,
                             const engine::CampaignResult &result, const std::string &started,
                             double duration_s) {
+    const svac_driver_ops &driver = *selected;
     reports::Report r;
-    set_provenance(r);
+    set_provenance(r, &selected);
     r.driver_name = driver.name;
     r.driver_version = driver.version ? driver.version : "";
     r.abi_version = driver.abi_version;

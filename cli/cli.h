@@ -24,9 +24,19 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// The driver named on the command line, checked against the ABI. "NAME:MUTANT"
-// names a seeded-bug mutant of a bundled driver (`--mutant`).
-const svac_driver_ops &select_driver(const std::string &name);
+// The driver under test and where its code came from.
+struct SelectedDriver {
+    const svac_driver_ops *ops = nullptr;
+    std::string library_kind = "bundled"; // or "plugin"
+    std::string library_path;             // a plugin: the shared object, absolute
+    bool plugin() const { return library_kind == "plugin"; }
+    const svac_driver_ops &operator*() const { return *ops; }
+};
+
+// The driver named on the command line, checked against the ABI: a bundled
+// driver ("NAME", or "NAME:MUTANT" for a seeded-bug mutant, `--mutant`), or
+// with `lib` set a plugin (`--driver-lib PATH.so`). Exactly one of the two.
+SelectedDriver select_driver(const std::string &name, const std::string &lib = {});
 
 std::string tool_version();
 
@@ -36,10 +46,10 @@ std::string file_sha256(const std::string &path);
 // The provenance every report carries: tool version and commit, where the
 // driver's code came from (a bundled driver: this executable, and its hash),
 // the command line and the host. make_report calls it.
-void set_provenance(reports::Report &r);
+void set_provenance(reports::Report &r, const SelectedDriver *driver = nullptr);
 
 // The report of a campaign.
-reports::Report make_report(const svac_driver_ops &driver, const engine::CampaignConfig &cfg,
+reports::Report make_report(const SelectedDriver &driver, const engine::CampaignConfig &cfg,
                             const engine::CampaignResult &result, const std::string &started,
                             double duration_s);
 
@@ -48,8 +58,7 @@ reports::Report make_report(const svac_driver_ops &driver, const engine::Campaig
 engine::json entry_json(const ref::DecodedEntry &e);
 
 // sva-conform dump-tables (cli/dump_tables.cpp). step < 0: every op.
-int cmd_dump_tables(const std::string &path, const std::string &driver_name, long step,
-                    bool as_json);
+int cmd_dump_tables(const std::string &path, const SelectedDriver &driver, long step, bool as_json);
 
 // sva-conform drivers --mutants, and sva-conform mutants (cli/mutants.cpp).
 int cmd_list_mutants();
@@ -69,7 +78,8 @@ int cmd_report_diff(const std::string &old_path, const std::string &new_path);
 // sva-conform fuzz and fuzz-to-trace (cli/fuzz.cpp).
 struct FuzzOptions {
     std::string target;
-    std::string driver; // "NAME" or "NAME:MUTANT"; sva_diff only
+    std::string driver;     // "NAME" or "NAME:MUTANT"; sva_diff only
+    std::string driver_lib; // a plugin (--driver-lib); sva_diff only
     uint64_t time_s = 60;
     unsigned jobs = 1;
     std::string corpus; // empty: OUT/corpus
@@ -78,7 +88,7 @@ struct FuzzOptions {
     uint64_t seed = 1;
 };
 int cmd_fuzz(const FuzzOptions &opt);
-int cmd_fuzz_to_trace(const std::string &input, const std::string &driver_name,
+int cmd_fuzz_to_trace(const std::string &input, const SelectedDriver &driver,
                       const std::string &out);
 
 // sva-conform prove (cli/prove.cpp): the Z3 checks of properties/formal.

@@ -95,9 +95,9 @@ std::vector<Verdict> evaluate(const ref::ModelDump &d) {
 
 } // namespace
 
-int cmd_dump_tables(const std::string &path, const std::string &driver_name, long step,
+int cmd_dump_tables(const std::string &path, const SelectedDriver &selected, long step,
                     bool as_json) {
-    const svac_driver_ops &driver = select_driver(driver_name);
+    const svac_driver_ops &driver = *selected;
     engine::Trace trace = engine::load_trace(path);
     std::string why = engine::check_driver_topology(driver, trace.topology);
     if (!why.empty()) throw engine::InputError(path + ": /topology: " + why);

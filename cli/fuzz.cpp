@@ -208,13 +208,17 @@ int cmd_fuzz(const FuzzOptions &opt) {
         throw UsageError("--target: no fuzz target \"" + opt.target +
                          "\" (targets: sva_diff, hw_walk, trace_parse)");
     const bool diff = opt.target == "sva_diff";
-    if (!diff && !opt.driver.empty())
-        throw UsageError("--driver, --mutant: only sva_diff runs a driver; " + opt.target +
-                         " fuzzes the kit itself");
+    if (!diff && (!opt.driver.empty() || !opt.driver_lib.empty()))
+        throw UsageError("--driver, --driver-lib, --mutant: only sva_diff runs a driver; " +
+                         opt.target + " fuzzes the kit itself");
     // --mutant alone: a mutant of the default driver.
-    std::string driver_name =
-        opt.driver.empty() || opt.driver[0] == ':' ? "smmuv3" + opt.driver : opt.driver;
-    const svac_driver_ops *driver = diff ? &select_driver(driver_name) : nullptr;
+    std::string driver_name = !opt.driver_lib.empty()                      ? opt.driver
+                              : opt.driver.empty() || opt.driver[0] == ':' ? "smmuv3" + opt.driver
+                                                                           : opt.driver;
+    SelectedDriver selected;
+    if (diff) selected = select_driver(driver_name, opt.driver_lib);
+    const svac_driver_ops *driver = selected.ops;
+    if (selected.plugin()) driver_name = selected.library_path;
     if (opt.jobs == 0) throw UsageError("--jobs: must be at least 1");
 
     const fs::path bin = fs::path(fuzzer_dir(opt.fuzzer_dir)) / opt.target;
@@ -237,7 +241,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
     const fs::path seeds = fs::path(SVAC_SOURCE_DIR) / "corpus" / opt.target;
     const fs::path dict = fs::path(SVAC_SOURCE_DIR) / "fuzz" / (opt.target + ".dict");
     std::map<std::string, std::string> env;
-    if (diff) env["SVAC_FUZZ_DRIVER"] = driver_name;
+    if (diff) env[selected.plugin() ? "SVAC_FUZZ_DRIVER_LIB" : "SVAC_FUZZ_DRIVER"] = driver_name;
 
     std::vector<std::string> argv{bin.string(),
                                   "-fork=" + std::to_string(opt.jobs),
@@ -395,7 +399,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
             engine::CampaignConfig cfg;
             cfg.seed = opt.seed;
             cfg.time_s = opt.time_s;
-            r = make_report(*driver, cfg, result, started, engine::seconds_since(t0));
+            r = make_report(selected, cfg, result, started, engine::seconds_since(t0));
         } else {
             r.tool_version = tool_version();
             r.tool_commit = SVAC_GIT_COMMIT;
@@ -494,9 +498,9 @@ int cmd_fuzz(const FuzzOptions &opt) {
     return groups.empty() ? kConformant : kFindings;
 }
 
-int cmd_fuzz_to_trace(const std::string &input, const std::string &driver_name,
+int cmd_fuzz_to_trace(const std::string &input, const SelectedDriver &selected,
                       const std::string &out) {
-    const svac_driver_ops &driver = select_driver(driver_name);
+    const svac_driver_ops &driver = *selected;
     auto bytes = read_bytes(input);
     engine::Trace t = fuzz::decode_trace(bytes.data(), bytes.size(), driver.arch_mask);
     std::string text = engine::trace_to_json(t).dump(2) + "\n";

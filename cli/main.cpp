@@ -79,9 +79,9 @@ std::map<ref::ClauseId, std::string> write_finding_traces(const engine::Campaign
     return paths;
 }
 
-int cmd_run(const std::string &driver_name, engine::CampaignConfig cfg, const std::string &out,
+int cmd_run(const cli::SelectedDriver &selected, engine::CampaignConfig cfg, const std::string &out,
             const std::string &generator) {
-    const svac_driver_ops &driver = cli::select_driver(driver_name);
+    const svac_driver_ops &driver = *selected;
     if (!ref::find_profile(cfg.profile))
         throw cli::UsageError("--profile: unknown profile \"" + cfg.profile + "\"");
     if (cfg.ops == 0) throw cli::UsageError("--ops: must be at least 1");
@@ -117,7 +117,7 @@ int cmd_run(const std::string &driver_name, engine::CampaignConfig cfg, const st
     }
     line.clear();
     double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    reports::Report report = cli::make_report(driver, cfg, result, started, duration);
+    reports::Report report = cli::make_report(selected, cfg, result, started, duration);
     report.formal = cli::formal_section(driver); // issue 7: the Z3 checks of its format
     report.config["generator"] = generator;
     if (generator != "plain")
@@ -175,8 +175,8 @@ int report_trace_result(const std::optional<engine::Finding> &f, const engine::R
     return cli::kConformant;
 }
 
-int cmd_replay(const std::string &path, const std::string &driver_name, bool quiet) {
-    const svac_driver_ops &driver = cli::select_driver(driver_name);
+int cmd_replay(const std::string &path, const cli::SelectedDriver &selected, bool quiet) {
+    const svac_driver_ops &driver = *selected;
     engine::Trace trace = engine::load_trace(path);
     std::string why = engine::check_driver_topology(driver, trace.topology);
     if (!why.empty()) throw engine::InputError(path + ": /topology: " + why);
@@ -221,15 +221,21 @@ int main(int argc, char **argv) {
     app.set_version_flag("--version", cli::tool_version() + " (" + SVAC_GIT_COMMIT + ")");
     app.require_subcommand(1);
 
-    std::string driver_name, out = "reports/latest", trace_path, group;
+    std::string driver_name, driver_lib, out = "reports/latest", trace_path, group;
     engine::CampaignConfig cfg;
     cfg.seed = 1;
     bool as_json = false, quiet = false, verbose = false;
 
     auto *run =
         app.add_subcommand("run", "run a conformance campaign against a driver and write a report");
-    run->add_option("--driver", driver_name, "bundled driver name (see `sva-conform drivers`)")
-        ->required();
+    // Every command that runs a driver takes a bundled one or a plugin.
+    const char *lib_help = "a driver plugin: a shared object exporting svac_driver_entry "
+                           "(include/svac/driver_abi.h)";
+    auto driver_options = [&](CLI::App *cmd, const char *help) {
+        auto *d = cmd->add_option("--driver", driver_name, help);
+        cmd->add_option("--driver-lib", driver_lib, lib_help)->excludes(d);
+    };
+    driver_options(run, "bundled driver name (see `sva-conform drivers`)");
     run->add_option("--profile", cfg.profile, "API generation the driver claims")
         ->capture_default_str();
     run->add_option("--seed", cfg.seed, "seed of the generated sequences")
@@ -259,7 +265,7 @@ int main(int argc, char **argv) {
     auto *replay =
         app.add_subcommand("replay", "run one trace against a driver, step by step, with the diff");
     replay->add_option("TRACE", trace_path, "trace JSON file")->required();
-    replay->add_option("--driver", driver_name, "bundled driver name")->required();
+    driver_options(replay, "bundled driver name");
     replay->add_flag("--quiet", quiet, "print only the outcome");
     replay->add_option("--mutant", mutant, mutant_help);
 
@@ -281,7 +287,7 @@ int main(int argc, char **argv) {
         "dump-tables",
         "replay a trace and print the driver's tables decoded, and the IOMMU caches");
     dump->add_option("TRACE", trace_path, "trace JSON file")->required();
-    dump->add_option("--driver", driver_name, "bundled driver name")->required();
+    driver_options(dump, "bundled driver name");
     dump->add_option("--step", dump_step, "stop after op K (default: the whole trace)")
         ->check(CLI::NonNegativeNumber);
     dump->add_flag("--json", as_json, "print as JSON");
@@ -305,7 +311,7 @@ int main(int argc, char **argv) {
         "fuzz", "a libFuzzer campaign on a fuzz target (built by `make fuzz`): findings as "
                 "minimised traces, new inputs merged into the corpus, a report");
     fuzz->add_option("--target", fuzz_opt.target, "sva_diff, hw_walk or trace_parse")->required();
-    fuzz->add_option("--driver", driver_name, "bundled driver sva_diff runs (default smmuv3)");
+    driver_options(fuzz, "bundled driver sva_diff runs (default smmuv3)");
     fuzz->add_option("--mutant", mutant, mutant_help);
     fuzz->add_option("--time", fuzz_opt.time_s, "seconds of fuzzing")
         ->capture_default_str()
@@ -330,9 +336,8 @@ int main(int argc, char **argv) {
     auto *fuzz_to_trace = app.add_subcommand(
         "fuzz-to-trace", "decode a sva_diff input (a crash, a corpus file) into a trace");
     fuzz_to_trace->add_option("INPUT", fuzz_input, "sva_diff input file")->required();
-    fuzz_to_trace->add_option("--driver", driver_name,
-                              "bundled driver whose architecture the input decodes for "
-                              "(default smmuv3)");
+    driver_options(fuzz_to_trace, "bundled driver whose architecture the input decodes for "
+                                  "(default smmuv3)");
     fuzz_to_trace->add_option("-o,--output", fuzz_trace_out, "trace file (default: stdout)");
 
     std::string report_path, report_format = "html", report_output, report_new;
@@ -386,24 +391,37 @@ int main(int argc, char **argv) {
         return cli::kBadInput;
     }
 
-    if (!mutant.empty()) driver_name += ":" + mutant;
     try {
-        if (*run) return cmd_run(driver_name, cfg, out, generator);
-        if (*replay) return cmd_replay(trace_path, driver_name, quiet);
+        if (!mutant.empty()) {
+            if (!driver_lib.empty())
+                throw cli::UsageError("--mutant: seeded bugs belong to the bundled drivers, not "
+                                      "to a plugin (--driver-lib)");
+            driver_name += ":" + mutant;
+        }
+        if (*run) return cmd_run(cli::select_driver(driver_name, driver_lib), cfg, out, generator);
+        if (*replay)
+            return cmd_replay(trace_path, cli::select_driver(driver_name, driver_lib), quiet);
         if (*check) return cmd_check_trace(trace_path, verbose);
         if (*clauses) return cmd_clauses(as_json, group);
         if (*drivers) return list_mutants ? cli::cmd_list_mutants() : cmd_drivers();
-        if (*dump) return cli::cmd_dump_tables(trace_path, driver_name, dump_step, as_json);
+        if (*dump)
+            return cli::cmd_dump_tables(trace_path, cli::select_driver(driver_name, driver_lib),
+                                        dump_step, as_json);
         if (*mutants) return cli::cmd_mutants(mutants_opt);
         if (*prove) return cli::cmd_prove(prove_opt);
         if (*fuzz) {
             fuzz_opt.driver = driver_name;
+            fuzz_opt.driver_lib = driver_lib;
             return cli::cmd_fuzz(fuzz_opt);
         }
         if (*fuzz_to_trace)
             return cli::cmd_fuzz_to_trace(
                 fuzz_input,
-                driver_name.empty() || driver_name[0] == ':' ? "smmuv3" + driver_name : driver_name,
+                cli::select_driver(driver_lib.empty() &&
+                                           (driver_name.empty() || driver_name[0] == ':')
+                                       ? "smmuv3" + driver_name
+                                       : driver_name,
+                                   driver_lib),
                 fuzz_trace_out);
         if (*report_render)
             return cli::cmd_report_render(report_path, report_format, report_output);

@@ -124,8 +124,7 @@ int cmd_mutants(const MutantsOptions &opt) {
         for (const auto &m : d->mutants) {
             const std::string name = std::string(d->name) + ":" + std::string(m.name);
             show(name);
-            const svac_driver_ops &ops =
-                select_driver(std::string(d->name) + ":" + std::string(m.name));
+            const svac_driver_ops &ops = *select_driver(name);
             Hunt h = hunt(ops, opt.seed, opt.budget_s);
             found_so_far += h.found;
             h.driver = d;
@@ -136,8 +135,8 @@ int cmd_mutants(const MutantsOptions &opt) {
         CleanRun c;
         c.driver = d;
         auto c0 = engine::Clock::now();
-        c.result = campaign_for_hunt(select_driver(std::string(d->name)), opt.seed, kCleanSequences,
-                                     std::max(opt.budget_s, 1.0), [] {})
+        c.result = campaign_for_hunt(*select_driver(std::string(d->name)), opt.seed,
+                                     kCleanSequences, std::max(opt.budget_s, 1.0), [] {})
                        .campaign;
         c.seconds = engine::seconds_since(c0);
         clean.push_back(std::move(c));

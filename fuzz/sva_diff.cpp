@@ -3,12 +3,13 @@
 // its clause and trace on stderr and aborts.
 //
 // SVAC_FUZZ_DRIVER selects the driver: "smmuv3" (the default), "vtd", or
-// "DRIVER:MUTANT" for a seeded-bug mutant. SVAC_FUZZ_ROUNDTRIP=1 also checks
+// "DRIVER:MUTANT" for a seeded-bug mutant; SVAC_FUZZ_DRIVER_LIB=PATH.so a
+// plugin instead. SVAC_FUZZ_ROUNDTRIP=1 also checks
 // that each decoded trace prints and parses back to itself.
 #include "engine/driver.h"
 #include "engine/engine.h"
 #include "fuzz/trace_codec.h"
-#include "models/registry.h"
+#include "models/driver_source.h"
 #include "reference/clauses.h"
 
 #include <cstdio>
@@ -21,31 +22,18 @@ using namespace svac;
 
 const svac_driver_ops &driver() {
     static const svac_driver_ops *ops = [] {
+        const char *lib = std::getenv("SVAC_FUZZ_DRIVER_LIB");
         const char *env = std::getenv("SVAC_FUZZ_DRIVER");
-        std::string name = env && *env ? env : "smmuv3";
-        std::size_t colon = name.find(':');
-        const models::BundledDriver *b = models::find_bundled(name.substr(0, colon));
-        if (!b) {
-            std::fprintf(stderr, "sva_diff: SVAC_FUZZ_DRIVER=%s: no such bundled driver\n",
-                         name.c_str());
-            std::exit(2);
-        }
-        const svac_driver_ops *d = b->entry();
-        if (colon != std::string::npos) {
-            const models::Mutant *m = models::find_mutant(*b, name.substr(colon + 1));
-            if (!m) {
-                std::fprintf(stderr, "sva_diff: SVAC_FUZZ_DRIVER=%s: no such mutant\n",
-                             name.c_str());
-                std::exit(2);
-            }
-            d = models::mutant_ops(*b, *m);
-        }
-        std::string why = engine::check_driver_ops(d);
+        std::string name = lib && *lib ? lib : env && *env ? env : "smmuv3";
+        models::DriverLookup found =
+            lib && *lib ? models::load_plugin(name) : models::find_driver(name);
+        std::string why = found.ops ? engine::check_driver_ops(found.ops) : found.error;
         if (!why.empty()) {
-            std::fprintf(stderr, "sva_diff: %s: %s\n", name.c_str(), why.c_str());
+            std::fprintf(stderr, "sva_diff: %s: %s\n",
+                         lib && *lib ? "SVAC_FUZZ_DRIVER_LIB" : "SVAC_FUZZ_DRIVER", why.c_str());
             std::exit(2);
         }
-        return d;
+        return found.ops;
     }();
     return *ops;
 }
