@@ -26,9 +26,19 @@ struct Finding {
 
 // Which families of rules a differential run judges. All by default; tests
 // that show what the DMA checks alone catch turn the table rules off.
+// The limits of an isolated run (engine/isolate.h).
+struct Isolation {
+    double step_timeout_s = 10;                // one op, create or destroy
+    uint64_t memory_limit = uint64_t{2} << 30; // the child's resident memory, bytes
+};
+
 struct RunOptions {
     bool update_rules = true; // HW-7: how entries were written
     bool table_rules = true;  // SMMU-*, VTD-*: what the tables hold after each call
+    // Set: the run goes through run_isolated, in a child process.
+    std::optional<Isolation> isolate;
+    // Called before op i runs; i == the op count: before destroy.
+    std::function<void(std::size_t)> before_step;
 };
 
 struct RunStats {

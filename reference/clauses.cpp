@@ -48,6 +48,8 @@ std::string_view group_name(ClauseGroup g) {
         return "SMMU";
     case ClauseGroup::VTD:
         return "VTD";
+    case ClauseGroup::ROBUST:
+        return "ROBUST";
     }
     return "?";
 }

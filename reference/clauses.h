@@ -20,7 +20,8 @@ enum class ClauseGroup : uint8_t {
     IOPF,
     HW,
     SMMU,
-    VTD
+    VTD,
+    ROBUST
 };
 
 enum class ClauseId : uint16_t {

@@ -1,0 +1,24 @@
+// Stopping a campaign from outside: SIGINT or SIGTERM asks the running
+// command to stop at the next sequence and write what it has, with verdict
+// "incomplete"; a second signal exits at once (status 130).
+#pragma once
+
+#include <stdexcept>
+
+namespace svac::engine {
+
+// Installs the handlers (idempotent). Commands that write reports call it.
+void install_stop_handlers();
+
+// Whether a stop was requested; campaigns poll it between sequences.
+bool stop_requested();
+
+// For tests: forget a request.
+void clear_stop_request();
+
+// Thrown by work cut short by a stop request (an isolated child killed).
+struct Interrupted : std::runtime_error {
+    Interrupted() : std::runtime_error("interrupted") {}
+};
+
+} // namespace svac::engine
