@@ -1,17 +1,19 @@
 # sva-conform: the two commands a newcomer needs.
 #   make run    set up, build, run a conformance campaign on the bundled drivers
 #   make test   set up, build (and a sanitizer build), run every test
-# Also: make build, make bench, make bench-fuzz, make fuzz, make fuzz-corpus, make format, make clean.
+# Also: make build, make bench, make bench-fuzz, make fuzz, make fuzz-corpus, make format, make clean,
+#   make install PREFIX=DIR (the SDK: sva-conform, the ABI header, the CMake package).
 
 DRIVERS ?= smmuv3 vtd
 SEED ?= 1
 SEQUENCES ?= 20000
 OUT ?= reports/latest
+PREFIX ?= $(HOME)/.local
 BUILD := build/default
 ASAN := build/asan
 CLI := $(BUILD)/sva-conform
 
-.PHONY: all deps build build-asan run test test-default test-asan bench bench-fuzz fuzz fuzz-corpus format format-check clean
+.PHONY: all deps build build-asan run test test-default test-asan install bench bench-fuzz fuzz fuzz-corpus format format-check clean
 
 all: build
 
@@ -54,6 +56,12 @@ test-default: build
 
 test-asan: build-asan
 	ctest --preset asan
+
+# The SDK a vendor builds a driver against (README, "Writing and testing your
+# own driver"): $(PREFIX)/bin/sva-conform, include/svac/driver_abi.h and
+# lib/cmake/sva-conform/ (find_package(sva-conform)).
+install: build
+	cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 bench: build
 	$(BUILD)/bench/svac_bench --benchmark_min_time=1

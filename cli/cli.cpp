@@ -2,6 +2,7 @@
 
 #include "engine/driver.h"
 #include "engine/engine.h"
+#include "engine/isolate.h"
 #include "engine/platform.h"
 #include "models/driver_source.h"
 
@@ -43,6 +44,12 @@ SelectedDriver select_driver(const std::string &name, const std::string &lib) {
     if (!why.empty()) throw UsageError(what + ": " + why);
     d.ops = found.ops;
     return d;
+}
+
+std::optional<engine::Isolation> IsolationFlags::choose(const SelectedDriver &driver) const {
+    if (no_isolate || (!isolate && !driver.plugin())) return std::nullopt;
+    return engine::Isolation{.step_timeout_s = step_timeout_s,
+                             .memory_limit = memory_limit_mib << 20};
 }
 
 std::string file_sha256(const std::string &path) {
@@ -115,6 +122,20 @@ reports::json decoded_tables(const svac_driver_ops &driver, const engine::Trace 
     return {{"after_step", step}, {"iommus", iommus}};
 }
 
+// decoded_tables for a report, in a child process when the driver runs
+// isolated: a driver that misbehaves there must not lose the campaign.
+reports::json tables_of(const SelectedDriver &selected, const engine::CampaignConfig &cfg,
+                        const engine::Finding &f) {
+    if (!cfg.options.isolate) return decoded_tables(*selected, f.trace, f.step);
+    try {
+        return reports::json::parse(engine::run_in_child(*cfg.options.isolate, [&] {
+            return decoded_tables(*selected, f.trace, f.step).dump();
+        }));
+    } catch (const engine::DriverError &) {
+        return nullptr;
+    }
+}
+
 } // namespace
 
 void set_provenance(reports::Report &r, const SelectedDriver *driver) {
@@ -166,14 +187,15 @@ reports::Report make_report(const SelectedDriver &selected, const engine::Campai
         // Table and hardware rules: the tables the hardware walked, decoded.
         ref::ClauseGroup g = ref::clause(clause).group;
         if (g == ref::ClauseGroup::HW || g == ref::ClauseGroup::SMMU || g == ref::ClauseGroup::VTD)
-            r.findings.back().tables = decoded_tables(driver, f.trace, f.step);
+            r.findings.back().tables = tables_of(selected, cfg, f);
     }
     r.sequences = result.sequences;
     r.steps = result.stats.steps;
     r.errors = result.errors;
-    r.verdict = !result.findings.empty() ? "nonconformant"
-                : !result.errors.empty() ? "error"
-                                         : "conformant";
+    r.verdict = result.interrupted         ? "incomplete"
+                : !result.findings.empty() ? "nonconformant"
+                : !result.errors.empty()   ? "error"
+                                           : "conformant";
     return r;
 }
 

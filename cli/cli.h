@@ -38,6 +38,16 @@ struct SelectedDriver {
 // with `lib` set a plugin (`--driver-lib PATH.so`). Exactly one of the two.
 SelectedDriver select_driver(const std::string &name, const std::string &lib = {});
 
+// --isolate / --no-isolate / --step-timeout / --memory-limit.
+struct IsolationFlags {
+    bool isolate = false;
+    bool no_isolate = false;
+    double step_timeout_s = 10;
+    uint64_t memory_limit_mib = 2048;
+    // Isolated unless --no-isolate; by default plugins are, bundled drivers not.
+    std::optional<engine::Isolation> choose(const SelectedDriver &driver) const;
+};
+
 std::string tool_version();
 
 // The SHA-256 of a file, in hex ("" if it cannot be read).
@@ -58,7 +68,8 @@ reports::Report make_report(const SelectedDriver &driver, const engine::Campaign
 engine::json entry_json(const ref::DecodedEntry &e);
 
 // sva-conform dump-tables (cli/dump_tables.cpp). step < 0: every op.
-int cmd_dump_tables(const std::string &path, const SelectedDriver &driver, long step, bool as_json);
+int cmd_dump_tables(const std::string &path, const SelectedDriver &driver, long step, bool as_json,
+                    const IsolationFlags &isolation);
 
 // sva-conform drivers --mutants, and sva-conform mutants (cli/mutants.cpp).
 int cmd_list_mutants();
@@ -102,6 +113,19 @@ int cmd_prove(const ProveOptions &opt);
 // The `formal` section of a `run` report: the checks of the driver's
 // architecture (null if it names none), without their times.
 reports::json formal_section(const svac_driver_ops &driver);
+
+// sva-conform failnth (cli/failnth.cpp): the fail-nth allocation sweep.
+// Exit 0 every injection point clean, 1 a finding (or the trace not
+// conformant without injection), 2 bad usage or input.
+struct FailnthOptions {
+    std::string driver;     // "NAME" or "NAME:MUTANT"
+    std::string driver_lib; // a plugin (--driver-lib)
+    std::string trace_path; // empty: the built-in trace of the driver's architecture
+    std::string out = "reports/failnth";
+    bool as_json = false;
+    IsolationFlags isolation; // isolated by default for plugins, in-process for bundled drivers
+};
+int cmd_failnth(const FailnthOptions &opt);
 
 // A finding as the command prints it.
 std::string format_finding(const engine::Finding &f);

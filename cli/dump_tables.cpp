@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 
 #include "engine/driver.h"
+#include "engine/isolate.h"
 #include "reference/invariants.h"
 #include "reference/smmuv3_format.h"
 #include "reference/vtd_format.h"
@@ -95,8 +96,10 @@ std::vector<Verdict> evaluate(const ref::ModelDump &d) {
 
 } // namespace
 
-int cmd_dump_tables(const std::string &path, const SelectedDriver &selected, long step,
-                    bool as_json) {
+namespace {
+
+int dump_tables_here(const std::string &path, const SelectedDriver &selected, long step,
+                     bool as_json) {
     const svac_driver_ops &driver = *selected;
     engine::Trace trace = engine::load_trace(path);
     std::string why = engine::check_driver_topology(driver, trace.topology);
@@ -175,6 +178,23 @@ int cmd_dump_tables(const std::string &path, const SelectedDriver &selected, lon
         if (finding) fmt::print("stopped at a finding: {}", format_finding(*finding));
     }
     return finding || broken ? kFindings : kConformant;
+}
+
+} // namespace
+
+int cmd_dump_tables(const std::string &path, const SelectedDriver &selected, long step,
+                    bool as_json, const IsolationFlags &isolation) {
+    std::optional<engine::Isolation> isolate = isolation.choose(selected);
+    if (!isolate) return dump_tables_here(path, selected, step, as_json);
+    engine::load_trace(path); // bad input is reported here, not by the child
+    try {                     // the child prints; its exit status comes back
+        return std::stoi(engine::run_in_child(*isolate, [&] {
+            return std::to_string(dump_tables_here(path, selected, step, as_json));
+        }));
+    } catch (const engine::DriverError &e) {
+        fmt::print(stderr, "sva-conform: {} while replaying {}\n", e.what(), path);
+        return kFindings;
+    }
 }
 
 } // namespace svac::cli

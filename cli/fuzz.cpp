@@ -218,6 +218,8 @@ int cmd_fuzz(const FuzzOptions &opt) {
     SelectedDriver selected;
     if (diff) selected = select_driver(driver_name, opt.driver_lib);
     const svac_driver_ops *driver = selected.ops;
+    engine::RunOptions run_options; // a plugin's runs here are isolated, as in `run`
+    if (selected.plugin()) run_options.isolate = engine::Isolation{};
     if (selected.plugin()) driver_name = selected.library_path;
     if (opt.jobs == 0) throw UsageError("--jobs: must be at least 1");
 
@@ -347,7 +349,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
             engine::RunStats stats;
             std::optional<engine::Finding> f;
             try {
-                f = engine::run_differential(*driver, *trace, stats);
+                f = engine::run_differential(*driver, *trace, stats, run_options);
             } catch (const engine::DriverError &) {
             }
             if (f) {
@@ -379,7 +381,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
             engine::Trace t = fuzz::decode_trace(bytes.data(), bytes.size(), driver->arch_mask);
             if (!engine::check_driver_topology(*driver, t.topology).empty()) continue;
             try {
-                engine::run_differential(*driver, t, corpus_run.stats);
+                engine::run_differential(*driver, t, corpus_run.stats, run_options);
                 ++corpus_run.sequences;
             } catch (const engine::DriverError &) {
             }
@@ -471,7 +473,8 @@ int cmd_fuzz(const FuzzOptions &opt) {
     write(build_report());
     for (auto &[key, g] : groups) {
         if (!g.finding) continue;
-        if (auto m = engine::minimise(*driver, g.finding->trace, g.finding->clause)) {
+        if (auto m =
+                engine::minimise(*driver, g.finding->trace, g.finding->clause, 4000, run_options)) {
             g.finding = std::move(m->finding);
             g.minimised = m->complete;
             g.minimise_attempts = m->attempts;

@@ -3,6 +3,8 @@
 #include "cli/progress.h"
 
 #include "engine/driver.h"
+#include "engine/interrupt.h"
+#include "engine/isolate.h"
 #include "models/registry.h"
 #include "properties/campaign.h"
 #include "reports/writers.h"
@@ -80,7 +82,8 @@ std::map<ref::ClauseId, std::string> write_finding_traces(const engine::Campaign
 }
 
 int cmd_run(const cli::SelectedDriver &selected, engine::CampaignConfig cfg, const std::string &out,
-            const std::string &generator) {
+            const std::string &generator, const cli::IsolationFlags &isolation) {
+    cfg.options.isolate = isolation.choose(selected);
     const svac_driver_ops &driver = *selected;
     if (!ref::find_profile(cfg.profile))
         throw cli::UsageError("--profile: unknown profile \"" + cfg.profile + "\"");
@@ -93,6 +96,7 @@ int cmd_run(const cli::SelectedDriver &selected, engine::CampaignConfig cfg, con
                               (ec ? ": " + ec.message() : std::string()));
     std::string started = reports::utc_now();
     auto t0 = std::chrono::steady_clock::now();
+    engine::install_stop_handlers(); // a signal: the report so far, verdict "incomplete"
     cli::ProgressLine line;
     auto progress = [&](const engine::CampaignResult &r, uint64_t planned, double elapsed) {
         line.update({.done = r.sequences,
@@ -118,8 +122,15 @@ int cmd_run(const cli::SelectedDriver &selected, engine::CampaignConfig cfg, con
     line.clear();
     double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     reports::Report report = cli::make_report(selected, cfg, result, started, duration);
-    report.formal = cli::formal_section(driver); // issue 7: the Z3 checks of its format
+    if (!result.interrupted)                         // stopping: no time for the proofs
+        report.formal = cli::formal_section(driver); // issue 7: the Z3 checks of its format
     report.config["generator"] = generator;
+    if (cfg.options.isolate)
+        report.config["isolation"] = {
+            {"step_timeout_s", cfg.options.isolate->step_timeout_s},
+            {"memory_limit_mib", cfg.options.isolate->memory_limit >> 20}};
+    else
+        report.config["isolation"] = nullptr;
     if (generator != "plain")
         report.config["rapidcheck"] = {{"seed", cfg.seed},
                                        {"invalid_pct", pcfg.invalid_pct},
@@ -140,6 +151,7 @@ int cmd_run(const cli::SelectedDriver &selected, engine::CampaignConfig cfg, con
                report.driver_name, report.driver_version, cfg.profile, cfg.seed, result.sequences,
                result.stats.steps, duration);
     if (result.out_of_time) fmt::print("stopped by the time budget ({} s)\n", cfg.time_s);
+    if (result.interrupted) fmt::print("stopped by a signal: the report holds what ran\n");
     fmt::print("clauses: {} pass, {} fail, {} untested\n", pass, fail, untested);
     for (const auto &[clause, f] : result.findings)
         fmt::print("finding ({} sequences) {}    trace: {}\n", result.occurrences.at(clause),
@@ -147,7 +159,9 @@ int cmd_run(const cli::SelectedDriver &selected, engine::CampaignConfig cfg, con
     for (const auto &e : result.errors) fmt::print("error: {}\n", e);
     fmt::print("verdict: {}\nreport: {}\nhtml: {} (also report.xml, report.md, report.sarif)\n",
                report.verdict, path, html);
-    return report.verdict == "conformant" ? cli::kConformant : cli::kFindings;
+    return report.verdict == "conformant" || (result.interrupted && result.findings.empty())
+               ? cli::kConformant
+               : cli::kFindings;
 }
 
 void print_step(std::size_t i, const ref::Op &op, uint32_t pasid, const ref::Expectation &exp,
@@ -175,8 +189,10 @@ int report_trace_result(const std::optional<engine::Finding> &f, const engine::R
     return cli::kConformant;
 }
 
-int cmd_replay(const std::string &path, const cli::SelectedDriver &selected, bool quiet) {
+int cmd_replay(const std::string &path, const cli::SelectedDriver &selected, bool quiet,
+               const cli::IsolationFlags &isolation) {
     const svac_driver_ops &driver = *selected;
+    const std::optional<engine::Isolation> isolate = isolation.choose(selected);
     engine::Trace trace = engine::load_trace(path);
     std::string why = engine::check_driver_topology(driver, trace.topology);
     if (!why.empty()) throw engine::InputError(path + ": /topology: " + why);
@@ -192,7 +208,9 @@ int cmd_replay(const std::string &path, const cli::SelectedDriver &selected, boo
     if (!quiet) fmt::print("replay {} on driver {}:\n", path, driver.name);
     std::optional<engine::Finding> f;
     try {
-        f = engine::run_differential(driver, trace, stats, hook);
+        f = isolate ? engine::run_isolated(driver, trace, stats, *isolate, {},
+                                           hook) // the hook prints from the child
+                    : engine::run_differential(driver, trace, stats, hook);
     } catch (const engine::DriverError &e) {
         fmt::print("error: {}\n", e.what());
         return cli::kFindings;
@@ -258,6 +276,26 @@ int main(int argc, char **argv) {
                     "random generator, findings as found")
         ->capture_default_str()
         ->check(CLI::IsMember({"rapidcheck", "plain"}));
+    // How a driver runs: in a child per sequence (plugins) or in this process.
+    cli::IsolationFlags iso_flags;
+    auto isolation_options = [&](CLI::App *cmd) {
+        auto *no = cmd->add_flag("--no-isolate", iso_flags.no_isolate,
+                                 "run the driver in this process (trusted in-tree drivers); "
+                                 "plugins run each sequence in a child process by default");
+        cmd->add_flag("--isolate", iso_flags.isolate, "run each sequence in a child process")
+            ->excludes(no);
+        cmd->add_option("--step-timeout", iso_flags.step_timeout_s,
+                        "isolated: seconds one driver call may take before it is a hang "
+                        "(ROBUST-2)")
+            ->capture_default_str()
+            ->check(CLI::PositiveNumber);
+        cmd->add_option("--memory-limit", iso_flags.memory_limit_mib,
+                        "isolated: MiB the driver's process may hold resident before it is out "
+                        "of memory (ROBUST-3)")
+            ->capture_default_str()
+            ->check(CLI::Range(uint64_t{16}, uint64_t{1} << 20));
+    };
+    isolation_options(run);
     std::string mutant;
     const char *mutant_help = "a seeded bug of the driver (see `sva-conform drivers --mutants`)";
     run->add_option("--mutant", mutant, mutant_help);
@@ -266,6 +304,7 @@ int main(int argc, char **argv) {
         app.add_subcommand("replay", "run one trace against a driver, step by step, with the diff");
     replay->add_option("TRACE", trace_path, "trace JSON file")->required();
     driver_options(replay, "bundled driver name");
+    isolation_options(replay);
     replay->add_flag("--quiet", quiet, "print only the outcome");
     replay->add_option("--mutant", mutant, mutant_help);
 
@@ -292,6 +331,7 @@ int main(int argc, char **argv) {
         ->check(CLI::NonNegativeNumber);
     dump->add_flag("--json", as_json, "print as JSON");
     dump->add_option("--mutant", mutant, mutant_help);
+    isolation_options(dump);
 
     cli::MutantsOptions mutants_opt;
     auto *mutants = app.add_subcommand(
@@ -366,10 +406,27 @@ int main(int argc, char **argv) {
         ->capture_default_str();
     prove->add_flag("--json", prove_opt.as_json, "print the results as JSON");
 
+    cli::FailnthOptions failnth_opt;
+    auto *failnth = app.add_subcommand(
+        "failnth", "re-run a trace failing the driver's 1st, 2nd, ... platform allocation until "
+                   "a run hits none: each call refused memory must fail cleanly (ROBUST-4), "
+                   "nothing may leak (ROBUST-5)");
+    failnth->add_option("TRACE", trace_path,
+                        "trace JSON file (default: a built-in trace of the driver's "
+                        "architecture that reaches every allocation site)");
+    driver_options(failnth, "bundled driver name");
+    failnth->add_option("--mutant", mutant, mutant_help);
+    failnth
+        ->add_option("--out", failnth_opt.out,
+                     "directory for failnth.json, trace.json and points/<N>.json")
+        ->capture_default_str();
+    failnth->add_flag("--json", failnth_opt.as_json, "print failnth.json instead of the lines");
+    isolation_options(failnth);
+
     // CLI11 says only "A subcommand is required" for a misspelt one: name it.
     const std::vector<CLI::App *> commands{fuzz,    fuzz_to_trace, run,     replay,
                                            check,   clauses,       drivers, dump,
-                                           mutants, report_cmd,    prove};
+                                           mutants, report_cmd,    prove,   failnth};
     if (argc > 1 && argv[1][0] != '-' &&
         std::none_of(commands.begin(), commands.end(),
                      [&](const CLI::App *c) { return c->get_name() == argv[1]; })) {
@@ -398,17 +455,27 @@ int main(int argc, char **argv) {
                                       "to a plugin (--driver-lib)");
             driver_name += ":" + mutant;
         }
-        if (*run) return cmd_run(cli::select_driver(driver_name, driver_lib), cfg, out, generator);
+        if (*run)
+            return cmd_run(cli::select_driver(driver_name, driver_lib), cfg, out, generator,
+                           iso_flags);
         if (*replay)
-            return cmd_replay(trace_path, cli::select_driver(driver_name, driver_lib), quiet);
+            return cmd_replay(trace_path, cli::select_driver(driver_name, driver_lib), quiet,
+                              iso_flags);
         if (*check) return cmd_check_trace(trace_path, verbose);
         if (*clauses) return cmd_clauses(as_json, group);
         if (*drivers) return list_mutants ? cli::cmd_list_mutants() : cmd_drivers();
         if (*dump)
             return cli::cmd_dump_tables(trace_path, cli::select_driver(driver_name, driver_lib),
-                                        dump_step, as_json);
+                                        dump_step, as_json, iso_flags);
         if (*mutants) return cli::cmd_mutants(mutants_opt);
         if (*prove) return cli::cmd_prove(prove_opt);
+        if (*failnth) {
+            failnth_opt.driver = driver_name;
+            failnth_opt.driver_lib = driver_lib;
+            failnth_opt.trace_path = trace_path;
+            failnth_opt.isolation = iso_flags;
+            return cli::cmd_failnth(failnth_opt);
+        }
         if (*fuzz) {
             fuzz_opt.driver = driver_name;
             fuzz_opt.driver_lib = driver_lib;

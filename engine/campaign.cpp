@@ -3,6 +3,7 @@
 #include "engine/clock.h"
 
 #include "engine/driver.h"
+#include "engine/interrupt.h"
 
 #include <chrono>
 
@@ -25,6 +26,10 @@ CampaignResult run_campaign(const svac_driver_ops &driver, const CampaignConfig 
             result.out_of_time = true;
             break;
         }
+        if (stop_requested()) {
+            result.interrupted = true;
+            break;
+        }
         Rng rng(Rng::derive(cfg.seed, i));
         Trace trace = generate_trace(rng, gen);
         ++result.sequences;
@@ -39,6 +44,10 @@ CampaignResult run_campaign(const svac_driver_ops &driver, const CampaignConfig 
         } catch (const DriverError &e) {
             if (result.errors.size() < kMaxErrors)
                 result.errors.push_back("sequence " + std::to_string(i) + ": " + e.what());
+        } catch (const Interrupted &) {
+            --result.sequences; // cut short: not run
+            result.interrupted = true;
+            break;
         }
         if (progress && (i & 1023) == 1023) progress(result, cfg.sequences, elapsed());
     }

@@ -29,6 +29,7 @@ struct CampaignResult {
     std::map<ref::ClauseId, uint64_t> occurrences; // sequences that hit it
     std::vector<std::string> errors;               // the driver refused a topology, ...
     bool out_of_time = false;
+    bool interrupted = false; // stopped by a signal (engine/interrupt.h)
 };
 
 // Called now and then with the result so far and the planned sequence count.

@@ -49,9 +49,11 @@ std::string check_driver_topology(const svac_driver_ops &ops, const ref::Topolog
     return {};
 }
 
-DriverInstance::DriverInstance(const svac_driver_ops &ops, const ref::Topology &topology)
+DriverInstance::DriverInstance(const svac_driver_ops &ops, const ref::Topology &topology,
+                               uint64_t fail_alloc_nth)
     : ops_(ops), topo_(topology), topology_(topology),
       platform_(std::make_unique<Platform>(topology)) {
+    platform_->fail_alloc_nth(fail_alloc_nth);
     platform_->core.report = [this](uint32_t dev, const svac_fault &f) {
         return report_fault(dev, f);
     };
@@ -63,13 +65,25 @@ DriverInstance::DriverInstance(const svac_driver_ops &ops, const ref::Topology &
             if (topo_.devices[d].iommu == iommu) live().discard_partial(d);
     };
     drv_ = ops_.create(platform_->abi(), topology_.get());
-    if (!drv_)
-        throw DriverError("driver " + std::string(ops_.name) +
-                          " refused the topology (create returned NULL)");
+    if (!drv_) {
+        bool refused = platform_->take_alloc_refused();
+        throw CreateFailed("driver " + std::string(ops_.name) +
+                               (refused ? " failed to create when the platform refused it "
+                                          "memory (create returned NULL)"
+                                        : " refused the topology (create returned NULL)"),
+                           platform_->allocs(), refused,
+                           platform_->memory().owned(SimMemory::Owner::driver));
+    }
+    create_alloc_refused_ = platform_->take_alloc_refused(); // and create coped
 }
 
 DriverInstance::~DriverInstance() {
+    destroy();
+}
+
+void DriverInstance::destroy() {
     if (drv_) ops_.destroy(drv_);
+    drv_ = nullptr;
 }
 
 void DriverInstance::on_mm_exit(void *ctx, uint32_t dev, uint32_t pasid, uint64_t drvdata) {
@@ -138,6 +152,7 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
     reported_.clear();
     discarded_ = 0;
     platform_->fault_log() = {};
+    platform_->take_alloc_refused();
     switch (op.kind) {
     case OpKind::has_feature:
         obs.rc = ops_.dev_has_feat(drv_, op.dev, op.feat);
@@ -220,6 +235,7 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
     if (op.kind == OpKind::queue_overflow || discarded_) obs.discarded = discarded_;
     core_ = nullptr;
     reported_.clear();
+    obs.alloc_failed = platform_->take_alloc_refused(); // ROBUST-4
     if (ref::op_is_fault_core(op.kind)) return obs; // the core alone: no driver code ran
     if (!faulting) obs.callbacks = std::move(fired_);
     fired_.clear();

@@ -30,6 +30,18 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// create() returned NULL: with what the driver asked of the platform, so a
+// fail-nth sweep can tell a refusal it caused (alloc_refused) and judge it
+// (ROBUST-5: the driver owns no platform memory after a failed create).
+class CreateFailed : public DriverError {
+public:
+    CreateFailed(const std::string &what, uint64_t asked, bool refused, SimMemory::Usage owned)
+        : DriverError(what), allocs(asked), alloc_refused(refused), left(owned) {}
+    uint64_t allocs;       // allocations create asked for
+    bool alloc_refused;    // one of them was refused (Platform::fail_alloc_nth)
+    SimMemory::Usage left; // driver-owned blocks create left behind
+};
+
 // What an op needs from the reference's side of the world: the core the
 // driver reports faults to (the reference's, lent for the call: the driver
 // works on a copy, made when the call first changes it), and for
@@ -41,8 +53,10 @@ struct CoreContext {
 
 class DriverInstance {
 public:
-    // Throws DriverError if create() refuses.
-    DriverInstance(const svac_driver_ops &ops, const ref::Topology &topology);
+    // Throws CreateFailed if create() refuses. fail_alloc_nth: the platform
+    // refuses the driver's Nth allocation (Platform::fail_alloc_nth).
+    DriverInstance(const svac_driver_ops &ops, const ref::Topology &topology,
+                   uint64_t fail_alloc_nth = 0);
     ~DriverInstance();
     DriverInstance(const DriverInstance &) = delete;
     DriverInstance &operator=(const DriverInstance &) = delete;
@@ -54,6 +68,12 @@ public:
     ref::Observation call(const ref::Op &op, uint32_t pasid, const CoreContext &ctx = {});
 
     Platform &platform() { return *platform_; }
+
+    // Calls destroy() now (the destructor otherwise); call() must not follow.
+    void destroy();
+
+    // The platform refused an allocation during create, which succeeded anyway.
+    bool create_alloc_refused() const { return create_alloc_refused_; }
 
 private:
     static void on_mm_exit(void *ctx, uint32_t dev, uint32_t pasid, uint64_t drvdata);
@@ -67,6 +87,7 @@ private:
     ref::AbiTopology topology_;
     std::unique_ptr<Platform> platform_;
     void *drv_ = nullptr;
+    bool create_alloc_refused_ = false;
     std::vector<ref::Callback> fired_;
     // During one call: the core lent to it (and the copy the call changes),
     // and what the driver reported.

@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include "engine/isolate.h"
+
 #include "engine/driver.h"
 #include "reference/table_rules.h"
 
@@ -26,6 +28,7 @@ Finding make_finding(const Trace &trace, std::size_t step, const ref::Violation 
     f.actual = observation_to_json(obs, trace.ops[step].kind);
     f.trace.profile = trace.profile;
     f.trace.topology = trace.topology;
+    f.trace.fail_alloc_nth = trace.fail_alloc_nth;
     return f;
 }
 
@@ -68,6 +71,45 @@ json dma_json(const ref::DmaObservation &d) {
     else
         j["reason"] = ref::dma_reason_name(static_cast<ref::DmaResult::Reason>(d.reason));
     return j;
+}
+
+// ROBUST-5 at the last op run: destroy left driver-owned platform memory.
+Finding leak_finding(const Trace &trace, std::size_t last,
+                     const std::vector<ref::Observation> &seen, SimMemory::Usage left,
+                     uint64_t fail_nth) {
+    Finding f;
+    f.clause = ref::ClauseId::ROBUST_5;
+    f.step = last;
+    f.message = "destroy left " + std::to_string(left.blocks) + " platform allocation" +
+                (left.blocks == 1 ? "" : "s") + " (" + std::to_string(left.bytes) +
+                " bytes) unfreed";
+    f.expected = {{"platform_allocations", 0}, {"clause", ref::clause_id(f.clause)}};
+    f.actual = {{"platform_allocations", left.blocks}, {"bytes", left.bytes}};
+    f.trace.profile = trace.profile;
+    f.trace.topology = trace.topology;
+    f.trace.fail_alloc_nth = fail_nth;
+    for (std::size_t k = 0; k <= last; ++k) {
+        f.trace.ops.push_back(trace.ops[k]);
+        f.trace.ops.back().recorded = seen[k];
+    }
+    return f;
+}
+
+// ROBUST-5 for a create that returned NULL when refused memory: what it left.
+// Step 0 of a trace with no ops (and the injection, so that it replays).
+Finding create_leak_finding(const Trace &trace, uint64_t fail_nth, SimMemory::Usage left) {
+    Finding f;
+    f.clause = ref::ClauseId::ROBUST_5;
+    f.message = "create returned NULL when the platform refused allocation " +
+                std::to_string(fail_nth) + ", and left " + std::to_string(left.blocks) +
+                " platform allocation" + (left.blocks == 1 ? "" : "s") + " (" +
+                std::to_string(left.bytes) + " bytes) unfreed";
+    f.expected = {{"platform_allocations", 0}, {"clause", ref::clause_id(f.clause)}};
+    f.actual = {{"create", "NULL"}, {"platform_allocations", left.blocks}, {"bytes", left.bytes}};
+    f.trace.profile = trace.profile;
+    f.trace.topology = trace.topology;
+    f.trace.fail_alloc_nth = fail_nth;
+    return f;
 }
 
 const ref::Profile &profile_of(const Trace &t) {
@@ -157,6 +199,7 @@ json observation_to_json(const ref::Observation &obs, ref::OpKind kind) {
     if (obs.stray_stores && *obs.stray_stores) j["stray_stores"] = *obs.stray_stores;
     if (obs.unsynced_commands && *obs.unsynced_commands)
         j["unsynced_commands"] = *obs.unsynced_commands;
+    if (obs.alloc_failed) j["alloc_failed"] = true;
     return j;
 }
 
@@ -197,17 +240,40 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
                                         const std::function<void(DriverInstance &)> &inspect,
                                         std::size_t until, const RunOptions &options) {
     ref::Reference reference(trace.topology, profile_of(trace));
-    DriverInstance instance(driver, trace.topology);
+    // A fail-nth sweep's injection point (ROBUST-4): the options', else the trace's.
+    const uint64_t fail_nth = options.fail_alloc_nth ? options.fail_alloc_nth : trace.fail_alloc_nth;
+    std::optional<DriverInstance> created;
+    try {
+        created.emplace(driver, trace.topology, fail_nth);
+    } catch (const CreateFailed &e) {
+        if (!e.alloc_refused) throw;
+        // create gave up for want of memory: it must leave nothing (ROBUST-5).
+        stats.driver_allocs += e.allocs;
+        stats.alloc_failed_step = RunStats::kAllocInCreate;
+        stats.create_refused = true;
+        stats.leaked_blocks = e.left.blocks;
+        stats.leaked_bytes = e.left.bytes;
+        stats.checks.hit(ref::ClauseId::ROBUST_5);
+        if (e.left.blocks == 0) return std::nullopt;
+        return create_leak_finding(trace, fail_nth, e.left);
+    }
+    DriverInstance &instance = *created;
+    if (instance.create_alloc_refused()) stats.alloc_failed_step = RunStats::kAllocInCreate;
     std::vector<ref::Observation> seen;
     seen.reserve(trace.ops.size());
     until = std::min(until, trace.ops.size());
     for (std::size_t i = 0; i < until; ++i) {
         const ref::Op &op = trace.ops[i];
+        if (options.before_step) options.before_step(i);
         uint32_t pasid = reference.resolve(op.pasid);
         ref::Expectation exp = reference.expect(op);
         Platform &platform = instance.platform();
         platform.call_record().clear();
         auto [obs, committed] = execute(reference, instance, op, exp);
+        if (obs.alloc_failed) { // the injection point: ROBUST-4 judges the call
+            stats.alloc_failed_step = static_cast<int64_t>(i);
+            if (ref::op_returns(op.kind)) stats.alloc_failed_rc = obs.rc;
+        }
         auto violation = reference.judge(op, exp, obs, &stats.checks);
         // How the tables were written (HW-7), then what they hold now that the
         // op is done (SMMU-*, VTD-*).
@@ -216,8 +282,11 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
         if (!violation && options.update_rules)
             violation = ref::judge_update(reference, op, hw, &stats.checks);
         if (!violation && !committed) reference.commit(op, exp, obs);
-        if (!violation && options.table_rules)
+        if (!violation && options.table_rules) {
             violation = ref::judge_tables(reference, op, hw, &stats.checks);
+            // What a call refused memory left in its tables (ROBUST-4).
+            if (violation && obs.alloc_failed) ref::blame_alloc_failure(op, obs, *violation);
+        }
         ++stats.steps;
         if (hook) hook(i, op, pasid, exp, obs, violation);
         if (violation) {
@@ -228,17 +297,34 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
             }
             f.trace.ops.push_back(op);
             f.trace.ops.back().recorded = obs;
+            f.trace.fail_alloc_nth = fail_nth;
             if (inspect) inspect(instance);
+            if (options.before_step) options.before_step(trace.ops.size()); // destroy
+            stats.driver_allocs += platform.allocs();
             return f;
         }
         seen.push_back(std::move(obs));
     }
     if (inspect) inspect(instance);
-    return std::nullopt;
+    if (options.before_step) options.before_step(trace.ops.size()); // destroy
+    // ROBUST-5: destroy frees every platform allocation the driver made.
+    Platform &platform = instance.platform();
+    instance.destroy();
+    if (platform.take_alloc_refused())
+        stats.alloc_failed_step = static_cast<int64_t>(trace.ops.size());
+    stats.driver_allocs += platform.allocs();
+    const SimMemory::Usage left = platform.memory().owned(SimMemory::Owner::driver);
+    stats.leaked_blocks = left.blocks;
+    stats.leaked_bytes = left.bytes;
+    if (until == 0) return std::nullopt;
+    stats.checks.hit(ref::ClauseId::ROBUST_5);
+    if (left.blocks == 0) return std::nullopt;
+    return leak_finding(trace, until - 1, seen, left, fail_nth);
 }
 
 std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
                                         RunStats &stats, const RunOptions &options) {
+    if (options.isolate) return run_isolated(driver, trace, stats, *options.isolate, options);
     return run_differential(driver, trace, stats, nullptr, nullptr, trace.ops.size(), options);
 }
 

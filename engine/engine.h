@@ -30,6 +30,7 @@ struct Finding {
 struct Isolation {
     double step_timeout_s = 10;                // one op, create or destroy
     uint64_t memory_limit = uint64_t{2} << 30; // the child's resident memory, bytes
+    bool leak_check = false; // sanitizer builds: LeakSanitizer after destroy (ROBUST-5)
 };
 
 struct RunOptions {
@@ -39,11 +40,28 @@ struct RunOptions {
     std::optional<Isolation> isolate;
     // Called before op i runs; i == the op count: before destroy.
     std::function<void(std::size_t)> before_step;
+    // The platform refuses the driver's Nth allocation (1-based, counted over
+    // the instance's life, create's included): a fail-nth sweep (ROBUST-4).
+    // 0: none, unless the trace names one (Trace::fail_alloc_nth).
+    uint64_t fail_alloc_nth = 0;
 };
 
 struct RunStats {
     uint64_t steps = 0;
     ref::ClauseCounters checks;
+    // Platform allocations the driver asked for, create's and destroy's
+    // included (a refused one too): a sweep is done once N exceeds them.
+    uint64_t driver_allocs = 0;
+    // Where the refused allocation (fail_alloc_nth) was asked for: the op's
+    // index, the op count for destroy, kAllocInCreate, or kNoAllocFailed.
+    static constexpr int64_t kNoAllocFailed = -1, kAllocInCreate = -2;
+    int64_t alloc_failed_step = kNoAllocFailed;
+    std::optional<int> alloc_failed_rc; // what that op returned, if it returns a code
+    // create() returned NULL when refused memory: the run ends there, a
+    // ROBUST-5 finding (step 0, no ops) if create left platform memory.
+    bool create_refused = false;
+    // Driver-owned platform memory after destroy, or after that NULL create.
+    uint64_t leaked_blocks = 0, leaked_bytes = 0;
 };
 
 // Called after each step (for `replay`): the op, what was allowed, what happened.
@@ -65,8 +83,10 @@ struct Executed {
 Executed execute(ref::Reference &reference, DriverInstance &instance, const ref::Op &op,
                  const ref::Expectation &exp);
 
-// Runs the trace against a fresh instance of the driver. Throws DriverError
-// if the driver refuses the topology.
+// Runs the trace against a fresh instance of the driver, then destroys it:
+// destroy must free every platform allocation (ROBUST-5, a finding at the
+// last op). Throws DriverError if the driver refuses the topology (but for a
+// create that gave up when refused memory by fail_alloc_nth: RunStats).
 std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
                                         RunStats &stats, const StepHook &hook = nullptr);
 
@@ -76,7 +96,8 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
                                         RunStats &stats, const StepHook &hook,
                                         const std::function<void(DriverInstance &)> &inspect,
                                         std::size_t until, const RunOptions &options = {});
-// With options and nothing else.
+// With options and nothing else; isolated in a child when options.isolate
+// is set (engine/isolate.h).
 std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
                                         RunStats &stats, const RunOptions &options);
 

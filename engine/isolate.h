@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace svac::engine {
@@ -28,5 +29,12 @@ std::string_view finding_kind(ref::ClauseId c);
 std::optional<Finding> run_isolated(const svac_driver_ops &driver, const Trace &trace,
                                     RunStats &stats, const Isolation &limits,
                                     const RunOptions &options = {}, const StepHook &hook = nullptr);
+
+// Runs `body` in a child under the same limits and returns what it
+// returned: for work on a driver that must not take the caller down (the
+// decoded tables of a report, dump-tables). Throws DriverError naming the
+// kind (driver-crash, driver-hang, driver-oom) when the child does not come
+// back, and Interrupted on a stop request.
+std::string run_in_child(const Isolation &limits, const std::function<std::string()> &body);
 
 } // namespace svac::engine

@@ -11,6 +11,7 @@ namespace {
 struct Oracle {
     const svac_driver_ops &driver;
     ref::ClauseId clause;
+    const RunOptions &options;
     uint64_t attempts = 0;
 
     // The finding of `ops` if it is still under `clause`.
@@ -19,7 +20,7 @@ struct Oracle {
         Trace t{base.profile, base.topology, ops};
         RunStats stats;
         try {
-            auto f = run_differential(driver, t, stats);
+            auto f = run_differential(driver, t, stats, options);
             if (f && f->clause == clause) return f;
         } catch (const DriverError &) {
         }
@@ -30,8 +31,9 @@ struct Oracle {
 } // namespace
 
 std::optional<MinimiseResult> minimise(const svac_driver_ops &driver, const Trace &trace,
-                                       ref::ClauseId clause, uint64_t max_attempts) {
-    Oracle oracle{driver, clause};
+                                       ref::ClauseId clause, uint64_t max_attempts,
+                                       const RunOptions &options) {
+    Oracle oracle{driver, clause, options};
     Trace bare = trace; // recorded outcomes are the driver's to give again
     for (auto &op : bare.ops) op.recorded = {};
     auto best = oracle.test(bare, bare.ops);

@@ -19,7 +19,9 @@ struct MinimiseResult {
 
 // `trace` must diverge under `clause` on `driver`; nullopt if it does not.
 // Each attempt is one differential run, at most `max_attempts` of them.
+// Runs go through run_differential with `options` (isolated when set).
 std::optional<MinimiseResult> minimise(const svac_driver_ops &driver, const Trace &trace,
-                                       ref::ClauseId clause, uint64_t max_attempts = 4000);
+                                       ref::ClauseId clause, uint64_t max_attempts = 4000,
+                                       const RunOptions &options = {});
 
 } // namespace svac::engine

@@ -118,6 +118,16 @@ bool SimMemory::zero_block(uint64_t pa, Owner who) {
     return true;
 }
 
+SimMemory::Usage SimMemory::owned(Owner who) const {
+    Usage u;
+    for (const Block &b : blocks_)
+        if (b.owner == who) {
+            ++u.blocks;
+            u.bytes += b.size;
+        }
+    return u;
+}
+
 // ---- the CPU side ----
 
 MmModel::MmModel(SimMemory &mem, uint32_t pgtable, uint32_t n_mms)
@@ -208,8 +218,13 @@ Platform::Platform(const ref::Topology &topology)
     abi_.abi_version = SVAC_ABI_VERSION;
     abi_.size = sizeof(svac_platform);
     abi_.ctx = this;
-    abi_.alloc = [](void *ctx, uint64_t bytes, uint64_t align) {
-        return self(ctx).mem_.alloc(bytes, align, SimMemory::Owner::driver);
+    abi_.alloc = [](void *ctx, uint64_t bytes, uint64_t align) -> uint64_t {
+        Platform &p = self(ctx);
+        if (++p.allocs_ == p.fail_alloc_nth_) { // a fail-nth sweep's injection point
+            p.alloc_refused_ = true;
+            return 0;
+        }
+        return p.mem_.alloc(bytes, align, SimMemory::Owner::driver);
     };
     abi_.free = [](void *ctx, uint64_t pa) {
         if (!self(ctx).mem_.free(pa, SimMemory::Owner::driver)) ++self(ctx).stray_;

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace svac::engine {
@@ -41,6 +42,11 @@ public:
     bool hw_write64(uint64_t pa, uint64_t val) override;
     // Stores 0 in every word of the block at pa, which `who` must own.
     bool zero_block(uint64_t pa, Owner who);
+    // The blocks `who` holds now, and their bytes (ROBUST-5: none after destroy).
+    struct Usage {
+        uint64_t blocks = 0, bytes = 0;
+    };
+    Usage owned(Owner who) const;
 
     // Memory the harness lends at most, per driver instance.
     static constexpr uint64_t kLimit = uint64_t{1} << 30;
@@ -156,6 +162,13 @@ public:
     const std::vector<svac_mm_info> &mm_infos() const { return mm_infos_; }
     const std::vector<const ref::IommuModel *> &iommu_models() const { return model_ptrs_; }
 
+    // Allocations (svac_platform.alloc): the driver's Nth is refused when
+    // set (1-based, over the instance's life; 0: none), for a fail-nth sweep.
+    void fail_alloc_nth(uint64_t n) { fail_alloc_nth_ = n; }
+    uint64_t allocs() const { return allocs_; } // asked for so far, a refused one included
+    // Whether the refused allocation was asked for since the last call.
+    bool take_alloc_refused() { return std::exchange(alloc_refused_, false); }
+
     // Counters the engine reads after each driver call and then clears.
     uint32_t take_stray_stores();
     uint32_t take_rejected_commands();
@@ -172,6 +185,9 @@ private:
     std::vector<const ref::IommuModel *> model_ptrs_;
     uint32_t stray_ = 0;
     uint32_t rejected_ = 0;
+    uint64_t allocs_ = 0;
+    uint64_t fail_alloc_nth_ = 0;
+    bool alloc_refused_ = false;
 
     // A PCIe function's PRI state, or a stall master's stalled transactions.
     struct Request {

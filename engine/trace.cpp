@@ -444,13 +444,20 @@ void parse_request_pasid(const Validator &v, const json &j, const std::string &w
         op.pasid = parse_pasid_arg(v, p, w + "/pasid", t);
 }
 
-// What the platform saw during an op (HW-8, HW-9), recorded on any op.
+// What the platform saw during an op (HW-8, HW-9, a refused allocation:
+// ROBUST-4), recorded on any op.
 ref::Op parse_op_with_platform(const Validator &v, const json &in, const std::string &w,
                                const ref::Topology &t, const ref::Profile &profile) {
     v.object(in, w);
-    if (!in.contains("stray_stores") && !in.contains("unsynced_commands"))
+    if (!in.contains("stray_stores") && !in.contains("unsynced_commands") &&
+        !in.contains("alloc_failed"))
         return parse_op(v, in, w, t, profile);
     json j = in;
+    bool alloc_failed = false;
+    if (j.contains("alloc_failed")) {
+        alloc_failed = v.bool_value(j["alloc_failed"], w + "/alloc_failed");
+        j.erase("alloc_failed");
+    }
     std::optional<uint32_t> stray, unsynced;
     if (j.contains("stray_stores"))
         stray = static_cast<uint32_t>(
@@ -463,6 +470,7 @@ ref::Op parse_op_with_platform(const Validator &v, const json &in, const std::st
     ref::Op op = parse_op(v, j, w, t, profile);
     op.recorded.stray_stores = stray;
     op.recorded.unsynced_commands = unsynced;
+    op.recorded.alloc_failed = alloc_failed;
     return op;
 }
 
@@ -643,7 +651,7 @@ Trace parse_trace(std::string_view text, std::string_view source) {
     json j = std::move(*parsed);
     Validator v(source);
     v.object(j, "");
-    v.only_keys(j, "", {"format", "profile", "topology", "ops"});
+    v.only_keys(j, "", {"format", "profile", "topology", "fail_alloc_nth", "ops"});
     const json &format = v.field(j, "", "format");
     if (!format.is_string() || format.get<std::string>() != kTraceFormat)
         v.fail("/format", "expected \"" + std::string(kTraceFormat) + "\", got " + format.dump());
@@ -660,6 +668,8 @@ Trace parse_trace(std::string_view text, std::string_view source) {
     }
     const ref::Profile &profile = *ref::find_profile(t.profile);
     t.topology = parse_topology(v, v.field(j, "", "topology"));
+    if (j.contains("fail_alloc_nth"))
+        t.fail_alloc_nth = v.unsigned_value(j["fail_alloc_nth"], "/fail_alloc_nth", UINT64_MAX);
     const json &ops = v.field(j, "", "ops");
     if (!ops.is_array())
         v.fail("/ops", "expected an array of ops, got " + std::string(ops.type_name()));
@@ -867,6 +877,7 @@ json op_to_json(const ref::Op &op) {
     if (r.discarded) j["discarded"] = *r.discarded;
     if (r.stray_stores && *r.stray_stores) j["stray_stores"] = *r.stray_stores;
     if (r.unsynced_commands && *r.unsynced_commands) j["unsynced_commands"] = *r.unsynced_commands;
+    if (r.alloc_failed) j["alloc_failed"] = true;
     if (r.callbacks) {
         j["callbacks"] = json::array();
         for (const auto &c : *r.callbacks)
@@ -880,6 +891,7 @@ json trace_to_json(const Trace &t) {
     j["format"] = kTraceFormat;
     j["profile"] = t.profile;
     j["topology"] = topology_to_json(t.topology);
+    if (t.fail_alloc_nth) j["fail_alloc_nth"] = t.fail_alloc_nth;
     j["ops"] = json::array();
     for (const auto &op : t.ops) j["ops"].push_back(op_to_json(op));
     return j;
@@ -888,7 +900,9 @@ json trace_to_json(const Trace &t) {
 std::string print_trace(const Trace &t) {
     std::string s = "{\n  \"format\": \"" + std::string(kTraceFormat) +
                     "\",\n  \"profile\": " + json(t.profile).dump() +
-                    ",\n  \"topology\": " + topology_to_json(t.topology).dump() + ",\n  \"ops\": [";
+                    ",\n  \"topology\": " + topology_to_json(t.topology).dump() + ",\n  ";
+    if (t.fail_alloc_nth) s += "\"fail_alloc_nth\": " + std::to_string(t.fail_alloc_nth) + ",\n  ";
+    s += "\"ops\": [";
     for (std::size_t i = 0; i < t.ops.size(); ++i)
         s += (i ? ",\n    " : "\n    ") + op_to_json(t.ops[i]).dump();
     s += t.ops.empty() ? "]\n}\n" : "\n  ]\n}\n";

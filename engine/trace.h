@@ -26,6 +26,10 @@ struct Trace {
     std::string profile = "rfc2019";
     ref::Topology topology;
     std::vector<ref::Op> ops;
+    // The platform refuses the driver's Nth allocation (1-based, create's
+    // included; 0: none): a fail-nth sweep's injection point, so that the
+    // trace of its finding replays with it (engine::RunOptions).
+    uint64_t fail_alloc_nth = 0;
     bool operator==(const Trace &) const = default;
 };
 

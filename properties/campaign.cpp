@@ -2,6 +2,7 @@
 
 #include "engine/clock.h"
 #include "engine/driver.h"
+#include "engine/interrupt.h"
 
 namespace svac::properties {
 
@@ -58,9 +59,11 @@ engine::Finding shrink_finding(const svac_driver_ops &driver,
             engine::RunStats stats;
             std::optional<engine::Finding> f;
             try {
-                f = engine::run_differential(driver, trace, stats);
+                f = engine::run_differential(driver, trace, stats, cfg.campaign.options);
             } catch (const engine::DriverError &) {
                 f.reset();
+            } catch (const engine::Interrupted &) {
+                return best; // stopping: the finding as shrunk so far
             }
             steps += stats.steps;
             // The same clause, no later: the counterexample for that clause.
@@ -91,12 +94,16 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
             result.out_of_time = true;
             break;
         }
+        if (engine::stop_requested()) {
+            result.interrupted = true;
+            break;
+        }
         const int size = case_size(i);
         rc::Shrinkable<engine::Trace> tc = gen(case_random(cc.seed, i), size);
         ++result.sequences;
         try {
             engine::Trace trace = tc.value();
-            auto finding = engine::run_differential(driver, trace, result.stats);
+            auto finding = engine::run_differential(driver, trace, result.stats, cc.options);
             if (finding) {
                 const ref::ClauseId clause = finding->clause;
                 ++result.occurrences[clause];
@@ -108,15 +115,18 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
                     origin.reproduce =
                         "seed=" + std::to_string(cc.seed) + " sequence=" + std::to_string(i);
                     if (cfg.on_found) cfg.on_found({clause, i, cc.seed, origin.found_ops});
-                    engine::Finding f = cfg.shrink ? shrink_finding(driver, tc, std::move(*finding),
-                                                                    cfg, origin, out.shrink_steps)
-                                                   : std::move(*finding);
+                    // A hang's trace already ends at the call that hung, and
+                    // every candidate that hangs would cost the step time limit.
+                    bool shrink = cfg.shrink && clause != ref::ClauseId::ROBUST_2;
+                    engine::Finding f = shrink ? shrink_finding(driver, tc, std::move(*finding),
+                                                                cfg, origin, out.shrink_steps)
+                                               : std::move(*finding);
                     origin.shrunk_ops = f.step + 1;
                     f.message += " [rapidcheck " + origin.reproduce + ": " +
                                  std::to_string(origin.found_ops) + " ops shrunk to " +
                                  std::to_string(origin.shrunk_ops) + " in " +
                                  std::to_string(origin.shrink_runs) + " runs" +
-                                 (cfg.shrink && !origin.minimal ? ", stopped by the budget" : "") +
+                                 (shrink && !origin.minimal ? ", stopped by the budget" : "") +
                                  "]";
                     out.origins.emplace(clause, std::move(origin));
                     result.findings.emplace(clause, std::move(f));
@@ -125,6 +135,10 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
         } catch (const engine::DriverError &e) {
             if (result.errors.size() < kMaxErrors)
                 result.errors.push_back("sequence " + std::to_string(i) + ": " + e.what());
+        } catch (const engine::Interrupted &) {
+            --result.sequences; // cut short: not run
+            result.interrupted = true;
+            break;
         }
         if (progress && (i & 1023) == 1023)
             progress(result, cc.sequences, engine::seconds_since(t0));

@@ -51,6 +51,7 @@ std::optional<ClauseId> find_clause(std::string_view id);
 class ClauseCounters {
 public:
     void hit(ClauseId c) { ++n_[static_cast<std::size_t>(c)]; }
+    void add(ClauseId c, uint64_t n) { n_[static_cast<std::size_t>(c)] += n; }
     uint64_t operator[](ClauseId c) const { return n_[static_cast<std::size_t>(c)]; }
     ClauseCounters &operator+=(const ClauseCounters &o) {
         for (std::size_t i = 0; i < kClauseCount; ++i) n_[i] += o.n_[i];

@@ -81,7 +81,8 @@ void Reference::commit_feature(const Op &op, const Expectation &exp, int rc) {
         return;
     }
     // disable_feature: only FEAT-10 turns the feature off; FEAT-6 and FEAT-7 change nothing.
-    if (exp.rc_clause == ClauseId::FEAT_10) d.sva_enabled = false;
+    // (It fails only when the platform refused it memory: ROBUST-4.)
+    if (exp.rc_clause == ClauseId::FEAT_10 && rc == 0) d.sva_enabled = false;
     // A failed disable changes nothing (FEAT-9); disabling a disabled feature
     // leaves it off whatever it returned (FEAT-7).
     d.feat_promise =

@@ -122,6 +122,18 @@ std::optional<Violation> Reference::judge_access(const Op &op, const PageExpecta
         if (frame == page.pa >> kPageShift || (page.old_pa && frame == page.old_pa >> kPageShift))
             c = ClauseId::HW_4;
     }
+    // A DMA that gets through with a PASID the device has no bond for, held
+    // by an mm whose bind on that device failed when the platform refused it
+    // memory: the failed bind left its bond (BIND-7, ROBUST-4).
+    if (op.kind == OpKind::dma && c == ClauseId::HW_2 &&
+        (kind == Kind::translated || kind == Kind::page_request)) {
+        int holder = holder_of(resolve(op.pasid), ~0u);
+        if (holder >= 0 && bind_refused(op.dev, static_cast<uint32_t>(holder))) {
+            c = ClauseId::BIND_7;
+            want += " (a bind of this device and mm " + std::to_string(holder) +
+                    " failed when the platform refused it memory, and left its bond)";
+        }
+    }
     // A translation where the page is missing, or to another address than
     // the mm's after a fault was served, is a wrong translation (HW-1):
     // IOPF-1 and IOPF-7 are about faults not raised, or retries that fail.

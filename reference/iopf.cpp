@@ -421,6 +421,20 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
             ClauseId c = a.clause == ClauseId::UNBIND_6 ? ClauseId::UNBIND_6
                                                         : encoding_clause(topo_, a.dev, a.stall);
             if (a.clause == ClauseId::IOPF_9) c = ClauseId::IOPF_3;
+            // The last unbind as the reference counts: a driver that kept a
+            // reference from a bind refused memory does not flush (BIND-7).
+            if (c == ClauseId::UNBIND_6 && op.kind == OpKind::unbind) {
+                int mm = bond_mm_of(op.dev, resolve(op.pasid));
+                if (mm >= 0 && bind_refused(op.dev, static_cast<uint32_t>(mm)))
+                    return Violation{ClauseId::BIND_7,
+                                     what() + ": the core answered " + code_name(a.code) +
+                                         " for dev " + std::to_string(a.dev) + " group " +
+                                         std::to_string(a.grpid) +
+                                         " but no response reached the device: the driver "
+                                         "still counts a reference from a bind of mm " +
+                                         std::to_string(mm) +
+                                         " that failed when the platform refused it memory"};
+            }
             return Violation{c, what() + ": the core answered " + code_name(a.code) + " for dev " +
                                     std::to_string(a.dev) + " group " + std::to_string(a.grpid) +
                                     " but no response reached the device"};

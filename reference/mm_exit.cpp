@@ -41,9 +41,18 @@ std::optional<Violation> Reference::judge_callbacks(const Op &op, const Expectat
         auto due = std::find_if(exp.callbacks.begin(), exp.callbacks.end(), [&](const Callback &x) {
             return x.dev == c.dev && x.pasid == c.pasid;
         });
-        if (due == exp.callbacks.end())
+        if (due == exp.callbacks.end()) {
+            // A bind of (dev, mm) that failed when refused memory left its
+            // callback registered (ROBUST-4).
+            if (bind_refused(c.dev, op.mm))
+                return fail(ClauseId::BIND_7, "fired " + show(c) + " for no live bond of mm " +
+                                                  std::to_string(op.mm) +
+                                                  ": a bind of that device and mm that failed "
+                                                  "when the platform refused it memory left its "
+                                                  "callback registered");
             return fail(ClauseId::MMEXIT_4,
                         "fired " + show(c) + " for no live bond of mm " + std::to_string(op.mm));
+        }
         if (std::count_if(got.begin(), got.end(), [&](const Callback &x) {
                 return x.dev == c.dev && x.pasid == c.pasid;
             }) > 1)

@@ -111,6 +111,9 @@ struct Observation {
     // memory (HW-8) and commands left without a sync when it returned (HW-9).
     std::optional<uint32_t> stray_stores;
     std::optional<uint32_t> unsynced_commands;
+    // The platform refused an allocation the driver asked for during the op
+    // (a fail-nth sweep): the call may fail with -ENOMEM (ROBUST-4).
+    bool alloc_failed = false;
 
     // Made and dropped at every step: one out-of-line copy of these (op.cpp),
     // built with the library's flags, rather than an inline one in every

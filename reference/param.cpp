@@ -36,8 +36,11 @@ Expectation Reference::expect_set_sva_param(const Op &op) const {
 void Reference::commit_set_sva_param(const Op &op, const Expectation &exp, int rc) {
     DeviceState &d = devs_[op.dev];
     // A later bind outside the limits breaks the promise of the last call:
-    // PARAM-1 (the new limits hold) or PARAM-2/3 (the old ones stay).
-    d.param_promise = exp.rc_clause;
+    // PARAM-1 (the new limits hold) or PARAM-2/3 (the old ones stay). A
+    // PARAM-1 call that failed did so when the platform refused it memory:
+    // the old limits stay, by ROBUST-4.
+    d.param_promise =
+        rc != 0 && exp.rc_clause == ClauseId::PARAM_1 ? ClauseId::ROBUST_4 : exp.rc_clause;
     if (rc != 0) return;
     d.param_set = true;
     d.param_min = op.min;

@@ -10,6 +10,7 @@ namespace svac::ref {
 Reference::Reference(const Topology &topology, const Profile &profile)
     : topo_(topology), profile_(&profile), devs_(topology.devices.size()), mms_(topology.mms),
       bonds_(topology.devices.size() * topology.mms),
+      refused_binds_(topology.devices.size() * topology.mms),
       faults_(static_cast<uint32_t>(topology.devices.size())) {}
 
 Expectation Reference::expect(const Op &op) const {
@@ -116,6 +117,13 @@ void count_checks(const Op &op, const Expectation &exp, const Observation &obs, 
 
 std::optional<Violation> Reference::judge(const Op &op, const Expectation &exp,
                                           const Observation &obs, ClauseCounters *counters) const {
+    if (obs.alloc_failed) return judge_alloc_failure(op, exp, obs, counters); // ROBUST-4
+    return judge_outcome(op, exp, obs, counters);
+}
+
+std::optional<Violation> Reference::judge_outcome(const Op &op, const Expectation &exp,
+                                                  const Observation &obs,
+                                                  ClauseCounters *counters) const {
     if (counters) {
         count_checks(op, exp, obs, *counters);
         count_fault_checks(op, exp, obs, *counters);
@@ -193,6 +201,7 @@ void Reference::commit(const Op &op, const Expectation &exp, const Observation &
         break;
     case OpKind::bind:
         commit_bind(op, exp, rc, obs.pasid);
+        if (rc != 0 && obs.alloc_failed) refused_binds_[op.dev * mms_.size() + op.mm] = true;
         break;
     case OpKind::unbind:
         commit_unbind(op, rc);

@@ -134,6 +134,10 @@ public:
     ClauseId blame_lost_bond(uint32_t dev, uint32_t mm) const {
         return bond(dev, mm).rebound ? ClauseId::BIND_4 : ClauseId::UNBIND_1;
     }
+    // A bind of (dev, mm) failed when the platform refused it memory (ROBUST-4).
+    bool bind_refused(uint32_t dev, uint32_t mm) const {
+        return dev < devs_.size() && mm < mms_.size() && refused_binds_[dev * mms_.size() + mm];
+    }
     // The PASID most recently returned to the pool (0: none yet): what an
     // unbind by mm named once it dropped the mm's last bond.
     uint32_t last_released_pasid() const { return released_.empty() ? 0 : released_.back(); }
@@ -225,6 +229,13 @@ private:
     void commit_faults(const Op &op, const Expectation &exp, const Observation &obs, int rc);
     void count_fault_checks(const Op &op, const Expectation &exp, const Observation &obs,
                             ClauseCounters &n) const;
+    // robust.cpp (ROBUST): a call during which the platform refused memory.
+    std::optional<Violation> judge_alloc_failure(const Op &op, const Expectation &exp,
+                                                 const Observation &obs,
+                                                 ClauseCounters *counters) const;
+    // judge() without the ROBUST-4 allowance.
+    std::optional<Violation> judge_outcome(const Op &op, const Expectation &exp,
+                                           const Observation &obs, ClauseCounters *counters) const;
     // pasid.cpp (PASID)
     int holder_of(uint32_t pasid, uint32_t except_mm) const; // -1: held by no other mm
     uint64_t free_in_range(uint32_t lo, uint32_t hi) const;
@@ -245,6 +256,10 @@ private:
     uint64_t next_frame_ = kFrameBase; // the next physical frame the CPU maps
     std::vector<std::pair<uint32_t, uint32_t>>
         unbound_;                     // (dev, pasid) whose bond went (HW-3 blame)
+    // [dev * mms + mm]: a bind of the pair failed when the platform refused
+    // it memory (ROBUST-4). What the driver kept of it shows later as a bond,
+    // a reference or a callback the reference does not have: BIND-7's blame.
+    std::vector<bool> refused_binds_;
     FaultCore faults_;                // the core's fault handlers and groups
     std::vector<FaultGroup> flushed_; // groups answered at unbind, latest last (UNBIND-6 blame)
     uint64_t next_gen_ = 1;
@@ -252,6 +267,11 @@ private:
 
 // The address page k of a DMA touches: the first at va, the others at their start.
 uint64_t dma_page_va(const Op &op, uint32_t k);
+
+// ROBUST-4: a rule over the tables broken right after a call during which the
+// platform refused the driver memory: the call's handling of the failure left
+// that trace. Re-tags v as ROBUST-4, naming the rule it broke.
+void blame_alloc_failure(const Op &op, const Observation &obs, Violation &v);
 
 // PASID-4: does this PASID read as a negative errno stored in a u32?
 bool looks_like_errno(uint32_t pasid);

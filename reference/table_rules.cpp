@@ -189,6 +189,17 @@ std::optional<Violation> judge_tables(const Reference &ref, const Op &op, const 
         if (v && op.kind == OpKind::unbind && !bonds.empty() &&
             (v->clause == ClauseId::SMMU_CD_1 || v->clause == ClauseId::VTD_PE_1))
             v->clause = ref.blame_lost_bond(bonds.front().first, bonds.front().second);
+        // An entry left live after the reference's last unbind of (dev, mm),
+        // whose bind once failed when refused memory: the driver kept a
+        // reference from it (BIND-7, ROBUST-4).
+        if (v && op.kind == OpKind::unbind && bonds.empty() && op.pasid.of_mm &&
+            ref.bind_refused(op.dev, op.pasid.value) &&
+            (v->clause == ClauseId::SMMU_CD_3 || v->clause == ClauseId::VTD_PE_2)) {
+            v->clause = ClauseId::BIND_7;
+            v->message += " (a bind of this device and mm " + std::to_string(op.pasid.value) +
+                          " failed when the platform refused it memory: the driver kept a "
+                          "reference from it)";
+        }
         return v;
     };
     if (topo.iommus.size() == 1)

@@ -23,7 +23,8 @@ ClauseId Reference::blame_unbind_rc(const Op &op, const Expectation &exp, int rc
         // The driver still had a bond. If a bind of that (dev, mm) failed, it
         // left one behind (BIND-7).
         int mm = holder_of(pasid, ~0u);
-        if (mm >= 0 && bond(op.dev, mm).failed_bind) return ClauseId::BIND_7;
+        if (mm >= 0 && (bond(op.dev, mm).failed_bind || bind_refused(op.dev, mm)))
+            return ClauseId::BIND_7;
         return ClauseId::UNBIND_4;
     }
     if (rc != 0 && exp.rc_clause != ClauseId::UNBIND_4) {

@@ -33,6 +33,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .verdict.conformant { background: var(--pass); }
 .verdict.nonconformant { background: var(--fail); }
 .verdict.error { background: var(--err); }
+.verdict.incomplete { background: var(--err); }
 .status { font-weight: 600; white-space: nowrap; }
 .status.pass { color: var(--pass); } .status.fail { color: var(--fail); } .status.untested { color: var(--untested); }
 tr.fail td { background: #ffebe9; }

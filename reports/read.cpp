@@ -109,8 +109,10 @@ Report parse_report(std::string_view text, std::string_view source) {
     r.started = rd.str(j, "", "started");
     r.duration_s = rd.number(j, "", "duration_s");
     r.verdict = rd.str(j, "", "verdict");
-    if (r.verdict != "conformant" && r.verdict != "nonconformant" && r.verdict != "error")
-        rd.fail("/verdict", "expected \"conformant\", \"nonconformant\" or \"error\", got " +
+    if (r.verdict != "conformant" && r.verdict != "nonconformant" && r.verdict != "error" &&
+        r.verdict != "incomplete")
+        rd.fail("/verdict", "expected \"conformant\", \"nonconformant\", \"error\" or "
+                            "\"incomplete\", got " +
                                 j["verdict"].dump(-1, ' ', false, json::error_handler_t::replace));
     if (j.contains("invocation")) {
         const json &inv = j["invocation"];

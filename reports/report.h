@@ -60,7 +60,9 @@ struct Report {
     uint64_t seed = 0;
     std::string started; // ISO 8601, UTC
     double duration_s = 0;
-    std::string verdict; // "conformant" | "nonconformant" | "error"
+    // "conformant" | "nonconformant" | "error" | "incomplete" (stopped by a
+    // signal: what ran is in the report)
+    std::string verdict;
     std::vector<ClauseResult> clauses;
     std::vector<FindingRecord> findings;
     uint64_t sequences = 0;

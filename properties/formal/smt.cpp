@@ -264,6 +264,12 @@ Answer prove(const Expr &claim, double timeout_s, const std::vector<Expr> &assum
                        z3::tactic(ctx(), "sat");
         if (timeout_s > 0) t = z3::try_for(t, static_cast<unsigned>(timeout_s * 1000 + 0.5));
         z3::solver s = t.mk_solver();
+        // Z3 would otherwise take SIGINT during check(): the command's own
+        // handler (a report marked incomplete, a second signal exits) must
+        // see it. ctrl_c is a solver parameter.
+        z3::params no_ctrl_c(ctx());
+        no_ctrl_c.set("ctrl_c", false);
+        s.set(no_ctrl_c);
         for (const Expr &e : assumptions) s.add(z(e));
         s.add(!z(claim));
         switch (s.check()) {

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hostile driver plugins: the bundled SMMUv3 driver with one thing broken,
+ * so that a campaign reaches the broken call. Compiled once per plugin with
+ * one -DHOSTILE_<KIND> (tests/plugins/CMakeLists.txt); tests/test_hostile.cpp
+ * runs each one and checks the kit survives it with the right finding or a
+ * clear error.
+ *
+ *   SEGV_BIND      bind_mm stores through a NULL pointer
+ *   ABORT_UNBIND   unbind_mm calls abort()
+ *   LOOP_FEATURE   dev_enable_feat never returns
+ *   RC_12345       dev_enable_feat returns 12345 where it succeeded
+ *   RC_POSITIVE    bind_mm returns 1 where it succeeded
+ *   RC_4095        unbind_mm returns -4095 where it succeeded
+ *   PASID0         bind_mm succeeds with *pasid = 0
+ *   STRAY_STORE    bind_mm also stores to a physical address it never allocated
+ *   NULL_OPS       the ops table has no bind_mm
+ *   ABI_VERSION    the ops table claims ABI version 2
+ *   NO_ENTRY       no svac_driver_entry (see the end of the file)
+ *   OOM            bind_mm allocates and touches 64 MiB at a time, never freeing
+ *   EXIT           dev_has_feat ends the process: exit(0)
+ *   CREATE_NULL    create returns NULL
+ *   ASAN           bind_mm overflows a heap buffer by one byte (found only
+ *                  when the plugin is built with AddressSanitizer)
+ *
+ * A real driver keeps no global state (driver_abi.h); these test plugins keep
+ * a few statics for brevity: the patched ops table, filled on the first
+ * svac_driver_entry() call, and (STRAY_STORE, OOM) a pointer or a counter.
+ */
+#include <svac/driver_abi.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef HOSTILE_NO_ENTRY
+
+#ifndef HOSTILE_NAME
+#define HOSTILE_NAME "hostile"
+#endif
+
+const struct svac_driver_ops *svac_smmuv3_entry(void);
+
+/* The bundled driver, and its ops table with one thing broken. */
+static const struct svac_driver_ops *base;
+static struct svac_driver_ops ops;
+
+#if defined(HOSTILE_SEGV_BIND)
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    (void)drv, (void)dev, (void)mm, (void)pasid, (void)mm_exit, (void)cb_ctx, (void)drvdata;
+    volatile int *volatile p = NULL; /* volatile both: the store stays, to an address the compiler cannot see */
+    *p = 1;
+    return 0;
+}
+#define PATCH() (ops.bind_mm = hostile_bind)
+
+#elif defined(HOSTILE_ABORT_UNBIND)
+static int hostile_unbind(void *drv, uint32_t dev, uint32_t pasid) {
+    (void)drv, (void)dev, (void)pasid;
+    abort();
+}
+#define PATCH() (ops.unbind_mm = hostile_unbind)
+
+#elif defined(HOSTILE_LOOP_FEATURE)
+static int hostile_enable(void *drv, uint32_t dev, uint32_t feat) {
+    (void)drv, (void)dev, (void)feat;
+    volatile int spin = 1;
+    while (spin) {
+    }
+    return 0;
+}
+#define PATCH() (ops.dev_enable_feat = hostile_enable)
+
+#elif defined(HOSTILE_RC_12345)
+static int hostile_enable(void *drv, uint32_t dev, uint32_t feat) {
+    int rc = base->dev_enable_feat(drv, dev, feat);
+    return rc == 0 ? 12345 : rc;
+}
+#define PATCH() (ops.dev_enable_feat = hostile_enable)
+
+#elif defined(HOSTILE_RC_POSITIVE)
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    int rc = base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
+    return rc == 0 ? 1 : rc;
+}
+#define PATCH() (ops.bind_mm = hostile_bind)
+
+#elif defined(HOSTILE_RC_4095)
+static int hostile_unbind(void *drv, uint32_t dev, uint32_t pasid) {
+    int rc = base->unbind_mm(drv, dev, pasid);
+    return rc == 0 ? -4095 : rc;
+}
+#define PATCH() (ops.unbind_mm = hostile_unbind)
+
+#elif defined(HOSTILE_PASID0)
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    int rc = base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
+    if (rc == 0) *pasid = 0;
+    return rc;
+}
+#define PATCH() (ops.bind_mm = hostile_bind)
+
+#elif defined(HOSTILE_STRAY_STORE)
+/* The platform of the latest instance (one instance at a time in a run). */
+static const struct svac_platform *platform;
+/* Far above anything the harness hands out, 8-byte aligned. */
+#define STRAY_PA 0x7ff0000000ull
+
+static void *hostile_create(const struct svac_platform *p, const struct svac_topology *t) {
+    platform = p;
+    return base->create(p, t);
+}
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    int rc = base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
+    platform->write64(platform->ctx, STRAY_PA, 0xdeadbeefull);
+    return rc;
+}
+#define PATCH() (ops.create = hostile_create, ops.bind_mm = hostile_bind)
+
+#elif defined(HOSTILE_NULL_OPS)
+#define PATCH() (ops.bind_mm = NULL)
+
+#elif defined(HOSTILE_ABI_VERSION)
+#define PATCH() (ops.abi_version = 2)
+
+#elif defined(HOSTILE_OOM)
+/* Bytes leaked so far by this process. A runaway would never stop; this one
+ * stops (-ENOMEM) after 1 GiB so that a harness that does not enforce its
+ * memory limit shows a wrong outcome instead of exhausting the machine. */
+static uint64_t leaked;
+#define OOM_CHUNK (64ull << 20)
+#define OOM_CAP (1ull << 30)
+
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    (void)drv, (void)dev, (void)mm, (void)pasid, (void)mm_exit, (void)cb_ctx, (void)drvdata;
+    while (leaked < OOM_CAP) {
+        void *chunk = malloc(OOM_CHUNK);
+        if (!chunk) break;
+        memset(chunk, 0xa5, OOM_CHUNK); /* resident, not just reserved */
+        leaked += OOM_CHUNK;
+    }
+    return -ENOMEM;
+}
+#define PATCH() (ops.bind_mm = hostile_bind)
+
+#elif defined(HOSTILE_EXIT)
+static int hostile_has_feat(void *drv, uint32_t dev, uint32_t feat) {
+    (void)drv, (void)dev, (void)feat;
+    exit(0);
+}
+#define PATCH() (ops.dev_has_feat = hostile_has_feat)
+
+#elif defined(HOSTILE_CREATE_NULL)
+static void *hostile_create(const struct svac_platform *p, const struct svac_topology *t) {
+    (void)p, (void)t;
+    return NULL;
+}
+#define PATCH() (ops.create = hostile_create)
+
+#elif defined(HOSTILE_ASAN)
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    /* One byte past a 16-byte block: glibc's malloc(16) has 24 usable bytes,
+     * so without a sanitizer the store is harmless. Volatile pointee: the
+     * store before free stays; volatile pointer: UBSan's object-size check
+     * cannot see the block's size, so AddressSanitizer is the one to report. */
+    volatile char *volatile buf = malloc(16);
+    if (!buf) return -ENOMEM;
+    buf[16] = 1;
+    free((void *)buf);
+    return base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
+}
+#define PATCH() (ops.bind_mm = hostile_bind)
+
+#else
+#error "define one HOSTILE_<KIND>"
+#endif
+
+__attribute__((visibility("default"))) const struct svac_driver_ops *svac_driver_entry(void) {
+    if (!base) {
+        base = svac_smmuv3_entry();
+        ops = *base;
+        ops.name = HOSTILE_NAME;
+        PATCH();
+    }
+    return &ops;
+}
+
+#else /* HOSTILE_NO_ENTRY: a shared object that exports something else */
+
+__attribute__((visibility("default"))) const struct svac_driver_ops *svac_driver_entry_v2(void) {
+    return 0;
+}
+
+#endif

@@ -1,0 +1,480 @@
+// Hostile driver plugins (tests/plugins/hostile.c), run through the command
+// as a user runs them: the kit survives each one with the right finding or a
+// clear error, and the report stays intact.
+//
+//   crash, abort, exit, hang, runaway memory  ROBUST-1/2/3 findings, isolated,
+//                                             replayable; the campaign goes on
+//   garbage return codes, PASID 0, a store    ordinary clause findings, the
+//   outside its memory                        same isolated and in-process
+//   NULL ops, wrong ABI version, no entry     exit 2 naming what is wrong
+//   create returning NULL                     a report with an error
+//   SIGINT mid-campaign                       an "incomplete" report; a
+//                                             second SIGINT exits 130 at once
+#include "reports/report.h"
+
+#include "tests/support/cli_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <filesystem>
+#include <optional>
+#include <spawn.h>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+extern char **environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using svac::test_support::CliResult;
+using svac::test_support::quote;
+using namespace std::chrono_literals;
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAsan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAsan = true;
+#else
+constexpr bool kAsan = false;
+#endif
+#else
+constexpr bool kAsan = false;
+#endif
+
+std::string plugin(const std::string &name) {
+    return std::string(SVAC_PLUGIN_DIR) + "/" + name + ".so";
+}
+
+// The limits every isolated campaign here runs under: a test stays short. A
+// child starts as big as its parent, and AddressSanitizer's parent is bigger
+// (shadow memory, quarantine); hostile_oom grows past either (to 1 GiB).
+constexpr int kMemoryLimitMib = kAsan ? 512 : 256;
+const std::string kLimits = " --step-timeout 1 --memory-limit " + std::to_string(kMemoryLimitMib);
+const std::string kOverLimit = "over the limit of " + std::to_string(kMemoryLimitMib) + " MiB";
+
+const svac::reports::ClauseResult *clause_row(const svac::reports::Report &r,
+                                              const std::string &id) {
+    auto it = std::find_if(r.clauses.begin(), r.clauses.end(),
+                           [&](const auto &c) { return c.id == id; });
+    return it == r.clauses.end() ? nullptr : &*it;
+}
+
+const svac::reports::FindingRecord *finding(const svac::reports::Report &r,
+                                            const std::string &clause) {
+    auto it = std::find_if(r.findings.begin(), r.findings.end(),
+                           [&](const auto &f) { return f.clause == clause; });
+    return it == r.findings.end() ? nullptr : &*it;
+}
+
+std::string clauses_of(const svac::reports::Report &r) {
+    std::string s;
+    for (const auto &f : r.findings) s += (s.empty() ? "" : ", ") + f.clause + ": " + f.message;
+    return s.empty() ? "(no findings)" : s;
+}
+
+class Hostile : public svac::test_support::CliTest {
+protected:
+    Hostile() : CliTest("svac_hostile_") {}
+
+    // `run` against the plugin, the plain generator, into dir/out.
+    CliResult campaign(const std::string &name, int sequences, const std::string &extra = kLimits,
+                       const std::string &out = "out") {
+        return run("run --driver-lib " + quote(plugin(name)) + " --generator plain --seed 1" +
+                   " --sequences " + std::to_string(sequences) + " --out " + out + extra);
+    }
+
+    // dir/out/report.json, read and validated by the report reader.
+    std::optional<svac::reports::Report> report(const std::string &out = "out") {
+        try {
+            return svac::reports::load_report((dir_ / out / "report.json").string());
+        } catch (const std::exception &e) {
+            ADD_FAILURE() << e.what();
+            return std::nullopt;
+        }
+    }
+
+    // The run found `clause` (and the report says so): exit 1, verdict
+    // nonconformant, the clause's row "fail", the finding's trace written.
+    std::optional<svac::reports::Report> expect_finding(const CliResult &r, const std::string &clause,
+                                                        uint64_t sequences,
+                                                        const std::string &out = "out") {
+        EXPECT_EQ(r.status, 1) << r.all();
+        auto rep = report(out);
+        if (!rep) return rep;
+        EXPECT_EQ(rep->verdict, "nonconformant") << clauses_of(*rep);
+        EXPECT_EQ(rep->sequences, sequences) << "the campaign goes on after a finding";
+        EXPECT_TRUE(rep->errors.empty()) << rep->errors.front();
+        EXPECT_TRUE(finding(*rep, clause)) << "expected " << clause << ", got " << clauses_of(*rep);
+        const auto *row = clause_row(*rep, clause);
+        EXPECT_TRUE(row && row->status == "fail") << clause;
+        EXPECT_TRUE(fs::exists(dir_ / out / "findings" / (clause + ".json"))) << clause;
+        return rep;
+    }
+};
+
+// ---- crashes, hangs and runaway memory: ROBUST-1, -2, -3 ----
+
+struct RobustCase {
+    const char *plugin;
+    int sequences;
+    const char *clause;
+    const char *kind;
+    const char *during;  // the op in the message: "... during bind (step 2)"
+    const char *what;    // in the message too (a signal, an exit status), or ""
+};
+
+void PrintTo(const RobustCase &c, std::ostream *os) {
+    *os << c.plugin;
+}
+
+class HostileRobust : public Hostile, public ::testing::WithParamInterface<RobustCase> {};
+
+TEST_P(HostileRobust, IsAFindingAndTheCampaignGoesOn) {
+    const RobustCase &c = GetParam();
+    CliResult r = campaign(c.plugin, c.sequences);
+    auto rep = expect_finding(r, c.clause, static_cast<uint64_t>(c.sequences));
+    if (!rep) return;
+    const auto *f = finding(*rep, c.clause);
+    if (!f) return;
+    EXPECT_EQ(f->message.rfind(std::string(c.kind) + ": ", 0), 0u) << f->message;
+    EXPECT_NE(f->message.find(std::string("during ") + c.during + " (step "), std::string::npos)
+        << f->message;
+    EXPECT_NE(f->message.find(c.what), std::string::npos) << f->message;
+    EXPECT_NE(r.out.find(f->message), std::string::npos) << r.out;
+    // The trace ends at the op during which it happened.
+    ASSERT_TRUE(f->trace.contains("ops")) << f->trace.dump();
+    EXPECT_EQ(f->trace["ops"].size(), f->step + 1) << f->trace.dump();
+    EXPECT_EQ(f->trace["ops"].back()["op"], c.during) << f->trace.dump();
+
+    // Replayable: the same clause, isolated too.
+    const std::string trace = (dir_ / "out" / "findings" / (std::string(c.clause) + ".json")).string();
+    CliResult replay = run("replay " + quote(trace) + " --driver-lib " + quote(plugin(c.plugin)) +
+                           kLimits);
+    EXPECT_EQ(replay.status, 1) << replay.all();
+    EXPECT_NE(replay.out.find(std::string("finding ") + c.clause + " at step " +
+                              std::to_string(f->step) + ": " + c.kind + ": "),
+              std::string::npos)
+        << replay.all();
+}
+
+// What a crash says depends on who catches it: without a sanitizer the child
+// is killed by the signal; in the sanitizer build UBSan (-fsanitize=null,
+// no recovery) stops the NULL store first, or AddressSanitizer the SEGV, and
+// the child exits with status 1, the finding carrying the sanitizer's line.
+INSTANTIATE_TEST_SUITE_P(
+    Plugins, HostileRobust,
+    ::testing::Values(
+        RobustCase{"hostile_segv_bind", 12, "ROBUST-1", "driver-crash", "bind",
+                   kAsan ? "the process exited with status 1" : "killed by SIGSEGV"},
+        RobustCase{"hostile_abort_unbind", 12, "ROBUST-1", "driver-crash", "unbind",
+                   "killed by SIGABRT"},
+        // (LeakSanitizer may turn the status of an exit into its own.)
+        RobustCase{"hostile_exit", 12, "ROBUST-1", "driver-crash", "has_feature",
+                   kAsan ? "the process exited with status" : "the process exited with status 0"},
+        // Every sequence that enables a feature hangs for the step time limit.
+        RobustCase{"hostile_loop_feature", 3, "ROBUST-2", "driver-hang", "enable_feature",
+                   "no return within 1 s"},
+        RobustCase{"hostile_oom", 4, "ROBUST-3", "driver-oom", "bind",
+                   kOverLimit.c_str()}),
+    [](const auto &p) { return std::string(p.param.plugin).substr(8); });
+
+// RapidCheck's campaign (the default generator) shrinks a crash's trace, each
+// candidate isolated, to the shortest that still crashes: one bind (the
+// hostile bind crashes before it looks at anything).
+TEST_F(Hostile, CrashFoundByRapidCheckIsShrunk) {
+    CliResult r = run("run --driver-lib " + quote(plugin("hostile_segv_bind")) +
+                      " --seed 1 --sequences 12 --out out" + kLimits);
+    auto rep = expect_finding(r, "ROBUST-1", 12);
+    if (!rep) return;
+    const auto *f = finding(*rep, "ROBUST-1");
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->message.rfind("driver-crash: ", 0), 0u) << f->message;
+    EXPECT_NE(f->message.find("[rapidcheck "), std::string::npos) << f->message;
+    ASSERT_EQ(f->trace["ops"].size(), 1u) << f->trace.dump();
+    EXPECT_EQ(f->trace["ops"][0]["op"], "bind") << f->trace.dump();
+}
+
+// A heap buffer overflow is a crash only where the sanitizer sees it: the
+// asan preset builds the plugins with -fsanitize=address too.
+TEST_F(Hostile, HeapOverflowUnderAsanIsACrash) {
+    if (!kAsan) GTEST_SKIP() << "only the AddressSanitizer build sees the overflow";
+    CliResult r = campaign("hostile_asan", 6);
+    auto rep = expect_finding(r, "ROBUST-1", 6);
+    if (!rep) return;
+    const auto *f = finding(*rep, "ROBUST-1");
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->message.rfind("driver-crash: ", 0), 0u) << f->message;
+    EXPECT_NE(f->message.find("heap-buffer-overflow"), std::string::npos) << f->message;
+    EXPECT_NE(f->message.find("during bind"), std::string::npos) << f->message;
+}
+
+// ---- wrong answers: ordinary clause findings ----
+
+struct ClauseCase {
+    const char *plugin;
+    const char *clause;
+};
+
+void PrintTo(const ClauseCase &c, std::ostream *os) {
+    *os << c.plugin;
+}
+
+class HostileClause : public Hostile, public ::testing::WithParamInterface<ClauseCase> {};
+
+// Judged the same whether the driver runs in a child or in this process:
+// the finding's trace replays to the same clause at the same step both ways.
+TEST_P(HostileClause, IsTheClauseFindingIsolatedAndInProcess) {
+    const ClauseCase &c = GetParam();
+    CliResult r = campaign(c.plugin, 30);
+    auto rep = expect_finding(r, c.clause, 30);
+    if (!rep) return;
+    const auto *f = finding(*rep, c.clause);
+    ASSERT_TRUE(f);
+    const std::string trace = (dir_ / "out" / "findings" / (std::string(c.clause) + ".json")).string();
+    const std::string expected =
+        std::string("finding ") + c.clause + " at step " + std::to_string(f->step) + ": ";
+    for (const char *how : {"", " --no-isolate"}) {
+        CliResult replay =
+            run("replay --quiet " + quote(trace) + " --driver-lib " + quote(plugin(c.plugin)) + how);
+        EXPECT_EQ(replay.status, 1) << how << "\n" << replay.all();
+        EXPECT_EQ(replay.out.rfind(expected, 0), 0u) << how << "\n" << replay.all();
+    }
+}
+
+// Why these clauses:
+// - enable_feature returning 12345 where the reference expects 0: FEAT-3
+//   (enable returns 0 iff has_feature);
+// - bind returning 1 instead of 0: BIND-2 (a successful bind returns 0);
+// - unbind returning -4095 where a live bond was dropped: UNBIND-1 (returns 0);
+// - bind handing out PASID 0: PASID-2 (0 is never handed out);
+// - a store to an address never allocated: HW-8.
+INSTANTIATE_TEST_SUITE_P(Plugins, HostileClause,
+                         ::testing::Values(ClauseCase{"hostile_rc_12345", "FEAT-3"},
+                                           ClauseCase{"hostile_rc_positive", "BIND-2"},
+                                           ClauseCase{"hostile_rc_4095", "UNBIND-1"},
+                                           ClauseCase{"hostile_pasid0", "PASID-2"},
+                                           ClauseCase{"hostile_stray_store", "HW-8"}),
+                         [](const auto &p) { return std::string(p.param.plugin).substr(8); });
+
+// ---- plugins the loader refuses: exit 2, naming what is wrong ----
+
+TEST_F(Hostile, NullOpIsRefusedByName) {
+    CliResult r = campaign("hostile_null_ops", 5);
+    EXPECT_EQ(r.status, 2) << r.all();
+    EXPECT_NE(r.err.find(plugin("hostile_null_ops")), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("bind_mm"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "out" / "report.json"));
+}
+
+TEST_F(Hostile, WrongAbiVersionIsRefusedWithBothVersions) {
+    CliResult r = campaign("hostile_abi_version", 5);
+    EXPECT_EQ(r.status, 2) << r.all();
+    EXPECT_NE(r.err.find(plugin("hostile_abi_version")), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("ABI version 2"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("version 3"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "out" / "report.json"));
+}
+
+TEST_F(Hostile, MissingEntryIsRefusedNamingTheSymbol) {
+    CliResult r = campaign("hostile_no_entry", 5);
+    EXPECT_EQ(r.status, 2) << r.all();
+    EXPECT_NE(r.err.find(plugin("hostile_no_entry")), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("svac_driver_entry"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "out" / "report.json"));
+    // replay refuses it the same way.
+    CliResult replay = run("replay no-such-trace.json --driver-lib " +
+                           quote(plugin("hostile_no_entry")));
+    EXPECT_EQ(replay.status, 2) << replay.all();
+}
+
+// A driver that refuses every topology: each sequence is an error, the
+// report says so (verdict "error") and the command exits 1.
+TEST_F(Hostile, CreateReturningNullIsAReportedError) {
+    CliResult r = campaign("hostile_create_null", 5);
+    EXPECT_EQ(r.status, 1) << r.all();
+    auto rep = report();
+    if (!rep) return;
+    EXPECT_EQ(rep->verdict, "error") << clauses_of(*rep);
+    EXPECT_TRUE(rep->findings.empty()) << clauses_of(*rep);
+    EXPECT_EQ(rep->sequences, 5u);
+    ASSERT_EQ(rep->errors.size(), 5u);
+    EXPECT_NE(rep->errors[0].find("create returned NULL"), std::string::npos) << rep->errors[0];
+    EXPECT_NE(r.out.find("create returned NULL"), std::string::npos) << r.out;
+}
+
+// ---- SIGINT ----
+
+struct Spawned {
+    pid_t pid = -1;
+    std::chrono::steady_clock::time_point started;
+};
+
+// Starts `sva-conform args...` in dir (no shell: the signals go to the
+// command), its output to dir/stdout.txt and dir/stderr.txt.
+Spawned spawn_cli(const fs::path &dir, const std::vector<std::string> &args) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    const std::string out = (dir / "stdout.txt").string(), err = (dir / "stderr.txt").string();
+    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<std::string> words{SVAC_CLI};
+    words.insert(words.end(), args.begin(), args.end());
+    std::vector<char *> argv;
+    for (auto &w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_words{"CI=1"};
+    for (char **e = environ; *e; ++e)
+        if (std::string_view(*e).rfind("CI=", 0) != 0) env_words.emplace_back(*e);
+    std::vector<char *> envp;
+    for (auto &w : env_words) envp.push_back(w.data());
+    envp.push_back(nullptr);
+    // The command's --out is relative: run it in dir.
+    const fs::path cwd = fs::current_path();
+    fs::current_path(dir);
+    Spawned s;
+    s.started = std::chrono::steady_clock::now();
+    int rc = ::posix_spawn(&s.pid, SVAC_CLI, &fa, nullptr, argv.data(), envp.data());
+    fs::current_path(cwd);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) s.pid = -1;
+    return s;
+}
+
+// Waits up to `limit` for the process; its wait status, or nullopt (then
+// killed) if it did not end in time.
+std::optional<int> wait_for(pid_t pid, std::chrono::duration<double> limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        int status = 0;
+        pid_t r = ::waitpid(pid, &status, WNOHANG);
+        if (r == pid) return status;
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            return std::nullopt;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// How long a stopped command may take to write its report and exit. The
+// report's formal section (the Z3 checks of the driver's table format) is
+// computed after the stop too: ~5 s of it on an idle machine.
+constexpr auto kStopGrace = 30s;
+
+class HostileSigint : public Hostile {
+protected:
+    // Runs the command, sends SIGINT after `after`, expects it to end by
+    // itself within `grace` with a valid "incomplete" report; returns it.
+    std::optional<svac::reports::Report> interrupt(const std::vector<std::string> &args,
+                                                   std::chrono::duration<double> after,
+                                                   std::chrono::duration<double> grace) {
+        Spawned s = spawn_cli(dir_, args);
+        EXPECT_GT(s.pid, 0);
+        if (s.pid <= 0) return std::nullopt;
+        std::this_thread::sleep_for(after);
+        ::kill(s.pid, SIGINT);
+        const auto sent = std::chrono::steady_clock::now();
+        std::optional<int> status = wait_for(s.pid, grace);
+        const std::string err = svac::test_support::read_file(dir_ / "stderr.txt");
+        const std::string out = svac::test_support::read_file(dir_ / "stdout.txt");
+        EXPECT_TRUE(status) << "still running " << grace.count() << " s after SIGINT\n"
+                            << out << err;
+        if (!status) return std::nullopt;
+        EXPECT_TRUE(WIFEXITED(*status)) << "ended by signal " << WTERMSIG(*status) << "\n" << err;
+        if (WIFEXITED(*status)) {
+            EXPECT_TRUE(WEXITSTATUS(*status) == 0 || WEXITSTATUS(*status) == 1)
+                << "exit " << WEXITSTATUS(*status) << "\n" << out << err;
+        }
+        std::printf("[          ] stopped %.2f s after SIGINT\n", seconds_since(sent));
+        auto rep = report();
+        if (rep) {
+            EXPECT_EQ(rep->verdict, "incomplete") << out << err;
+        }
+        return rep;
+    }
+};
+
+TEST_F(HostileSigint, BundledCampaignStopsWithAnIncompleteReport) {
+    auto rep = interrupt({"run", "--driver", "smmuv3", "--generator", "plain", "--seed", "1",
+                          "--sequences", "1000000000", "--out", "out"},
+                         1.5s, kStopGrace);
+    if (!rep) return;
+    EXPECT_GT(rep->sequences, 0u);
+    EXPECT_LT(rep->sequences, 1000000000u);
+    EXPECT_TRUE(rep->findings.empty()) << clauses_of(*rep);
+}
+
+// Each sequence hangs for the 1 s step limit: by the signal one or two have
+// become ROBUST-2 findings and another child is mid-hang. The report keeps
+// what was found.
+TEST_F(HostileSigint, CampaignOfHangsKeepsItsFindings) {
+    auto rep = interrupt({"run", "--driver-lib", plugin("hostile_loop_feature"), "--generator",
+                          "plain", "--seed", "1", "--sequences", "1000", "--out", "out",
+                          "--step-timeout", "1", "--memory-limit",
+                          std::to_string(kMemoryLimitMib)},
+                         2.5s, kStopGrace);
+    if (!rep) return;
+    EXPECT_GT(rep->sequences, 0u);
+    EXPECT_LT(rep->sequences, 1000u);
+    EXPECT_TRUE(finding(*rep, "ROBUST-2")) << clauses_of(*rep);
+}
+
+// A child hanging under a long step limit: the stop does not wait for it.
+TEST_F(HostileSigint, StopDoesNotWaitForAHangingChild) {
+    auto rep = interrupt({"run", "--driver-lib", plugin("hostile_loop_feature"), "--generator",
+                          "plain", "--seed", "1", "--sequences", "1000", "--out", "out",
+                          "--step-timeout", "600", "--memory-limit",
+                          std::to_string(kMemoryLimitMib)},
+                         1.5s, kStopGrace);
+    if (!rep) return;
+    EXPECT_LT(rep->sequences, 1000u);
+    EXPECT_TRUE(rep->findings.empty()) << clauses_of(*rep);
+}
+
+// A second SIGINT ends the command at once with status 130, whatever it is
+// doing (here: writing the report, which takes seconds); whatever report is
+// on disk then is whole (written through a temporary file and a rename).
+TEST_F(HostileSigint, SecondSigintExitsAt130) {
+    Spawned s = spawn_cli(dir_, {"run", "--driver-lib", plugin("hostile_loop_feature"),
+                                 "--generator", "plain", "--seed", "1", "--sequences", "1000",
+                                 "--out", "out", "--step-timeout", "600", "--memory-limit",
+                                 std::to_string(kMemoryLimitMib)});
+    ASSERT_GT(s.pid, 0);
+    std::this_thread::sleep_for(1.5s);
+    ::kill(s.pid, SIGINT);
+    std::this_thread::sleep_for(300ms); // the first is taken, not merged with the second
+    int early = 0;
+    if (::waitpid(s.pid, &early, WNOHANG) == s.pid) {
+        // Stopped before a second signal could be sent: nothing to test.
+        ASSERT_TRUE(WIFEXITED(early)) << "ended by signal " << WTERMSIG(early);
+        report();
+        GTEST_SKIP() << "the command stopped within 300 ms of the first SIGINT";
+    }
+    ::kill(s.pid, SIGINT);
+    const auto sent = std::chrono::steady_clock::now();
+    std::optional<int> status = wait_for(s.pid, kStopGrace);
+    ASSERT_TRUE(status) << "still running " << kStopGrace.count() << " s after the second SIGINT";
+    const std::string err = svac::test_support::read_file(dir_ / "stderr.txt");
+    const std::string out = svac::test_support::read_file(dir_ / "stdout.txt");
+    ASSERT_TRUE(WIFEXITED(*status)) << "ended by signal " << WTERMSIG(*status) << "\n" << err;
+    EXPECT_EQ(WEXITSTATUS(*status), 130) << out << err;
+    EXPECT_LT(seconds_since(sent), 1.0);
+    if (fs::exists(dir_ / "out" / "report.json")) report(); // valid if there
+}
+
+} // namespace
