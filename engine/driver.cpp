@@ -235,7 +235,9 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
     if (op.kind == OpKind::queue_overflow || discarded_) obs.discarded = discarded_;
     core_ = nullptr;
     reported_.clear();
-    obs.alloc_failed = platform_->take_alloc_refused(); // ROBUST-4
+    // A refused allocation (ROBUST-4): before the early return, for the core's
+    // ops too (no driver code ran: never set).
+    obs.alloc_failed = platform_->take_alloc_refused();
     if (ref::op_is_fault_core(op.kind)) return obs; // the core alone: no driver code ran
     if (!faulting) obs.callbacks = std::move(fired_);
     fired_.clear();

@@ -241,7 +241,8 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
                                         std::size_t until, const RunOptions &options) {
     ref::Reference reference(trace.topology, profile_of(trace));
     // A fail-nth sweep's injection point (ROBUST-4): the options', else the trace's.
-    const uint64_t fail_nth = options.fail_alloc_nth ? options.fail_alloc_nth : trace.fail_alloc_nth;
+    const uint64_t fail_nth =
+        options.fail_alloc_nth ? options.fail_alloc_nth : trace.fail_alloc_nth;
     std::optional<DriverInstance> created;
     try {
         created.emplace(driver, trace.topology, fail_nth);

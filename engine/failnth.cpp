@@ -134,7 +134,7 @@ Trace failnth_trace(ref::Arch arch) {
     Trace t;
     t.topology.iommus = {{arch, 20, true}, {arch, 20, true}};
     t.topology.devices = {
-        {0, 20, true, false, true}, // a PRI endpoint with ATS
+        {0, 20, true, false, true},                   // a PRI endpoint with ATS
         smmu ? ref::Device{0, 20, false, true, false} // a stall master
              : ref::Device{0, 20, true, false, false},
         {1, 8, true, false, false}, // narrow PASIDs: a linear CD table on SMMUv3
@@ -143,7 +143,7 @@ Trace failnth_trace(ref::Arch arch) {
     auto &ops = t.ops;
     ops.push_back(dev_op(OpKind::has_feature, 0));
     for (uint32_t dev = 0; dev < 3; ++dev) {
-        ops.push_back(dev_op(OpKind::enable_feature, dev)); // a CD table
+        ops.push_back(dev_op(OpKind::enable_feature, dev));  // a CD table
         ops.push_back(dev_op(OpKind::feature_enabled, dev)); // FEAT-9 after a failure
     }
     // Device 1 takes PASIDs from 4096 up: far from the others' (another CD
@@ -175,8 +175,8 @@ Trace failnth_trace(ref::Arch arch) {
     ops.push_back(dma(OpKind::dma, 2, 0, kLazy, R));
     ops.push_back(mm_op(OpKind::mm_unmap, 0, kMapped, 1));
     ops.push_back(dma(OpKind::dma, 0, 0, kMapped, R));
-    ops.push_back(unbind(0, 0)); // the second reference
-    ops.push_back(unbind(0, 0)); // the last
+    ops.push_back(unbind(0, 0));              // the second reference
+    ops.push_back(unbind(0, 0));              // the last
     ops.push_back(mm_op(OpKind::mm_exit, 1)); // while bound on devices 0 and 1
     ops.push_back(dma(OpKind::dma, 1, 1, kMapped, R));
     ops.push_back(unbind(1, 1));

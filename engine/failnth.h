@@ -26,9 +26,9 @@ struct FailnthPoint {
         none,    // no-hit: the run asked for fewer than n allocations
         unknown, // the run ended without saying (an isolated child that crashed)
     } where = Where::none;
-    std::size_t step = 0;          // Where::op: the op's index
-    std::optional<int> rc;         // Where::op: what the call returned, if it returns a code
-    bool create_null = false;      // Where::create: create returned NULL
+    std::size_t step = 0;           // Where::op: the op's index
+    std::optional<int> rc;          // Where::op: what the call returned, if it returns a code
+    bool create_null = false;       // Where::create: create returned NULL
     std::optional<Finding> finding; // empty: clean
     bool clean() const { return !finding; }
 };

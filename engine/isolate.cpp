@@ -109,6 +109,13 @@ void send_result(int out, const std::string &text);
         json checks = json::array();
         for (const auto &c : ref::clause_catalog()) checks.push_back(stats.checks[c.ident]);
         result["checks"] = checks;
+        // A fail-nth sweep's counts (engine/failnth).
+        result["driver_allocs"] = stats.driver_allocs;
+        result["alloc_failed_step"] = stats.alloc_failed_step;
+        if (stats.alloc_failed_rc) result["alloc_failed_rc"] = *stats.alloc_failed_rc;
+        result["create_refused"] = stats.create_refused;
+        result["leaked_blocks"] = stats.leaked_blocks;
+        result["leaked_bytes"] = stats.leaked_bytes;
 #ifdef SVAC_HAVE_LSAN
         if (limits.leak_check && !f && __lsan_do_recoverable_leak_check() != 0)
             result["leak"] = true;
@@ -226,6 +233,7 @@ Finding robust_finding(ref::ClauseId clause, const Trace &trace,
     if (!detail.empty()) f.actual["detail"] = detail;
     f.trace.topology = trace.topology;
     f.trace.profile = trace.profile;
+    f.trace.fail_alloc_nth = trace.fail_alloc_nth;
     for (std::size_t i = 0; i <= f.step && i < trace.ops.size(); ++i)
         f.trace.ops.push_back(trace.ops[i]);
     return f;
@@ -242,6 +250,12 @@ std::optional<Finding> decode_result(const std::string &text, const Trace &trace
     const json &checks = r["checks"];
     for (std::size_t i = 0; i < checks.size() && i < ref::kClauseCount; ++i)
         stats.checks.add(static_cast<ref::ClauseId>(i), checks[i].get<uint64_t>());
+    stats.driver_allocs += r["driver_allocs"].get<uint64_t>();
+    stats.alloc_failed_step = r["alloc_failed_step"].get<int64_t>();
+    if (r.contains("alloc_failed_rc")) stats.alloc_failed_rc = r["alloc_failed_rc"].get<int>();
+    stats.create_refused = r["create_refused"].get<bool>();
+    stats.leaked_blocks = r["leaked_blocks"].get<uint64_t>();
+    stats.leaked_bytes = r["leaked_bytes"].get<uint64_t>();
     // Every op ran and returned in time, within the memory limit.
     for (auto c : {ref::ClauseId::ROBUST_1, ref::ClauseId::ROBUST_2, ref::ClauseId::ROBUST_3})
         stats.checks.add(c, steps);
@@ -383,22 +397,21 @@ std::optional<Finding> run_isolated(const svac_driver_ops &driver, const Trace &
     // A sequence cut short still ran the ops before the one that went wrong.
     if (end.how != ChildEnd::finished && end.step)
         stats.steps += std::min<uint64_t>(*end.step, trace.ops.size());
-    switch (end.how) {
-    case ChildEnd::finished:
-        return decode_result(*end.result, trace, stats, end.err);
-    case ChildEnd::hung:
-        return robust_finding(ref::ClauseId::ROBUST_2, trace, end.step,
-                              fmt::format("no return within {} s", limits.step_timeout_s), "");
-    case ChildEnd::oom:
-        return robust_finding(ref::ClauseId::ROBUST_3, trace, end.step,
-                              fmt::format("{} MiB resident, over the limit of {} MiB",
-                                          end.rss >> 20, limits.memory_limit >> 20),
-                              "");
-    case ChildEnd::died:
-        break;
-    }
-    return robust_finding(ref::ClauseId::ROBUST_1, trace, end.step, how_it_died(end.status),
-                          stderr_summary(end.err));
+    if (end.how == ChildEnd::finished) return decode_result(*end.result, trace, stats, end.err);
+    Finding f =
+        end.how == ChildEnd::hung
+            ? robust_finding(ref::ClauseId::ROBUST_2, trace, end.step,
+                             fmt::format("no return within {} s", limits.step_timeout_s), "")
+        : end.how == ChildEnd::oom
+            ? robust_finding(ref::ClauseId::ROBUST_3, trace, end.step,
+                             fmt::format("{} MiB resident, over the limit of {} MiB", end.rss >> 20,
+                                         limits.memory_limit >> 20),
+                             "")
+            : robust_finding(ref::ClauseId::ROBUST_1, trace, end.step, how_it_died(end.status),
+                             stderr_summary(end.err));
+    // A fail-nth point replays with its refusal.
+    if (options.fail_alloc_nth) f.trace.fail_alloc_nth = options.fail_alloc_nth;
+    return f;
 }
 
 std::string run_in_child(const Isolation &limits, const std::function<std::string()> &body) {

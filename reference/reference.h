@@ -254,12 +254,12 @@ private:
     std::vector<uint32_t> released_;   // PASIDs freed so far (UNBIND-3 blame)
     uint32_t failed_new_mm_binds_ = 0; // failed binds of mms without a PASID (BIND-7 blame)
     uint64_t next_frame_ = kFrameBase; // the next physical frame the CPU maps
-    std::vector<std::pair<uint32_t, uint32_t>>
-        unbound_;                     // (dev, pasid) whose bond went (HW-3 blame)
     // [dev * mms + mm]: a bind of the pair failed when the platform refused
     // it memory (ROBUST-4). What the driver kept of it shows later as a bond,
     // a reference or a callback the reference does not have: BIND-7's blame.
     std::vector<bool> refused_binds_;
+    std::vector<std::pair<uint32_t, uint32_t>>
+        unbound_;                     // (dev, pasid) whose bond went (HW-3 blame)
     FaultCore faults_;                // the core's fault handlers and groups
     std::vector<FaultGroup> flushed_; // groups answered at unbind, latest last (UNBIND-6 blame)
     uint64_t next_gen_ = 1;

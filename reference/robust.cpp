@@ -18,8 +18,8 @@ std::optional<Violation> Reference::judge_alloc_failure(const Op &op, const Expe
     // A call without a return code (mm_release, the notifier, an interrupt)
     // cannot fail; a query answers true or false; a call that succeeded
     // despite the failure must be a real success. All judged as usual.
-    const bool failed = obs.rc && *obs.rc != 0 && op_returns(op.kind) &&
-                        !op_is_fault_core(op.kind) && !exp.query;
+    const bool failed =
+        obs.rc && *obs.rc != 0 && op_returns(op.kind) && !op_is_fault_core(op.kind) && !exp.query;
     if (!failed) return judge_outcome(op, exp, obs, counters);
     if (counters) counters->hit(ClauseId::ROBUST_4);
     const int rc = *obs.rc;
@@ -27,10 +27,10 @@ std::optional<Violation> Reference::judge_alloc_failure(const Op &op, const Expe
     ErrnoSet allowed = exp.rc;
     allowed.add(-ENOMEM);
     if (rc != -ENOMEM)
-        return Violation{ClauseId::ROBUST_4,
-                         describe(op, *this) + " returned " + errno_name(rc) +
-                             " when the platform refused it memory; allowed " +
-                             allowed.to_string() + " (-ENOMEM for the refused allocation)"};
+        return Violation{ClauseId::ROBUST_4, describe(op, *this) + " returned " + errno_name(rc) +
+                                                 " when the platform refused it memory; allowed " +
+                                                 allowed.to_string() +
+                                                 " (-ENOMEM for the refused allocation)"};
     // -ENOMEM where the spec has no failure: the call must have had no
     // effect. No PASID, no callbacks, no answers sent on its behalf.
     Expectation failure = exp;
@@ -48,10 +48,10 @@ std::optional<Violation> Reference::judge_alloc_failure(const Op &op, const Expe
 void blame_alloc_failure(const Op &op, const Observation &obs, Violation &v) {
     if (!obs.alloc_failed || v.clause == ClauseId::ROBUST_4) return;
     const bool failed = obs.rc && *obs.rc != 0 && op_returns(op.kind);
-    std::string head =
-        failed ? "the call failed (" + errno_name(*obs.rc) +
-                     ") when the platform refused it memory, but left a trace: "
-               : "the platform refused the call memory and it left its tables wrong: ";
+    std::string head = failed
+                           ? "the call failed (" + errno_name(*obs.rc) +
+                                 ") when the platform refused it memory, but left a trace: "
+                           : "the platform refused the call memory and it left its tables wrong: ";
     v.message = head + "[" + std::string(clause_id(v.clause)) + "] " + v.message;
     v.clause = ClauseId::ROBUST_4;
 }

@@ -23,8 +23,8 @@
 
 using namespace svac;
 namespace fs = std::filesystem;
-using nlohmann::json;
 using engine::FailnthPoint;
+using nlohmann::json;
 
 namespace {
 
@@ -91,8 +91,8 @@ template <Bug B> void wrap_destroy(void *drv) {
 }
 
 template <Bug B>
-int wrap_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid, svac_mm_exit_fn cb,
-              void *ctx, uint64_t drvdata) {
+int wrap_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid, svac_mm_exit_fn cb, void *ctx,
+              uint64_t drvdata) {
     Wrap *w = W(drv);
     int rc = base().bind_mm(w->inner, dev, mm, pasid, cb, ctx, drvdata);
     if (B == Bug::bind_wrong_errno && rc == -ENOMEM) return -ENOSPC;
@@ -240,8 +240,7 @@ TEST(FailnthSweep, CreateThatGivesUpAndLeaksIsRobust5) {
         ASSERT_TRUE(p.finding);
         EXPECT_EQ(p.finding->clause, ref::ClauseId::ROBUST_5);
         EXPECT_NE(p.finding->message.find("create returned NULL"), std::string::npos);
-        EXPECT_NE(p.finding->message.find("1 platform allocation (4096 bytes)"),
-                  std::string::npos);
+        EXPECT_NE(p.finding->message.find("1 platform allocation (4096 bytes)"), std::string::npos);
         EXPECT_EQ(p.finding->trace.fail_alloc_nth, p.n);
         EXPECT_TRUE(p.finding->trace.ops.empty());
         // Its trace replays it: create alone, with the injection.
@@ -395,7 +394,8 @@ void expect_one_record_per_point(const json &doc, std::size_t min_points) {
 
 TEST_F(FailnthCli, BundledDriversPass) {
     for (const auto &[driver, min_points] :
-         {std::pair<std::string, std::size_t>{"smmuv3", kSmmuv3MinPoints}, {"vtd", kVtdMinPoints}}) {
+         {std::pair<std::string, std::size_t>{"smmuv3", kSmmuv3MinPoints},
+          {"vtd", kVtdMinPoints}}) {
         SCOPED_TRACE(driver);
         Result r = run("failnth --driver " + driver + " --out fn");
         ASSERT_EQ(r.status, 0) << r.all();
@@ -443,6 +443,16 @@ TEST_F(FailnthCli, APluginInProcess) {
     expect_one_record_per_point(doc, kSmmuv3MinPoints);
     EXPECT_EQ(doc["driver"]["library_kind"], "plugin");
     EXPECT_EQ(doc["isolated"], false);
+}
+
+TEST_F(FailnthCli, APluginIsolatedByDefault) {
+    Result r = run("failnth --out fn --driver-lib " +
+                   quote(std::string(SVAC_PLUGIN_DIR) + "/vtd_plugin.so"));
+    json doc = report();
+    EXPECT_EQ(doc["isolated"], true);
+    EXPECT_GT(doc["allocations"], 0) << "the child's allocation count reaches the sweep";
+    ASSERT_EQ(r.status, 0) << r.all();
+    expect_one_record_per_point(doc, kVtdMinPoints);
 }
 
 TEST_F(FailnthCli, ANonConformantTraceOrAPointNotCleanExitsOne) {

@@ -132,6 +132,9 @@ static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
  * stops (-ENOMEM) after 1 GiB so that a harness that does not enforce its
  * memory limit shows a wrong outcome instead of exhausting the machine. */
 static uint64_t leaked;
+/* The chunks, chained through their first word: reachable from a global, so
+ * no compiler may drop the allocation and its stores as unused. */
+static void *chain;
 #define OOM_CHUNK (64ull << 20)
 #define OOM_CAP (1ull << 30)
 
@@ -142,6 +145,8 @@ static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
         void *chunk = malloc(OOM_CHUNK);
         if (!chunk) break;
         memset(chunk, 0xa5, OOM_CHUNK); /* resident, not just reserved */
+        *(void **)chunk = chain;
+        chain = chunk;
         leaked += OOM_CHUNK;
     }
     return -ENOMEM;
