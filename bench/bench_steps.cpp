@@ -64,4 +64,23 @@ BENCHMARK_CAPTURE(BM_DifferentialSteps, vtd, "vtd")
     ->Args({32, 1})
     ->Args({256, 1});
 
+// The same runs, each sequence in a forked child (engine/isolate.h), as
+// plugins run by default: what isolation costs per sequence.
+void BM_IsolatedSequences(benchmark::State &state) {
+    const svac_driver_ops *ops = models::find_bundled("smmuv3")->entry();
+    auto traces = corpus(ops->arch_mask, static_cast<uint32_t>(state.range(0)), true);
+    engine::RunOptions options;
+    options.isolate = engine::Isolation{};
+    engine::RunStats stats;
+    std::size_t i = 0;
+    for (auto _ : state) {
+        auto f = engine::run_differential(*ops, traces[i++ % traces.size()], stats, options);
+        benchmark::DoNotOptimize(f);
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(stats.steps));
+    state.counters["sequences/s"] =
+        benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_IsolatedSequences)->ArgNames({"ops"})->Arg(32)->UseRealTime();
+
 } // namespace
