@@ -126,8 +126,7 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
                                  std::to_string(origin.found_ops) + " ops shrunk to " +
                                  std::to_string(origin.shrunk_ops) + " in " +
                                  std::to_string(origin.shrink_runs) + " runs" +
-                                 (shrink && !origin.minimal ? ", stopped by the budget" : "") +
-                                 "]";
+                                 (shrink && !origin.minimal ? ", stopped by the budget" : "") + "]";
                     out.origins.emplace(clause, std::move(origin));
                     result.findings.emplace(clause, std::move(f));
                 }

@@ -64,8 +64,8 @@ const std::string kOverLimit = "over the limit of " + std::to_string(kMemoryLimi
 
 const svac::reports::ClauseResult *clause_row(const svac::reports::Report &r,
                                               const std::string &id) {
-    auto it = std::find_if(r.clauses.begin(), r.clauses.end(),
-                           [&](const auto &c) { return c.id == id; });
+    auto it =
+        std::find_if(r.clauses.begin(), r.clauses.end(), [&](const auto &c) { return c.id == id; });
     return it == r.clauses.end() ? nullptr : &*it;
 }
 
@@ -105,7 +105,8 @@ protected:
 
     // The run found `clause` (and the report says so): exit 1, verdict
     // nonconformant, the clause's row "fail", the finding's trace written.
-    std::optional<svac::reports::Report> expect_finding(const CliResult &r, const std::string &clause,
+    std::optional<svac::reports::Report> expect_finding(const CliResult &r,
+                                                        const std::string &clause,
                                                         uint64_t sequences,
                                                         const std::string &out = "out") {
         EXPECT_EQ(r.status, 1) << r.all();
@@ -129,8 +130,8 @@ struct RobustCase {
     int sequences;
     const char *clause;
     const char *kind;
-    const char *during;  // the op in the message: "... during bind (step 2)"
-    const char *what;    // in the message too (a signal, an exit status), or ""
+    const char *during; // the op in the message: "... during bind (step 2)"
+    const char *what;   // in the message too (a signal, an exit status), or ""
 };
 
 void PrintTo(const RobustCase &c, std::ostream *os) {
@@ -157,9 +158,10 @@ TEST_P(HostileRobust, IsAFindingAndTheCampaignGoesOn) {
     EXPECT_EQ(f->trace["ops"].back()["op"], c.during) << f->trace.dump();
 
     // Replayable: the same clause, isolated too.
-    const std::string trace = (dir_ / "out" / "findings" / (std::string(c.clause) + ".json")).string();
-    CliResult replay = run("replay " + quote(trace) + " --driver-lib " + quote(plugin(c.plugin)) +
-                           kLimits);
+    const std::string trace =
+        (dir_ / "out" / "findings" / (std::string(c.clause) + ".json")).string();
+    CliResult replay =
+        run("replay " + quote(trace) + " --driver-lib " + quote(plugin(c.plugin)) + kLimits);
     EXPECT_EQ(replay.status, 1) << replay.all();
     EXPECT_NE(replay.out.find(std::string("finding ") + c.clause + " at step " +
                               std::to_string(f->step) + ": " + c.kind + ": "),
@@ -184,8 +186,7 @@ INSTANTIATE_TEST_SUITE_P(
         // Every sequence that enables a feature hangs for the step time limit.
         RobustCase{"hostile_loop_feature", 3, "ROBUST-2", "driver-hang", "enable_feature",
                    "no return within 1 s"},
-        RobustCase{"hostile_oom", 4, "ROBUST-3", "driver-oom", "bind",
-                   kOverLimit.c_str()}),
+        RobustCase{"hostile_oom", 4, "ROBUST-3", "driver-oom", "bind", kOverLimit.c_str()}),
     [](const auto &p) { return std::string(p.param.plugin).substr(8); });
 
 // RapidCheck's campaign (the default generator) shrinks a crash's trace, each
@@ -240,12 +241,13 @@ TEST_P(HostileClause, IsTheClauseFindingIsolatedAndInProcess) {
     if (!rep) return;
     const auto *f = finding(*rep, c.clause);
     ASSERT_TRUE(f);
-    const std::string trace = (dir_ / "out" / "findings" / (std::string(c.clause) + ".json")).string();
+    const std::string trace =
+        (dir_ / "out" / "findings" / (std::string(c.clause) + ".json")).string();
     const std::string expected =
         std::string("finding ") + c.clause + " at step " + std::to_string(f->step) + ": ";
     for (const char *how : {"", " --no-isolate"}) {
-        CliResult replay =
-            run("replay --quiet " + quote(trace) + " --driver-lib " + quote(plugin(c.plugin)) + how);
+        CliResult replay = run("replay --quiet " + quote(trace) + " --driver-lib " +
+                               quote(plugin(c.plugin)) + how);
         EXPECT_EQ(replay.status, 1) << how << "\n" << replay.all();
         EXPECT_EQ(replay.out.rfind(expected, 0), 0u) << how << "\n" << replay.all();
     }
@@ -292,8 +294,8 @@ TEST_F(Hostile, MissingEntryIsRefusedNamingTheSymbol) {
     EXPECT_NE(r.err.find("svac_driver_entry"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(dir_ / "out" / "report.json"));
     // replay refuses it the same way.
-    CliResult replay = run("replay no-such-trace.json --driver-lib " +
-                           quote(plugin("hostile_no_entry")));
+    CliResult replay =
+        run("replay no-such-trace.json --driver-lib " + quote(plugin("hostile_no_entry")));
     EXPECT_EQ(replay.status, 2) << replay.all();
 }
 
@@ -399,7 +401,8 @@ protected:
         EXPECT_TRUE(WIFEXITED(*status)) << "ended by signal " << WTERMSIG(*status) << "\n" << err;
         if (WIFEXITED(*status)) {
             EXPECT_TRUE(WEXITSTATUS(*status) == 0 || WEXITSTATUS(*status) == 1)
-                << "exit " << WEXITSTATUS(*status) << "\n" << out << err;
+                << "exit " << WEXITSTATUS(*status) << "\n"
+                << out << err;
         }
         std::printf("[          ] stopped %.2f s after SIGINT\n", seconds_since(sent));
         auto rep = report();
@@ -426,8 +429,7 @@ TEST_F(HostileSigint, BundledCampaignStopsWithAnIncompleteReport) {
 TEST_F(HostileSigint, CampaignOfHangsKeepsItsFindings) {
     auto rep = interrupt({"run", "--driver-lib", plugin("hostile_loop_feature"), "--generator",
                           "plain", "--seed", "1", "--sequences", "1000", "--out", "out",
-                          "--step-timeout", "1", "--memory-limit",
-                          std::to_string(kMemoryLimitMib)},
+                          "--step-timeout", "1", "--memory-limit", std::to_string(kMemoryLimitMib)},
                          2.5s, kStopGrace);
     if (!rep) return;
     EXPECT_GT(rep->sequences, 0u);
@@ -437,11 +439,11 @@ TEST_F(HostileSigint, CampaignOfHangsKeepsItsFindings) {
 
 // A child hanging under a long step limit: the stop does not wait for it.
 TEST_F(HostileSigint, StopDoesNotWaitForAHangingChild) {
-    auto rep = interrupt({"run", "--driver-lib", plugin("hostile_loop_feature"), "--generator",
-                          "plain", "--seed", "1", "--sequences", "1000", "--out", "out",
-                          "--step-timeout", "600", "--memory-limit",
-                          std::to_string(kMemoryLimitMib)},
-                         1.5s, kStopGrace);
+    auto rep =
+        interrupt({"run", "--driver-lib", plugin("hostile_loop_feature"), "--generator", "plain",
+                   "--seed", "1", "--sequences", "1000", "--out", "out", "--step-timeout", "600",
+                   "--memory-limit", std::to_string(kMemoryLimitMib)},
+                  1.5s, kStopGrace);
     if (!rep) return;
     EXPECT_LT(rep->sequences, 1000u);
     EXPECT_TRUE(rep->findings.empty()) << clauses_of(*rep);

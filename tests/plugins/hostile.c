@@ -49,7 +49,8 @@ static struct svac_driver_ops ops;
 static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
                         svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
     (void)drv, (void)dev, (void)mm, (void)pasid, (void)mm_exit, (void)cb_ctx, (void)drvdata;
-    volatile int *volatile p = NULL; /* volatile both: the store stays, to an address the compiler cannot see */
+    volatile int *volatile p =
+        NULL; /* volatile both: the store stays, to an address the compiler cannot see */
     *p = 1;
     return 0;
 }
