@@ -249,10 +249,7 @@ int cmd_failnth(const FailnthOptions &opt) {
     } else {
         if (result.capped) fmt::print("stopped after {} points\n", result.points.size());
         if (result.allocs == 0)
-            fmt::print("the run made no platform allocation: nothing to refuse{}\n",
-                       options.isolate ? " (or the isolated runs did not report their counts: "
-                                         "--no-isolate runs them in this process)"
-                                       : "");
+            fmt::print("the run made no platform allocation: nothing to refuse\n");
         if (bad == 0)
             fmt::print("{} injection points, all clean ({} allocations in the run, {:.2f} s)\n",
                        hit, result.allocs, duration);

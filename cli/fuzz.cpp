@@ -219,7 +219,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
     if (diff) selected = select_driver(driver_name, opt.driver_lib);
     const svac_driver_ops *driver = selected.ops;
     engine::RunOptions run_options; // a plugin's runs here are isolated, as in `run`
-    if (selected.plugin()) run_options.isolate = engine::Isolation{};
+    run_options.isolate = IsolationFlags{}.choose(selected);
     if (selected.plugin()) driver_name = selected.library_path;
     if (opt.jobs == 0) throw UsageError("--jobs: must be at least 1");
 

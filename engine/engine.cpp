@@ -18,18 +18,31 @@ json callbacks_json(const std::vector<ref::Callback> &cbs) {
     return a;
 }
 
-Finding make_finding(const Trace &trace, std::size_t step, const ref::Violation &v,
-                     const ref::Expectation &exp, const ref::Observation &obs) {
+// A finding under `clause` whose trace has the run's topology, profile and
+// injection point, and no ops yet.
+Finding finding_of(ref::ClauseId clause, const Trace &trace, uint64_t fail_nth) {
     Finding f;
-    f.clause = v.clause;
+    f.clause = clause;
+    f.trace.profile = trace.profile;
+    f.trace.topology = trace.topology;
+    f.trace.fail_alloc_nth = fail_nth;
+    return f;
+}
+
+Finding make_finding(const Trace &trace, std::size_t step, const ref::Violation &v,
+                     const ref::Expectation &exp, const ref::Observation &obs, uint64_t fail_nth) {
+    Finding f = finding_of(v.clause, trace, fail_nth);
     f.step = step;
     f.message = v.message;
     f.expected = expectation_to_json(exp, trace.ops[step].kind);
     f.actual = observation_to_json(obs, trace.ops[step].kind);
-    f.trace.profile = trace.profile;
-    f.trace.topology = trace.topology;
-    f.trace.fail_alloc_nth = trace.fail_alloc_nth;
     return f;
+}
+
+// "3 platform allocations (12288 bytes)"
+std::string allocations(SimMemory::Usage left) {
+    return std::to_string(left.blocks) + " platform allocation" + (left.blocks == 1 ? "" : "s") +
+           " (" + std::to_string(left.bytes) + " bytes)";
 }
 
 // Does the op's range hold a page the mm has mapped now?
@@ -77,17 +90,11 @@ json dma_json(const ref::DmaObservation &d) {
 Finding leak_finding(const Trace &trace, std::size_t last,
                      const std::vector<ref::Observation> &seen, SimMemory::Usage left,
                      uint64_t fail_nth) {
-    Finding f;
-    f.clause = ref::ClauseId::ROBUST_5;
+    Finding f = finding_of(ref::ClauseId::ROBUST_5, trace, fail_nth);
     f.step = last;
-    f.message = "destroy left " + std::to_string(left.blocks) + " platform allocation" +
-                (left.blocks == 1 ? "" : "s") + " (" + std::to_string(left.bytes) +
-                " bytes) unfreed";
+    f.message = "destroy left " + allocations(left) + " unfreed";
     f.expected = {{"platform_allocations", 0}, {"clause", ref::clause_id(f.clause)}};
     f.actual = {{"platform_allocations", left.blocks}, {"bytes", left.bytes}};
-    f.trace.profile = trace.profile;
-    f.trace.topology = trace.topology;
-    f.trace.fail_alloc_nth = fail_nth;
     for (std::size_t k = 0; k <= last; ++k) {
         f.trace.ops.push_back(trace.ops[k]);
         f.trace.ops.back().recorded = seen[k];
@@ -98,17 +105,11 @@ Finding leak_finding(const Trace &trace, std::size_t last,
 // ROBUST-5 for a create that returned NULL when refused memory: what it left.
 // Step 0 of a trace with no ops (and the injection, so that it replays).
 Finding create_leak_finding(const Trace &trace, uint64_t fail_nth, SimMemory::Usage left) {
-    Finding f;
-    f.clause = ref::ClauseId::ROBUST_5;
+    Finding f = finding_of(ref::ClauseId::ROBUST_5, trace, fail_nth);
     f.message = "create returned NULL when the platform refused allocation " +
-                std::to_string(fail_nth) + ", and left " + std::to_string(left.blocks) +
-                " platform allocation" + (left.blocks == 1 ? "" : "s") + " (" +
-                std::to_string(left.bytes) + " bytes) unfreed";
+                std::to_string(fail_nth) + ", and left " + allocations(left) + " unfreed";
     f.expected = {{"platform_allocations", 0}, {"clause", ref::clause_id(f.clause)}};
     f.actual = {{"create", "NULL"}, {"platform_allocations", left.blocks}, {"bytes", left.bytes}};
-    f.trace.profile = trace.profile;
-    f.trace.topology = trace.topology;
-    f.trace.fail_alloc_nth = fail_nth;
     return f;
 }
 
@@ -291,14 +292,13 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
         ++stats.steps;
         if (hook) hook(i, op, pasid, exp, obs, violation);
         if (violation) {
-            Finding f = make_finding(trace, i, *violation, exp, obs);
+            Finding f = make_finding(trace, i, *violation, exp, obs, fail_nth);
             for (std::size_t k = 0; k < i; ++k) {
                 f.trace.ops.push_back(trace.ops[k]);
                 f.trace.ops.back().recorded = seen[k];
             }
             f.trace.ops.push_back(op);
             f.trace.ops.back().recorded = obs;
-            f.trace.fail_alloc_nth = fail_nth;
             if (inspect) inspect(instance);
             if (options.before_step) options.before_step(trace.ops.size()); // destroy
             stats.driver_allocs += platform.allocs();
@@ -339,7 +339,7 @@ std::optional<Finding> check_recorded(const Trace &trace, RunStats &stats, const
         ++stats.steps;
         if (hook) hook(i, op, pasid, exp, op.recorded, violation);
         if (violation) {
-            Finding f = make_finding(trace, i, *violation, exp, op.recorded);
+            Finding f = make_finding(trace, i, *violation, exp, op.recorded, trace.fail_alloc_nth);
             f.trace.ops.assign(trace.ops.begin(), trace.ops.begin() + static_cast<long>(i) + 1);
             return f;
         }

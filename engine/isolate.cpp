@@ -69,6 +69,16 @@ void write_all(int fd, const void *data, std::size_t n) {
     }
 }
 
+// The result message: 'R', its length, the JSON.
+void send_result(int out, const std::string &text) {
+    auto len = static_cast<uint32_t>(text.size());
+    char head[1 + sizeof len] = {'R'};
+    std::memcpy(head + 1, &len, sizeof len);
+    write_all(out, head, sizeof head);
+    write_all(out, text.data(), text.size());
+    std::fflush(stdout);
+}
+
 json finding_to_json(const Finding &f) {
     return {{"clause", ref::clause_id(f.clause)},
             {"step", f.step},
@@ -77,8 +87,6 @@ json finding_to_json(const Finding &f) {
             {"actual", f.actual},
             {"trace", trace_to_json(f.trace)}};
 }
-
-void send_result(int out, const std::string &text);
 
 [[noreturn]] void child_main(int out, const svac_driver_ops &driver, const Trace &trace,
                              const Isolation &limits, RunOptions options, const StepHook &hook) {
@@ -167,7 +175,6 @@ std::string stderr_summary(const std::string &err) {
 }
 
 struct Watch {
-    pid_t pid;
     int out_fd;
     int err_fd;
     std::string msgs;             // unparsed bytes of the child's messages
@@ -176,7 +183,7 @@ struct Watch {
     std::optional<std::string> result;
     bool out_open = true, err_open = true;
 
-    // Reads what is there; false once both pipes are closed.
+    // Appends what fd has to `into`; `open` drops at its end.
     void drain(int fd, bool &open, std::string &into) {
         char buf[4096];
         ssize_t n = ::read(fd, buf, sizeof buf);
@@ -325,7 +332,7 @@ ChildEnd run_child(const Isolation &limits, const std::function<void(int out_fd)
     }
     ::close(out[1]);
     ::close(err[1]);
-    Watch w{pid, out[0], err[0], {}, {}, {}, {}};
+    Watch w{out[0], err[0], {}, {}, {}, {}};
 
     using clock = std::chrono::steady_clock;
     const auto timeout = std::chrono::duration_cast<clock::duration>(
@@ -378,15 +385,6 @@ std::string how_it_died(int status) {
     return "the process ended";
 }
 
-void send_result(int out, const std::string &text) {
-    auto len = static_cast<uint32_t>(text.size());
-    char head[1 + sizeof len] = {'R'};
-    std::memcpy(head + 1, &len, sizeof len);
-    write_all(out, head, sizeof head);
-    write_all(out, text.data(), text.size());
-    std::fflush(stdout);
-}
-
 } // namespace
 
 std::optional<Finding> run_isolated(const svac_driver_ops &driver, const Trace &trace,
@@ -419,7 +417,7 @@ std::string run_in_child(const Isolation &limits, const std::function<std::strin
         std::string text;
         try {
             text = body();
-        } catch (const std::exception &e) {
+        } catch (const std::exception &) {
             _exit(122); // the parent reports the child's death
         }
         send_result(out, text);
