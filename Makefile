@@ -1,7 +1,7 @@
 # sva-conform: the two commands a newcomer needs.
 #   make run    set up, build, run a conformance campaign on the bundled drivers
 #   make test   set up, build (and a sanitizer build), run every test
-# Also: make build, make bench, make bench-fuzz, make fuzz, make fuzz-corpus, make format, make clean,
+# Also: make build, make stress-tests, make bench, make bench-fuzz, make fuzz, make fuzz-corpus, make format, make clean,
 #   make install PREFIX=DIR (the SDK: sva-conform, the ABI header, the CMake package).
 
 DRIVERS ?= smmuv3 vtd
@@ -13,7 +13,7 @@ BUILD := build/default
 ASAN := build/asan
 CLI := $(BUILD)/sva-conform
 
-.PHONY: all deps build build-asan run test test-default test-asan install bench bench-fuzz fuzz fuzz-corpus format format-check clean
+.PHONY: all deps build build-asan run test test-default test-asan stress-tests install bench bench-fuzz fuzz fuzz-corpus format format-check clean
 
 all: build
 
@@ -56,6 +56,13 @@ test-default: build
 
 test-asan: build-asan
 	ctest --preset asan
+
+# The tests labelled "timing" (time limits, signals, children, budgets),
+# STRESS_RUNS times in a row under a saturating CPU load, both builds.
+STRESS_RUNS ?= 20
+stress-tests: build build-asan
+	scripts/stress-tests default $(STRESS_RUNS)
+	scripts/stress-tests asan $(STRESS_RUNS)
 
 # The SDK a vendor builds a driver against (README, "Writing and testing your
 # own driver"): $(PREFIX)/bin/sva-conform, include/svac/driver_abi.h and

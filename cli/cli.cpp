@@ -182,7 +182,7 @@ reports::Report make_report(const SelectedDriver &selected, const engine::Campai
     }
     for (const auto &[clause, f] : result.findings) {
         r.findings.push_back({std::string(ref::clause_id(clause)), f.step, f.message, f.expected,
-                              f.actual, engine::trace_to_json(f.trace),
+                              f.actual, engine::trace_to_json(engine::finding_trace(f)),
                               result.occurrences.at(clause)});
         // Table and hardware rules: the tables the hardware walked, decoded.
         ref::ClauseGroup g = ref::clause(clause).group;

@@ -182,7 +182,8 @@ int cmd_failnth(const FailnthOptions &opt) {
         std::string file;
         if (!p.clean()) {
             file = (points_dir / (std::to_string(p.n) + ".json")).string();
-            write_file(file, engine::trace_to_json(p.finding->trace).dump(2) + "\n");
+            write_file(file,
+                       engine::trace_to_json(engine::finding_trace(*p.finding)).dump(2) + "\n");
         }
         points.push_back(point_json(p, trace, file));
         if (!lines) return;

@@ -425,7 +425,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
                 f.message = g.finding->message;
                 f.expected = g.finding->expected;
                 f.actual = g.finding->actual;
-                f.trace = engine::trace_to_json(g.finding->trace);
+                f.trace = engine::trace_to_json(engine::finding_trace(*g.finding));
             } else {
                 f.message = g.reason + " (input: " + g.inputs.front() + ")";
                 if (g.trace) f.trace = engine::trace_to_json(*g.trace);

@@ -72,7 +72,8 @@ std::map<ref::ClauseId, std::string> write_finding_traces(const engine::Campaign
     for (const auto &[clause, f] : result.findings) {
         std::string path = (dir / (std::string(ref::clause_id(clause)) + ".json")).string();
         try {
-            reports::write_atomic(path, engine::trace_to_json(f.trace).dump(2) + "\n");
+            reports::write_atomic(path,
+                                  engine::trace_to_json(engine::finding_trace(f)).dump(2) + "\n");
         } catch (const std::runtime_error &e) {
             throw cli::UsageError(std::string("--out: ") + e.what());
         }
@@ -228,7 +229,28 @@ int cmd_check_trace(const std::string &path, bool verbose) {
         if (verbose) print_step(i, op, pasid, exp, obs, v, &shadow);
         if (!v) shadow.commit(op, exp, obs);
     };
-    return report_trace_result(engine::check_recorded(trace, stats, hook), stats);
+    const std::optional<engine::Finding> f = engine::check_recorded(trace, stats, hook);
+    if (f) return report_trace_result(f, stats);
+    // The trace of a finding whose clause a trace cannot show: say so, and
+    // do not pass it as conformant.
+    if (trace.finding) {
+        const ref::ClauseId clause = trace.finding->clause;
+        if (std::string_view why = engine::why_not_in_trace(trace.finding->judged_from);
+            !why.empty()) {
+            fmt::print("not judged: the trace records a finding of {} at step {}, which "
+                       "check-trace cannot judge: {}; replay it with the driver (sva-conform "
+                       "replay {})\n",
+                       ref::clause_id(clause), trace.finding->step, why, path);
+            return cli::kBadInput;
+        }
+        fmt::print("note: the trace records a finding of {} at step {} that its recorded "
+                   "outcomes do not show\n",
+                   ref::clause_id(clause), trace.finding->step);
+    }
+    fmt::print("conformant: {} steps, judged on the outcomes a trace records (how the driver "
+               "wrote its tables, what they hold and its process need the driver: replay)\n",
+               stats.steps);
+    return cli::kConformant;
 }
 
 } // namespace

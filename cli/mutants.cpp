@@ -167,7 +167,7 @@ int cmd_mutants(const MutantsOptions &opt) {
         for (const auto &[clause, f] : c.result.findings) {
             fj.push_back({{"clause", ref::clause_id(clause)},
                           {"message", f.message},
-                          {"trace", engine::trace_to_json(f.trace)}});
+                          {"trace", engine::trace_to_json(engine::finding_trace(f))}});
         }
         drivers_json.push_back({{"driver", c.driver->name},
                                 {"sequences", c.result.sequences},

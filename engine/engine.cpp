@@ -92,6 +92,7 @@ Finding leak_finding(const Trace &trace, std::size_t last,
                      uint64_t fail_nth) {
     Finding f = finding_of(ref::ClauseId::ROBUST_5, trace, fail_nth);
     f.step = last;
+    f.judged_from = Evidence::memory;
     f.message = "destroy left " + allocations(left) + " unfreed";
     f.expected = {{"platform_allocations", 0}, {"clause", ref::clause_id(f.clause)}};
     f.actual = {{"platform_allocations", left.blocks}, {"bytes", left.bytes}};
@@ -106,6 +107,7 @@ Finding leak_finding(const Trace &trace, std::size_t last,
 // Step 0 of a trace with no ops (and the injection, so that it replays).
 Finding create_leak_finding(const Trace &trace, uint64_t fail_nth, SimMemory::Usage left) {
     Finding f = finding_of(ref::ClauseId::ROBUST_5, trace, fail_nth);
+    f.judged_from = Evidence::memory;
     f.message = "create returned NULL when the platform refused allocation " +
                 std::to_string(fail_nth) + ", and left " + allocations(left) + " unfreed";
     f.expected = {{"platform_allocations", 0}, {"clause", ref::clause_id(f.clause)}};
@@ -281,11 +283,15 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
         // op is done (SMMU-*, VTD-*).
         ref::HwView hw{platform.memory(), platform.call_record(), platform.iommu_models(),
                        platform.mm_infos()};
-        if (!violation && options.update_rules)
+        Evidence evidence = Evidence::outcomes;
+        if (!violation && options.update_rules) {
             violation = ref::judge_update(reference, op, hw, &stats.checks);
+            evidence = Evidence::stores;
+        }
         if (!violation && !committed) reference.commit(op, exp, obs);
         if (!violation && options.table_rules) {
             violation = ref::judge_tables(reference, op, hw, &stats.checks);
+            evidence = Evidence::tables;
             // What a call refused memory left in its tables (ROBUST-4).
             if (violation && obs.alloc_failed) ref::blame_alloc_failure(op, obs, *violation);
         }
@@ -293,6 +299,7 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
         if (hook) hook(i, op, pasid, exp, obs, violation);
         if (violation) {
             Finding f = make_finding(trace, i, *violation, exp, obs, fail_nth);
+            f.judged_from = evidence;
             for (std::size_t k = 0; k < i; ++k) {
                 f.trace.ops.push_back(trace.ops[k]);
                 f.trace.ops.back().recorded = seen[k];
@@ -346,6 +353,12 @@ std::optional<Finding> check_recorded(const Trace &trace, RunStats &stats, const
         reference.commit(op, exp, op.recorded);
     }
     return std::nullopt;
+}
+
+Trace finding_trace(const Finding &f) {
+    Trace t = f.trace;
+    if (f.step < t.ops.size()) t.finding = RecordedFinding{f.clause, f.step, f.judged_from};
+    return t;
 }
 
 } // namespace svac::engine

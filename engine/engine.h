@@ -22,6 +22,7 @@ struct Finding {
     json expected; // what the spec allowed
     json actual;   // what the driver (or trace) did
     Trace trace;   // ops 0..step, with the outcomes observed
+    Evidence judged_from = Evidence::outcomes;
 };
 
 // Which families of rules a differential run judges. All by default; tests
@@ -104,6 +105,10 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
 // Judges the outcomes recorded in the trace against the reference alone.
 std::optional<Finding> check_recorded(const Trace &trace, RunStats &stats,
                                       const StepHook &hook = nullptr);
+
+// The trace a finding is written as (findings/<CLAUSE>.json, a report's
+// finding): its ops with the finding recorded (Trace::finding).
+Trace finding_trace(const Finding &f);
 
 json expectation_to_json(const ref::Expectation &exp, ref::OpKind kind);
 json observation_to_json(const ref::Observation &obs, ref::OpKind kind);

@@ -85,6 +85,7 @@ json finding_to_json(const Finding &f) {
             {"message", f.message},
             {"expected", f.expected},
             {"actual", f.actual},
+            {"judged_from", evidence_name(f.judged_from)},
             {"trace", trace_to_json(f.trace)}};
 }
 
@@ -147,6 +148,40 @@ uint64_t resident_bytes(pid_t pid) {
     return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
+// The nanoseconds the child has spent runnable but waiting for a CPU
+// (/proc/PID/schedstat, its second field); 0 where the kernel does not say.
+uint64_t run_delay_ns(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/schedstat");
+    uint64_t on_cpu = 0, waiting = 0;
+    in >> on_cpu >> waiting;
+    return in ? waiting : 0;
+}
+
+// How long a driver call has had: the wall-clock time since it started less
+// the time the child spent waiting for a CPU. On a machine running at a
+// quarter of its speed a call gets the same budget as on an idle one, and a
+// call that blocks (sleeps, waits on a lock) still runs out of it.
+class CallTime {
+public:
+    using clock = std::chrono::steady_clock;
+    explicit CallTime(pid_t pid) : pid_(pid) { restart(); }
+    void restart() {
+        wall0_ = clock::now();
+        delay0_ = run_delay_ns(pid_);
+    }
+    double seconds() const {
+        const double wall = std::chrono::duration<double>(clock::now() - wall0_).count();
+        const uint64_t delay = run_delay_ns(pid_);
+        const double waited = delay > delay0_ ? static_cast<double>(delay - delay0_) * 1e-9 : 0;
+        return std::max(0.0, wall - waited);
+    }
+
+private:
+    pid_t pid_;
+    clock::time_point wall0_;
+    uint64_t delay0_ = 0;
+};
+
 std::string signal_name(int sig) {
     const char *abbrev = ::sigabbrev_np(sig);
     return abbrev ? "SIG" + std::string(abbrev) : "signal " + std::to_string(sig);
@@ -174,6 +209,16 @@ std::string stderr_summary(const std::string &err) {
     return error.empty() ? last : error;
 }
 
+// True when `text` holds the first line of a sanitizer's report: the child
+// is dying, however long the report takes to write.
+bool sanitizer_report_in(std::string_view text) {
+    for (std::string_view marker :
+         {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "ERROR: UndefinedBehaviorSanitizer",
+          "ERROR: ThreadSanitizer", "ERROR: MemorySanitizer", "runtime error:"})
+        if (text.find(marker) != std::string_view::npos) return true;
+    return false;
+}
+
 struct Watch {
     int out_fd;
     int err_fd;
@@ -182,15 +227,48 @@ struct Watch {
     std::optional<uint64_t> step; // the latest heartbeat
     std::optional<std::string> result;
     bool out_open = true, err_open = true;
+    bool sanitizer_report = false; // one began after the latest heartbeat
 
-    // Appends what fd has to `into`; `open` drops at its end.
-    void drain(int fd, bool &open, std::string &into) {
+    // Appends what fd has to `into`; `open` drops at its end. False when
+    // nothing was there.
+    bool drain(int fd, bool &open, std::string &into) {
         char buf[4096];
         ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n > 0)
+        if (n > 0) {
             into.append(buf, static_cast<std::size_t>(n));
-        else if (n == 0 || (errno != EINTR && errno != EAGAIN))
-            open = false;
+            return true;
+        }
+        if (n == 0 || (errno != EINTR && errno != EAGAIN)) open = false;
+        return false;
+    }
+    void drain_err() {
+        const std::size_t seen = err.size();
+        if (!drain(err_fd, err_open, err)) return;
+        // A marker may straddle two reads: look a little before the new bytes.
+        const std::size_t from = seen > 64 ? seen - 64 : 0;
+        if (sanitizer_report_in(std::string_view(err).substr(from))) sanitizer_report = true;
+        if (err.size() > 2 * kStderrKept) err.erase(0, err.size() - kStderrKept);
+    }
+    // Waits up to `ms` for either pipe and reads what came; true when a
+    // heartbeat arrived.
+    bool wait(int ms) {
+        pollfd fds[2] = {{out_open ? out_fd : -1, POLLIN, 0}, {err_open ? err_fd : -1, POLLIN, 0}};
+        if (!out_open && !err_open) {
+            ::poll(nullptr, 0, ms);
+            return false;
+        }
+        if (::poll(fds, 2, ms) <= 0) return false;
+        if (fds[0].revents) drain(out_fd, out_open, msgs);
+        if (fds[1].revents) drain_err();
+        return parse();
+    }
+    // What is left in the pipes once the child is gone (non-blocking reads).
+    void drain_rest() {
+        while (err_open && drain(err_fd, err_open, err)) {
+        }
+        while (out_open && drain(out_fd, out_open, msgs)) {
+        }
+        parse();
     }
     // True when a heartbeat arrived.
     bool parse() {
@@ -203,6 +281,7 @@ struct Watch {
                 std::memcpy(&s, msgs.data() + 1, sizeof s);
                 step = s;
                 beat = true;
+                sanitizer_report = false;
                 msgs.erase(0, 1 + sizeof s);
             } else if (msgs[0] == 'R') {
                 uint32_t len;
@@ -231,6 +310,7 @@ Finding robust_finding(ref::ClauseId clause, const Trace &trace,
                        const std::string &detail) {
     Finding f;
     f.clause = clause;
+    f.judged_from = clause == ref::ClauseId::ROBUST_5 ? Evidence::memory : Evidence::process;
     std::size_t last = trace.ops.empty() ? 0 : trace.ops.size() - 1;
     f.step = step ? std::min<std::size_t>(*step, last) : 0;
     f.message = fmt::format("{}: {} during {}{}", finding_kind(clause), what, where(trace, step),
@@ -281,6 +361,7 @@ std::optional<Finding> decode_result(const std::string &text, const Trace &trace
     f.expected = j["expected"];
     f.actual = j["actual"];
     f.trace = parse_trace(j["trace"].dump(), "the isolated child's finding");
+    f.judged_from = find_evidence(j["judged_from"].get<std::string>()).value_or(Evidence::outcomes);
     return f;
 }
 
@@ -295,14 +376,41 @@ struct ChildEnd {
     std::optional<std::string> result; // its 'R' message
     std::optional<uint64_t> step;      // its latest heartbeat
     int status = 0;                    // died: waitpid's status
+    bool report_cut_short = false;     // died: killed while writing a sanitizer report
     uint64_t rss = 0;                  // oom: what it held
     std::string err;                   // the tail of its stderr
 };
 
+// How long a child whose sanitizer report has begun may take to finish it
+// (symbolising a stack can take seconds, more on a loaded machine). Its
+// verdict is a crash either way; this only bounds the wait for its words.
+constexpr double kReportGrace_s = 120;
+
+// Reaps the child, waiting at most `limit_s` before killing it.
+int reap(pid_t pid, double limit_s) {
+    int status = 0;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit_s);
+    for (;;) {
+        pid_t r = ::waitpid(pid, &status, WNOHANG);
+        if (r == pid || (r < 0 && errno != EINTR)) return status;
+        if (std::chrono::steady_clock::now() > until) break;
+        ::poll(nullptr, 0, 5);
+    }
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return status;
+}
+
 // Forks; the child runs `body` with the write end of the message pipe and
 // its stderr on a pipe of its own, and must _exit. The parent watches the
-// pipes, the clock (the step limit counts from the latest heartbeat) and the
-// child's memory. Throws Interrupted on a stop request (the child killed).
+// pipes, the child's memory and the time its current call has had (CallTime:
+// counted from the latest heartbeat, less the time the child waited for a
+// CPU). The order of the judgements makes the verdict independent of how
+// busy the machine is: the child's memory is sampled before a deadline is
+// judged, a child writing a sanitizer report is dying (a crash) whatever the
+// clock says, and a child that ended is reaped before anything else is
+// decided about it. Throws Interrupted on a stop request (the child killed).
 ChildEnd run_child(const Isolation &limits, const std::function<void(int out_fd)> &body) {
     int out[2], err[2];
     auto fail = [](const char *what) {
@@ -332,41 +440,49 @@ ChildEnd run_child(const Isolation &limits, const std::function<void(int out_fd)
     }
     ::close(out[1]);
     ::close(err[1]);
-    Watch w{out[0], err[0], {}, {}, {}, {}};
+    for (int fd : {out[0], err[0]}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    Watch w{out[0], err[0]};
 
-    using clock = std::chrono::steady_clock;
-    const auto timeout = std::chrono::duration_cast<clock::duration>(
-        std::chrono::duration<double>(limits.step_timeout_s));
-    auto deadline = clock::now() + timeout;
+    CallTime call(pid);
+    std::chrono::steady_clock::time_point dying_since{}; // set while w.sanitizer_report
+    bool dying = false;
     ChildEnd end;
-    bool kill = false, interrupted = false;
-    while (w.out_open || w.err_open) {
-        pollfd fds[2] = {{w.out_open ? w.out_fd : -1, POLLIN, 0},
-                         {w.err_open ? w.err_fd : -1, POLLIN, 0}};
-        if (::poll(fds, 2, 20) > 0) { // memory and the stop flag: every 20 ms
-            if (fds[0].revents) w.drain(w.out_fd, w.out_open, w.msgs);
-            if (fds[1].revents) w.drain(w.err_fd, w.err_open, w.err);
-            if (w.err.size() > 2 * kStderrKept) w.err.erase(0, w.err.size() - kStderrKept);
-            if (w.parse()) deadline = clock::now() + timeout;
-        }
+    bool reaped = false, kill = false, interrupted = false;
+    for (;;) {
+        if (w.wait(20)) call.restart(); // memory and the stop flag: every 20 ms
         if (w.result) break;
-        if ((interrupted = stop_requested())) break;
-        if (clock::now() > deadline) {
-            end.how = ChildEnd::hung;
-            kill = true;
+        if (::waitpid(pid, &end.status, WNOHANG) == pid) {
+            reaped = true;
             break;
         }
-        if (uint64_t rss = resident_bytes(pid); rss > limits.memory_limit) {
+        if ((interrupted = stop_requested())) break;
+        if (const uint64_t rss = resident_bytes(pid); rss > limits.memory_limit) {
             end.how = ChildEnd::oom;
             end.rss = rss;
             kill = true;
             break;
         }
+        if (w.sanitizer_report) {
+            const auto now = std::chrono::steady_clock::now();
+            if (!dying) dying_since = now;
+            dying = true;
+            if (std::chrono::duration<double>(now - dying_since).count() > kReportGrace_s) {
+                end.how = ChildEnd::died;
+                end.report_cut_short = kill = true;
+                break;
+            }
+            continue; // no deadline for a report being written
+        }
+        dying = false;
+        if (call.seconds() > limits.step_timeout_s) {
+            end.how = ChildEnd::hung;
+            kill = true;
+            break;
+        }
     }
     if (kill || interrupted) ::kill(pid, SIGKILL);
-    while (::waitpid(pid, &end.status, 0) < 0 && errno == EINTR) {
-    }
-    while (w.err_open) w.drain(w.err_fd, w.err_open, w.err); // its last words
+    if (!reaped) end.status = reap(pid, kill || interrupted ? 0 : 5);
+    w.drain_rest(); // its last words
     ::close(w.out_fd);
     ::close(w.err_fd);
     if (interrupted) throw Interrupted();
@@ -378,11 +494,30 @@ ChildEnd run_child(const Isolation &limits, const std::function<void(int out_fd)
 }
 
 // How a child that died went: "killed by SIGSEGV", "the process exited with status 1".
-std::string how_it_died(int status) {
-    if (WIFSIGNALED(status)) return "killed by " + signal_name(WTERMSIG(status));
-    if (WIFEXITED(status))
-        return fmt::format("the process exited with status {}", WEXITSTATUS(status));
+std::string how_it_died(const ChildEnd &end) {
+    if (end.report_cut_short)
+        return fmt::format("killed when its sanitizer report had not ended {} s after it began",
+                           kReportGrace_s);
+    if (WIFSIGNALED(end.status)) return "killed by " + signal_name(WTERMSIG(end.status));
+    if (WIFEXITED(end.status))
+        return fmt::format("the process exited with status {}", WEXITSTATUS(end.status));
     return "the process ended";
+}
+
+// The ROBUST clause of a child that did not finish, and what happened to it.
+std::pair<ref::ClauseId, std::string> outcome(const ChildEnd &end, const Isolation &limits) {
+    switch (end.how) {
+    case ChildEnd::hung:
+        return {ref::ClauseId::ROBUST_2,
+                fmt::format("no return within {} s", limits.step_timeout_s)};
+    case ChildEnd::oom:
+        return {ref::ClauseId::ROBUST_3, fmt::format("{} MiB resident, over the limit of {} MiB",
+                                                     end.rss >> 20, limits.memory_limit >> 20)};
+    case ChildEnd::died:
+    case ChildEnd::finished:
+        break;
+    }
+    return {ref::ClauseId::ROBUST_1, how_it_died(end)};
 }
 
 } // namespace
@@ -392,21 +527,11 @@ std::optional<Finding> run_isolated(const svac_driver_ops &driver, const Trace &
                                     const RunOptions &options, const StepHook &hook) {
     ChildEnd end =
         run_child(limits, [&](int out) { child_main(out, driver, trace, limits, options, hook); });
-    // A sequence cut short still ran the ops before the one that went wrong.
-    if (end.how != ChildEnd::finished && end.step)
-        stats.steps += std::min<uint64_t>(*end.step, trace.ops.size());
     if (end.how == ChildEnd::finished) return decode_result(*end.result, trace, stats, end.err);
-    Finding f =
-        end.how == ChildEnd::hung
-            ? robust_finding(ref::ClauseId::ROBUST_2, trace, end.step,
-                             fmt::format("no return within {} s", limits.step_timeout_s), "")
-        : end.how == ChildEnd::oom
-            ? robust_finding(ref::ClauseId::ROBUST_3, trace, end.step,
-                             fmt::format("{} MiB resident, over the limit of {} MiB", end.rss >> 20,
-                                         limits.memory_limit >> 20),
-                             "")
-            : robust_finding(ref::ClauseId::ROBUST_1, trace, end.step, how_it_died(end.status),
-                             stderr_summary(end.err));
+    // A sequence cut short still ran the ops before the one that went wrong.
+    if (end.step) stats.steps += std::min<uint64_t>(*end.step, trace.ops.size());
+    const auto [clause, what] = outcome(end, limits);
+    Finding f = robust_finding(clause, trace, end.step, what, stderr_summary(end.err));
     // A fail-nth point replays with its refusal.
     if (options.fail_alloc_nth) f.trace.fail_alloc_nth = options.fail_alloc_nth;
     return f;
@@ -422,19 +547,11 @@ std::string run_in_child(const Isolation &limits, const std::function<std::strin
         }
         send_result(out, text);
     });
-    switch (end.how) {
-    case ChildEnd::finished:
-        return *end.result;
-    case ChildEnd::hung:
-        throw DriverError(fmt::format("driver-hang: no return within {} s", limits.step_timeout_s));
-    case ChildEnd::oom:
-        throw DriverError(fmt::format("driver-oom: {} MiB resident", end.rss >> 20));
-    case ChildEnd::died:
-        break;
-    }
-    std::string summary = stderr_summary(end.err);
-    throw DriverError("driver-crash: " + how_it_died(end.status) +
-                      (summary.empty() ? "" : ": " + summary));
+    if (end.how == ChildEnd::finished) return *end.result;
+    const auto [clause, what] = outcome(end, limits);
+    const std::string summary = stderr_summary(end.err);
+    throw DriverError(
+        fmt::format("{}: {}{}", finding_kind(clause), what, summary.empty() ? "" : ": " + summary));
 }
 
 } // namespace svac::engine

@@ -642,7 +642,67 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
     return op;
 }
 
+// "finding": {"clause": "HW-7", "step": 3, "judged_from": "stores"}: the op
+// is one of the trace's.
+RecordedFinding parse_recorded_finding(Validator &v, const json &j, std::size_t ops) {
+    v.object(j, "/finding");
+    v.only_keys(j, "/finding", {"clause", "step", "judged_from"});
+    const json &clause = v.field(j, "/finding", "clause");
+    const auto id = clause.is_string() ? ref::find_clause(clause.get<std::string>()) : std::nullopt;
+    if (!id) v.fail("/finding/clause", "expected a clause ID (sva-conform clauses)");
+    if (ops == 0) v.fail("/finding", "a finding needs the op it was found at; the trace has none");
+    const uint64_t step =
+        v.unsigned_value(v.field(j, "/finding", "step"), "/finding/step", ops - 1);
+    RecordedFinding f{*id, static_cast<std::size_t>(step)};
+    if (j.contains("judged_from")) {
+        const json &e = j["judged_from"];
+        const auto evidence = e.is_string() ? find_evidence(e.get<std::string>()) : std::nullopt;
+        if (!evidence)
+            v.fail("/finding/judged_from", "expected outcomes, stores, tables, process or memory");
+        f.judged_from = *evidence;
+    }
+    return f;
+}
+
 } // namespace
+
+namespace {
+constexpr std::pair<Evidence, std::string_view> kEvidence[] = {{Evidence::outcomes, "outcomes"},
+                                                               {Evidence::stores, "stores"},
+                                                               {Evidence::tables, "tables"},
+                                                               {Evidence::process, "process"},
+                                                               {Evidence::memory, "memory"}};
+} // namespace
+
+std::string_view evidence_name(Evidence e) {
+    for (const auto &[k, name] : kEvidence)
+        if (k == e) return name;
+    return "outcomes";
+}
+
+std::optional<Evidence> find_evidence(std::string_view name) {
+    for (const auto &[k, n] : kEvidence)
+        if (n == name) return k;
+    return std::nullopt;
+}
+
+std::string_view why_not_in_trace(Evidence e) {
+    switch (e) {
+    case Evidence::outcomes:
+        return "";
+    case Evidence::stores:
+        return "it was judged from each store the driver made, in order, which a trace does not "
+               "record";
+    case Evidence::tables:
+        return "it was judged from the tables the driver wrote and the commands it issued, which "
+               "a trace does not record";
+    case Evidence::process:
+        return "it was judged from the driver's process (a crash, a hang, its memory)";
+    case Evidence::memory:
+        return "it was judged from the platform memory the driver still held after destroy";
+    }
+    return "";
+}
 
 Trace parse_trace(std::string_view text, std::string_view source) {
     std::string error;
@@ -651,7 +711,7 @@ Trace parse_trace(std::string_view text, std::string_view source) {
     json j = std::move(*parsed);
     Validator v(source);
     v.object(j, "");
-    v.only_keys(j, "", {"format", "profile", "topology", "fail_alloc_nth", "ops"});
+    v.only_keys(j, "", {"format", "profile", "topology", "fail_alloc_nth", "finding", "ops"});
     const json &format = v.field(j, "", "format");
     if (!format.is_string() || format.get<std::string>() != kTraceFormat)
         v.fail("/format", "expected \"" + std::string(kTraceFormat) + "\", got " + format.dump());
@@ -692,6 +752,7 @@ Trace parse_trace(std::string_view text, std::string_view source) {
         }
         t.ops.push_back(op);
     }
+    if (j.contains("finding")) t.finding = parse_recorded_finding(v, j["finding"], t.ops.size());
     return t;
 }
 
@@ -892,6 +953,10 @@ json trace_to_json(const Trace &t) {
     j["profile"] = t.profile;
     j["topology"] = topology_to_json(t.topology);
     if (t.fail_alloc_nth) j["fail_alloc_nth"] = t.fail_alloc_nth;
+    if (t.finding)
+        j["finding"] = {{"clause", ref::clause_id(t.finding->clause)},
+                        {"step", t.finding->step},
+                        {"judged_from", evidence_name(t.finding->judged_from)}};
     j["ops"] = json::array();
     for (const auto &op : t.ops) j["ops"].push_back(op_to_json(op));
     return j;
@@ -902,6 +967,7 @@ std::string print_trace(const Trace &t) {
                     "\",\n  \"profile\": " + json(t.profile).dump() +
                     ",\n  \"topology\": " + topology_to_json(t.topology).dump() + ",\n  ";
     if (t.fail_alloc_nth) s += "\"fail_alloc_nth\": " + std::to_string(t.fail_alloc_nth) + ",\n  ";
+    if (t.finding) s += "\"finding\": " + trace_to_json(t)["finding"].dump() + ",\n  ";
     s += "\"ops\": [";
     for (std::size_t i = 0; i < t.ops.size(); ++i)
         s += (i ? ",\n    " : "\n    ") + op_to_json(t.ops[i]).dump();

@@ -3,6 +3,7 @@
 // finding carries one.
 #pragma once
 
+#include "reference/clauses.h"
 #include "reference/hw_model.h"
 #include "reference/op.h"
 #include "reference/pagetable.h"
@@ -11,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -22,6 +24,32 @@ using json = nlohmann::ordered_json;
 
 inline constexpr std::string_view kTraceFormat = "sva-trace/1";
 
+// What a finding was judged from. A trace records each op's outcomes
+// (return codes, PASIDs, callbacks, fault responses, DMA translations,
+// counts of stray stores and unsynced commands), so check-trace judges
+// those again; the rest only a driver shows.
+enum class Evidence : uint8_t {
+    outcomes, // the op's outcomes
+    stores,   // each store the driver made, in order (HW-7)
+    tables,   // the tables it wrote and the commands it issued (SMMU-*, VTD-*)
+    process,  // its process: a crash, a hang, its memory (ROBUST-1/2/3)
+    memory    // the platform memory it holds after destroy (ROBUST-5)
+};
+std::string_view evidence_name(Evidence e);
+std::optional<Evidence> find_evidence(std::string_view name);
+// Why check-trace cannot judge a finding from this evidence ("" for outcomes).
+std::string_view why_not_in_trace(Evidence e);
+
+// What the trace of a finding records of the finding it reproduces, so that
+// check-trace can report the same clause at the same op, or say that it
+// cannot judge it without the driver.
+struct RecordedFinding {
+    ref::ClauseId clause{};
+    std::size_t step = 0;
+    Evidence judged_from = Evidence::outcomes;
+    bool operator==(const RecordedFinding &) const = default;
+};
+
 struct Trace {
     std::string profile = "rfc2019";
     ref::Topology topology;
@@ -30,6 +58,7 @@ struct Trace {
     // included; 0: none): a fail-nth sweep's injection point, so that the
     // trace of its finding replays with it (engine::RunOptions).
     uint64_t fail_alloc_nth = 0;
+    std::optional<RecordedFinding> finding; // the trace of a finding
     bool operator==(const Trace &) const = default;
 };
 

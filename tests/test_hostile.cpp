@@ -23,8 +23,11 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <optional>
+#include <sched.h>
 #include <spawn.h>
 #include <string>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -55,11 +58,14 @@ std::string plugin(const std::string &name) {
     return std::string(SVAC_PLUGIN_DIR) + "/" + name + ".so";
 }
 
-// The limits every isolated campaign here runs under: a test stays short. A
-// child starts as big as its parent, and AddressSanitizer's parent is bigger
-// (shadow memory, quarantine); hostile_oom grows past either (to 1 GiB).
+// The limits every isolated campaign here runs under. A child starts as big
+// as its parent, and AddressSanitizer's parent is bigger (shadow memory,
+// quarantine); hostile_oom grows past either (to 1 GiB). The step time limit
+// stays the default (10 s of the call's own time) but for the test about
+// hangs, which must wait it out.
 constexpr int kMemoryLimitMib = kAsan ? 512 : 256;
-const std::string kLimits = " --step-timeout 1 --memory-limit " + std::to_string(kMemoryLimitMib);
+const std::string kLimits = " --memory-limit " + std::to_string(kMemoryLimitMib);
+const std::string kHangLimits = kLimits + " --step-timeout 1";
 const std::string kOverLimit = "over the limit of " + std::to_string(kMemoryLimitMib) + " MiB";
 
 const svac::reports::ClauseResult *clause_row(const svac::reports::Report &r,
@@ -132,6 +138,7 @@ struct RobustCase {
     const char *kind;
     const char *during; // the op in the message: "... during bind (step 2)"
     const char *what;   // in the message too (a signal, an exit status), or ""
+    bool hangs = false; // waits out a short step time limit
 };
 
 void PrintTo(const RobustCase &c, std::ostream *os) {
@@ -142,7 +149,8 @@ class HostileRobust : public Hostile, public ::testing::WithParamInterface<Robus
 
 TEST_P(HostileRobust, IsAFindingAndTheCampaignGoesOn) {
     const RobustCase &c = GetParam();
-    CliResult r = campaign(c.plugin, c.sequences);
+    const std::string &limits = c.hangs ? kHangLimits : kLimits;
+    CliResult r = campaign(c.plugin, c.sequences, limits);
     auto rep = expect_finding(r, c.clause, static_cast<uint64_t>(c.sequences));
     if (!rep) return;
     const auto *f = finding(*rep, c.clause);
@@ -161,7 +169,7 @@ TEST_P(HostileRobust, IsAFindingAndTheCampaignGoesOn) {
     const std::string trace =
         (dir_ / "out" / "findings" / (std::string(c.clause) + ".json")).string();
     CliResult replay =
-        run("replay " + quote(trace) + " --driver-lib " + quote(plugin(c.plugin)) + kLimits);
+        run("replay " + quote(trace) + " --driver-lib " + quote(plugin(c.plugin)) + limits);
     EXPECT_EQ(replay.status, 1) << replay.all();
     EXPECT_NE(replay.out.find(std::string("finding ") + c.clause + " at step " +
                               std::to_string(f->step) + ": " + c.kind + ": "),
@@ -185,7 +193,7 @@ INSTANTIATE_TEST_SUITE_P(
                    kAsan ? "the process exited with status" : "the process exited with status 0"},
         // Every sequence that enables a feature hangs for the step time limit.
         RobustCase{"hostile_loop_feature", 3, "ROBUST-2", "driver-hang", "enable_feature",
-                   "no return within 1 s"},
+                   "no return within 1 s", true},
         RobustCase{"hostile_oom", 4, "ROBUST-3", "driver-oom", "bind", kOverLimit.c_str()}),
     [](const auto &p) { return std::string(p.param.plugin).substr(8); });
 
@@ -218,6 +226,94 @@ TEST_F(Hostile, HeapOverflowUnderAsanIsACrash) {
     EXPECT_NE(f->message.find("heap-buffer-overflow"), std::string::npos) << f->message;
     EXPECT_NE(f->message.find("during bind"), std::string::npos) << f->message;
 }
+
+// ---- the same verdicts on a busy machine ----
+
+// The commands a test runs, on a machine at most a quarter of its speed:
+// pinned to one CPU that a spinning process shares with them, they at nice 5
+// against its 0 (a quarter of that CPU, or less when the machine is busy
+// too). Surer than "run it under stress-ng": the slowdown does not depend on
+// how many cores the machine has or what else it is doing.
+class SlowMachine {
+public:
+    SlowMachine() {
+        ::sched_getaffinity(0, sizeof saved_cpus_, &saved_cpus_);
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        for (int c = 0; c < CPU_SETSIZE; ++c)
+            if (CPU_ISSET(c, &saved_cpus_)) {
+                CPU_SET(c, &one);
+                break;
+            }
+        ::sched_setaffinity(0, sizeof one, &one);
+        hog_ = ::fork();
+        if (hog_ == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            for (volatile unsigned long spin = 0;; spin = spin + 1) {
+            }
+        }
+        saved_nice_ = ::getpriority(PRIO_PROCESS, 0);
+        ::setpriority(PRIO_PROCESS, 0, saved_nice_ + 5);
+    }
+    ~SlowMachine() {
+        ::setpriority(PRIO_PROCESS, 0, saved_nice_);
+        ::sched_setaffinity(0, sizeof saved_cpus_, &saved_cpus_);
+        if (hog_ > 0) {
+            ::kill(hog_, SIGKILL);
+            ::waitpid(hog_, nullptr, 0);
+        }
+    }
+    SlowMachine(const SlowMachine &) = delete;
+    SlowMachine &operator=(const SlowMachine &) = delete;
+    bool ok() const { return hog_ > 0; }
+
+private:
+    cpu_set_t saved_cpus_{};
+    int saved_nice_ = 0;
+    pid_t hog_ = -1;
+};
+
+struct LoadCase {
+    const char *plugin;
+    int sequences;
+    const char *step_timeout; // short: the old wall-clock limit ran out under load
+    const char *clause;       // nullptr: conformant
+};
+
+void PrintTo(const LoadCase &c, std::ostream *os) {
+    *os << c.plugin;
+}
+
+class HostileUnderLoad : public Hostile, public ::testing::WithParamInterface<LoadCase> {};
+
+// The verdict on a driver is the one an idle machine gives: a slow call is
+// not a hang (the step limit counts the call's own time, not the time it
+// waited for a CPU), a child over the memory limit is out of memory (memory
+// is judged before the clock), a crash whose sanitizer report is still being
+// written is a crash.
+TEST_P(HostileUnderLoad, VerdictIsTheIdleMachines) {
+    const LoadCase &c = GetParam();
+    CliResult r;
+    {
+        SlowMachine slow;
+        ASSERT_TRUE(slow.ok());
+        r = campaign(c.plugin, c.sequences, kLimits + " --step-timeout " + c.step_timeout);
+    }
+    if (!c.clause) {
+        EXPECT_EQ(r.status, 0) << r.all();
+        auto rep = report();
+        if (rep) EXPECT_EQ(rep->verdict, "conformant") << clauses_of(*rep);
+        return;
+    }
+    auto rep = expect_finding(r, c.clause, static_cast<uint64_t>(c.sequences));
+    if (rep) EXPECT_EQ(rep->findings.size(), 1u) << clauses_of(*rep);
+}
+
+INSTANTIATE_TEST_SUITE_P(Plugins, HostileUnderLoad,
+                         ::testing::Values(LoadCase{"hostile_slow_create", 2, "1", nullptr},
+                                           LoadCase{"hostile_oom", 2, "3", "ROBUST-3"},
+                                           LoadCase{"hostile_segv_bind", 2, "1", "ROBUST-1"}),
+                         [](const auto &p) { return std::string(p.param.plugin).substr(8); });
 
 // ---- wrong answers: ordinary clause findings ----
 

@@ -20,6 +20,8 @@
  *   OOM            bind_mm allocates and touches 64 MiB at a time, never freeing
  *   EXIT           dev_has_feat ends the process: exit(0)
  *   CREATE_NULL    create returns NULL
+ *   SLOW_CREATE    create first spends 500 ms of CPU time, then works: slow,
+ *                  never hung (a step time limit counts the call's own time)
  *   ASAN           bind_mm overflows a heap buffer by one byte (found only
  *                  when the plugin is built with AddressSanitizer)
  *
@@ -32,6 +34,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef HOSTILE_NO_ENTRY
 
@@ -182,6 +185,21 @@ static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
     return base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
 }
 #define PATCH() (ops.bind_mm = hostile_bind)
+
+#elif defined(HOSTILE_SLOW_CREATE)
+static uint64_t thread_cpu_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static void *hostile_create(const struct svac_platform *p, const struct svac_topology *t) {
+    const uint64_t until = thread_cpu_ns() + 500000000u;
+    while (thread_cpu_ns() < until) {
+    }
+    return base->create(p, t);
+}
+#define PATCH() (ops.create = hostile_create)
 
 #else
 #error "define one HOSTILE_<KIND>"
