@@ -3,12 +3,17 @@
 // for the policy's choice of a fresh one (HeldPasids).
 #include "reference/reference.h"
 
+#include <algorithm>
 #include <iterator>
 
 namespace svac::ref {
 
 void HeldPasids::hold(uint32_t pasid) {
-    if (pasid == 0 || holders_[pasid]++ > 0) return;
+    if (pasid == 0) return;
+    if (holders_[pasid]++ > 0) {
+        ++shared_;
+        return;
+    }
     uint32_t last = pasid;
     if (auto next = runs_.find(pasid + 1); pasid != UINT32_MAX && next != runs_.end()) {
         last = next->second; // joins the run after it
@@ -26,7 +31,11 @@ void HeldPasids::hold(uint32_t pasid) {
 
 void HeldPasids::release(uint32_t pasid) {
     auto h = holders_.find(pasid);
-    if (h == holders_.end() || --h->second > 0) return;
+    if (h == holders_.end()) return;
+    if (--h->second > 0) {
+        --shared_;
+        return;
+    }
     holders_.erase(h);
     auto run = std::prev(runs_.upper_bound(pasid)); // the run that holds it
     const uint32_t first = run->first, last = run->second;
@@ -44,6 +53,21 @@ uint32_t HeldPasids::lowest_free(uint32_t lo, uint32_t hi) const {
     return p <= hi ? static_cast<uint32_t>(p) : 0;
 }
 
+uint64_t HeldPasids::holders_in(uint32_t lo, uint32_t hi) const {
+    if (lo > hi) return 0;
+    uint64_t n = 0;
+    if (shared_ > 0) { // some PASID has two holders: count each
+        for (auto it = holders_.lower_bound(lo); it != holders_.end() && it->first <= hi; ++it)
+            n += it->second;
+        return n;
+    }
+    auto run = runs_.upper_bound(lo);
+    if (run != runs_.begin() && std::prev(run)->second >= lo) --run; // the run that holds lo
+    for (; run != runs_.end() && run->first <= hi; ++run)
+        n += uint64_t{std::min(run->second, hi)} - std::max(run->first, lo) + 1;
+    return n;
+}
+
 int Reference::holder_of(uint32_t pasid, uint32_t except_mm) const {
     for (uint32_t mm = 0; mm < mms_.size(); ++mm)
         if (mm != except_mm && mms_[mm].pasid == pasid && pasid != 0) return static_cast<int>(mm);
@@ -52,10 +76,7 @@ int Reference::holder_of(uint32_t pasid, uint32_t except_mm) const {
 
 uint64_t Reference::free_in_range(uint32_t lo, uint32_t hi) const {
     if (lo > hi) return 0;
-    uint64_t n = uint64_t{hi} - lo + 1;
-    for (const MmState &m : mms_)
-        if (m.pasid >= lo && m.pasid <= hi) --n;
-    return n;
+    return uint64_t{hi} - lo + 1 - held_.holders_in(lo, hi);
 }
 
 // The policy's choice of a fresh PASID when no driver chose one.
