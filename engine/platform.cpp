@@ -17,18 +17,25 @@ uint64_t SimMemory::alloc(uint64_t bytes, uint64_t align, Owner owner) {
     uint64_t size = (bytes + 7) & ~uint64_t{7};
     next_ = base + size;
     bytes_ += size;
-    blocks_.push_back({base, size, owner});
+    blocks_.push_back({base, size, owner, false});
     return base;
 }
 
 bool SimMemory::free(uint64_t pa, Owner owner) {
     auto it = std::lower_bound(blocks_.begin(), blocks_.end(), pa,
                                [](const Block &b, uint64_t a) { return b.base < a; });
-    if (it == blocks_.end() || it->base != pa || it->owner != owner) return false;
+    if (it == blocks_.end() || it->base != pa || it->freed || it->owner != owner) return false;
     zero(*it);
     bytes_ -= it->size;
-    blocks_.erase(it);
-    last_block_ = 0;
+    it->freed = true;
+    // Erasing from the middle of blocks_ at each free would make freeing n
+    // blocks in the order they were allocated take time quadratic in n: the
+    // freed ones go at once when they are half of blocks_.
+    if (++freed_ * 2 > blocks_.size()) {
+        std::erase_if(blocks_, [](const Block &b) { return b.freed; });
+        freed_ = 0;
+        last_block_ = 0;
+    }
     return true;
 }
 
@@ -121,7 +128,7 @@ bool SimMemory::zero_block(uint64_t pa, Owner who) {
 SimMemory::Usage SimMemory::owned(Owner who) const {
     Usage u;
     for (const Block &b : blocks_)
-        if (b.owner == who) {
+        if (!b.freed && b.owner == who) {
             ++u.blocks;
             u.bytes += b.size;
         }

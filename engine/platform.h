@@ -57,7 +57,8 @@ private:
         uint64_t base;
         uint64_t size;
         Owner owner;
-        bool holds(uint64_t pa) const { return pa - base < size; }
+        bool freed = false; // freed, and still in blocks_ until the next sweep
+        bool holds(uint64_t pa) const { return !freed && pa - base < size; }
     };
     // Words are kept in chunks, each made at the first non-zero store into
     // it: tables are mostly zero (a PASID directory for 20 bits is 128 KiB),
@@ -74,8 +75,10 @@ private:
     void zero(const Block &b);
 
     // Addresses are handed out in increasing order, so appending keeps the
-    // blocks sorted by base.
+    // blocks sorted by base. Freed blocks stay (marked) until they are half
+    // of them: a free costs amortised O(1) in any order.
     std::vector<Block> blocks_;
+    std::size_t freed_ = 0;              // blocks_ marked freed
     mutable std::size_t last_block_ = 0; // the block the latest lookup found
     std::unordered_map<uint64_t, Chunk> chunks_;
     mutable uint64_t last_chunk_no_ = 0; // the chunk the latest lookup found

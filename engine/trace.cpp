@@ -2,12 +2,9 @@
 
 #include "reports/json_text.h"
 
-#include <cstring>
-#include <fstream>
 #include <optional>
 #include <set>
 #include <span>
-#include <sstream>
 
 namespace svac::engine {
 
@@ -67,7 +64,9 @@ public:
         for (auto it = obj.begin(); it != obj.end(); ++it) {
             bool known = false;
             for (auto k : keys) known = known || it.key() == k;
-            if (!known) fail(where + "/" + it.key(), "unknown field \"" + it.key() + "\"");
+            if (!known)
+                fail(where + "/" + reports::excerpt_text(it.key()),
+                     "unknown field " + reports::excerpt(json(it.key())));
         }
     }
 
@@ -96,7 +95,7 @@ ref::Topology parse_topology(const Validator &v, const json &j) {
         ref::Iommu iommu;
         const json &arch = v.field(e, w, "arch");
         if (!arch.is_string() || !ref::arch_from_name(arch.get<std::string>(), iommu.arch))
-            v.fail(w + "/arch", "expected \"smmuv3\" or \"vtd\", got " + arch.dump());
+            v.fail(w + "/arch", "expected \"smmuv3\" or \"vtd\", got " + reports::excerpt(arch));
         if (e.contains("pasid_bits"))
             iommu.pasid_bits = static_cast<uint8_t>(
                 v.unsigned_value(e["pasid_bits"], w + "/pasid_bits", SVAC_PASID_BITS_MAX));
@@ -138,7 +137,7 @@ ref::Topology parse_topology(const Validator &v, const json &j) {
 uint32_t parse_feature(const Validator &v, const json &j, const std::string &where) {
     if (j.is_string()) {
         if (j.get<std::string>() == "sva") return SVAC_FEAT_SVA;
-        v.fail(where, "unknown feature name " + j.dump() +
+        v.fail(where, "unknown feature name " + reports::excerpt(j) +
                           " (name \"sva\", or give an integer for an unknown feature)");
     }
     return static_cast<uint32_t>(v.unsigned_value(j, where, UINT32_MAX));
@@ -264,9 +263,9 @@ uint8_t parse_perms(const Validator &v, const json &j, const std::string &w, boo
     uint8_t perms = 0;
     if (!j.is_string() || !ref::perms_from_name(j.get<std::string>(), perms) ||
         (access && perms != ref::kRead && perms != ref::kWrite && perms != ref::kExec))
-        v.fail(w, access ? "expected \"r\", \"w\" or \"x\", got " + j.dump()
+        v.fail(w, access ? "expected \"r\", \"w\" or \"x\", got " + reports::excerpt(j)
                          : "expected permissions such as \"rw\", \"r\", \"rwx\" or \"-\", got " +
-                               j.dump());
+                               reports::excerpt(j));
     return perms;
 }
 
@@ -280,8 +279,8 @@ ref::DmaObservation parse_outcome(const Validator &v, const json &obj, const std
     const json &o = v.field(obj, w, "outcome");
     ref::DmaResult::Kind kind{};
     if (!o.is_string() || !ref::dma_kind_from_name(o.get<std::string>(), kind))
-        v.fail(w + "/outcome",
-               "expected translated, fault, page_request, abort or failed, got " + o.dump());
+        v.fail(w + "/outcome", "expected translated, fault, page_request, abort or failed, got " +
+                                   reports::excerpt(o));
     d.kind = static_cast<uint8_t>(kind);
     if (kind == ref::DmaResult::Kind::translated)
         d.pa = v.unsigned_value(v.field(obj, w, "pa"), w + "/pa", UINT64_MAX);
@@ -297,7 +296,7 @@ ref::DmaObservation parse_outcome(const Validator &v, const json &obj, const std
                 d.reason = static_cast<uint8_t>(i);
                 known = true;
             }
-        if (!known) v.fail(w + "/reason", "unknown reason " + r.dump());
+        if (!known) v.fail(w + "/reason", "unknown reason " + reports::excerpt(r));
     }
     return d;
 }
@@ -480,7 +479,7 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
     const json &name = v.field(j, w, "op");
     ref::Op op;
     if (!name.is_string() || !ref::op_from_name(name.get<std::string>(), op.kind))
-        v.fail(w + "/op", "unknown op " + name.dump());
+        v.fail(w + "/op", "unknown op " + reports::excerpt(name));
     // Unknown fields first: a typo ("devv") is named as such, not as a missing "dev".
     v.only_keys(j, w, allowed_keys(op.kind));
     auto index = [&](const char *key, uint32_t count, const char *what) {
@@ -601,7 +600,7 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
         if (op.stop) { // a Stop Marker: Last, no access, a PASID
             if (op.perms)
                 v.fail(w + "/access", "a Stop Marker requests no access: expected \"-\", got " +
-                                          j["access"].dump());
+                                          reports::excerpt(j["access"]));
             if (op.no_pasid) v.fail(w + "/pasid", "a Stop Marker carries a PASID, got null");
             if (j.contains("last") && !op.last)
                 v.fail(w + "/last", "a Stop Marker is the last request of its group");
@@ -622,8 +621,8 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
                    !(a.is_string() && a.get<std::string>() == kAnswers[i]))
                 ++i;
             if (i == std::size(kAnswers))
-                v.fail(w + "/answer",
-                       "expected \"handler\", \"invalid\" or \"failure\", got " + a.dump());
+                v.fail(w + "/answer", "expected \"handler\", \"invalid\" or \"failure\", got " +
+                                          reports::excerpt(a));
             op.answer = static_cast<ref::Op::Answer>(i);
         }
         break;
@@ -714,7 +713,8 @@ Trace parse_trace(std::string_view text, std::string_view source) {
     v.only_keys(j, "", {"format", "profile", "topology", "fail_alloc_nth", "finding", "ops"});
     const json &format = v.field(j, "", "format");
     if (!format.is_string() || format.get<std::string>() != kTraceFormat)
-        v.fail("/format", "expected \"" + std::string(kTraceFormat) + "\", got " + format.dump());
+        v.fail("/format",
+               "expected \"" + std::string(kTraceFormat) + "\", got " + reports::excerpt(format));
     Trace t;
     if (j.contains("profile")) {
         const json &p = j["profile"];
@@ -722,7 +722,8 @@ Trace parse_trace(std::string_view text, std::string_view source) {
             std::string known;
             for (const auto &pr : ref::profiles())
                 known += (known.empty() ? "" : ", ") + std::string(pr.name);
-            v.fail("/profile", "unknown profile " + p.dump() + " (known: " + known + ")");
+            v.fail("/profile",
+                   "unknown profile " + reports::excerpt(p) + " (known: " + known + ")");
         }
         t.profile = p.get<std::string>();
     }
@@ -757,12 +758,10 @@ Trace parse_trace(std::string_view text, std::string_view source) {
 }
 
 Trace load_trace(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path + ": cannot open: " + std::strerror(errno));
-    std::ostringstream s;
-    s << in.rdbuf();
-    if (in.bad()) throw InputError(path + ": cannot read");
-    return parse_trace(s.str(), path);
+    std::string error;
+    auto text = reports::read_json_file(path, &error);
+    if (!text) throw InputError(path + ": " + error);
+    return parse_trace(*text, path);
 }
 
 json topology_to_json(const ref::Topology &t) {

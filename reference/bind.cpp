@@ -130,9 +130,9 @@ void Reference::commit_bind(const Op &op, const Expectation &exp, int rc,
         return;
     }
     if (mm.pasid == 0)
-        mm.pasid = exp.pasid_rule == Expectation::Pasid::fresh && pasid
-                       ? *pasid
-                       : lowest_free(exp.lo, exp.hi);
+        take_pasid(op.mm, exp.pasid_rule == Expectation::Pasid::fresh && pasid
+                              ? *pasid
+                              : lowest_free(exp.lo, exp.hi));
     b = Bond{1, op.drvdata, false, 0, false, next_gen_++};
     std::erase(unbound_, std::pair{op.dev, mm.pasid});
     ++mm.bonds;

@@ -9,6 +9,7 @@
 #include "reference/errno.h"
 #include "reference/fault_core.h"
 #include "reference/op.h"
+#include "reference/pasid_runs.h"
 #include "reference/profile.h"
 #include "reference/topology.h"
 
@@ -240,6 +241,7 @@ private:
     int holder_of(uint32_t pasid, uint32_t except_mm) const; // -1: held by no other mm
     uint64_t free_in_range(uint32_t lo, uint32_t hi) const;
     uint32_t lowest_free(uint32_t lo, uint32_t hi) const;
+    void take_pasid(uint32_t mm, uint32_t pasid);       // the mm holds pasid from now
     int bond_mm_of(uint32_t dev, uint32_t pasid) const; // -1: no bond for (dev, pasid)
     void release_pasid(uint32_t mm);
 
@@ -252,6 +254,7 @@ private:
     std::vector<MmState> mms_;
     std::vector<Bond> bonds_;          // [dev * mms + mm]
     std::vector<uint32_t> released_;   // PASIDs freed so far (UNBIND-3 blame)
+    HeldPasids held_;                  // the mms' PASIDs, for lowest_free
     uint32_t failed_new_mm_binds_ = 0; // failed binds of mms without a PASID (BIND-7 blame)
     uint64_t next_frame_ = kFrameBase; // the next physical frame the CPU maps
     // [dev * mms + mm]: a bind of the pair failed when the platform refused

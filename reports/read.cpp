@@ -2,11 +2,6 @@
 #include "reports/json_text.h"
 #include "reports/report.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 namespace svac::reports {
 
 namespace {
@@ -85,8 +80,7 @@ Report parse_report(std::string_view text, std::string_view source) {
     const json &format = rd.field(j, "", "format");
     if (format != kReportFormat)
         rd.fail("/format", "expected \"" + std::string(kReportFormat) + "\", got " +
-                               format.dump(-1, ' ', false, json::error_handler_t::replace) +
-                               " (not an sva-conform report)");
+                               excerpt(format) + " (not an sva-conform report)");
     Report r;
     const json &tool = rd.field(j, "", "tool");
     r.tool_name = rd.str(tool, "/tool", "name");
@@ -113,7 +107,7 @@ Report parse_report(std::string_view text, std::string_view source) {
         r.verdict != "incomplete")
         rd.fail("/verdict", "expected \"conformant\", \"nonconformant\", \"error\" or "
                             "\"incomplete\", got " +
-                                j["verdict"].dump(-1, ' ', false, json::error_handler_t::replace));
+                                excerpt(j["verdict"]));
     if (j.contains("invocation")) {
         const json &inv = j["invocation"];
         r.command_line = rd.strings(inv, "/invocation", "command_line");
@@ -131,7 +125,7 @@ Report parse_report(std::string_view text, std::string_view source) {
                         rd.str(c, at, "status"), rd.count(c, at, "checks")};
         if (cr.status != "pass" && cr.status != "fail" && cr.status != "untested")
             rd.fail(at + "/status",
-                    "expected \"pass\", \"fail\" or \"untested\", got \"" + cr.status + "\"");
+                    "expected \"pass\", \"fail\" or \"untested\", got " + excerpt(json(cr.status)));
         r.clauses.push_back(std::move(cr));
     }
     const json &findings = rd.array(j, "", "findings");
@@ -162,12 +156,10 @@ Report parse_report(std::string_view text, std::string_view source) {
 }
 
 Report load_report(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ReportError(path + ": cannot open: " + std::strerror(errno));
-    std::ostringstream s;
-    s << in.rdbuf();
-    if (in.bad()) throw ReportError(path + ": cannot read");
-    return parse_report(s.str(), path);
+    std::string error;
+    auto text = read_json_file(path, &error);
+    if (!text) throw ReportError(path + ": " + error);
+    return parse_report(*text, path);
 }
 
 } // namespace svac::reports
