@@ -390,6 +390,7 @@ std::string how_it_died(int status) {
 std::optional<Finding> run_isolated(const svac_driver_ops &driver, const Trace &trace,
                                     RunStats &stats, const Isolation &limits,
                                     const RunOptions &options, const StepHook &hook) {
+    stats.scope.add(trace.topology); // the child's stats stay in the child
     ChildEnd end =
         run_child(limits, [&](int out) { child_main(out, driver, trace, limits, options, hook); });
     // A sequence cut short still ran the ops before the one that went wrong.
