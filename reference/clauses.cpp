@@ -134,7 +134,7 @@ std::string not_applicable(ClauseId c, const ClauseScope &scope) {
                                           arch_names(n.archs & scope.archs, " and ") + " IOMMUs"
                                     : "no device of the campaign's topologies";
     if (n.device == DeviceNeed::stall && !(n.archs & scope.stall_archs))
-        return "stall rule; " + devices + " stalls (an SMMUv3 master without PRI)";
+        return "stall rule; " + devices + " stalls, as only an SMMUv3 master without PRI does";
     if (n.device == DeviceNeed::pri && !(n.archs & scope.pri_archs))
         return "PRI rule; " + devices + " has PRI";
     return "";

@@ -40,8 +40,8 @@ TEST(ClauseScope, VtdTopologiesRuleOutSmmuClausesAndStallRules) {
         if (c.group == ref::ClauseGroup::SMMU) {
             EXPECT_EQ(why, "SMMUv3 rule; the campaign's topologies had VT-d IOMMUs only") << c.id;
         } else if (c.ident == ClauseId::IOPF_8) {
-            EXPECT_EQ(why, "stall rule; no device of the campaign's topologies stalls (an SMMUv3 "
-                           "master without PRI)");
+            EXPECT_EQ(why, "stall rule; no device of the campaign's topologies stalls, as only an "
+                           "SMMUv3 master without PRI does");
         } else {
             EXPECT_EQ(why, "") << c.id; // VTD-*, the API rules: they can apply
         }
