@@ -242,8 +242,17 @@ TEST_F(ReportCli, EveryReportAndTraceHoldsToItsSchema) {
     json r3 = report;
     r3["findings"][0]["trace"]["ops"][0]["op"] = "teleport";
     write("bad-op.json", r3.dump());
+    json r4 = report; // not applicable, and not saying why
+    r4["clauses"][0]["status"] = "not-applicable";
+    r4["clauses"][0].erase("reason");
+    write("na-no-reason.json", r4.dump());
+    json r5 = report; // a reason on a clause that can apply
+    r5["clauses"][0]["status"] = "untested";
+    r5["clauses"][0]["reason"] = "why";
+    write("reason-untested.json", r5.dump());
     auto bad = run_check(dir_, "schema --expect-invalid typo-trace.json no-provenance.json "
-                               "bad-verdict.json bad-op.json");
+                               "bad-verdict.json bad-op.json na-no-reason.json "
+                               "reason-untested.json");
     EXPECT_EQ(bad.status, 0) << bad.out;
 }
 
