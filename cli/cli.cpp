@@ -136,6 +136,23 @@ reports::json tables_of(const SelectedDriver &selected, const engine::CampaignCo
     }
 }
 
+// A clause's line in the report: a finding fails it; a check that ran passes
+// it; else it is not applicable to the topologies the campaign ran (with
+// why), or untested.
+reports::ClauseResult clause_result(const ref::Clause &c, const engine::CampaignResult &result) {
+    reports::ClauseResult cr{std::string(c.id), std::string(ref::group_name(c.group)),
+                             std::string(c.statement), "untested", result.stats.checks[c.ident]};
+    if (result.findings.count(c.ident)) {
+        cr.status = "fail";
+    } else if (cr.checks) {
+        cr.status = "pass";
+    } else {
+        cr.reason = ref::not_applicable(c.ident, result.stats.scope);
+        if (!cr.reason.empty()) cr.status = "not-applicable";
+    }
+    return cr;
+}
+
 } // namespace
 
 void set_provenance(reports::Report &r, const SelectedDriver *driver) {
@@ -173,21 +190,13 @@ reports::Report make_report(const SelectedDriver &selected, const engine::Campai
                 {"ops", cfg.ops},
                 {"time_s", cfg.time_s},
                 {"generator", "plain"}};
-    for (const auto &c : ref::clause_catalog()) {
-        uint64_t checks = result.stats.checks[c.ident];
-        bool failed = result.findings.count(c.ident) != 0;
-        r.clauses.push_back({std::string(c.id), std::string(ref::group_name(c.group)),
-                             std::string(c.statement),
-                             failed ? "fail" : (checks ? "pass" : "untested"), checks});
-    }
+    for (const auto &c : ref::clause_catalog()) r.clauses.push_back(clause_result(c, result));
     for (const auto &[clause, f] : result.findings) {
         r.findings.push_back({std::string(ref::clause_id(clause)), f.step, f.message, f.expected,
                               f.actual, engine::trace_to_json(engine::finding_trace(f)),
                               result.occurrences.at(clause)});
         // Table and hardware rules: the tables the hardware walked, decoded.
-        ref::ClauseGroup g = ref::clause(clause).group;
-        if (g == ref::ClauseGroup::HW || g == ref::ClauseGroup::SMMU || g == ref::ClauseGroup::VTD)
-            r.findings.back().tables = tables_of(selected, cfg, f);
+        if (ref::hardware_rule(clause)) r.findings.back().tables = tables_of(selected, cfg, f);
     }
     r.sequences = result.sequences;
     r.steps = result.stats.steps;

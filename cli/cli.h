@@ -110,9 +110,12 @@ struct ProveOptions {
     bool as_json = false;
 };
 int cmd_prove(const ProveOptions &opt);
-// The `formal` section of a `run` report: the checks of the driver's
-// architecture (null if it names none), without their times.
-reports::json formal_section(const svac_driver_ops &driver);
+// The `formal` section of a `run` report, "covers" first: which code the
+// checks prove. A bundled driver: the checks of its architecture, without
+// their times. A plugin: none (the checks prove the kit's code and the
+// bundled drivers', not the plugin's), and "omitted" says so. Null if the
+// driver names no architecture.
+reports::json formal_section(const SelectedDriver &driver);
 
 // sva-conform failnth (cli/failnth.cpp): the fail-nth allocation sweep.
 // Exit 0 every injection point clean, 1 a finding (or the trace not

@@ -123,8 +123,8 @@ int cmd_run(const cli::SelectedDriver &selected, engine::CampaignConfig cfg, con
     line.clear();
     double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     reports::Report report = cli::make_report(selected, cfg, result, started, duration);
-    if (!result.interrupted)                         // stopping: no time for the proofs
-        report.formal = cli::formal_section(driver); // issue 7: the Z3 checks of its format
+    if (!result.interrupted)                           // stopping: no time for the proofs
+        report.formal = cli::formal_section(selected); // the Z3 checks: which code, what
     report.config["generator"] = generator;
     if (cfg.options.isolate)
         report.config["isolation"] = {
@@ -145,15 +145,12 @@ int cmd_run(const cli::SelectedDriver &selected, engine::CampaignConfig cfg, con
         throw cli::UsageError(std::string("--out: ") + e.what());
     }
 
-    std::size_t pass = 0, fail = 0, untested = 0;
-    for (const auto &c : report.clauses)
-        (c.status == "pass" ? pass : c.status == "fail" ? fail : untested)++;
     fmt::print("driver {} ({}), profile {}, seed {}: {} sequences, {} steps in {:.2f} s\n",
                report.driver_name, report.driver_version, cfg.profile, cfg.seed, result.sequences,
                result.stats.steps, duration);
     if (result.out_of_time) fmt::print("stopped by the time budget ({} s)\n", cfg.time_s);
     if (result.interrupted) fmt::print("stopped by a signal: the report holds what ran\n");
-    fmt::print("clauses: {} pass, {} fail, {} untested\n", pass, fail, untested);
+    fmt::print("clauses: {}\n", reports::counts_text(reports::count_clauses(report)));
     for (const auto &[clause, f] : result.findings)
         fmt::print("finding ({} sequences) {}    trace: {}\n", result.occurrences.at(clause),
                    cli::format_finding(f), trace_paths.at(clause));
@@ -190,7 +187,17 @@ int report_trace_result(const std::optional<engine::Finding> &f, const engine::R
     return cli::kConformant;
 }
 
-int cmd_replay(const std::string &path, const cli::SelectedDriver &selected, bool quiet,
+// replay --hw: what the driver did to the hardware in one op, under its step line.
+void print_hw(const engine::json &hw) {
+    if (hw.contains("stores"))
+        for (const auto &s : hw["stores"])
+            fmt::print("        store    {}\n", s.get<std::string>());
+    if (hw.contains("commands"))
+        for (const auto &c : hw["commands"])
+            fmt::print("        command  {}\n", c.get<std::string>());
+}
+
+int cmd_replay(const std::string &path, const cli::SelectedDriver &selected, bool quiet, bool hw,
                const cli::IsolationFlags &isolation) {
     const svac_driver_ops &driver = *selected;
     const std::optional<engine::Isolation> isolate = isolation.choose(selected);
@@ -200,18 +207,23 @@ int cmd_replay(const std::string &path, const cli::SelectedDriver &selected, boo
     engine::RunStats stats;
     // Names in the step lines come from a shadow reference that follows the run.
     ref::Reference shadow(trace.topology, *ref::find_profile(trace.profile));
+    engine::json call; // --hw: the op's stores and commands, printed under its line
+    engine::RunOptions options;
+    if (hw) options.after_call = [&](std::size_t, const engine::json &j) { call = j; };
     engine::StepHook hook = [&](std::size_t i, const ref::Op &op, uint32_t pasid,
                                 const ref::Expectation &exp, const ref::Observation &obs,
                                 const std::optional<ref::Violation> &v) {
         if (!quiet) print_step(i, op, pasid, exp, obs, v, &shadow);
+        if (!quiet && hw) print_hw(call);
         if (!v) shadow.commit(op, exp, obs);
     };
     if (!quiet) fmt::print("replay {} on driver {}:\n", path, driver.name);
     std::optional<engine::Finding> f;
     try {
-        f = isolate ? engine::run_isolated(driver, trace, stats, *isolate, {},
+        f = isolate ? engine::run_isolated(driver, trace, stats, *isolate, options,
                                            hook) // the hook prints from the child
-                    : engine::run_differential(driver, trace, stats, hook);
+                    : engine::run_differential(driver, trace, stats, hook, nullptr,
+                                               trace.ops.size(), options);
     } catch (const engine::DriverError &e) {
         fmt::print("error: {}\n", e.what());
         return cli::kFindings;
@@ -327,7 +339,13 @@ int main(int argc, char **argv) {
     replay->add_option("TRACE", trace_path, "trace JSON file")->required();
     driver_options(replay, "bundled driver name");
     isolation_options(replay);
-    replay->add_flag("--quiet", quiet, "print only the outcome");
+    bool replay_hw = false;
+    auto *replay_quiet = replay->add_flag("--quiet", quiet, "print only the outcome");
+    replay
+        ->add_flag("--hw", replay_hw,
+                   "under each op, the stores the driver made (address: old -> new value) and "
+                   "the commands it issued, decoded")
+        ->excludes(replay_quiet);
     replay->add_option("--mutant", mutant, mutant_help);
 
     auto *check = app.add_subcommand(
@@ -482,7 +500,7 @@ int main(int argc, char **argv) {
                            iso_flags);
         if (*replay)
             return cmd_replay(trace_path, cli::select_driver(driver_name, driver_lib), quiet,
-                              iso_flags);
+                              replay_hw, iso_flags);
         if (*check) return cmd_check_trace(trace_path, verbose);
         if (*clauses) return cmd_clauses(as_json, group);
         if (*drivers) return list_mutants ? cli::cmd_list_mutants() : cmd_drivers();

@@ -5,6 +5,8 @@
 #include "engine/driver.h"
 #include "reference/table_rules.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace svac::engine {
@@ -36,6 +38,7 @@ Finding make_finding(const Trace &trace, std::size_t step, const ref::Violation 
     f.message = v.message;
     f.expected = expectation_to_json(exp, trace.ops[step].kind);
     f.actual = observation_to_json(obs, trace.ops[step].kind);
+    if (!v.due.empty()) f.expected["due"] = v.due;
     return f;
 }
 
@@ -206,6 +209,37 @@ json observation_to_json(const ref::Observation &obs, ref::OpKind kind) {
     return j;
 }
 
+json call_to_json(const ref::CallRecord &call, const std::vector<const ref::IommuModel *> &iommus,
+                  std::size_t max) {
+    json stores = json::array(), commands = json::array();
+    std::size_t more_stores = 0, more_commands = 0;
+    for (const ref::Store &st : call.stores) {
+        if (st.old_val == st.new_val) continue; // changed nothing the hardware could see
+        if (stores.size() == max) {
+            ++more_stores;
+            continue;
+        }
+        stores.push_back(fmt::format("{:#x}: {:#x} -> {:#x}", st.pa, st.old_val, st.new_val));
+    }
+    for (const ref::Command &c : call.commands) {
+        if (commands.size() == max) {
+            ++more_commands;
+            continue;
+        }
+        const ref::IommuModel *m = c.iommu < iommus.size() ? iommus[c.iommu] : nullptr;
+        std::string text = m ? m->describe_command(c.q.data(), c.qwords) : "?";
+        if (iommus.size() > 1) text = fmt::format("iommu {}: {}", c.iommu, text);
+        if (c.rc) text += fmt::format(" (refused: {})", c.rc);
+        commands.push_back(std::move(text));
+    }
+    if (more_stores) stores.push_back(fmt::format("... {} more", more_stores));
+    if (more_commands) commands.push_back(fmt::format("... {} more", more_commands));
+    json j = json::object();
+    if (!stores.empty()) j["stores"] = std::move(stores);
+    if (!commands.empty()) j["commands"] = std::move(commands);
+    return j;
+}
+
 Executed execute(ref::Reference &reference, DriverInstance &instance, const ref::Op &op,
                  const ref::Expectation &exp) {
     Executed e;
@@ -242,6 +276,7 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
                                         RunStats &stats, const StepHook &hook,
                                         const std::function<void(DriverInstance &)> &inspect,
                                         std::size_t until, const RunOptions &options) {
+    stats.scope.add(trace.topology);
     ref::Reference reference(trace.topology, profile_of(trace));
     // A fail-nth sweep's injection point (ROBUST-4): the options', else the trace's.
     const uint64_t fail_nth =
@@ -278,6 +313,8 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
             stats.alloc_failed_step = static_cast<int64_t>(i);
             if (ref::op_returns(op.kind)) stats.alloc_failed_rc = obs.rc;
         }
+        if (options.after_call)
+            options.after_call(i, call_to_json(platform.call_record(), platform.iommu_models()));
         auto violation = reference.judge(op, exp, obs, &stats.checks);
         // How the tables were written (HW-7), then what they hold now that the
         // op is done (SMMU-*, VTD-*).
@@ -300,6 +337,9 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
         if (violation) {
             Finding f = make_finding(trace, i, *violation, exp, obs, fail_nth);
             f.judged_from = evidence;
+            // A hardware rule: what the call stored and which commands it issued.
+            if (ref::hardware_rule(violation->clause))
+                f.actual.update(call_to_json(platform.call_record(), platform.iommu_models()));
             for (std::size_t k = 0; k < i; ++k) {
                 f.trace.ops.push_back(trace.ops[k]);
                 f.trace.ops.back().recorded = seen[k];

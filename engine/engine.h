@@ -5,6 +5,8 @@
 #pragma once
 
 #include "engine/trace.h"
+#include "reference/hw_model.h"
+#include "reference/hw_view.h"
 #include "reference/reference.h"
 
 #include <svac/driver_abi.h>
@@ -41,6 +43,9 @@ struct RunOptions {
     std::optional<Isolation> isolate;
     // Called before op i runs; i == the op count: before destroy.
     std::function<void(std::size_t)> before_step;
+    // Called after op i ran, before it is judged, with what the call did to
+    // the hardware (call_to_json): `replay --hw`.
+    std::function<void(std::size_t, const json &)> after_call;
     // The platform refuses the driver's Nth allocation (1-based, counted over
     // the instance's life, create's included): a fail-nth sweep (ROBUST-4).
     // 0: none, unless the trace names one (Trace::fail_alloc_nth).
@@ -50,6 +55,8 @@ struct RunOptions {
 struct RunStats {
     uint64_t steps = 0;
     ref::ClauseCounters checks;
+    // The topologies run: which clauses can apply (ref::not_applicable).
+    ref::ClauseScope scope;
     // Platform allocations the driver asked for, create's and destroy's
     // included (a refused one too): a sweep is done once N exceeds them.
     uint64_t driver_allocs = 0;
@@ -112,5 +119,12 @@ Trace finding_trace(const Finding &f);
 
 json expectation_to_json(const ref::Expectation &exp, ref::OpKind kind);
 json observation_to_json(const ref::Observation &obs, ref::OpKind kind);
+
+// What one driver call did to the hardware, short: {"stores": ["0x10008:
+// 0x0 -> 0x1", ...] (the stores that changed memory), "commands":
+// ["CMD_CFGI_CD sid=0 ssid=1 leaf=1", ...]} decoded by each IOMMU's model, at
+// most `max` of each (then "... N more"); a key only when the call made any.
+json call_to_json(const ref::CallRecord &call, const std::vector<const ref::IommuModel *> &iommus,
+                  std::size_t max = 32);
 
 } // namespace svac::engine

@@ -525,6 +525,7 @@ std::pair<ref::ClauseId, std::string> outcome(const ChildEnd &end, const Isolati
 std::optional<Finding> run_isolated(const svac_driver_ops &driver, const Trace &trace,
                                     RunStats &stats, const Isolation &limits,
                                     const RunOptions &options, const StepHook &hook) {
+    stats.scope.add(trace.topology); // the child's stats stay in the child
     ChildEnd end =
         run_child(limits, [&](int out) { child_main(out, driver, trace, limits, options, hook); });
     if (end.how == ChildEnd::finished) return decode_result(*end.result, trace, stats, end.err);

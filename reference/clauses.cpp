@@ -1,6 +1,7 @@
 #include "reference/clauses.h"
 
 #include <algorithm>
+#include <string>
 
 namespace svac::ref {
 
@@ -52,6 +53,96 @@ std::string_view group_name(ClauseGroup g) {
         return "ROBUST";
     }
     return "?";
+}
+
+namespace {
+
+uint32_t arch_bit(Arch a) {
+    return 1u << static_cast<uint32_t>(a);
+}
+
+constexpr Arch kArchs[] = {Arch::smmuv3, Arch::vtd};
+
+// "SMMUv3", "VT-d", "SMMUv3 or VT-d": the architectures of a mask as the specs name them.
+std::string arch_names(uint32_t mask, std::string_view sep) {
+    std::string s;
+    for (Arch a : kArchs)
+        if (mask & arch_bit(a))
+            s += (s.empty() ? "" : std::string(sep)) + (a == Arch::smmuv3 ? "SMMUv3" : "VT-d");
+    return s;
+}
+
+// What a clause needs of a campaign to apply: an IOMMU of the architecture
+// its group is about, and for a few rules a kind of device behind it.
+enum class DeviceNeed : uint8_t {
+    any,
+    pri,  // the rule judges PRI page responses
+    stall // the rule judges stalls and CMD_RESUME
+};
+struct Needs {
+    uint32_t archs;
+    DeviceNeed device;
+};
+
+Needs needs_of(ClauseId c) {
+    const ClauseGroup g = clause(c).group;
+    const uint32_t archs = g == ClauseGroup::SMMU  ? arch_bit(Arch::smmuv3)
+                           : g == ClauseGroup::VTD ? arch_bit(Arch::vtd)
+                                                   : ~0u;
+    switch (c) {
+    case ClauseId::IOPF_8:
+    case ClauseId::SMMU_CMD_4:
+        return {archs, DeviceNeed::stall};
+    case ClauseId::SMMU_CMD_3:
+    case ClauseId::VTD_PRQ_1:
+        return {archs, DeviceNeed::pri};
+    default:
+        return {archs, DeviceNeed::any};
+    }
+}
+
+} // namespace
+
+void ClauseScope::add(const Topology &t) {
+    ++topologies;
+    for (const Iommu &io : t.iommus) archs |= arch_bit(io.arch);
+    for (uint32_t d = 0; d < t.devices.size(); ++d) {
+        if (t.devices[d].iommu >= t.iommus.size()) continue;
+        const uint32_t a = arch_bit(t.iommus[t.devices[d].iommu].arch);
+        if (t.devices[d].pri) pri_archs |= a;
+        if (device_stalls(t, d)) stall_archs |= a;
+    }
+}
+
+ClauseScope &ClauseScope::operator|=(const ClauseScope &o) {
+    topologies += o.topologies;
+    archs |= o.archs;
+    pri_archs |= o.pri_archs;
+    stall_archs |= o.stall_archs;
+    return *this;
+}
+
+std::string not_applicable(ClauseId c, const ClauseScope &scope) {
+    if (scope.topologies == 0) return "";
+    const Needs n = needs_of(c);
+    const bool one_arch = n.archs != ~0u;
+    if (!(n.archs & scope.archs))
+        return arch_names(n.archs, " or ") + " rule; the campaign's topologies had " +
+               arch_names(scope.archs, " and ") + " IOMMUs only";
+    const std::string devices = one_arch
+                                    ? "no device behind the campaign's " +
+                                          arch_names(n.archs & scope.archs, " and ") + " IOMMUs"
+                                    : "no device of the campaign's topologies";
+    if (n.device == DeviceNeed::stall && !(n.archs & scope.stall_archs))
+        return "stall rule; " + devices + " stalls, as only an SMMUv3 master without PRI does";
+    if (n.device == DeviceNeed::pri && !(n.archs & scope.pri_archs))
+        return "PRI rule; " + devices + " has PRI";
+    return "";
+}
+
+bool hardware_rule(ClauseId c) {
+    const ClauseGroup g = clause(c).group;
+    return g == ClauseGroup::HW || g == ClauseGroup::SMMU || g == ClauseGroup::VTD;
 }
 
 std::optional<ClauseId> find_clause(std::string_view id) {

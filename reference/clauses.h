@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+
+#include "reference/topology.h"
 
 namespace svac::ref {
 
@@ -46,6 +49,30 @@ const Clause &clause(ClauseId c);
 std::string_view clause_id(ClauseId c);
 std::string_view group_name(ClauseGroup g);
 std::optional<ClauseId> find_clause(std::string_view id);
+// A rule about what the hardware sees (HW, SMMU, VTD groups): its findings
+// carry the stores and commands of the call, and the tables decoded.
+bool hardware_rule(ClauseId c);
+
+// What a campaign put before the driver, as far as the clauses care: the
+// architectures of its topologies' IOMMUs, and those behind which a device
+// has PRI or stalls (device_stalls). A run adds the topology it ran on.
+struct ClauseScope {
+    uint64_t topologies = 0;
+    uint32_t archs = 0;       // bit 1u << Arch per architecture seen
+    uint32_t pri_archs = 0;   // ... with a PRI device behind it
+    uint32_t stall_archs = 0; // ... with a device that stalls behind it
+    void add(const Topology &t);
+    ClauseScope &operator|=(const ClauseScope &o);
+};
+
+// Why clause c cannot apply to a campaign of that scope ("SMMUv3 rule; the
+// campaign's topologies had VT-d IOMMUs only"), or "" if it can. A rule about
+// an architecture needs one of its IOMMUs (SMMU-*: SMMUv3, VTD-*: VT-d); a
+// stall rule needs a device that stalls, a PRI rule a device with PRI, on an
+// architecture the rule is about. With no topology run, nothing is known:
+// every clause can apply. Reports show such a clause "not applicable", apart
+// from "untested" (it can apply, and no check of it ran).
+std::string not_applicable(ClauseId c, const ClauseScope &scope);
 
 // How often each clause's rule was evaluated: a report's "checks" column.
 class ClauseCounters {

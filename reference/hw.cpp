@@ -149,9 +149,12 @@ std::optional<Violation> Reference::judge_platform(const Op &op, const Observati
                                              std::to_string(*obs.stray_stores) +
                                              " store(s) outside memory it allocated, or unaligned"};
     if (obs.unsynced_commands && *obs.unsynced_commands)
-        return Violation{ClauseId::HW_9, describe(op, *this) + " returned with " +
-                                             std::to_string(*obs.unsynced_commands) +
-                                             " command(s) not completed by a sync"};
+        return Violation{ClauseId::HW_9,
+                         describe(op, *this) + " returned with " +
+                             std::to_string(*obs.unsynced_commands) +
+                             " command(s) not completed by a sync",
+                         "a sync (CMD_SYNC, or a VT-d invalidation wait) after the call's last "
+                         "command, before it returns"};
     return std::nullopt;
 }
 

@@ -165,6 +165,9 @@ public:
     virtual std::size_t unsynced() const = 0;
     // Every command accepted so far, decoded, for dump-tables and messages.
     virtual const std::vector<std::string> &command_log() const = 0;
+    // One command as command_log() spells it ("CMD_CFGI_CD sid=1 ssid=3 ...");
+    // accepted or not.
+    virtual std::string describe_command(const uint64_t *cmd, uint32_t qwords) const = 0;
 
     // Translates one transaction, filling caches as it goes.
     virtual DmaResult dma(const MemoryView &mem, const DmaRequest &req) = 0;

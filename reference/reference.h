@@ -77,6 +77,9 @@ struct Expectation {
 struct Violation {
     ClauseId clause;
     std::string message;
+    // A command rule: the invalidation (and sync) that was due and not
+    // issued, as the architecture names it; a finding's `expected` shows it.
+    std::string due = {};
 };
 
 class Reference {

@@ -642,11 +642,16 @@ private:
                                         std::to_string(sub) + ")"
                                   : "non-leaf CMD_CFGI_CD (sid " + std::to_string(sid) +
                                         ", an ssid of index " + std::to_string(sub) + ")";
+            const std::string due = cmd + " (or a wider CFGI), then CMD_SYNC";
             if (found == CmdLog::Found::none)
-                return fail(c, entry + " changed (a store to " + hex(e.pa) + ") but no " + cmd +
-                                   " (or a wider CFGI) was issued in the call");
-            return fail(c, entry + " changed (a store to " + hex(e.pa) + "): " + cmd +
-                               " was issued but no CMD_SYNC followed it");
+                return fail(c,
+                            entry + " changed (a store to " + hex(e.pa) + ") but no " + cmd +
+                                " (or a wider CFGI) was issued in the call",
+                            due);
+            return fail(c,
+                        entry + " changed (a store to " + hex(e.pa) + "): " + cmd +
+                            " was issued but no CMD_SYNC followed it",
+                        due);
         }
         return true;
     }
@@ -666,25 +671,27 @@ private:
             return "the CD (sid " + std::to_string(dev) + ", ssid " + std::to_string(pasid) +
                    ") stopped translating ";
         };
+        const std::string tlbi = "CMD_TLBI_NH_ASID (asid " + std::to_string(asid) + ")";
+        const std::string atc = "CMD_ATC_INV (sid " + std::to_string(dev) + ", ssid " +
+                                std::to_string(pasid) + ", all addresses)";
+        const std::string due =
+            tlbi + (device(dev).ats ? ", " + atc + " (an ATS master)" : std::string()) +
+            ", then CMD_SYNC";
         auto found = log_.find([asid](const uint64_t *q) { return covers_tlb(q, asid); });
         if (found == CmdLog::Found::none)
-            return fail(ClauseId::SMMU_CMD_2, what() + "but no CMD_TLBI_NH_ASID (asid " +
-                                                  std::to_string(asid) + ") was issued");
+            return fail(ClauseId::SMMU_CMD_2, what() + "but no " + tlbi + " was issued", due);
         if (found == CmdLog::Found::unsynced)
-            return fail(ClauseId::SMMU_CMD_2,
-                        what() + "but no CMD_SYNC followed CMD_TLBI_NH_ASID (asid " +
-                            std::to_string(asid) + ")");
+            return fail(ClauseId::SMMU_CMD_2, what() + "but no CMD_SYNC followed " + tlbi, due);
         if (!device(dev).ats) return true;
         found = log_.find([dev, pasid](const uint64_t *q) { return covers_atc(q, dev, pasid); });
         if (found == CmdLog::Found::none)
-            return fail(ClauseId::SMMU_CMD_2, what() + "but no CMD_ATC_INV (sid " +
-                                                  std::to_string(dev) + ", ssid " +
-                                                  std::to_string(pasid) +
-                                                  ", all addresses) was issued for the ATS master");
+            return fail(ClauseId::SMMU_CMD_2,
+                        what() + "but no " + atc + " was issued for the ATS master", due);
         if (found == CmdLog::Found::unsynced)
             return fail(ClauseId::SMMU_CMD_2,
                         what() + "but no CMD_SYNC followed CMD_ATC_INV (sid " +
-                            std::to_string(dev) + ", ssid " + std::to_string(pasid) + ")");
+                            std::to_string(dev) + ", ssid " + std::to_string(pasid) + ")",
+                        due);
         return true;
     }
 

@@ -194,6 +194,13 @@ std::string Smmuv3Model::describe(const Cmd &c) const {
     return s;
 }
 
+std::string Smmuv3Model::describe_command(const uint64_t *cmd, uint32_t qwords) const {
+    if (!cmd || qwords != 2 ||
+        !sm::cmd::find_command(static_cast<uint8_t>(get(cmd, sm::cmd::Opcode))))
+        return "ill-formed command " + (cmd ? hex(cmd[0]) : std::string("(none)"));
+    return describe(Cmd{{cmd[0], cmd[1]}});
+}
+
 const std::vector<std::string> &Smmuv3Model::command_log() const {
     for (std::size_t i = log_.size(); i < accepted_.size(); ++i)
         log_.push_back(describe(accepted_[i]));

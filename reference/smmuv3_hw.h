@@ -29,6 +29,7 @@ public:
     int submit(const MemoryView &mem, const uint64_t *cmd, uint32_t qwords) override;
     std::size_t unsynced() const override { return queue_.size(); }
     const std::vector<std::string> &command_log() const override;
+    std::string describe_command(const uint64_t *cmd, uint32_t qwords) const override;
     // The walk. When mem is also a MemoryBus (the harness's memory), a
     // terminated transaction's fault (Kind::fault) is recorded in the event
     // queue as well, with Stall=0 (record_event).

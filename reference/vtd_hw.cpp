@@ -214,6 +214,11 @@ template <typename Map, typename K, typename V> void VtdModel::insert(Map &m, co
     m[k] = std::move(v);
 }
 
+std::string VtdModel::describe_command(const uint64_t *cmd, uint32_t qwords) const {
+    if (!cmd || qwords != 4) return "ill-formed descriptor";
+    return describe(cmd, get(cmd, vtd::inv_cc::Type) | get(cmd, vtd::kTypeHi) << 4);
+}
+
 const std::vector<std::string> &VtdModel::command_log() const {
     for (std::size_t i = log_.size(); i < accepted_.size(); ++i) {
         const uint64_t *d = accepted_[i].data();

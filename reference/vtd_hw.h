@@ -29,6 +29,7 @@ public:
     int submit(const MemoryView &mem, const uint64_t *cmd, uint32_t qwords) override;
     std::size_t unsynced() const override { return pending_.size(); }
     const std::vector<std::string> &command_log() const override;
+    std::string describe_command(const uint64_t *cmd, uint32_t qwords) const override;
     DmaResult dma(const MemoryView &mem, const DmaRequest &req) override;
     Queued queue_fault(MemoryBus &mem, PageRequest &req) override;
     void overflow_queue() override;

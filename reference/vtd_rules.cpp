@@ -409,7 +409,9 @@ private:
             return fail(ClauseId::VTD_PE_4,
                         std::string("a ") + kind + " invalidation for PASID " +
                             std::to_string(pasid) + " names DID " + std::to_string(did) +
-                            ", but the PASID entry holds DID " + std::to_string(held));
+                            ", but the PASID entry holds DID " + std::to_string(held),
+                        std::string("the ") + kind + " invalidation for PASID " +
+                            std::to_string(pasid) + " naming DID " + std::to_string(held));
         });
     }
 
@@ -423,15 +425,24 @@ private:
             return true;
         hit(ClauseId::VTD_PE_2);
         const uint64_t did = get(pe.data(), v::pasid_entry::DID);
+        const std::string due =
+            "for PASID " + std::to_string(pasid) + " and DID " + std::to_string(did) +
+            ": a PASID-cache invalidation (PASID-selective or wider), an IOTLB invalidation of "
+            "all its addresses (PASID-based, or wider)" +
+            (device(dev).ats ? ", a PASID-based device-TLB invalidation of all its addresses "
+                               "(rid " +
+                                   std::to_string(dev) + ", ATS)"
+                             : std::string()) +
+            ", then an invalidation wait descriptor";
         auto need = [&](DescLog::Found found, const char *inv) {
             if (found == DescLog::Found::waited) return true;
             const std::string what = "PASID " + std::to_string(pasid) + " (rid " +
                                      std::to_string(dev) + ", DID " + std::to_string(did) +
                                      ") was torn down ";
             if (found == DescLog::Found::none)
-                return fail(ClauseId::VTD_PE_2, what + "but no " + inv + " was issued");
+                return fail(ClauseId::VTD_PE_2, what + "but no " + inv + " was issued", due);
             return fail(ClauseId::VTD_PE_2,
-                        what + "but no invalidation wait descriptor followed the " + inv);
+                        what + "but no invalidation wait descriptor followed the " + inv, due);
         };
         auto pc = log_.find([&](const uint64_t *d) {
             if (DescLog::type(d) != v::inv_pc::kType) return false;

@@ -41,20 +41,21 @@ std::map<std::string, std::string> statistics(const Report &r) {
         {"06 clauses pass", std::to_string(c.pass)},
         {"07 clauses fail", std::to_string(c.fail)},
         {"08 clauses untested", std::to_string(c.untested)},
-        {"09 findings", std::to_string(r.findings.size())},
-        {"10 errors", std::to_string(r.errors.size())},
-        {"11 sequences", std::to_string(r.sequences)},
-        {"12 steps", std::to_string(r.steps)},
-        {"13 checks", std::to_string(checks)},
-        {"14 duration_s", num(r.duration_s, 2)},
-        {"15 steps/s", num(r.duration_s > 0 ? double(r.steps) / r.duration_s : 0, 0)},
+        {"09 clauses not applicable", std::to_string(c.not_applicable)},
+        {"10 findings", std::to_string(r.findings.size())},
+        {"11 errors", std::to_string(r.errors.size())},
+        {"12 sequences", std::to_string(r.sequences)},
+        {"13 steps", std::to_string(r.steps)},
+        {"14 checks", std::to_string(checks)},
+        {"15 duration_s", num(r.duration_s, 2)},
+        {"16 steps/s", num(r.duration_s > 0 ? double(r.steps) / r.duration_s : 0, 0)},
     };
     std::map<std::string, std::string> extra;
     flatten(r.config, "config", extra);
     flatten(r.formal, "formal", extra);
     flatten(r.fuzz, "fuzz", extra);
     flatten(r.mutants, "mutants", extra);
-    for (auto &[k, v] : extra) s["16 " + k] = v;
+    for (auto &[k, v] : extra) s["17 " + k] = v;
     return s;
 }
 
@@ -81,6 +82,11 @@ ReportDiff diff_reports(const Report &before, const Report &after) {
             continue;
         }
         const std::string &was = it->second;
+        if (c.status == "not-applicable") { // a failure that cannot apply now is not fixed
+            if (was != "not-applicable") d.now_not_applicable.push_back(c.id);
+            continue;
+        }
+        if (was == "not-applicable") d.now_applicable.push_back(c.id);
         if (c.status == "fail")
             (was == "fail" ? d.still_failing : d.new_failures).push_back(c.id);
         else if (was == "fail")
@@ -130,6 +136,8 @@ std::string format_diff(const ReportDiff &d, const Report &after) {
     list(s, "still failing", d.still_failing);
     list(s, "no longer tested", d.lost_coverage);
     list(s, "newly tested", d.new_coverage);
+    list(s, "no longer applicable", d.now_not_applicable);
+    list(s, "now applicable", d.now_applicable);
     list(s, "clauses added", d.added);
     list(s, "clauses removed", d.removed);
     if (!d.new_errors.empty()) {

@@ -14,7 +14,7 @@ namespace svac::reports {
 namespace {
 
 constexpr const char *kStyle = R"(
-:root { --pass: #1a7f37; --fail: #cf222e; --untested: #6e7781; --err: #9a6700; --line: #d0d7de; }
+:root { --pass: #1a7f37; --fail: #cf222e; --untested: #6e7781; --na: #8c959f; --err: #9a6700; --line: #d0d7de; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328;
        margin: 0 auto; padding: 1.2em 2em 3em; max-width: 1280px; }
@@ -36,6 +36,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .verdict.incomplete { background: var(--err); }
 .status { font-weight: 600; white-space: nowrap; }
 .status.pass { color: var(--pass); } .status.fail { color: var(--fail); } .status.untested { color: var(--untested); }
+.status.not-applicable { color: var(--na); font-weight: 400; font-style: italic; }
+tr.not-applicable td { color: var(--na); }
 tr.fail td { background: #ffebe9; }
 tr.group th { background: #eaeef2; font-size: 1.02em; }
 .summary { font-size: 1.05em; margin: 0.5em 0 1em; }
@@ -199,19 +201,20 @@ void clause_matrix(std::string &h, const Report &r) {
     h += "<section id=\"clauses\"><h2>Clause matrix</h2>\n";
     h += "<table id=\"group-summary\" class=\"narrow\"><tr><th>Group</th><th "
          "class=\"num\">pass</th><th "
-         "class=\"num\">fail</th><th class=\"num\">untested</th><th "
-         "class=\"num\">checks</th></tr>\n";
+         "class=\"num\">fail</th><th class=\"num\">untested</th><th class=\"num\">not "
+         "applicable</th><th class=\"num\">checks</th></tr>\n";
     for (const auto &g : groups) {
         ClauseCounts c;
         uint64_t checks = 0;
         for (const auto *cl : by_group[g]) {
-            (cl->status == "pass" ? c.pass : cl->status == "fail" ? c.fail : c.untested)++;
+            c.add(cl->status);
             checks += cl->checks;
         }
         h += "<tr" + std::string(c.fail ? " class=\"fail\"" : "") + "><td><a href=\"#group-" +
              e(g) + "\">" + e(g) + "</a></td><td class=\"num\">" + std::to_string(c.pass) +
              "</td><td class=\"num\">" + std::to_string(c.fail) + "</td><td class=\"num\">" +
-             std::to_string(c.untested) + "</td><td class=\"num\">" + std::to_string(checks) +
+             std::to_string(c.untested) + "</td><td class=\"num\">" +
+             std::to_string(c.not_applicable) + "</td><td class=\"num\">" + std::to_string(checks) +
              "</td></tr>\n";
     }
     h += "</table>\n<table id=\"clause-matrix\" class=\"matrix\">\n<thead><tr><th>Clause</th><th>"
@@ -221,12 +224,16 @@ void clause_matrix(std::string &h, const Report &r) {
              "</th></tr>\n";
         for (const auto *c : by_group[g]) {
             std::string id = e(c->id);
-            std::string label =
-                c->status == "fail" ? "<a href=\"#finding-" + id + "\">fail</a>" : e(c->status);
+            std::string label = c->status == "fail" ? "<a href=\"#finding-" + id + "\">fail</a>"
+                                : c->status == "not-applicable" ? std::string("not applicable")
+                                                                : e(c->status);
+            std::string why = c->reason.empty()
+                                  ? std::string()
+                                  : "<br><span class=\"reason\">" + e(c->reason) + "</span>";
             h += "<tr id=\"clause-" + id + "\" class=\"" + e(c->status) + "\"><td><code>" + id +
                  "</code></td><td class=\"status " + e(c->status) + "\">" + label +
                  "</td><td class=\"num\">" + std::to_string(c->checks) + "</td><td>" + e(c->title) +
-                 "</td></tr>\n";
+                 why + "</td></tr>\n";
         }
         h += "</tbody>\n";
     }
@@ -347,20 +354,20 @@ std::string to_html(const Report &r) {
          " clauses: <span class=\"status pass\">" + std::to_string(n.pass) +
          " pass</span>, <span class=\"status fail\">" + std::to_string(n.fail) +
          " fail</span>, <span class=\"status untested\">" + std::to_string(n.untested) +
-         " untested</span> · " + std::to_string(r.findings.size()) + " finding" +
-         (r.findings.size() == 1 ? "" : "s") + " · " + std::to_string(r.sequences) +
-         " sequences, " + std::to_string(r.steps) + " steps in " + fixed(r.duration_s, 2) +
-         " s · profile " + e(r.profile) + ", seed " + std::to_string(r.seed) + "</p>\n";
-    h += "<nav><a href=\"#provenance\">Provenance</a><a href=\"#clauses\">Clauses</a><a "
-         "href=\"#findings\">Findings</a><a href=\"#statistics\">Statistics</a>";
+         " untested</span>, <span class=\"status not-applicable\">" +
+         std::to_string(n.not_applicable) + " not applicable</span> · " +
+         std::to_string(r.findings.size()) + " finding" + (r.findings.size() == 1 ? "" : "s") +
+         " · " + std::to_string(r.sequences) + " sequences, " + std::to_string(r.steps) +
+         " steps in " + fixed(r.duration_s, 2) + " s · profile " + e(r.profile) + ", seed " +
+         std::to_string(r.seed) + "</p>\n";
+    h += "<nav><a href=\"#findings\">Findings</a><a href=\"#clauses\">Clauses</a><a "
+         "href=\"#provenance\">Provenance</a><a href=\"#statistics\">Statistics</a>";
     if (!r.formal.is_null()) h += "<a href=\"#formal\">Formal</a>";
     if (!r.fuzz.is_null()) h += "<a href=\"#fuzz\">Fuzzing</a>";
     if (!r.mutants.is_null()) h += "<a href=\"#mutants\">Mutants</a>";
     h += "</nav></header>\n<main>\n";
 
-    provenance(h, r);
-    clause_matrix(h, r);
-
+    // Findings first, then the clause matrix (one row per clause) and the rest.
     h += "<section id=\"findings\"><h2>Findings</h2>\n";
     if (r.findings.empty()) h += "<p>No finding: every check the campaign ran passed.</p>\n";
     for (const auto &f : r.findings) finding_block(h, r, f);
@@ -370,6 +377,8 @@ std::string to_html(const Report &r) {
         h += "</ul>\n";
     }
     h += "</section>\n";
+    clause_matrix(h, r);
+    provenance(h, r);
 
     h += "<section id=\"statistics\"><h2>Campaign statistics</h2>\n<table class=\"narrow\">\n";
     row(h, "Sequences", std::to_string(r.sequences));

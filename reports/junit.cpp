@@ -1,7 +1,9 @@
 // The JUnit XML report: one test suite per clause group, one test case per
-// clause (a failure carries the finding, an untested clause is skipped), in
-// the shape GitLab's and Jenkins' parsers read. Campaign errors are one more
-// test case, with an <error>.
+// clause that can apply (a failure carries the finding, an untested clause is
+// skipped), in the shape GitLab's and Jenkins' parsers read. A clause that
+// cannot apply to the campaign is no test case (CI would count it skipped):
+// the property "clauses.not_applicable" lists them with the reason. Campaign
+// errors are one more test case, with an <error>.
 #include "reports/escape.h"
 #include "reports/writers.h"
 
@@ -45,6 +47,11 @@ std::string properties(const Report &r) {
     p += property("command_line", command_line_text(r));
     p += property("host", r.host);
     p += property("verdict", r.verdict);
+    p += property("clauses", counts_text(count_clauses(r)));
+    std::string na;
+    for (const auto &line : not_applicable_lines(r)) na += (na.empty() ? "" : " | ") + line;
+    if (!na.empty()) p += property("clauses.not_applicable", na);
+    if (const std::string formal = formal_text(r); !formal.empty()) p += property("formal", formal);
     p += "    </properties>\n";
     return p;
 }
@@ -72,6 +79,7 @@ std::string to_junit(const Report &r) {
     std::vector<std::string> groups;
     std::map<std::string, std::vector<const ClauseResult *>> by_group;
     for (const auto &c : r.clauses) {
+        if (c.status == "not-applicable") continue;
         if (!by_group.count(c.group)) groups.push_back(c.group);
         by_group[c.group].push_back(&c);
     }
@@ -83,14 +91,14 @@ std::string to_junit(const Report &r) {
     const std::string suite_prefix = "sva-conform." + r.driver_name + ".";
     std::string s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     s += "<testsuites name=\"" + x("sva-conform: " + r.driver_name) + "\" tests=\"" +
-         std::to_string(r.clauses.size() + errors) + "\" failures=\"" + std::to_string(n.fail) +
-         "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" + std::to_string(n.untested) +
-         "\" time=\"" + seconds(r.duration_s) + "\" timestamp=\"" + x(r.started) + "\">\n";
+         std::to_string(r.clauses.size() - n.not_applicable + errors) + "\" failures=\"" +
+         std::to_string(n.fail) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" +
+         std::to_string(n.untested) + "\" time=\"" + seconds(r.duration_s) + "\" timestamp=\"" +
+         x(r.started) + "\">\n";
     std::size_t id = 0;
     for (const auto &g : groups) {
         ClauseCounts c;
-        for (const auto *cl : by_group[g])
-            (cl->status == "pass" ? c.pass : cl->status == "fail" ? c.fail : c.untested)++;
+        for (const auto *cl : by_group[g]) c.add(cl->status);
         s += "  <testsuite id=\"" + std::to_string(id++) + "\" name=\"" + x(suite_prefix + g) +
              "\" tests=\"" + std::to_string(by_group[g].size()) + "\" failures=\"" +
              std::to_string(c.fail) + "\" errors=\"0\" skipped=\"" + std::to_string(c.untested) +

@@ -1,5 +1,7 @@
 // The Markdown report: a short summary for a pull-request comment (GitHub
-// Flavored Markdown): verdict, counts, the findings, provenance folded away.
+// Flavored Markdown): verdict, counts, the findings, then folded away the
+// clause table (what was checked, what could not apply and why) and the
+// provenance.
 #include "reports/escape.h"
 #include "reports/writers.h"
 
@@ -21,6 +23,18 @@ std::string fixed(double v, int digits) {
 
 constexpr std::size_t kMaxFindings = 20;
 
+// Every clause, folded: its status, checks and statement; why one cannot apply.
+void clause_table(std::string &s, const Report &r) {
+    s += "<details><summary>Clauses: " + counts_text(count_clauses(r)) +
+         "</summary>\n\n| clause | status | checks | statement |\n| --- | --- | ---: | --- |\n";
+    for (const auto &c : r.clauses)
+        s += "| " + m(c.id) + " | " +
+             (c.status == "not-applicable" ? "not applicable" : m(c.status)) + " | " +
+             std::to_string(c.checks) + " | " + m(c.title) +
+             (c.reason.empty() ? std::string() : " (" + m(c.reason) + ")") + " |\n";
+    s += "\n</details>\n\n";
+}
+
 } // namespace
 
 std::string to_markdown(const Report &r) {
@@ -30,12 +44,14 @@ std::string to_markdown(const Report &r) {
     ClauseCounts n = count_clauses(r);
     std::string s = "### " + std::string(mark) + " sva-conform: " + m(r.driver_name) + " " +
                     m(r.driver_version) + " is **" + m(r.verdict) + "**\n\n";
-    s += "| clauses | pass | fail | untested | findings | sequences | steps | time |\n"
-         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+    s +=
+        "| clauses | pass | fail | untested | not applicable | findings | sequences | steps | time "
+        "|\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
     s += "| " + std::to_string(r.clauses.size()) + " | " + std::to_string(n.pass) + " | " +
          std::to_string(n.fail) + " | " + std::to_string(n.untested) + " | " +
-         std::to_string(r.findings.size()) + " | " + std::to_string(r.sequences) + " | " +
-         std::to_string(r.steps) + " | " + fixed(r.duration_s, 1) + " s |\n\n";
+         std::to_string(n.not_applicable) + " | " + std::to_string(r.findings.size()) + " | " +
+         std::to_string(r.sequences) + " | " + std::to_string(r.steps) + " | " +
+         fixed(r.duration_s, 1) + " s |\n\n";
     if (!r.findings.empty()) {
         s += "**Findings**\n\n";
         std::size_t shown = 0;
@@ -62,6 +78,9 @@ std::string to_markdown(const Report &r) {
         for (const auto &e : r.errors) s += "- " + m(e) + "\n";
         s += "\n";
     }
+    if (const std::string formal = formal_text(r); !formal.empty())
+        s += "**Formal results** " + m(formal) + "\n\n";
+    clause_table(s, r);
     s += "<details><summary>Provenance</summary>\n\n";
     s += "- tool: " + m(r.tool_name + " " + r.tool_version + " (commit " + r.tool_commit + ")") +
          "\n";

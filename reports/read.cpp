@@ -2,6 +2,8 @@
 #include "reports/json_text.h"
 #include "reports/report.h"
 
+#include <algorithm>
+
 namespace svac::reports {
 
 namespace {
@@ -123,9 +125,14 @@ Report parse_report(std::string_view text, std::string_view source) {
         const json &c = clauses[i];
         ClauseResult cr{rd.str(c, at, "id"), rd.str(c, at, "group"), rd.str(c, at, "title"),
                         rd.str(c, at, "status"), rd.count(c, at, "checks")};
-        if (cr.status != "pass" && cr.status != "fail" && cr.status != "untested")
-            rd.fail(at + "/status",
-                    "expected \"pass\", \"fail\" or \"untested\", got " + excerpt(json(cr.status)));
+        if (std::find(std::begin(kClauseStatuses), std::end(kClauseStatuses), cr.status) ==
+            std::end(kClauseStatuses))
+            rd.fail(at + "/status", "expected \"pass\", \"fail\", \"untested\" or "
+                                    "\"not-applicable\", got " +
+                                        excerpt(json(cr.status)));
+        if (c.contains("reason")) cr.reason = rd.str(c, at, "reason");
+        if (cr.status == "not-applicable" && cr.reason.empty())
+            rd.fail(at + "/reason", "a not-applicable clause says why it cannot apply");
         r.clauses.push_back(std::move(cr));
     }
     const json &findings = rd.array(j, "", "findings");

@@ -26,12 +26,15 @@ json to_json(const Report &r) {
     j["invocation"] = {{"command_line", r.command_line}, {"host", r.host}};
     j["config"] = r.config;
     j["clauses"] = json::array();
-    for (const auto &c : r.clauses)
-        j["clauses"].push_back({{"id", c.id},
-                                {"group", c.group},
-                                {"title", c.title},
-                                {"status", c.status},
-                                {"checks", c.checks}});
+    for (const auto &c : r.clauses) {
+        json cj = {{"id", c.id},
+                   {"group", c.group},
+                   {"title", c.title},
+                   {"status", c.status},
+                   {"checks", c.checks}};
+        if (!c.reason.empty()) cj["reason"] = c.reason;
+        j["clauses"].push_back(std::move(cj));
+    }
     j["findings"] = json::array();
     for (const auto &f : r.findings) {
         json fj = {{"clause", f.clause},     {"step", f.step},     {"message", f.message},

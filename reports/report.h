@@ -20,9 +20,16 @@ struct ClauseResult {
     std::string id;
     std::string group;
     std::string title;
-    std::string status; // "pass" | "fail" | "untested"
+    // "pass" | "fail" | "untested" (the clause can apply; no check of it ran)
+    // | "not-applicable" (it cannot apply to what the campaign ran: an SMMUv3
+    // rule on VT-d topologies; `reason` says why)
+    std::string status;
     uint64_t checks = 0;
+    std::string reason; // not-applicable only
 };
+
+// The clause statuses, in the order reports count them.
+inline constexpr const char *kClauseStatuses[] = {"pass", "fail", "untested", "not-applicable"};
 
 struct FindingRecord {
     std::string clause;

@@ -32,6 +32,15 @@ json text(const std::string &s) {
     return {{"text", s}};
 }
 
+// How many clauses of each status: {"pass", "fail", "untested", "not_applicable"}.
+json clause_counts(const Report &r) {
+    const ClauseCounts n = count_clauses(r);
+    return {{"pass", n.pass},
+            {"fail", n.fail},
+            {"untested", n.untested},
+            {"not_applicable", n.not_applicable}};
+}
+
 } // namespace
 
 json to_sarif(const Report &r) {
@@ -40,12 +49,14 @@ json to_sarif(const Report &r) {
     for (const auto &c : r.clauses) {
         if (rule_index.count(c.id)) continue;
         rule_index[c.id] = rules.size();
+        json props = {{"group", c.group}, {"tags", {"sva", c.group}}, {"status", c.status}};
+        if (!c.reason.empty()) props["reason"] = c.reason;
         rules.push_back({{"id", c.id},
                          {"shortDescription", text(c.title)},
                          {"fullDescription", text(c.title)},
                          {"help", text(c.id + ": " + c.title)},
                          {"defaultConfiguration", {{"level", "error"}}},
-                         {"properties", {{"group", c.group}, {"tags", {"sva", c.group}}}}});
+                         {"properties", props}});
     }
     json results = json::array();
     for (const auto &f : r.findings) {
@@ -111,7 +122,8 @@ json to_sarif(const Report &r) {
         {"profile", r.profile},
         {"seed", r.seed},
         {"duration_s", r.duration_s},
-        {"stats", {{"sequences", r.sequences}, {"steps", r.steps}}}};
+        {"stats", {{"sequences", r.sequences}, {"steps", r.steps}}},
+        {"clauses", clause_counts(r)}};
     json log;
     log["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
     log["version"] = "2.1.0";

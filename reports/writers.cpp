@@ -1,5 +1,6 @@
 #include "reports/writers.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -31,17 +32,45 @@ std::string write_all(const Report &r, const std::string &dir) {
     return html;
 }
 
+void ClauseCounts::add(std::string_view status) {
+    (status == "pass"             ? pass
+     : status == "fail"           ? fail
+     : status == "not-applicable" ? not_applicable
+                                  : untested)++;
+}
+
 ClauseCounts count_clauses(const Report &r) {
     ClauseCounts c;
-    for (const auto &cl : r.clauses)
-        (cl.status == "pass" ? c.pass : cl.status == "fail" ? c.fail : c.untested)++;
+    for (const auto &cl : r.clauses) c.add(cl.status);
     return c;
+}
+
+std::string counts_text(const ClauseCounts &c) {
+    return std::to_string(c.pass) + " pass, " + std::to_string(c.fail) + " fail, " +
+           std::to_string(c.untested) + " untested, " + std::to_string(c.not_applicable) +
+           " not applicable";
 }
 
 const ClauseResult *find_clause(const Report &r, std::string_view id) {
     for (const auto &c : r.clauses)
         if (c.id == id) return &c;
     return nullptr;
+}
+
+std::vector<std::string> not_applicable_lines(const Report &r) {
+    std::vector<std::pair<std::string, std::string>> by_reason; // reason, IDs
+    for (const auto &c : r.clauses) {
+        if (c.status != "not-applicable") continue;
+        auto it = std::find_if(by_reason.begin(), by_reason.end(),
+                               [&](const auto &p) { return p.first == c.reason; });
+        if (it == by_reason.end())
+            by_reason.emplace_back(c.reason, c.id);
+        else
+            it->second += ", " + c.id;
+    }
+    std::vector<std::string> lines;
+    for (const auto &[reason, ids] : by_reason) lines.push_back(ids + ": " + reason);
+    return lines;
 }
 
 namespace {
@@ -103,6 +132,20 @@ std::string fingerprint(const Report &r, const FindingRecord &f) {
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
     return buf;
+}
+
+std::string formal_text(const Report &r) {
+    const json &f = r.formal;
+    if (!f.is_object()) return "";
+    auto text = [&](const char *key) {
+        return f.contains(key) && f[key].is_string() ? f[key].get<std::string>() : std::string();
+    };
+    const std::string covers = text("covers").empty() ? "" : "; they cover " + text("covers");
+    if (f.contains("omitted")) return "left out: " + text("omitted") + covers;
+    const std::size_t checks =
+        f.contains("checks") && f["checks"].is_array() ? f["checks"].size() : 0;
+    return (text("verdict").empty() ? "?" : text("verdict")) + ": " + std::to_string(checks) +
+           " Z3 check" + (checks == 1 ? "" : "s") + covers;
 }
 
 std::string command_line_text(const Report &r) {

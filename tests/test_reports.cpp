@@ -11,7 +11,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -300,7 +302,7 @@ TEST(ReportWriters, HtmlAndMarkdownCarryTheModel) {
 
     const std::string md = reports::to_markdown(r);
     EXPECT_NE(md.find("is **nonconformant**"), std::string::npos) << md;
-    EXPECT_NE(md.find("| 3 | 1 | 1 | 1 | 1 | 100 | 3200 | 1.5 s |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| 3 | 1 | 1 | 1 | 0 | 1 | 100 | 3200 | 1.5 s |"), std::string::npos) << md;
     EXPECT_NE(md.find("- **UNBIND-4**"), std::string::npos) << md;
     EXPECT_NE(md.find("step 1 (unbind) of a 2-op trace; 4 sequences"), std::string::npos) << md;
 }
@@ -343,6 +345,144 @@ TEST(ReportDiff, NewFailuresFixedClausesAndStatistics) {
     reports::Report errs = after;
     errs.errors = {"driver refused the topology"};
     EXPECT_TRUE(reports::diff_reports(after, errs).regression());
+}
+
+// sample_report with a clause that cannot apply (an SMMUv3 rule on VT-d
+// topologies) beside the untested one.
+reports::Report with_not_applicable() {
+    reports::Report r = sample_report("vtd");
+    reports::ClauseResult na{"SMMU-CD-1", "SMMU", "the CD holds the mm's ASID", "not-applicable",
+                             0};
+    na.reason = "SMMUv3 rule; the campaign's topologies had VT-d IOMMUs only";
+    r.clauses.push_back(na);
+    return r;
+}
+
+TEST(ReportModel, NotApplicableReadsBackWithItsReason) {
+    const reports::Report r = with_not_applicable();
+    const json j = reports::to_json(r);
+    EXPECT_EQ(j["clauses"][3]["status"], "not-applicable");
+    EXPECT_EQ(j["clauses"][3]["reason"], r.clauses[3].reason);
+    EXPECT_FALSE(j["clauses"][2].contains("reason")); // untested: no reason field
+    const reports::Report back = reports::parse_report(j.dump(), "r.json");
+    EXPECT_EQ(back.clauses[3].reason, r.clauses[3].reason);
+    EXPECT_EQ(reports::to_json(back), j);
+    json no_reason = j;
+    no_reason["clauses"][3].erase("reason");
+    try {
+        reports::parse_report(no_reason.dump(), "x.json");
+        ADD_FAILURE() << "a not-applicable clause without a reason was read";
+    } catch (const reports::ReportError &e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "x.json: /clauses/3/reason: a not-applicable clause says why it cannot apply");
+    }
+    const reports::ClauseCounts n = reports::count_clauses(r);
+    EXPECT_EQ(reports::counts_text(n), "1 pass, 1 fail, 1 untested, 1 not applicable");
+}
+
+TEST_F(Reports, JunitHasNoSkippedCaseForANotApplicableClause) {
+    const reports::Report r = with_not_applicable();
+    const fs::path xml = write("report.xml", reports::to_junit(r));
+    auto parsed = test_support::run_check(dir_, "junit " + test_support::quote(xml.string()));
+    ASSERT_EQ(parsed.status, 0) << parsed.out;
+    const json j = json::parse(parsed.out);
+    EXPECT_EQ(j["attrib"]["tests"], "3");   // SMMU-CD-1 is no test case
+    EXPECT_EQ(j["attrib"]["skipped"], "1"); // HW-9, untested
+    std::set<std::string> names, suites;
+    for (const auto &s : j["suites"]) {
+        suites.insert(s["attrib"]["name"].get<std::string>());
+        for (const auto &c : s["cases"]) names.insert(c["name"].get<std::string>());
+        EXPECT_EQ(s["properties"]["clauses.not_applicable"],
+                  "SMMU-CD-1: SMMUv3 rule; the campaign's topologies had VT-d IOMMUs only");
+        EXPECT_EQ(s["properties"]["clauses"], "1 pass, 1 fail, 1 untested, 1 not applicable");
+    }
+    EXPECT_EQ(names, (std::set<std::string>{"FEAT-1", "UNBIND-4", "HW-9"}));
+    EXPECT_FALSE(suites.count("sva-conform.vtd.SMMU")); // a group that cannot apply: no suite
+}
+
+TEST(ReportWriters, FindingsComeBeforeTheClauseTableAndNotApplicableSaysWhy) {
+    const reports::Report r = with_not_applicable();
+    const std::string html = reports::to_html(r);
+    const auto findings = html.find("<section id=\"findings\">");
+    const auto matrix = html.find("<section id=\"clauses\">");
+    ASSERT_NE(findings, std::string::npos);
+    ASSERT_NE(matrix, std::string::npos);
+    EXPECT_LT(findings, matrix);
+    EXPECT_LT(html.find("id=\"finding-UNBIND-4\""), matrix);
+    EXPECT_NE(html.find("<tr id=\"clause-SMMU-CD-1\" class=\"not-applicable\"><td><code>SMMU-CD-1"
+                        "</code></td><td class=\"status not-applicable\">not applicable</td>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<span class=\"reason\">SMMUv3 rule; the campaign&#39;s topologies had "
+                        "VT-d IOMMUs only</span>"),
+              std::string::npos);
+    EXPECT_NE(html.find("1 untested</span>, <span class=\"status not-applicable\">1 not "
+                        "applicable</span>"),
+              std::string::npos);
+
+    const std::string md = reports::to_markdown(r);
+    const auto md_findings = md.find("**Findings**");
+    const auto md_table = md.find("| clause | status | checks | statement |");
+    ASSERT_NE(md_findings, std::string::npos) << md;
+    ASSERT_NE(md_table, std::string::npos) << md;
+    EXPECT_LT(md_findings, md_table);
+    EXPECT_NE(md.find("| 4 | 1 | 1 | 1 | 1 | 1 | 100 | 3200 | 1.5 s |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| SMMU-CD-1 | not applicable | 0 | the CD holds the mm's ASID (SMMUv3 "
+                      "rule; the campaign's topologies had VT-d IOMMUs only) |"),
+              std::string::npos)
+        << md;
+    EXPECT_NE(md.find("| HW-9 | untested | 0 |"), std::string::npos) << md;
+
+    const json sarif = reports::to_sarif(r);
+    const json &run = sarif["runs"][0];
+    EXPECT_EQ(run["properties"]["clauses"]["not_applicable"], 1);
+    EXPECT_EQ(run["properties"]["clauses"]["untested"], 1);
+    EXPECT_EQ(run["tool"]["driver"]["rules"][3]["properties"]["status"], "not-applicable");
+    EXPECT_EQ(run["tool"]["driver"]["rules"][3]["properties"]["reason"], r.clauses[3].reason);
+}
+
+TEST(ReportWriters, FormalSaysWhichCodeItCovers) {
+    reports::Report r = sample_report();
+    EXPECT_EQ(reports::formal_text(r), ""); // no section, nothing said
+    r.formal = {{"covers", "the kit's SMMUv3 codec"},
+                {"format", "smmuv3"},
+                {"verdict", "proved"},
+                {"checks", {{{"name", "codec.smmuv3"}}, {{"name", "layout.smmuv3"}}}}};
+    EXPECT_EQ(reports::formal_text(r), "proved: 2 Z3 checks; they cover the kit's SMMUv3 codec");
+    EXPECT_NE(reports::to_markdown(r).find("**Formal results** proved: 2 Z3 checks; they cover "
+                                           "the kit's SMMUv3 codec"),
+              std::string::npos);
+    EXPECT_NE(reports::to_junit(r).find("<property name=\"formal\" value=\"proved: 2 Z3 checks; "
+                                        "they cover the kit&#39;s SMMUv3 codec\"/>"),
+              std::string::npos);
+    r.formal = {{"covers", "none of this driver's code"}, {"omitted", "not a plugin's code"}};
+    EXPECT_EQ(reports::formal_text(r),
+              "left out: not a plugin's code; they cover none of this driver's code");
+    const std::string html = reports::to_html(r);
+    EXPECT_NE(html.find("<dt>covers</dt><dd>none of this driver&#39;s code</dd>"),
+              std::string::npos);
+}
+
+TEST(ReportDiff, NotApplicableIsAScopeChangeNeitherAFixNorALoss) {
+    reports::Report smmu = sample_report(), vtd = sample_report();
+    for (auto &c : vtd.clauses) {
+        c.status = "not-applicable";
+        c.reason = "SMMUv3 rule";
+    }
+    vtd.findings.clear();
+    const reports::ReportDiff d = reports::diff_reports(smmu, vtd);
+    EXPECT_EQ(d.now_not_applicable, (std::vector<std::string>{"FEAT-1", "UNBIND-4", "HW-9"}));
+    EXPECT_TRUE(d.fixed.empty());         // UNBIND-4 failed; it cannot apply now: not fixed
+    EXPECT_TRUE(d.lost_coverage.empty()); // FEAT-1 passed; it cannot apply now: not lost
+    EXPECT_FALSE(d.regression());
+    const std::string text = reports::format_diff(d, vtd);
+    EXPECT_NE(text.find("no longer applicable (3): FEAT-1 UNBIND-4 HW-9"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("clauses not applicable: 0 -> 3"), std::string::npos) << text;
+    const reports::ReportDiff back = reports::diff_reports(vtd, smmu);
+    EXPECT_EQ(back.now_applicable, (std::vector<std::string>{"FEAT-1", "UNBIND-4", "HW-9"}));
+    EXPECT_EQ(back.new_failures, std::vector<std::string>{"UNBIND-4"});
+    EXPECT_TRUE(back.new_coverage.empty());
+    EXPECT_TRUE(back.regression());
 }
 
 TEST(ProgressLine, SaysDoneRateFindingsAndTimeLeft) {

@@ -43,7 +43,10 @@ const std::map<std::string, std::string> kCampaigns = {
     {"vtd-iopf", "run --driver vtd --seed 2 --sequences 150 --generator plain --mutant "
                  "resp-drops-pasid --out vtd-iopf"},
     {"smmu-iopf", "run --driver smmuv3 --seed 2 --sequences 30 --generator plain --mutant "
-                  "pri-resp-drops-ssid --out smmu-iopf"}};
+                  "pri-resp-drops-ssid --out smmu-iopf"},
+    // A driver that invalidates with the wrong domain ID (VTD-PE-4): a command finding.
+    {"vtd-did", "run --driver vtd --seed 2 --sequences 150 --generator plain --mutant "
+                "inv-wrong-did --out vtd-did"}};
 
 class ReportCli : public ::testing::Test {
 protected:
@@ -239,8 +242,17 @@ TEST_F(ReportCli, EveryReportAndTraceHoldsToItsSchema) {
     json r3 = report;
     r3["findings"][0]["trace"]["ops"][0]["op"] = "teleport";
     write("bad-op.json", r3.dump());
+    json r4 = report; // not applicable, and not saying why
+    r4["clauses"][0]["status"] = "not-applicable";
+    r4["clauses"][0].erase("reason");
+    write("na-no-reason.json", r4.dump());
+    json r5 = report; // a reason on a clause that can apply
+    r5["clauses"][0]["status"] = "untested";
+    r5["clauses"][0]["reason"] = "why";
+    write("reason-untested.json", r5.dump());
     auto bad = run_check(dir_, "schema --expect-invalid typo-trace.json no-provenance.json "
-                               "bad-verdict.json bad-op.json");
+                               "bad-verdict.json bad-op.json na-no-reason.json "
+                               "reason-untested.json");
     EXPECT_EQ(bad.status, 0) << bad.out;
 }
 
@@ -253,9 +265,13 @@ TEST_F(ReportCli, JunitAndSarifOfARunParseBackToTheReport) {
     std::map<std::string, json> cases;
     for (const auto &s : j["suites"])
         for (const auto &c : s["cases"]) cases[c["name"]] = c;
-    ASSERT_EQ(cases.size(), r["clauses"].size());
-    std::size_t skipped = 0;
+    std::size_t skipped = 0, not_applicable = 0;
     for (const auto &c : r["clauses"]) {
+        if (c["status"] == "not-applicable") { // no test case: CI would count it skipped
+            ++not_applicable;
+            EXPECT_FALSE(cases.count(c["id"])) << c["id"];
+            continue;
+        }
         const json &tc = cases.at(c["id"]);
         skipped += c["status"] == "untested";
         EXPECT_EQ(tc["status"], c["status"] == "pass"   ? "pass"
@@ -264,6 +280,8 @@ TEST_F(ReportCli, JunitAndSarifOfARunParseBackToTheReport) {
             << c["id"];
     }
     EXPECT_EQ(j["attrib"]["skipped"], std::to_string(skipped));
+    EXPECT_GT(not_applicable, 0u);
+    EXPECT_EQ(cases.size() + not_applicable, r["clauses"].size());
     EXPECT_EQ(cases.at("PARAM-2")["message"], r["findings"][0]["message"]);
     EXPECT_NE(cases.at("PARAM-2")["text"].get<std::string>().find(r["findings"][0]["trace"].dump()),
               std::string::npos);
@@ -317,6 +335,177 @@ TEST_F(ReportCli, HostileStringsInAReportStayInert) {
     auto sarif = run_cli(dir_, "report render hostile.json --format sarif");
     ASSERT_EQ(sarif.status, 0) << sarif.all();
     EXPECT_EQ(json::parse(sarif.out)["runs"][0]["properties"]["driver"]["name"], hostile);
+}
+
+// The clauses of a run's report.json by ID.
+std::map<std::string, json> clauses_of(const json &report) {
+    std::map<std::string, json> by_id;
+    for (const auto &c : report["clauses"]) by_id[c["id"]] = c;
+    return by_id;
+}
+
+TEST_F(ReportCli, VtdRunShowsSmmuClausesNotApplicableInEveryFormat) {
+    const auto &ok = campaign("ok"); // run --driver vtd
+    ASSERT_EQ(ok.status, 0) << ok.all();
+    const json r = load(dir_ / "ok" / "report.json");
+    std::size_t smmu = 0, untested = 0, not_applicable = 0;
+    for (const auto &[id, c] : clauses_of(r)) {
+        untested += c["status"] == "untested";
+        not_applicable += c["status"] == "not-applicable";
+        if (c["group"] != "SMMU") continue;
+        ++smmu;
+        EXPECT_EQ(c["status"], "not-applicable") << id;
+        EXPECT_EQ(c["checks"], 0) << id;
+        EXPECT_EQ(c["reason"], "SMMUv3 rule; the campaign's topologies had VT-d IOMMUs only") << id;
+    }
+    EXPECT_EQ(smmu, 11u);
+    // No VT-d topology has a device that stalls: the stall rule cannot apply either.
+    EXPECT_EQ(clauses_of(r).at("IOPF-8")["status"], "not-applicable");
+    // The summary counts both, apart.
+    EXPECT_NE(ok.out.find("untested, " + std::to_string(not_applicable) + " not applicable\n"),
+              std::string::npos)
+        << ok.out;
+    EXPECT_NE(ok.out.find(", " + std::to_string(untested) + " untested, "), std::string::npos)
+        << ok.out;
+
+    // JUnit: no test case for them, so no skipped test; the untested ones stay skipped.
+    auto parsed = run_check(dir_, "junit " + quote((dir_ / "ok" / "report.xml").string()));
+    ASSERT_EQ(parsed.status, 0) << parsed.out;
+    const json j = json::parse(parsed.out);
+    EXPECT_EQ(j["attrib"]["skipped"], std::to_string(untested));
+    for (const auto &suite : j["suites"]) {
+        EXPECT_NE(suite["attrib"]["name"], "sva-conform.vtd.SMMU");
+        for (const auto &c : suite["cases"])
+            EXPECT_NE(c["name"].get<std::string>().rfind("SMMU-", 0), 0u) << c["name"];
+        EXPECT_NE(suite["properties"]["clauses.not_applicable"].get<std::string>().find(
+                      "SMMU-STE-1, SMMU-CD-1"),
+                  std::string::npos);
+    }
+    // Markdown and HTML: the status and the reason.
+    const std::string md = read_file(dir_ / "ok" / "report.md");
+    EXPECT_NE(md.find("| SMMU-STE-1 | not applicable | 0 |"), std::string::npos) << md;
+    EXPECT_NE(md.find("(SMMUv3 rule; the campaign's topologies had VT-d IOMMUs only) |"),
+              std::string::npos);
+    const std::string html = read_file(dir_ / "ok" / "report.html");
+    EXPECT_NE(html.find("<tr id=\"clause-SMMU-STE-1\" class=\"not-applicable\">"),
+              std::string::npos);
+    EXPECT_NE(html.find(std::to_string(not_applicable) + " not applicable</span>"),
+              std::string::npos);
+}
+
+TEST_F(ReportCli, SmmuRunShowsVtdClausesNotApplicable) {
+    ASSERT_EQ(campaign("smmu-iopf").status, 1) << campaign("smmu-iopf").all();
+    const auto clauses = clauses_of(load(dir_ / "smmu-iopf" / "report.json"));
+    std::size_t vtd = 0;
+    for (const auto &[id, c] : clauses) {
+        if (c["group"] == "VTD") {
+            ++vtd;
+            EXPECT_EQ(c["status"], "not-applicable") << id;
+            EXPECT_EQ(c["reason"], "VT-d rule; the campaign's topologies had SMMUv3 IOMMUs only")
+                << id;
+        } else if (c["group"] == "SMMU") {
+            EXPECT_NE(c["status"], "not-applicable") << id;
+        }
+    }
+    EXPECT_EQ(vtd, 7u);
+}
+
+TEST_F(ReportCli, FormalSectionSaysWhichCodeItCovers) {
+    ASSERT_EQ(campaign("ok").status, 0) << campaign("ok").all();
+    const json bundled = load(dir_ / "ok" / "report.json")["formal"];
+    ASSERT_TRUE(bundled.is_object()) << bundled;
+    EXPECT_EQ(bundled.begin().key(), "covers");
+    const std::string covers = bundled["covers"];
+    EXPECT_NE(covers.find("VT-d driver's PASID index functions and PASID entry writer"),
+              std::string::npos)
+        << covers;
+    EXPECT_EQ(covers.find("SMMUv3"), std::string::npos) << covers;
+    EXPECT_EQ(bundled["verdict"], "proved");
+    EXPECT_FALSE(bundled["checks"].empty());
+
+    // A plugin: the checks prove none of its code; the section says so and runs none.
+    auto plugin =
+        run_cli(dir_, "run --driver-lib " + quote(std::string(SVAC_PLUGIN_DIR) + "/vtd_plugin.so") +
+                          " --no-isolate --sequences 5 --out plugin");
+    ASSERT_EQ(plugin.status, 0) << plugin.all();
+    const json formal = load(dir_ / "plugin" / "report.json")["formal"];
+    EXPECT_EQ(formal["covers"], "none of this driver's code") << formal;
+    EXPECT_NE(formal["omitted"].get<std::string>().find("not a plugin's code"), std::string::npos);
+    EXPECT_FALSE(formal.contains("checks"));
+    EXPECT_FALSE(formal.contains("verdict"));
+    EXPECT_NE(read_file(dir_ / "plugin" / "report.md")
+                  .find("**Formal results** left out: the Z3 checks prove the kit's own code"),
+              std::string::npos);
+    EXPECT_NE(read_file(dir_ / "plugin" / "report.html").find("<dt>omitted</dt>"),
+              std::string::npos);
+}
+
+// The finding of `clause` in a run's report.json.
+json finding_of(const json &report, const std::string &clause) {
+    for (const auto &f : report["findings"])
+        if (f["clause"] == clause) return f;
+    return nullptr;
+}
+
+TEST_F(ReportCli, ACommandFindingShowsTheDueInvalidationAndTheCommandsIssued) {
+    ASSERT_EQ(campaign("vtd-did").status, 1) << campaign("vtd-did").all();
+    const json f = finding_of(load(dir_ / "vtd-did" / "report.json"), "VTD-PE-4");
+    ASSERT_TRUE(f.is_object()) << load(dir_ / "vtd-did" / "report.json")["findings"].dump();
+    // Expected: the invalidation that was due, with the DID the entry holds.
+    const std::string due = f["expected"]["due"];
+    const auto at = due.rfind("naming DID ");
+    ASSERT_NE(at, std::string::npos) << due;
+    const std::string did = due.substr(at + 11);
+    // Actual: the descriptors the driver issued, decoded, none naming that DID.
+    ASSERT_TRUE(f["actual"].contains("commands")) << f["actual"].dump();
+    std::size_t pasid_cache = 0;
+    for (const auto &c : f["actual"]["commands"]) {
+        const std::string text = c;
+        if (text.find("PASID-cache inv") == std::string::npos) continue; // "iommu N: " first
+        ++pasid_cache;
+        EXPECT_EQ(text.find("did=" + did + " "), std::string::npos) << text << " / " << due;
+    }
+    EXPECT_GT(pasid_cache, 0u) << f["actual"].dump();
+    ASSERT_TRUE(f["actual"].contains("stores")) << f["actual"].dump(); // P cleared
+    for (const auto &st : f["actual"]["stores"])
+        EXPECT_NE(st.get<std::string>().find(" -> "), std::string::npos) << st;
+    // The HTML and JUnit show them with the finding.
+    EXPECT_NE(read_file(dir_ / "vtd-did" / "report.html").find("&quot;due&quot;"),
+              std::string::npos);
+    EXPECT_NE(read_file(dir_ / "vtd-did" / "report.xml").find("PASID-cache inv"),
+              std::string::npos);
+}
+
+TEST_F(ReportCli, ReplayHwPrintsEachOpsStoresAndCommands) {
+    ASSERT_EQ(campaign("vtd-did").status, 1) << campaign("vtd-did").all();
+    const std::string trace = "vtd-did/findings/VTD-PE-4.json";
+    ASSERT_TRUE(fs::exists(dir_ / trace));
+    const std::string driver = " --driver vtd --mutant inv-wrong-did";
+    auto hw = run_cli(dir_, "replay " + trace + driver + " --hw");
+    ASSERT_EQ(hw.status, 1) << hw.all();
+    auto plain = run_cli(dir_, "replay " + trace + driver);
+    ASSERT_EQ(plain.status, 1) << plain.all();
+    EXPECT_NE(hw.out.find("\n        store    0x"), std::string::npos) << hw.out;
+    const auto command = hw.out.find("\n        command  ");
+    EXPECT_NE(command, std::string::npos) << hw.out;
+    EXPECT_NE(hw.out.find("PASID-cache inv G=1 did=", command), std::string::npos) << hw.out;
+    EXPECT_EQ(plain.out.find("        command  "), std::string::npos) << plain.out;
+    EXPECT_EQ(plain.out.find("        store    "), std::string::npos) << plain.out;
+    // The op lines are the same: --hw only adds lines under them.
+    std::string kept;
+    for (std::size_t p = 0, e; p < hw.out.size(); p = e + 1) {
+        e = hw.out.find('\n', p);
+        if (e == std::string::npos) e = hw.out.size();
+        const std::string line = hw.out.substr(p, e - p);
+        if (line.rfind("        store    ", 0) != 0 && line.rfind("        command  ", 0) != 0)
+            kept += line + "\n";
+    }
+    EXPECT_EQ(kept, plain.out);
+    // Isolated, the child prints them the same.
+    auto isolated = run_cli(dir_, "replay " + trace + driver + " --hw --isolate");
+    EXPECT_EQ(isolated.out, hw.out) << isolated.all();
+    auto both = run_cli(dir_, "replay " + trace + driver + " --hw --quiet");
+    EXPECT_EQ(both.status, 2) << both.all();
 }
 
 TEST_F(ReportCli, ProgressLineOnATerminalOnly) {

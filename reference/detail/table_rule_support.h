@@ -64,8 +64,8 @@ protected:
     void hit(ClauseId c) {
         if (counters_) counters_->hit(c);
     }
-    bool fail(ClauseId c, const std::string &what) {
-        if (!v_) v_ = Violation{c, describe(op_, ref_) + ": " + what};
+    bool fail(ClauseId c, const std::string &what, const std::string &due = {}) {
+        if (!v_) v_ = Violation{c, describe(op_, ref_) + ": " + what, due};
         return false;
     }
     template <Place W>

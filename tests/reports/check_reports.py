@@ -4,8 +4,9 @@
   check_reports.py schema FILE...   validate each file against its JSON Schema
                                     (reports/schema/, chosen by "format"); with
                                     --expect-invalid, each file must fail
-  check_reports.py junit FILE       parse JUnit XML with xml.etree; print what
-                                    it holds as JSON
+  check_reports.py junit FILE       parse JUnit XML with xml.etree, check that
+                                    the tests/failures/skipped counts are the
+                                    test cases'; print what it holds as JSON
   check_reports.py sarif FILE       check the SARIF shape code scanning reads
                                     (tests/reports/sarif-github.schema.json)
 
@@ -97,6 +98,25 @@ def cmd_junit(path):
             c["system_out"] = so.text if so is not None else None
             s["cases"].append(c)
         out["suites"].append(s)
+    # The counts CI shows are the cases' own: tests, failures and skipped of
+    # each suite and of the whole file agree with the test cases.
+    bad = []
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for s in out["suites"]:
+        n = {"tests": len(s["cases"]),
+             "failures": sum(c["status"] == "failure" for c in s["cases"]),
+             "skipped": sum(c["status"] == "skipped" for c in s["cases"])}
+        for k, v in n.items():
+            totals[k] += v
+            if s["attrib"].get(k) != str(v):
+                bad.append(f"suite {s['attrib'].get('name')}: {k}={s['attrib'].get(k)!r}, {v} cases")
+    for k, v in totals.items():
+        if root.get(k) != str(v):
+            bad.append(f"testsuites: {k}={root.get(k)!r}, {v} cases")
+    if bad:
+        for b in bad:
+            print(f"{path}: {b}")
+        return 1
     print(json.dumps(out))
     return 0
 
