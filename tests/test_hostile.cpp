@@ -249,8 +249,8 @@ public:
         hog_ = ::fork();
         if (hog_ == 0) {
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            for (volatile unsigned long spin = 0;; spin = spin + 1) {
-            }
+            volatile unsigned long spin = 0;
+            for (;;) spin = spin + 1;
         }
         saved_nice_ = ::getpriority(PRIO_PROCESS, 0);
         ::setpriority(PRIO_PROCESS, 0, saved_nice_ + 5);
@@ -302,11 +302,15 @@ TEST_P(HostileUnderLoad, VerdictIsTheIdleMachines) {
     if (!c.clause) {
         EXPECT_EQ(r.status, 0) << r.all();
         auto rep = report();
-        if (rep) EXPECT_EQ(rep->verdict, "conformant") << clauses_of(*rep);
+        if (rep) {
+            EXPECT_EQ(rep->verdict, "conformant") << clauses_of(*rep);
+        }
         return;
     }
     auto rep = expect_finding(r, c.clause, static_cast<uint64_t>(c.sequences));
-    if (rep) EXPECT_EQ(rep->findings.size(), 1u) << clauses_of(*rep);
+    if (rep) {
+        EXPECT_EQ(rep->findings.size(), 1u) << clauses_of(*rep);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Plugins, HostileUnderLoad,
