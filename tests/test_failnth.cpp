@@ -18,11 +18,13 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 
 using namespace svac;
 namespace fs = std::filesystem;
@@ -561,6 +563,12 @@ std::vector<std::string> hanging_sweep() {
             std::string(SVAC_PLUGIN_DIR) + "/hostile_loop_on_enomem.so"};
 }
 
+// The pids of a process's children ("" if none).
+std::string children_of(pid_t pid) {
+    const std::string p = "/proc/" + std::to_string(pid);
+    return read_file(p + "/task/" + std::to_string(pid) + "/children");
+}
+
 class FailnthStop : public FailnthCli, public testing::WithParamInterface<int> {};
 
 // The signal once point 1's line is out: the command ends by itself with
@@ -606,8 +614,14 @@ TEST_F(FailnthCli, AKilledSweepNeverLeavesAnEarlierFileLookingCurrent) {
         s, [&] { return read_file(dir_ / "stdout.txt").find("\n  #1 ") != std::string::npos; }))
         << "ended (" << describe_status(*s.status) << ") before point 1\n"
         << read_file(dir_ / "stderr.txt");
+    // Point 2's child, hanging: it must not outlive the command.
+    std::string child;
+    ASSERT_TRUE(wait_until(s, [&] { return !(child = children_of(s.pid)).empty(); }));
     ::kill(s.pid, SIGKILL);
     wait_exit(s);
+    const fs::path proc = "/proc/" + child.substr(0, child.find(' '));
+    while (fs::exists(proc) && read_file(proc / "stat").find(") Z") == std::string::npos)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10)); // gone, or a zombie
     json doc = report();
     EXPECT_EQ(doc["complete"], false);
     EXPECT_EQ(doc["summary"]["complete"], false);
