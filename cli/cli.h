@@ -76,6 +76,7 @@ int cmd_list_mutants();
 struct MutantsOptions {
     std::string driver; // empty: every bundled driver
     double budget_s = 10;
+    uint64_t max_sequences = 0; // per mutant; 0: no cap
     std::string out = "reports/latest";
     uint64_t seed = 1;
 };
@@ -92,6 +93,7 @@ struct FuzzOptions {
     std::string driver;     // "NAME" or "NAME:MUTANT"; sva_diff only
     std::string driver_lib; // a plugin (--driver-lib); sva_diff only
     uint64_t time_s = 60;
+    uint64_t runs = 0; // executions at most (libFuzzer -runs); 0: no cap
     unsigned jobs = 1;
     std::string corpus; // empty: OUT/corpus
     std::string out = "reports/fuzz";

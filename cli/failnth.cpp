@@ -6,6 +6,7 @@
 
 #include "engine/driver.h"
 #include "engine/failnth.h"
+#include "engine/interrupt.h"
 #include "reports/report.h"
 
 #include <fmt/format.h>
@@ -130,6 +131,47 @@ void write_file(const std::filesystem::path &path, const std::string &text) {
     }
 }
 
+// DIR/failnth.json. `complete` is false until the sweep has ended: in the
+// file written as it starts (an earlier run's file never stands for this
+// one), and after a stop request (the points judged so far).
+json failnth_doc(const SelectedDriver &selected, const std::string &source,
+                 const std::filesystem::path &out, const engine::Trace &trace, bool isolated,
+                 const json &points, const engine::FailnthResult &result, double duration,
+                 bool ended) {
+    const svac_driver_ops &driver = *selected;
+    json doc;
+    doc["format"] = "sva-failnth/1";
+    doc["complete"] = ended && !result.interrupted;
+    doc["driver"] = {{"name", driver.name},
+                     {"version", driver.version ? driver.version : ""},
+                     {"library_kind", selected.library_kind}};
+    if (selected.plugin()) doc["driver"]["library_path"] = selected.library_path;
+    doc["trace"] = {
+        {"source", source}, {"file", (out / "trace.json").string()}, {"ops", trace.ops.size()}};
+    doc["isolated"] = isolated;
+    doc["allocations"] = result.allocs;
+    if (result.baseline) {
+        std::string file = (out / "baseline.json").string();
+        write_file(file, engine::trace_to_json(result.baseline->trace).dump(2) + "\n");
+        doc["baseline"] = {{"clause", ref::clause_id(result.baseline->clause)},
+                           {"step", result.baseline->step},
+                           {"message", result.baseline->message},
+                           {"trace", file}};
+    } else {
+        doc["baseline"] = result.baseline_run ? json("conformant") : json(nullptr);
+    }
+    doc["points"] = points;
+    const std::size_t hit = result.hit(), bad = result.not_clean();
+    doc["summary"] = {
+        {"points", hit},
+        {"clean", hit - std::min(hit, bad)},
+        {"not_clean", bad},
+        {"complete", ended && !result.baseline && !result.capped && !result.interrupted}};
+    doc["duration_s"] = duration;
+    doc["tool_version"] = tool_version();
+    return doc;
+}
+
 } // namespace
 
 int cmd_failnth(const FailnthOptions &opt) {
@@ -169,6 +211,12 @@ int cmd_failnth(const FailnthOptions &opt) {
     engine::RunOptions options;
     options.isolate = opt.isolation.choose(selected);
     if (options.isolate) options.isolate->leak_check = true; // LeakSanitizer after destroy
+    const std::string report = (out / "failnth.json").string();
+    write_file(report, failnth_doc(selected, source, out, trace, options.isolate.has_value(),
+                                   json::array(), {}, 0, false)
+                               .dump(2) +
+                           "\n");
+    engine::install_stop_handlers(); // a signal: the points so far, "complete": false
 
     const bool lines = !opt.as_json;
     if (lines)
@@ -207,37 +255,11 @@ int cmd_failnth(const FailnthOptions &opt) {
     const double duration =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-    json doc;
-    doc["format"] = "sva-failnth/1";
-    doc["driver"] = {{"name", driver.name},
-                     {"version", driver.version ? driver.version : ""},
-                     {"library_kind", selected.library_kind}};
-    if (selected.plugin()) doc["driver"]["library_path"] = selected.library_path;
-    doc["trace"] = {
-        {"source", source}, {"file", (out / "trace.json").string()}, {"ops", trace.ops.size()}};
-    doc["isolated"] = options.isolate.has_value();
-    doc["allocations"] = result.allocs;
-    if (result.baseline) {
-        std::string file = (out / "baseline.json").string();
-        write_file(file, engine::trace_to_json(result.baseline->trace).dump(2) + "\n");
-        doc["baseline"] = {{"clause", ref::clause_id(result.baseline->clause)},
-                           {"step", result.baseline->step},
-                           {"message", result.baseline->message},
-                           {"trace", file}};
-    } else {
-        doc["baseline"] = "conformant";
-    }
-    doc["points"] = points;
-    const std::size_t hit = result.hit(), bad = result.not_clean();
-    doc["summary"] = {{"points", hit},
-                      {"clean", hit - std::min(hit, bad)},
-                      {"not_clean", bad},
-                      {"complete", !result.baseline && !result.capped}};
-    doc["duration_s"] = duration;
-    doc["tool_version"] = tool_version();
-    const std::string report = (out / "failnth.json").string();
+    json doc = failnth_doc(selected, source, out, trace, options.isolate.has_value(), points,
+                           result, duration, true);
     write_file(report, doc.dump(2) + "\n");
 
+    const std::size_t hit = result.hit(), bad = result.not_clean();
     int status = result.baseline || bad > 0 ? kFindings : kConformant;
     if (!lines) {
         fmt::print("{}\n", doc.dump(2));
@@ -247,6 +269,10 @@ int cmd_failnth(const FailnthOptions &opt) {
         fmt::print("the trace is not conformant without an injected failure: finding {}\n"
                    "    trace: {}\nno injection point swept\n",
                    finding_line(*result.baseline), doc["baseline"]["trace"].get<std::string>());
+    } else if (result.interrupted) {
+        fmt::print("stopped by a signal after {} points ({} not clean): failnth.json holds them "
+                   "(\"complete\": false)\n",
+                   result.points.size(), bad);
     } else {
         if (result.capped) fmt::print("stopped after {} points\n", result.points.size());
         if (result.allocs == 0)

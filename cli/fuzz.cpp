@@ -11,6 +11,7 @@
 
 #include "engine/clock.h"
 #include "engine/driver.h"
+#include "engine/interrupt.h"
 #include "engine/minimise.h"
 #include "fuzz/trace_codec.h"
 #include "models/registry.h"
@@ -27,6 +28,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <poll.h>
 #include <regex>
 #include <spawn.h>
 #include <sstream>
@@ -43,11 +45,17 @@ namespace fs = std::filesystem;
 
 const char *const kTargets[] = {"sva_diff", "hw_walk", "trace_parse"};
 
-// A child process whose stderr (and stdout) we read line by line.
+// A child process whose stderr (and stdout) we read line by line. It leads
+// a process group of its own (libFuzzer, its jobs): a signal to the
+// command's group is the command's to forward, and a stop ends them all.
 struct Child {
     pid_t pid = -1;
     int out = -1; // read end
 };
+
+// How long libFuzzer has to wrap up after a forwarded SIGINT before its
+// group is killed.
+constexpr auto kWrapUp = std::chrono::milliseconds(400);
 
 Child spawn(const std::vector<std::string> &argv, const std::map<std::string, std::string> &env) {
     int fds[2];
@@ -69,22 +77,45 @@ Child spawn(const std::vector<std::string> &argv, const std::map<std::string, st
     args.push_back(nullptr);
     for (const auto &e : envs) envp.push_back(const_cast<char *>(e.c_str()));
     envp.push_back(nullptr);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
     pid_t pid;
-    int rc = posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, args.data(), envp.data());
+    int rc = posix_spawn(&pid, argv[0].c_str(), &fa, &attr, args.data(), envp.data());
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     ::close(fds[1]);
     if (rc != 0) {
         ::close(fds[0]);
         throw std::runtime_error(argv[0] + ": cannot start: " + std::strerror(rc));
     }
+    engine::set_stop_child_group(pid); // a second signal kills it with the command
     return {pid, fds[0]};
 }
 
-// Reads the child's output to its end, a line at a time; returns its wait status.
+// Reads the child's output to its end, a line at a time; returns its wait
+// status. On a stop request (engine/interrupt.h) the child's group gets
+// SIGINT (libFuzzer wraps up) and, kWrapUp later, SIGKILL.
 int drain(Child &c, const std::function<void(const std::string &)> &on_line) {
+    using Clock = std::chrono::steady_clock;
     std::string pending;
     char buf[4096];
+    std::optional<Clock::time_point> stop_sent;
+    bool killed = false;
     for (;;) {
+        if (engine::stop_requested() && !stop_sent) {
+            ::kill(-c.pid, SIGINT);
+            stop_sent = Clock::now();
+        }
+        if (stop_sent && !killed && Clock::now() - *stop_sent >= kWrapUp) {
+            ::kill(-c.pid, SIGKILL);
+            killed = true;
+        }
+        // A process outside the group holding the pipe: do not wait for it.
+        if (killed && Clock::now() - *stop_sent >= 2 * kWrapUp) break;
+        pollfd p{c.out, POLLIN, 0};
+        if (::poll(&p, 1, 50) <= 0) continue; // a timeout, or EINTR: look at the flag
         ssize_t n = ::read(c.out, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
@@ -97,9 +128,11 @@ int drain(Child &c, const std::function<void(const std::string &)> &on_line) {
     }
     if (!pending.empty()) on_line(pending);
     ::close(c.out);
+    if (stop_sent) ::kill(-c.pid, SIGKILL); // what is left of the group
     int status = 0;
     while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
     }
+    engine::set_stop_child_group(0);
     return status;
 }
 
@@ -256,6 +289,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
                                   "-max_len=4096",
                                   "-seed=" + std::to_string(opt.seed),
                                   "-artifact_prefix=" + crashes.string() + "/"};
+    if (opt.runs) argv.push_back("-runs=" + std::to_string(opt.runs));
     if (fs::exists(dict, ec)) argv.push_back("-dict=" + dict.string());
     argv.push_back(fresh.string());
     argv.push_back(corpus.string());
@@ -267,24 +301,20 @@ int cmd_fuzz(const FuzzOptions &opt) {
     std::ofstream log(out / "fuzz.log");
     Status last;
     bool any_status = false;
-    // The target shares our terminal: Ctrl-C stops libFuzzer, which wraps
-    // up; we stay to write what it found.
-    struct sigaction ignore {
-    }, old_int{}, old_term{};
-    ignore.sa_handler = SIG_IGN;
-    ::sigaction(SIGINT, &ignore, &old_int);
-    ::sigaction(SIGTERM, &ignore, &old_term);
+    // SIGINT or SIGTERM (Ctrl-C, a kill of this pid or of its group): the
+    // fuzzer's group is stopped (drain) and what it found is written, without
+    // the merge, re-runs, corpus replay and minimisation that would take long.
+    engine::install_stop_handlers();
+    auto stopping = [] { return engine::stop_requested(); };
     Child child;
     try {
         child = spawn(argv, env);
     } catch (const std::runtime_error &e) {
-        ::sigaction(SIGINT, &old_int, nullptr);
-        ::sigaction(SIGTERM, &old_term, nullptr);
         throw UsageError(e.what());
     }
     std::vector<std::string> tail;
     int status = drain(child, [&](const std::string &line) {
-        log << line << "\n";
+        log << line << std::endl; // flushed: the log shows how far the campaign is
         tail.push_back(line);
         if (tail.size() > 20) tail.erase(tail.begin());
         if (auto s = parse_status(line)) {
@@ -301,12 +331,10 @@ int cmd_fuzz(const FuzzOptions &opt) {
                              .note = note});
         }
     });
-    ::sigaction(SIGINT, &old_int, nullptr);
-    ::sigaction(SIGTERM, &old_term, nullptr);
     log.flush();
     progress.clear();
     double fuzz_s = engine::seconds_since(t0);
-    if (!any_status) {
+    if (!any_status && !stopping()) {
         std::string t;
         for (const auto &l : tail) t += "  " + l + "\n";
         fmt::print(stderr, "sva-conform: the fuzzer {} stopped before fuzzing (status {}):\n{}",
@@ -324,7 +352,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
                                    corpus.string(),
                                    fresh.string()};
     if (fs::is_directory(seeds, ec)) merge.push_back(seeds.string());
-    log << run_capture(merge, env, 1 << 20);
+    if (!stopping()) log << run_capture(merge, env, 1 << 20);
     std::size_t corpus_after = count_files(corpus);
 
     // Crash inputs: each re-run alone, grouped.
@@ -338,7 +366,10 @@ int cmd_fuzz(const FuzzOptions &opt) {
         std::string name = fs::path(a).filename().string();
         if (name.rfind("slow-unit-", 0) == 0) continue;
         ++crash_inputs;
-        Rerun r = rerun(bin.string(), a, env);
+        // Stopping: no re-run (a hang's takes 30 s); the input is kept.
+        Rerun r;
+        if (!stopping()) r = rerun(bin.string(), a, env);
+        if (stopping()) r = {std::nullopt, "not re-run: the campaign was stopped"};
         Group g;
         std::optional<engine::Trace> trace;
         if (diff) {
@@ -351,6 +382,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
             try {
                 f = engine::run_differential(*driver, *trace, stats, run_options);
             } catch (const engine::DriverError &) {
+            } catch (const engine::Interrupted &) { // an isolated run stopped
             }
             if (f) {
                 g.clause = std::string(ref::clause_id(f->clause));
@@ -376,6 +408,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
     engine::CampaignResult corpus_run;
     if (diff)
         for (const auto &e : fs::directory_iterator(corpus, ec)) {
+            if (stopping()) break;
             if (!e.is_regular_file()) continue;
             auto bytes = read_bytes(e.path().string());
             engine::Trace t = fuzz::decode_trace(bytes.data(), bytes.size(), driver->arch_mask);
@@ -384,8 +417,10 @@ int cmd_fuzz(const FuzzOptions &opt) {
                 engine::run_differential(*driver, t, corpus_run.stats, run_options);
                 ++corpus_run.sequences;
             } catch (const engine::DriverError &) {
+            } catch (const engine::Interrupted &) {
             }
         }
+    corpus_run.interrupted = stopping(); // the report's verdict: "incomplete"
 
     // A report, written now and again after minimising: nothing is lost if
     // a minimisation never returns.
@@ -402,17 +437,21 @@ int cmd_fuzz(const FuzzOptions &opt) {
             cfg.seed = opt.seed;
             cfg.time_s = opt.time_s;
             r = make_report(selected, cfg, result, started, engine::seconds_since(t0));
-        } else {
+        } else { // no driver: the kit's own code, built into the fuzz target
             r.tool_version = tool_version();
             r.tool_commit = SVAC_GIT_COMMIT;
             r.driver_name = "(the kit: " + opt.target + ")";
+            r.library_kind = "kit";
+            r.library_path = fs::absolute(bin, ec).string();
+            r.library_sha256 = file_sha256(bin.string());
             r.seed = opt.seed;
             r.started = started;
             r.duration_s = engine::seconds_since(t0);
-            r.verdict = "conformant";
+            r.verdict = corpus_run.interrupted ? "incomplete" : "conformant";
         }
-        r.config = {{"target", opt.target}, {"jobs", opt.jobs},       {"time_s", opt.time_s},
-                    {"seed", opt.seed},     {"fuzzer", bin.string()}, {"corpus", corpus.string()}};
+        r.config = {{"target", opt.target},     {"jobs", opt.jobs}, {"time_s", opt.time_s},
+                    {"runs", opt.runs},         {"seed", opt.seed}, {"fuzzer", bin.string()},
+                    {"corpus", corpus.string()}};
         // One finding per group, the clause ones with their (minimised) trace.
         r.findings.clear();
         reports::json groups_json = reports::json::array();
@@ -441,7 +480,8 @@ int cmd_fuzz(const FuzzOptions &opt) {
                  {"trace",
                   g.kept_trace() ? (findings_dir / g.file_name()).string() : std::string()}});
         }
-        if (!groups.empty()) r.verdict = diff ? "nonconformant" : "error";
+        if (!groups.empty() && !corpus_run.interrupted)
+            r.verdict = diff ? "nonconformant" : "error";
         r.fuzz = {{"target", opt.target},
                   {"executions", last.execs},
                   {"exec_per_s", fuzz_s > 0 ? double(last.execs) / fuzz_s : 0.0},
@@ -454,6 +494,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
                   {"timeouts", last.timeouts},
                   {"ooms", last.ooms},
                   {"fuzz_time_s", fuzz_s},
+                  {"interrupted", corpus_run.interrupted},
                   {"findings", groups_json},
                   {"log", (out / "fuzz.log").string()}};
         return r;
@@ -472,12 +513,15 @@ int cmd_fuzz(const FuzzOptions &opt) {
     };
     write(build_report());
     for (auto &[key, g] : groups) {
-        if (!g.finding) continue;
-        if (auto m =
-                engine::minimise(*driver, g.finding->trace, g.finding->clause, 4000, run_options)) {
-            g.finding = std::move(m->finding);
-            g.minimised = m->complete;
-            g.minimise_attempts = m->attempts;
+        if (!g.finding || stopping()) continue;
+        try {
+            if (auto m = engine::minimise(*driver, g.finding->trace, g.finding->clause, 4000,
+                                          run_options)) {
+                g.finding = std::move(m->finding);
+                g.minimised = m->complete;
+                g.minimise_attempts = m->attempts;
+            }
+        } catch (const engine::Interrupted &) { // stopped: the finding as it was
         }
     }
     reports::Report report = build_report();
@@ -497,6 +541,10 @@ int cmd_fuzz(const FuzzOptions &opt) {
             fmt::print("finding {} ({} inputs): {}    input: {}\n", g.clause, g.inputs.size(),
                        g.reason, g.inputs.front());
     }
+    if (corpus_run.interrupted)
+        fmt::print("stopped by a signal: the report holds what was found; new inputs in {} not "
+                   "merged, crash inputs not re-run, nothing minimised\n",
+                   fresh.string());
     fmt::print("verdict: {}\nreport: {}\n", report.verdict, path);
     return groups.empty() ? kConformant : kFindings;
 }

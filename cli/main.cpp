@@ -380,6 +380,11 @@ int main(int argc, char **argv) {
     mutants->add_option("--budget", mutants_opt.budget_s, "seconds per mutant")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+    mutants
+        ->add_option("--max-sequences", mutants_opt.max_sequences,
+                     "sequences per mutant at most, whatever the time left (0: no cap)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     mutants->add_option("--out", mutants_opt.out, "directory for mutants.json")
         ->capture_default_str();
     mutants->add_option("--seed", mutants_opt.seed, "seed of the generated sequences")
@@ -396,6 +401,10 @@ int main(int argc, char **argv) {
     fuzz->add_option("--time", fuzz_opt.time_s, "seconds of fuzzing")
         ->capture_default_str()
         ->check(CLI::Range(uint64_t{1}, uint64_t{7} * 24 * 3600));
+    fuzz->add_option("--runs", fuzz_opt.runs,
+                     "executions at most (libFuzzer -runs), whatever the time left (0: no cap)")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{0}, uint64_t{2147483647})); // libFuzzer reads an int
     fuzz->add_option("--jobs", fuzz_opt.jobs, "fuzzing processes (libFuzzer -fork)")
         ->capture_default_str()
         ->check(CLI::Range(1u, 256u));

@@ -5,6 +5,7 @@
 #include "properties/mutants.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "engine/interrupt.h"
 #include "properties/campaign.h"
 
 #include "engine/clock.h"
@@ -77,6 +78,96 @@ double median(std::vector<double> v) {
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+bool is_clean(const CleanRun &c) {
+    return c.result.findings.empty() && c.result.errors.empty();
+}
+
+reports::json clean_json(const CleanRun &c) {
+    reports::json fj = reports::json::array();
+    for (const auto &[clause, f] : c.result.findings) {
+        fj.push_back({{"clause", ref::clause_id(clause)},
+                      {"message", f.message},
+                      {"trace", engine::trace_to_json(engine::finding_trace(f))}});
+    }
+    return {{"driver", c.driver->name}, {"sequences", c.result.sequences},
+            {"seconds", c.seconds},     {"clean", is_clean(c)},
+            {"findings", fj},           {"errors", c.result.errors}};
+}
+
+// What has been measured so far: the hunts and unmutated runs that ran to
+// their end. `complete` is false until all of them have, so a run stopped by
+// a signal (or killed) leaves a file that says it is partial.
+struct Measured {
+    std::vector<Hunt> hunts;
+    std::vector<CleanRun> clean;
+    bool complete = false;
+
+    std::vector<double> times() const {
+        std::vector<double> t;
+        for (const Hunt &h : hunts)
+            if (h.found) t.push_back(h.seconds);
+        return t;
+    }
+    bool all_clean() const { return std::all_of(clean.begin(), clean.end(), is_clean); }
+    // Every mutant found and the unmutated drivers clean, of what ran.
+    bool none_failed() const { return times().size() == hunts.size() && all_clean(); }
+    bool pass() const { return complete && none_failed(); }
+};
+
+reports::json mutants_doc(const MutantsOptions &opt, const std::string &started,
+                          engine::Clock::time_point t0, const Measured &m) {
+    const std::vector<double> times = m.times();
+    reports::json doc;
+    doc["format"] = "sva-mutants/1";
+    doc["tool"] = {
+        {"name", "sva-conform"}, {"version", tool_version()}, {"commit", SVAC_GIT_COMMIT}};
+    doc["seed"] = opt.seed;
+    doc["budget_s"] = opt.budget_s;
+    doc["max_sequences"] = opt.max_sequences;
+    doc["ops"] = kHuntOps;
+    doc["started"] = started;
+    doc["duration_s"] = engine::seconds_since(t0);
+    doc["complete"] = m.complete;
+    doc["summary"] = {
+        {"mutants", m.hunts.size()},
+        {"found", times.size()},
+        {"median_s", median(times)},
+        {"worst_s", times.empty() ? 0 : *std::max_element(times.begin(), times.end())},
+        {"unmutated_clean", m.all_clean()},
+        {"pass", m.pass()}};
+    doc["drivers"] = reports::json::array();
+    for (const CleanRun &c : m.clean) doc["drivers"].push_back(clean_json(c));
+    doc["mutants"] = reports::json::array();
+    for (const Hunt &h : m.hunts) doc["mutants"].push_back(hunt_json(h));
+    return doc;
+}
+
+void write_doc(const std::string &path, const reports::json &doc) {
+    try {
+        reports::write_atomic(path, doc.dump(2) + "\n");
+    } catch (const std::runtime_error &e) {
+        throw UsageError(std::string("--out: ") + e.what());
+    }
+}
+
+void print_table(const Measured &m) {
+    fmt::print("{:<7} {:<30} {:<11} {:<5} {:<11} {:>8} {:>9} {:>5} {:>6}\n", "driver", "mutant",
+               "breaks", "found", "reported", "seconds", "sequences", "trace", "shrunk");
+    for (const Hunt &h : m.hunts)
+        fmt::print("{:<7} {:<30} {:<11} {:<5} {:<11} {:>8.3f} {:>9} {:>5} {:>6}\n", h.driver->name,
+                   h.mutant->name, h.mutant->clause, h.found ? "yes" : "NO",
+                   h.found ? h.clause : "-", h.seconds, h.sequences,
+                   h.found ? std::to_string(h.trace_length) : "-",
+                   h.found ? std::to_string(h.shrunk.ops.size()) : "-");
+    for (const CleanRun &c : m.clean) {
+        fmt::print("unmutated {}: {} sequences, {}\n", c.driver->name, c.result.sequences,
+                   is_clean(c) ? "no finding" : "FINDINGS");
+        for (const auto &[clause, f] : c.result.findings)
+            fmt::print("  finding {}", format_finding(f));
+        for (const auto &e : c.result.errors) fmt::print("  error: {}\n", e);
+    }
+}
+
 } // namespace
 
 int cmd_list_mutants() {
@@ -102,115 +193,72 @@ int cmd_mutants(const MutantsOptions &opt) {
         throw UsageError("--out: " + opt.out + ": cannot create directory" +
                          (ec ? ": " + ec.message() : std::string()));
 
-    ProgressLine line; // live on a terminal only
+    const std::string path = (std::filesystem::path(opt.out) / "mutants.json").string();
     const std::string started = reports::utc_now();
     const auto t0 = engine::Clock::now();
+    Measured m;
+    // Now, not at the end: an earlier run's file never stands for this one.
+    write_doc(path, mutants_doc(opt, started, t0, m));
+    engine::install_stop_handlers(); // a signal: what was measured, "complete": false
 
-    std::size_t total = 0, found_so_far = 0;
+    ProgressLine line; // live on a terminal only
+    std::size_t total = 0;
     for (const auto *d : drivers) total += d->mutants.size();
-    std::vector<Hunt> hunts;
-    std::vector<CleanRun> clean;
     auto show = [&](const std::string &note) {
-        line.update({.done = hunts.size(),
+        line.update({.done = m.hunts.size(),
                      .total = total,
                      .unit = "mutants",
                      .work_unit = "",
-                     .findings = found_so_far,
+                     .findings = m.times().size(),
                      .elapsed_s = engine::seconds_since(t0),
                      .note = note},
                     true);
     };
-    for (const auto *d : drivers) {
-        for (const auto &m : d->mutants) {
-            const std::string name = std::string(d->name) + ":" + std::string(m.name);
-            show(name);
-            const svac_driver_ops &ops = *select_driver(name);
-            Hunt h = hunt(ops, opt.seed, opt.budget_s);
-            found_so_far += h.found;
-            h.driver = d;
-            h.mutant = &m;
-            hunts.push_back(std::move(h));
+    auto measure = [&]() -> bool { // false: stopped
+        for (const auto *d : drivers) {
+            for (const auto &mutant : d->mutants) {
+                show(std::string(d->name) + ":" + std::string(mutant.name));
+                const svac_driver_ops &ops =
+                    *select_driver(std::string(d->name) + ":" + std::string(mutant.name));
+                Hunt h = hunt(ops, opt.seed, opt.budget_s, opt.max_sequences);
+                if (h.interrupted) return false;
+                h.driver = d;
+                h.mutant = &mutant;
+                m.hunts.push_back(std::move(h));
+                write_doc(path, mutants_doc(opt, started, t0, m));
+            }
+            show(std::string(d->name) + " unmutated");
+            CleanRun c;
+            c.driver = d;
+            auto c0 = engine::Clock::now();
+            c.result = campaign_for_hunt(*select_driver(std::string(d->name)), opt.seed,
+                                         kCleanSequences, std::max(opt.budget_s, 1.0), [] {})
+                           .campaign;
+            c.seconds = engine::seconds_since(c0);
+            if (c.result.interrupted) return false;
+            m.clean.push_back(std::move(c));
+            write_doc(path, mutants_doc(opt, started, t0, m));
         }
-        show(std::string(d->name) + " unmutated");
-        CleanRun c;
-        c.driver = d;
-        auto c0 = engine::Clock::now();
-        c.result = campaign_for_hunt(*select_driver(std::string(d->name)), opt.seed,
-                                     kCleanSequences, std::max(opt.budget_s, 1.0), [] {})
-                       .campaign;
-        c.seconds = engine::seconds_since(c0);
-        clean.push_back(std::move(c));
-    }
+        return true;
+    };
+    m.complete = measure();
     line.clear();
 
-    std::size_t found = 0;
-    std::vector<double> times;
-    fmt::print("{:<7} {:<30} {:<11} {:<5} {:<11} {:>8} {:>9} {:>5} {:>6}\n", "driver", "mutant",
-               "breaks", "found", "reported", "seconds", "sequences", "trace", "shrunk");
-    for (const Hunt &h : hunts) {
-        if (h.found) {
-            ++found;
-            times.push_back(h.seconds);
-        }
-        fmt::print("{:<7} {:<30} {:<11} {:<5} {:<11} {:>8.3f} {:>9} {:>5} {:>6}\n", h.driver->name,
-                   h.mutant->name, h.mutant->clause, h.found ? "yes" : "NO",
-                   h.found ? h.clause : "-", h.seconds, h.sequences,
-                   h.found ? std::to_string(h.trace_length) : "-",
-                   h.found ? std::to_string(h.shrunk.ops.size()) : "-");
-    }
-    bool all_clean = true;
-    reports::json drivers_json = reports::json::array();
-    for (const CleanRun &c : clean) {
-        bool ok = c.result.findings.empty() && c.result.errors.empty();
-        all_clean = all_clean && ok;
-        reports::json fj = reports::json::array();
-        for (const auto &[clause, f] : c.result.findings) {
-            fj.push_back({{"clause", ref::clause_id(clause)},
-                          {"message", f.message},
-                          {"trace", engine::trace_to_json(engine::finding_trace(f))}});
-        }
-        drivers_json.push_back({{"driver", c.driver->name},
-                                {"sequences", c.result.sequences},
-                                {"seconds", c.seconds},
-                                {"clean", ok},
-                                {"findings", fj},
-                                {"errors", c.result.errors}});
-        fmt::print("unmutated {}: {} sequences, {}\n", c.driver->name, c.result.sequences,
-                   ok ? "no finding" : "FINDINGS");
-        for (const auto &[clause, f] : c.result.findings)
-            fmt::print("  finding {}", format_finding(f));
-        for (const auto &e : c.result.errors) fmt::print("  error: {}\n", e);
-    }
-    double worst = times.empty() ? 0 : *std::max_element(times.begin(), times.end());
-    bool pass = found == hunts.size() && all_clean;
-    fmt::print("mutants found: {} of {}; seconds to find: median {:.3f}, worst {:.3f}\n", found,
-               hunts.size(), median(times), worst);
-
-    reports::json doc;
-    doc["format"] = "sva-mutants/1";
-    doc["tool"] = {
-        {"name", "sva-conform"}, {"version", tool_version()}, {"commit", SVAC_GIT_COMMIT}};
-    doc["seed"] = opt.seed;
-    doc["budget_s"] = opt.budget_s;
-    doc["ops"] = kHuntOps;
-    doc["started"] = started;
-    doc["duration_s"] = engine::seconds_since(t0);
-    doc["summary"] = {{"mutants", hunts.size()},      {"found", found},
-                      {"median_s", median(times)},    {"worst_s", worst},
-                      {"unmutated_clean", all_clean}, {"pass", pass}};
-    doc["drivers"] = drivers_json;
-    reports::json rows = reports::json::array();
-    for (const Hunt &h : hunts) rows.push_back(hunt_json(h));
-    doc["mutants"] = rows;
-    std::string path = (std::filesystem::path(opt.out) / "mutants.json").string();
-    try {
-        reports::write_atomic(path, doc.dump(2) + "\n");
-    } catch (const std::runtime_error &e) {
-        throw UsageError(std::string("--out: ") + e.what());
+    print_table(m);
+    const std::vector<double> times = m.times();
+    fmt::print("mutants found: {} of {}; seconds to find: median {:.3f}, worst {:.3f}\n",
+               times.size(), m.hunts.size(), median(times),
+               times.empty() ? 0 : *std::max_element(times.begin(), times.end()));
+    write_doc(path, mutants_doc(opt, started, t0, m));
+    if (!m.complete) {
+        fmt::print("stopped by a signal after {} of {} mutants: mutants.json holds what was "
+                   "measured (\"complete\": false)\nverdict: incomplete{}\nreport: {}\n",
+                   m.hunts.size(), total, m.none_failed() ? "" : " (FAIL so far)", path);
+        return m.none_failed() ? kConformant : kFindings;
     }
     fmt::print("verdict: {}\nreport: {}\n",
-               pass ? "every mutant found, unmutated drivers clean" : "FAIL", path);
-    return pass ? kConformant : kFindings;
+               m.pass() ? "every mutant found, unmutated drivers clean" : "FAIL", path);
+    return m.pass() ? kConformant : kFindings;
 }
 
 } // namespace svac::cli

@@ -1,6 +1,7 @@
 #include "engine/failnth.h"
 
 #include "engine/driver.h"
+#include "engine/interrupt.h"
 
 #include <algorithm>
 #include <string>
@@ -29,7 +30,13 @@ FailnthResult sweep_failnth(const svac_driver_ops &driver, const Trace &trace,
     RunOptions o = options;
     o.fail_alloc_nth = 0;
     RunStats base;
-    r.baseline = run_differential(driver, t, base, o);
+    try {
+        r.baseline = run_differential(driver, t, base, o);
+    } catch (const Interrupted &) { // an isolated child killed for the stop
+        r.interrupted = true;
+        return r;
+    }
+    r.baseline_run = true;
     r.allocs = base.driver_allocs;
     if (r.baseline) return r;
     for (uint64_t n = 1;; ++n) {
@@ -37,9 +44,19 @@ FailnthResult sweep_failnth(const svac_driver_ops &driver, const Trace &trace,
             r.capped = true;
             break;
         }
+        if (stop_requested()) {
+            r.interrupted = true;
+            break;
+        }
         o.fail_alloc_nth = n;
         RunStats s;
-        std::optional<Finding> f = run_differential(driver, t, s, o);
+        std::optional<Finding> f;
+        try {
+            f = run_differential(driver, t, s, o);
+        } catch (const Interrupted &) { // cut short: not judged
+            r.interrupted = true;
+            break;
+        }
         FailnthPoint p;
         p.n = n;
         if (s.alloc_failed_step == RunStats::kAllocInCreate) {

@@ -36,14 +36,17 @@ struct FailnthPoint {
 struct FailnthResult {
     // The trace run without injection: a finding here and the sweep does not run.
     std::optional<Finding> baseline;
+    bool baseline_run = false;        // false: stopped before the baseline ended
     uint64_t allocs = 0;              // the allocations the baseline run asked for
     std::vector<FailnthPoint> points; // one per injection point, then the no-hit (if reached)
     bool capped = false;              // stopped at max_points before a run hit none
+    bool interrupted = false;         // stopped by a stop request (engine/interrupt.h)
     std::size_t hit() const;          // the injection points (no-hit excluded)
     std::size_t not_clean() const;
 };
 
-// Sweeps n = 1, 2, ... until a run hits none (or max_points). `options` as
+// Sweeps n = 1, 2, ... until a run hits none (or max_points, or a stop
+// request: the points judged so far, `interrupted`). `options` as
 // for run_differential (isolation, rule families); its fail_alloc_nth is
 // set per run. on_point is called as each point is judged. Throws
 // DriverError if the driver refuses the topology without injection.

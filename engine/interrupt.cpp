@@ -9,10 +9,14 @@ namespace svac::engine {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_child_group{0};
 
 // The first signal asks for a stop; the second one ends the process.
 extern "C" void on_stop_signal(int) {
-    if (g_stop.exchange(true)) _exit(130);
+    if (g_stop.exchange(true)) {
+        if (int g = g_child_group.load(); g > 0) ::kill(-g, SIGKILL);
+        _exit(130);
+    }
     static const char msg[] = "\nsva-conform: stopping; writing the report so far (again to "
                               "exit at once)\n";
     ssize_t ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -36,6 +40,10 @@ bool stop_requested() {
 
 void clear_stop_request() {
     g_stop = false;
+}
+
+void set_stop_child_group(int pgid) {
+    g_child_group = pgid;
 }
 
 } // namespace svac::engine

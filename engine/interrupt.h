@@ -16,6 +16,12 @@ bool stop_requested();
 // For tests: forget a request.
 void clear_stop_request();
 
+// A process group the command runs its helpers in (fuzz: libFuzzer and its
+// jobs, outside the command's own group so that a signal to the group is
+// the command's to forward): SIGKILLed by the second signal before the
+// command exits, so nothing is left running. 0: none.
+void set_stop_child_group(int pgid);
+
 // Thrown by work cut short by a stop request (an isolated child killed).
 struct Interrupted : std::runtime_error {
     Interrupted() : std::runtime_error("interrupted") {}

@@ -423,14 +423,16 @@ ChildEnd run_child(const Isolation &limits, const std::function<void(int out_fd)
         throw fail("pipe");
     }
     std::fflush(nullptr); // the child must not write the parent's buffered output again
+    const pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
         for (int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
         throw fail("fork");
     }
     if (pid == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL); // never outlive the campaign
-        ::signal(SIGINT, SIG_IGN);          // Ctrl-C is the parent's to handle
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the campaign
+        if (::getppid() != parent) _exit(1); // the parent died before prctl
+        ::signal(SIGINT, SIG_IGN);           // Ctrl-C is the parent's to handle
         ::close(out[0]);
         ::close(err[0]);
         ::dup2(err[1], STDERR_FILENO);

@@ -19,7 +19,7 @@ PropertyResult campaign_for_hunt(const svac_driver_ops &ops, uint64_t seed, uint
     return run_property_campaign(ops, cfg);
 }
 
-Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s) {
+Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s, uint64_t max_sequences) {
     Hunt h;
     const auto t0 = engine::Clock::now();
     double found_at = -1; // seconds until the first failing case, before its shrink
@@ -27,8 +27,9 @@ Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s) {
     PropertyResult r;
     for (uint64_t round = 0; !first; ++round) {
         double left = budget_s - engine::seconds_since(t0);
-        if (left <= 0) break;
+        if (left <= 0 || (max_sequences && h.sequences >= max_sequences)) break;
         uint64_t sequences = std::min<uint64_t>(uint64_t{16} << std::min<uint64_t>(round, 8), 4096);
+        if (max_sequences) sequences = std::min(sequences, max_sequences - h.sequences);
         r = campaign_for_hunt(ops, engine::Rng::derive(seed, round), sequences, left, [&] {
             if (found_at < 0) found_at = engine::seconds_since(t0);
         });
@@ -37,6 +38,10 @@ Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s) {
             if (h.errors.size() < 5) h.errors.push_back(e);
         for (const auto &[clause, f] : r.campaign.findings)
             if (!first || f.trace.ops.size() < first->trace.ops.size()) first = &f;
+        if (r.campaign.interrupted) {
+            h.interrupted = !first; // a finding made before the stop still counts
+            break;
+        }
     }
     h.seconds = found_at >= 0 ? found_at : engine::seconds_since(t0);
     if (!first) return h;

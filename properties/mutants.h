@@ -35,13 +35,15 @@ struct Hunt {
     std::vector<std::string> clauses;
     double seconds = 0; // until the first failing case (before its shrink), or the budget spent
     uint64_t sequences = 0;
+    bool interrupted = false;     // a stop request cut the hunt short: not a measurement
     std::size_t trace_length = 0; // ops of the failing case as found
     engine::Trace shrunk;
     std::vector<std::string> errors;
 };
 
-// Rounds of growing size, each with its own seed, until a finding or the
-// budget runs out.
-Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s);
+// Rounds of growing size, each with its own seed, until a finding, the
+// budget runs out, max_sequences have run (0: no cap) or a stop is
+// requested (engine/interrupt.h).
+Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s, uint64_t max_sequences = 0);
 
 } // namespace svac::properties

@@ -6,20 +6,25 @@
 #include "engine/driver.h"
 #include "engine/engine.h"
 #include "engine/failnth.h"
+#include "engine/interrupt.h"
 #include "engine/trace.h"
 #include "models/registry.h"
 
 #include "tests/support/cli_runner.h"
+#include "tests/support/cli_spawn.h"
 #include "tests/support/ops.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 
 using namespace svac;
 namespace fs = std::filesystem;
@@ -322,6 +327,38 @@ TEST(FailnthSweep, APointsTraceReplaysWithItsInjection) {
     EXPECT_FALSE(engine::run_differential(kBindWrongErrno, back, plain));
 }
 
+// A stop request (SIGINT or SIGTERM to the command) ends the sweep after the
+// point being judged: the points so far, marked interrupted. The signal is
+// raised from the third point's callback: no timing involved.
+TEST(FailnthSweep, AStopRequestEndsTheSweepWithThePointsSoFar) {
+    struct sigaction old_int {
+    }, old_term{};
+    ::sigaction(SIGINT, nullptr, &old_int);
+    ::sigaction(SIGTERM, nullptr, &old_term);
+    engine::install_stop_handlers();
+    engine::FailnthResult r = engine::sweep_failnth(
+        base(), engine::failnth_trace(ref::Arch::smmuv3), {}, [](const FailnthPoint &p) {
+            if (p.n == 3) ::raise(SIGTERM);
+        });
+    const bool stopped = engine::stop_requested();
+    engine::clear_stop_request();
+    ::sigaction(SIGINT, &old_int, nullptr);
+    ::sigaction(SIGTERM, &old_term, nullptr);
+    EXPECT_TRUE(stopped);
+    EXPECT_TRUE(r.interrupted);
+    EXPECT_TRUE(r.baseline_run);
+    EXPECT_FALSE(r.capped);
+    ASSERT_EQ(r.points.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(r.points[i].n, i + 1);
+    EXPECT_EQ(r.not_clean(), 0u);
+
+    // Unstopped, the same sweep goes on to its no-hit.
+    engine::FailnthResult whole =
+        engine::sweep_failnth(base(), engine::failnth_trace(ref::Arch::smmuv3));
+    EXPECT_FALSE(whole.interrupted);
+    EXPECT_GT(whole.points.size(), 3u);
+}
+
 // ---- ROBUST-4 in the reference: a recorded trace ----
 
 TEST(FailnthReference, ARecordedRefusalMayFailWithEnomemAndChangesNothing) {
@@ -405,6 +442,7 @@ TEST_F(FailnthCli, BundledDriversPass) {
         json doc = report();
         expect_one_record_per_point(doc, min_points);
         EXPECT_EQ(doc["baseline"], "conformant");
+        EXPECT_EQ(doc["complete"], true);
         EXPECT_EQ(doc["summary"]["not_clean"], 0);
         std::set<std::string> ops;
         for (const auto &p : doc["points"]) {
@@ -502,6 +540,93 @@ TEST_F(FailnthCli, BadUsageExitsTwo) {
     Result typo = run("failnthx --driver smmuv3");
     EXPECT_EQ(typo.status, 2);
     EXPECT_NE(typo.err.find("failnth"), std::string::npos) << typo.err;
+}
+
+// ---- stopping ----
+
+using test_support::describe_status;
+using test_support::spawn_cli;
+using test_support::Spawned;
+using test_support::wait_exit;
+using test_support::wait_until;
+
+// A plugin that never returns once an allocation after its first is refused:
+// point 1 (create refused its first block) is judged, point 2 hangs in its
+// child under a step limit of an hour. The stop must not wait for it.
+std::vector<std::string> hanging_sweep() {
+    return {"failnth",
+            "--out",
+            "fn",
+            "--step-timeout",
+            "3600",
+            "--driver-lib",
+            std::string(SVAC_PLUGIN_DIR) + "/hostile_loop_on_enomem.so"};
+}
+
+// The pids of a process's children ("" if none).
+std::string children_of(pid_t pid) {
+    const std::string p = "/proc/" + std::to_string(pid);
+    return read_file(p + "/task/" + std::to_string(pid) + "/children");
+}
+
+class FailnthStop : public FailnthCli, public testing::WithParamInterface<int> {};
+
+// The signal once point 1's line is out: the command ends by itself with
+// failnth.json holding point 1, marked incomplete.
+TEST_P(FailnthStop, WritesThePointsSoFarMarkedIncomplete) {
+    Spawned s = spawn_cli(dir_, hanging_sweep());
+    ASSERT_GT(s.pid, 0);
+    ASSERT_TRUE(wait_until(
+        s, [&] { return read_file(dir_ / "stdout.txt").find("\n  #1 ") != std::string::npos; }))
+        << "ended (" << describe_status(*s.status) << ") before point 1\n"
+        << read_file(dir_ / "stdout.txt") << read_file(dir_ / "stderr.txt");
+    ::kill(s.pid, GetParam());
+    const int status = wait_exit(s);
+    const std::string out = read_file(dir_ / "stdout.txt"), err = read_file(dir_ / "stderr.txt");
+    ASSERT_TRUE(WIFEXITED(status)) << describe_status(status) << "\n" << out << err;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << out << err;
+    json doc = report();
+    EXPECT_EQ(doc["complete"], false);
+    EXPECT_EQ(doc["summary"]["complete"], false);
+    EXPECT_EQ(doc["baseline"], "conformant");
+    ASSERT_EQ(doc["points"].size(), 1u) << doc.dump(1);
+    EXPECT_EQ(doc["points"][0]["n"], 1);
+    EXPECT_EQ(doc["points"][0]["at"], "create");
+    EXPECT_EQ(doc["points"][0]["outcome"], "clean");
+    EXPECT_EQ(doc["summary"]["points"], 1);
+    EXPECT_NE(out.find("stopped by a signal after 1 points"), std::string::npos) << out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, FailnthStop, testing::Values(SIGINT, SIGTERM),
+                         [](const testing::TestParamInfo<int> &p) {
+                             return std::string(p.param == SIGINT ? "SIGINT" : "SIGTERM");
+                         });
+
+// An earlier run's failnth.json is replaced as the sweep starts: a sweep
+// killed outright leaves a file marked incomplete, not the earlier one.
+TEST_F(FailnthCli, AKilledSweepNeverLeavesAnEarlierFileLookingCurrent) {
+    ASSERT_EQ(run("failnth --driver smmuv3 --out fn").status, 0);
+    const std::string before = read_file(dir_ / "fn" / "failnth.json");
+    ASSERT_EQ(report()["complete"], true);
+    Spawned s = spawn_cli(dir_, hanging_sweep());
+    ASSERT_GT(s.pid, 0);
+    ASSERT_TRUE(wait_until(
+        s, [&] { return read_file(dir_ / "stdout.txt").find("\n  #1 ") != std::string::npos; }))
+        << "ended (" << describe_status(*s.status) << ") before point 1\n"
+        << read_file(dir_ / "stderr.txt");
+    // Point 2's child, hanging: it must not outlive the command.
+    std::string child;
+    ASSERT_TRUE(wait_until(s, [&] { return !(child = children_of(s.pid)).empty(); }));
+    ::kill(s.pid, SIGKILL);
+    wait_exit(s);
+    const fs::path proc = "/proc/" + child.substr(0, child.find(' '));
+    while (fs::exists(proc) && read_file(proc / "stat").find(") Z") == std::string::npos)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10)); // gone, or a zombie
+    json doc = report();
+    EXPECT_EQ(doc["complete"], false);
+    EXPECT_EQ(doc["summary"]["complete"], false);
+    EXPECT_TRUE(doc["points"].empty()) << doc.dump(1);
+    EXPECT_EQ(doc["driver"]["name"], "hostile_loop_on_enomem");
 }
 
 } // namespace

@@ -14,6 +14,7 @@
 #include "reports/report.h"
 
 #include "tests/support/cli_runner.h"
+#include "tests/support/cli_spawn.h"
 
 #include <gtest/gtest.h>
 
@@ -22,9 +23,9 @@
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <sched.h>
-#include <spawn.h>
 #include <string>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -32,8 +33,6 @@
 #include <thread>
 #include <unistd.h>
 #include <vector>
-
-extern char **environ;
 
 namespace {
 
@@ -415,93 +414,68 @@ TEST_F(Hostile, CreateReturningNullIsAReportedError) {
 }
 
 // ---- SIGINT ----
+//
+// Each test waits for an event the command shows (its signal handler
+// installed, a child process started, a finding announced), never for a
+// time, then signals it and waits for it to end (a command that hangs is
+// left to CTest's timeout).
 
-struct Spawned {
-    pid_t pid = -1;
-    std::chrono::steady_clock::time_point started;
-};
-
-// Starts `sva-conform args...` in dir (no shell: the signals go to the
-// command), its output to dir/stdout.txt and dir/stderr.txt.
-Spawned spawn_cli(const fs::path &dir, const std::vector<std::string> &args) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    const std::string out = (dir / "stdout.txt").string(), err = (dir / "stderr.txt").string();
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> words{SVAC_CLI};
-    words.insert(words.end(), args.begin(), args.end());
-    std::vector<char *> argv;
-    for (auto &w : words) argv.push_back(w.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env_words{"CI=1"};
-    for (char **e = environ; *e; ++e)
-        if (std::string_view(*e).rfind("CI=", 0) != 0) env_words.emplace_back(*e);
-    std::vector<char *> envp;
-    for (auto &w : env_words) envp.push_back(w.data());
-    envp.push_back(nullptr);
-    // The command's --out is relative: run it in dir.
-    const fs::path cwd = fs::current_path();
-    fs::current_path(dir);
-    Spawned s;
-    s.started = std::chrono::steady_clock::now();
-    int rc = ::posix_spawn(&s.pid, SVAC_CLI, &fa, nullptr, argv.data(), envp.data());
-    fs::current_path(cwd);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) s.pid = -1;
-    return s;
-}
-
-// Waits up to `limit` for the process; its wait status, or nullopt (then
-// killed) if it did not end in time.
-std::optional<int> wait_for(pid_t pid, std::chrono::duration<double> limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-        int status = 0;
-        pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid) return status;
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            return std::nullopt;
-        }
-        std::this_thread::sleep_for(10ms);
-    }
-}
+using svac::test_support::describe_status;
+using svac::test_support::spawn_cli;
+using svac::test_support::Spawned;
+using svac::test_support::wait_exit;
+using svac::test_support::wait_until;
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// How long a stopped command may take to write its report and exit. The
-// report's formal section (the Z3 checks of the driver's table format) is
-// computed after the stop too: ~5 s of it on an idle machine.
-constexpr auto kStopGrace = 30s;
+// A line of /proc/PID/status ("SigCgt:", ...), "" if there is none.
+std::string proc_status(pid_t pid, const std::string &key) {
+    std::string text = svac::test_support::read_file("/proc/" + std::to_string(pid) + "/status");
+    auto at = text.find("\n" + key);
+    return at == std::string::npos ? "" : text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+}
+
+// The command catches SIGINT: its stop handlers are installed.
+bool catches_sigint(pid_t pid) {
+    std::string line = proc_status(pid, "SigCgt:");
+    if (line.empty()) return false;
+    unsigned long long mask =
+        std::stoull(line.substr(line.find_first_not_of(" \t", 7)), nullptr, 16);
+    return mask & (1ull << (SIGINT - 1));
+}
+
+// The command has a child process (an isolated sequence running).
+bool has_child(pid_t pid) {
+    const std::string p =
+        "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children";
+    return !svac::test_support::read_file(p).empty();
+}
 
 class HostileSigint : public Hostile {
 protected:
-    // Runs the command, sends SIGINT after `after`, expects it to end by
-    // itself within `grace` with a valid "incomplete" report; returns it.
+    // Runs the command, waits until `ready` holds, sends SIGINT, expects it
+    // to end by itself with a valid "incomplete" report; returns it.
     std::optional<svac::reports::Report> interrupt(const std::vector<std::string> &args,
-                                                   std::chrono::duration<double> after,
-                                                   std::chrono::duration<double> grace) {
+                                                   const std::function<bool(pid_t)> &ready) {
         Spawned s = spawn_cli(dir_, args);
         EXPECT_GT(s.pid, 0);
         if (s.pid <= 0) return std::nullopt;
-        std::this_thread::sleep_for(after);
+        const bool reached = wait_until(s, [&] { return ready(s.pid); });
+        EXPECT_TRUE(reached) << "ended (" << describe_status(*s.status)
+                             << ") before the point to signal it\n"
+                             << svac::test_support::read_file(dir_ / "stderr.txt");
+        if (!reached) return std::nullopt;
         ::kill(s.pid, SIGINT);
         const auto sent = std::chrono::steady_clock::now();
-        std::optional<int> status = wait_for(s.pid, grace);
+        const int status = wait_exit(s);
         const std::string err = svac::test_support::read_file(dir_ / "stderr.txt");
         const std::string out = svac::test_support::read_file(dir_ / "stdout.txt");
-        EXPECT_TRUE(status) << "still running " << grace.count() << " s after SIGINT\n"
-                            << out << err;
-        if (!status) return std::nullopt;
-        EXPECT_TRUE(WIFEXITED(*status)) << "ended by signal " << WTERMSIG(*status) << "\n" << err;
-        if (WIFEXITED(*status)) {
-            EXPECT_TRUE(WEXITSTATUS(*status) == 0 || WEXITSTATUS(*status) == 1)
-                << "exit " << WEXITSTATUS(*status) << "\n"
+        EXPECT_TRUE(WIFEXITED(status)) << describe_status(status) << "\n" << err;
+        if (WIFEXITED(status)) {
+            EXPECT_TRUE(WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 1)
+                << "exit " << WEXITSTATUS(status) << "\n"
                 << out << err;
         }
         std::printf("[          ] stopped %.2f s after SIGINT\n", seconds_since(sent));
@@ -516,34 +490,52 @@ protected:
 TEST_F(HostileSigint, BundledCampaignStopsWithAnIncompleteReport) {
     auto rep = interrupt({"run", "--driver", "smmuv3", "--generator", "plain", "--seed", "1",
                           "--sequences", "1000000000", "--out", "out"},
-                         1.5s, kStopGrace);
+                         catches_sigint);
     if (!rep) return;
-    EXPECT_GT(rep->sequences, 0u);
     EXPECT_LT(rep->sequences, 1000000000u);
     EXPECT_TRUE(rep->findings.empty()) << clauses_of(*rep);
 }
 
-// Each sequence hangs for the 1 s step limit: by the signal one or two have
-// become ROBUST-2 findings and another child is mid-hang. The report keeps
-// what was found.
+// A finding announced before the signal is in the incomplete report.
+TEST_F(HostileSigint, ACampaignStoppedAfterAFindingKeepsIt) {
+    const std::string want = "found UNBIND-4 ";
+    auto rep = interrupt({"run", "--driver", "smmuv3", "--mutant", "unbind-unbound-ok", "--seed",
+                          "1", "--sequences", "1000000000", "--out", "out"},
+                         [&](pid_t) {
+                             return svac::test_support::read_file(dir_ / "stderr.txt").find(want) !=
+                                    std::string::npos;
+                         });
+    if (!rep) return;
+    EXPECT_GT(rep->sequences, 0u);
+    EXPECT_LT(rep->sequences, 1000000000u);
+    EXPECT_TRUE(finding(*rep, "UNBIND-4")) << clauses_of(*rep);
+}
+
+// Each sequence hangs for the 1 s step limit: once the first ROBUST-2 is
+// announced, the signal; the report keeps what was found.
 TEST_F(HostileSigint, CampaignOfHangsKeepsItsFindings) {
-    auto rep = interrupt({"run", "--driver-lib", plugin("hostile_loop_feature"), "--generator",
-                          "plain", "--seed", "1", "--sequences", "1000", "--out", "out",
-                          "--step-timeout", "1", "--memory-limit", std::to_string(kMemoryLimitMib)},
-                         2.5s, kStopGrace);
+    auto rep = interrupt(
+        {"run", "--driver-lib", plugin("hostile_loop_feature"), "--seed", "1", "--sequences",
+         "1000", "--out", "out", "--step-timeout", "1", "--memory-limit",
+         std::to_string(kMemoryLimitMib)},
+        [&](pid_t) {
+            return svac::test_support::read_file(dir_ / "stderr.txt").find("found ROBUST-2 ") !=
+                   std::string::npos;
+        });
     if (!rep) return;
     EXPECT_GT(rep->sequences, 0u);
     EXPECT_LT(rep->sequences, 1000u);
     EXPECT_TRUE(finding(*rep, "ROBUST-2")) << clauses_of(*rep);
 }
 
-// A child hanging under a long step limit: the stop does not wait for it.
+// A child hanging under a step limit of an hour: the signal once a child
+// runs; the stop does not wait for it.
 TEST_F(HostileSigint, StopDoesNotWaitForAHangingChild) {
     auto rep =
         interrupt({"run", "--driver-lib", plugin("hostile_loop_feature"), "--generator", "plain",
-                   "--seed", "1", "--sequences", "1000", "--out", "out", "--step-timeout", "600",
+                   "--seed", "1", "--sequences", "1000", "--out", "out", "--step-timeout", "3600",
                    "--memory-limit", std::to_string(kMemoryLimitMib)},
-                  1.5s, kStopGrace);
+                  has_child);
     if (!rep) return;
     EXPECT_LT(rep->sequences, 1000u);
     EXPECT_TRUE(rep->findings.empty()) << clauses_of(*rep);

@@ -24,6 +24,8 @@
  *                  never hung (a step time limit counts the call's own time)
  *   ASAN           bind_mm overflows a heap buffer by one byte (found only
  *                  when the plugin is built with AddressSanitizer)
+ *   LOOP_ON_ENOMEM never returns once an allocation after its first one is
+ *                  refused (`failnth`: point 1 is judged, point 2 hangs)
  *
  * A real driver keeps no global state (driver_abi.h); these test plugins keep
  * a few statics for brevity: the patched ops table, filled on the first
@@ -198,6 +200,31 @@ static void *hostile_create(const struct svac_platform *p, const struct svac_top
     while (thread_cpu_ns() < until) {
     }
     return base->create(p, t);
+}
+#define PATCH() (ops.create = hostile_create)
+
+#elif defined(HOSTILE_LOOP_ON_ENOMEM)
+/* The platform lent to the bundled driver: the harness's, with an alloc that
+ * spins when memory is refused after the instance's first allocation. */
+static struct svac_platform lent;
+static uint64_t (*harness_alloc)(void *ctx, uint64_t bytes, uint64_t align);
+static uint64_t allocs;
+
+static uint64_t hostile_alloc(void *ctx, uint64_t bytes, uint64_t align) {
+    uint64_t pa = harness_alloc(ctx, bytes, align);
+    if (++allocs > 1 && pa == 0) {
+        volatile int spin = 1;
+        while (spin) {
+        }
+    }
+    return pa;
+}
+static void *hostile_create(const struct svac_platform *p, const struct svac_topology *t) {
+    lent = *p;
+    harness_alloc = p->alloc;
+    lent.alloc = hostile_alloc;
+    allocs = 0;
+    return base->create(&lent, t);
 }
 #define PATCH() (ops.create = hostile_create)
 
