@@ -76,6 +76,36 @@ TEST(DocsStandAlone, DocumentsCiteNothingOutsideTheRepository) {
     EXPECT_TRUE(hits.empty()) << joined(hits);
 }
 
+// Code comments, messages and build files too: every text file of the
+// repository but this one (which spells the patterns out), what .gitignore
+// keeps out (the build trees, reports/latest), .git and the binary seed
+// corpora.
+TEST(DocsStandAlone, SourcesCiteNothingOutsideTheRepository) {
+    const fs::path src = SVAC_SOURCE_DIR;
+    const std::string self = fs::path(__FILE__).filename().string();
+    std::vector<std::string> hits;
+    int files = 0;
+    for (auto it = fs::recursive_directory_iterator(src); it != fs::recursive_directory_iterator();
+         ++it) {
+        const auto name = it->path().filename().string();
+        if (it->is_directory()) {
+            const auto rel = fs::relative(it->path(), src);
+            if (name.rfind("build", 0) == 0 || name == ".git" || name == "corpus" ||
+                rel == "reports/latest")
+                it.disable_recursion_pending();
+            continue;
+        }
+        if (!it->is_regular_file() || it->file_size() > (1u << 20) || name == self) continue;
+        const std::string text = read_file(it->path());
+        if (text.find('\0') != std::string::npos) continue; // binary
+        ++files;
+        for (auto &h : outside_citations(text, fs::relative(it->path(), src).string()))
+            hits.push_back(std::move(h));
+    }
+    EXPECT_GT(files, 100);
+    EXPECT_TRUE(hits.empty()) << joined(hits);
+}
+
 // Every docs/NAME.md a document names exists.
 TEST(DocsStandAlone, DocumentsNameOnlyDocsThatExist) {
     static const std::regex named(R"(\bdocs/[A-Za-z0-9_-]+\.md\b)");
