@@ -2,7 +2,7 @@
 #   make run    set up, build, run a conformance campaign on the bundled drivers
 #   make test   set up, build (and a sanitizer build), run every test
 # Also: make build, make stress-tests, make bench, make bench-fuzz, make fuzz, make fuzz-corpus, make format, make clean,
-#   make install PREFIX=DIR (the SDK: sva-conform, the ABI header, the CMake package).
+#   make install PREFIX=DIR (the SDK: sva-conform, the ABI header, the CMake package, the docs).
 
 DRIVERS ?= smmuv3 vtd
 SEED ?= 1

@@ -1,7 +1,7 @@
 // Steps per second: the reference alone (the policy choosing every outcome)
 // and differential runs against each bundled driver, first on the API ops
 // alone (the backbone's mix), then with the hardware ops (mm_map, mm_unmap,
-// mm_protect, dma) in the mix. DESIGN.md target: >= 1,000,000 differential
+// mm_protect, dma) in the mix. docs/design.md target: >= 1,000,000 differential
 // steps/s on one core for smmuv3.
 #include "engine/engine.h"
 #include "engine/generator.h"

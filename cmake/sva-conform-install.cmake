@@ -11,6 +11,9 @@
 #     sva-conformTargets*.cmake            sva-conform::abi, sva-conform::sva-conform
 #     sva-conformDriver.cmake              sva_conform_add_driver(),
 #                                          sva_conform_add_conformance_test()
+#   share/doc/sva-conform/README.md        the documentation, laid out as in
+#   share/doc/sva-conform/docs/*.md        the repository (README.md names
+#                                          docs/design.md, ...)
 # and nothing else: not the kit's static libraries, not the tests or their
 # plugins. tests/sdk/run-sdk-test checks exactly this list.
 
@@ -38,6 +41,12 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_svac_abi_heade
 set(SVAC_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/sva-conform)
 
 install(FILES ${_svac_abi_header} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/svac)
+
+# The documentation next to the SDK (CMAKE_INSTALL_DOCDIR: share/doc/sva-conform).
+# It cites nothing outside the repository (tests/test_docs.cpp).
+file(GLOB _svac_docs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)
+install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${_svac_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 
 # sva-conform::abi (an INTERFACE target: the header's include directory) and
 # sva-conform::sva-conform (the imported command).

@@ -1,4 +1,4 @@
-// BIND: bind(dev, mm, &pasid, mm_exit_cb, drvdata) (clauses.md "BIND").
+// BIND: bind(dev, mm, &pasid, mm_exit_cb, drvdata) (clauses BIND-*).
 #include "reference/reference.h"
 #include "reference/text.h"
 

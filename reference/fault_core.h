@@ -39,7 +39,7 @@ struct FaultGroup {
 bool is_stop_marker(const FaultRecord &f);
 // A request as the hardware raises it, so as the driver must report it:
 // PASID_VALID with a PASID, NEEDS_PASID on a PRI request with one (our PCIe
-// functions set PRG Response PASID Required, table-formats.md 5.2),
+// functions set PRG Response PASID Required, PCIe 4.0 10.4.2),
 // LAST_PAGE on the last request of a group and on every stall.
 FaultRecord raised_record(uint32_t dev, const PageRequest &req);
 // The permissions a device requests for an access (one Perm): an execute

@@ -1,4 +1,4 @@
-// FEAT: the device feature lifecycle, IOMMU_DEV_FEAT_SVA (clauses.md "FEAT").
+// FEAT: the device feature lifecycle, IOMMU_DEV_FEAT_SVA (clauses FEAT-*).
 #include "reference/reference.h"
 
 namespace svac::ref {

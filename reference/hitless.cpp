@@ -2,7 +2,8 @@
 // reach at its start or its end is replayed store by store from the call's
 // record; each state the hardware could have read must equal the old or the
 // new entry on the bits it uses, or be invalid where that is allowed
-// (clauses.md HW-7; table-formats.md 1.6, 1.7, 6.3 A10/A12, 6.4 I4/I5).
+// (HW-7; Linux arm_smmu_get_ste_used and arm_smmu_write_entry; invariants
+// A10/A12 and I4/I5 of docs/formal.md).
 #include "reference/hitless.h"
 #include "reference/text.h"
 
@@ -65,7 +66,7 @@ bool is_vtd_multi_qword(Table t) {
     return t == Table::context || t == Table::pasid;
 }
 
-// table-formats.md 1.6, written once in reference/used_bits.h.
+// Linux arm_smmu_get_ste_used, written once in reference/used_bits.h.
 Qwords ste_used(const uint64_t *e) {
     return used::ste(e);
 }
@@ -444,8 +445,8 @@ std::optional<Failure> judge_entry(const Judged &j, const std::vector<uint32_t> 
         msg += " is invalid (" + std::string(hitless::valid_field_name(t)) +
                "=0) between two valid entries that differ in ";
         msg += diff ? "one qword of used bits (" + qword_list(diff) + ")" : "no used bit";
-        return Failure{idx, msg + ": a change that can be made hitless must be (table-formats.md "
-                                  "1.7)"};
+        return Failure{idx, msg + ": a change that can be made hitless must be (Linux "
+                                  "arm_smmu_write_entry)"};
     };
 
     Qwords s = before;

@@ -1,5 +1,5 @@
-// HW-7, no torn entry (clauses.md; table-formats.md 1.6, 1.7, 6.3 A10/A12,
-// 6.4 I4/I5): the pure functions judge_update (table_rules.h) stands on, and
+// HW-7, no torn entry (Linux arm_smmu_write_entry; invariants A10/A12, I4/I5
+// of docs/formal.md): the pure functions judge_update (table_rules.h) stands on, and
 // the collector the hardware models use to answer IommuModel::live_entries.
 #pragma once
 
@@ -34,23 +34,23 @@ std::span<const Field> fields_of(Table t);
 // Whether the hardware takes the entry as valid (V=1, P=1, Span in 1..11).
 bool valid(Table t, const uint64_t *e);
 
-// The bits the hardware reads of entry e, given e (table-formats.md 1.6 for
-// the STE and CD; an invalid entry uses its valid bit (and FPD on VT-d)
+// The bits the hardware reads of entry e, given e (Linux arm_smmu_get_ste_used
+// and _cd_used for the STE and CD; an invalid entry uses its valid bit (and FPD on VT-d)
 // only, a valid one every bit otherwise).
 Qwords used_bits(Table t, const uint64_t *e);
 
 // Bits that may change in place between cur and target although both use
-// them (STE MEV and EATS_TRANS, table-formats.md 1.6); zero for other tables.
+// them (STE MEV and EATS_TRANS, Linux arm_smmu_get_ste_update_safe); zero for other tables.
 Qwords update_safe(Table t, const uint64_t *cur, const uint64_t *target);
 
 // The qwords (bit i: qword i) that differ in bits target uses once the bits
-// cur ignores have taken their target values: `diff` of table-formats.md 1.7.
+// cur ignores have taken their target values: `diff` of Linux arm_smmu_write_entry.
 uint8_t qword_diff(Table t, const uint64_t *cur, const uint64_t *target);
 
 // Whether old -> new may pass through an invalid entry: one end is invalid,
 // or no hitless sequence exists (more than one qword in the diff; any
-// present -> present change of a multi-qword VT-d entry, table-formats.md
-// 6.4 I5).
+// present -> present change of a multi-qword VT-d entry, invariant I5 of
+// docs/formal.md).
 bool invalid_allowed(Table t, const uint64_t *old_e, const uint64_t *new_e);
 
 } // namespace hitless

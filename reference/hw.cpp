@@ -1,4 +1,4 @@
-// HW: what the hardware sees (clauses.md "HW"). The reference knows what each
+// HW: what the hardware sees (clauses HW-*). The reference knows what each
 // mm maps; a DMA through a bond must translate exactly as the CPU would.
 #include "reference/hw_model.h"
 #include "reference/pagetable.h"
@@ -38,7 +38,7 @@ PageExpectation Reference::expect_access(uint32_t dev, bool has_pasid, uint32_t 
         e.kinds = bit(Kind::fault) | bit(Kind::abort);
         if (pasid == 0) {
             // PASID 0 is IOMMU_NO_PASID: VT-d sends it through the RID_PASID
-            // entry, the non-PASID path (table-formats.md 6.2 X4).
+            // entry, the non-PASID path (Arm IHI 0070 5.2 S1DSS, VT-d 9.4 RID_PASID).
             e.kinds |= bit(Kind::translated);
             e.pa = va;
         }

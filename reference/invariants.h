@@ -1,4 +1,4 @@
-// Live-table invariants (table-formats.md 6.1 G3/G4, 6.3 A1-A7, 6.4 I1-I3),
+// Live-table invariants (G3/G4, A1-A7, I1-I3 of docs/formal.md),
 // written once as data: formulas over the fields of an entry, and formulas
 // over two entries of a table. The table rules (smmu_rules.cpp,
 // vtd_rules.cpp) evaluate them on the entries a driver wrote, after every
@@ -43,7 +43,7 @@ struct Atom {
 
 struct Formula {
     std::string_view name; // "smmuv3.cd.asid-regime"
-    std::string_view spec; // table-formats.md section 6: "A7"
+    std::string_view spec; // docs/formal.md "The invariants": "A7"
     ClauseId clause;       // what a violation is a finding of
     const Format *format;
     std::span<const Atom> when;

@@ -1,4 +1,4 @@
-// IOPF: I/O page faults (clauses.md "IOPF", UNBIND-6, MMEXIT-2, SMMU-CMD-3/4,
+// IOPF: I/O page faults (clauses IOPF-*, UNBIND-6, MMEXIT-2, SMMU-CMD-3/4,
 // VTD-PRQ-1). The hardware raises page requests (PRI) or stalls; the driver
 // drains its queues and reports each to the core; the core groups them, its
 // handler resolves each group against the mm, and the driver turns the answer
@@ -49,8 +49,8 @@ const char *code_name(uint32_t code) {
                                        : "FAILURE";
 }
 
-// What the device must receive for the core's code (table-formats.md 5.2):
-// the PCIe response code, or the CMD_RESUME action of a stall (1.9).
+// What the device must receive for the core's code (PCIe 4.0 10.4.2):
+// the PCIe response code, or the CMD_RESUME action of a stall (Arm IHI 0070).
 uint8_t wire_code(uint32_t code, bool stall) {
     if (stall) return code == SVAC_RESP_SUCCESS ? 1 : 2; // RETRY, ABORT
     return code == SVAC_RESP_SUCCESS ? 0x0 : code == SVAC_RESP_INVALID ? 0x1 : 0xf;

@@ -1,4 +1,4 @@
-// MMEXIT: the address space goes away while bound (clauses.md "MMEXIT").
+// MMEXIT: the address space goes away while bound (clauses MMEXIT-*).
 #include "reference/reference.h"
 
 #include <algorithm>

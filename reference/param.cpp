@@ -1,4 +1,4 @@
-// PARAM: PASID limits, set_sva_param(dev, min, max) (clauses.md "PARAM").
+// PARAM: PASID limits, set_sva_param(dev, min, max) (clauses PARAM-*).
 #include "reference/reference.h"
 
 #include <algorithm>

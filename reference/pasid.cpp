@@ -1,4 +1,4 @@
-// PASID: the one global PASID space (clauses.md "PASID"). An mm holds at most
+// PASID: the one global PASID space (clauses PASID-*). An mm holds at most
 // one PASID; the space is small in use (one per mm), so it is scanned, except
 // for the policy's choice of a fresh one (HeldPasids).
 #include "reference/reference.h"

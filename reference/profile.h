@@ -1,5 +1,5 @@
 // API generations. A profile is a set of switches in the one reference,
-// never a fork of it (linux-sva-history.md sections 1, 2 and 6).
+// never a fork of it (docs/design.md, "Where the architecture goes next").
 #pragma once
 
 #include <span>

@@ -1,5 +1,5 @@
-// ROBUST: a driver under test survives its platform's failures (clauses.md
-// "ROBUST"). ROBUST-1..3 are judged by the isolation of a run in a child
+// ROBUST: a driver under test survives its platform's failures (clauses
+// ROBUST-*). ROBUST-1..3 are judged by the isolation of a run in a child
 // process (engine/isolate), ROBUST-5 by the engine after destroy; here is
 // ROBUST-4: a call during which the platform refused the driver an
 // allocation (a fail-nth sweep) either succeeds, and is judged as usual, or

@@ -1,5 +1,6 @@
 // SMMU: what an SVA call leaves in the Arm SMMUv3 tables and command queue
-// (clauses.md "SMMU"; table-formats.md 1, 6.1 G3/G4, 6.3 A1-A7 and A13),
+// (clauses SMMU-*; Arm IHI 0070 chapter 5; invariants G3/G4, A1-A7, A13 of
+// docs/formal.md),
 // for the devices and PASIDs the op touched. SMMU-CMD-3/4 (PRI responses and
 // stalls) are not judged here.
 //

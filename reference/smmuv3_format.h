@@ -1,4 +1,4 @@
-// Arm SMMUv3 layouts as data (table-formats.md section 1): the stream table
+// Arm SMMUv3 layouts as data (Arm IHI 0070 chapters 4-8): the stream table
 // entry and its level-1 descriptor, the context descriptor and its level-1
 // descriptor, the commands (one Format per opcode), the event record, the
 // PRI queue entry and the registers the hardware model honours. Pointer

@@ -22,7 +22,7 @@ constexpr uint64_t kPageMask = kPageSize - 1;
 constexpr uint8_t kAllPerms = kRead | kWrite | kExec;
 constexpr unsigned kCdScanMax = 4096; // linear CD tables dump() scans
 constexpr unsigned kSsidBitsMax = 20;
-// PCIe PRG response codes (table-formats.md 5.2), as the device receives them.
+// PCIe PRG response codes (PCIe 4.0 section 10.4.2), as the device receives them.
 constexpr uint8_t kPciPrgSuccess = 0x0;
 constexpr uint8_t kPciPrgInvalid = 0x1;
 constexpr uint8_t kPciPrgFailure = 0xf;

@@ -1,4 +1,4 @@
-// UNBIND: unbind(dev, pasid) (clauses.md "UNBIND").
+// UNBIND: unbind(dev, pasid) (clauses UNBIND-*).
 #include "reference/reference.h"
 
 namespace svac::ref {

@@ -1,6 +1,6 @@
 // The bits of an SMMUv3 STE or CD the hardware reads, the STE bits that may
 // change in place, and the qword diff of the hitless algorithm
-// (table-formats.md 1.6, 1.7), written once and generic over the word type
+// (Linux arm_smmu_get_ste_used, arm_smmu_write_entry), written once and generic over the word type
 // like the codec: the hitless judge (reference/hitless.cpp) executes them on
 // uint64_t, the formal checks (properties/formal) encode them for Z3.
 #pragma once
@@ -93,7 +93,7 @@ template <typename W> Qwords<W> ste_update_safe(const W *cur, const W *target) {
 
 // Whether qword i differs in bits target uses once the bits cur ignores
 // (minus the safe ones) have taken their target values: `diff` of
-// table-formats.md 1.7. n is the entry's size in qwords.
+// Linux arm_smmu_entry_qword_diff. n is the entry's size in qwords.
 template <typename W>
 std::array<typename WordOps<W>::boolean, 8>
 qword_diff(const Qwords<W> &cur_used_in, const Qwords<W> &target_used, const Qwords<W> &safe,

@@ -1,8 +1,9 @@
-// Intel VT-d scalable-mode layouts as data (table-formats.md section 2): the
+// Intel VT-d scalable-mode layouts as data (VT-d chapters 6, 7 and 9): the
 // root and context entries, the PASID directory and PASID table entries, the
 // 256-bit invalidation descriptors, the page request descriptor and the page
 // request queue registers.
-// Field names follow table-formats.md; bits no field claims are reserved.
+// Field names follow the VT-d specification and Linux drivers/iommu/intel;
+// bits no field claims are reserved.
 #pragma once
 
 #include "reference/codec.h"
@@ -98,7 +99,7 @@ inline constexpr uint64_t kFlpm4Level = 0;
 inline constexpr Field kTypeHi{"Type[6:4]", 0, 9, 3};
 inline constexpr unsigned kDescQwords = 4;
 
-// Context-cache invalidation. Not in table-formats.md: positions from the
+// Context-cache invalidation: positions from the
 // VT-d specification (6.5.2.1), as transcribed in VirtualBox
 // include/VBox/iommu-intel.h.
 namespace inv_cc {
@@ -115,7 +116,7 @@ inline constexpr uint64_t kGranDomain = 2;
 inline constexpr uint64_t kGranDevice = 3;
 } // namespace inv_cc
 
-// IOTLB invalidation. Not in table-formats.md: VT-d specification (6.5.2.3),
+// IOTLB invalidation: VT-d specification (6.5.2.3),
 // as transcribed in VirtualBox include/VBox/iommu-intel.h.
 namespace inv_iotlb {
 inline constexpr uint64_t kType = 0x2;
@@ -134,7 +135,7 @@ inline constexpr uint64_t kGranDomain = 2;
 inline constexpr uint64_t kGranPage = 3;
 } // namespace inv_iotlb
 
-// Device-TLB invalidation (requests without PASID). Not in table-formats.md:
+// Device-TLB invalidation (requests without PASID):
 // VT-d specification (6.5.2.5), as transcribed in VirtualBox
 // include/VBox/iommu-intel.h. ADDR and S encode an ATS range (PCIe 10.2.3.2).
 namespace inv_devtlb {
@@ -151,7 +152,7 @@ inline constexpr Format kFormat{"vtd.inv_devtlb", 4, kFields};
 } // namespace inv_devtlb
 
 // Invalidation wait descriptor: the sync. These positions come from the
-// VT-d specification (6.5.2.8), not from table-formats.md; checked against
+// VT-d specification (6.5.2.8); checked against
 // VirtualBox include/VBox/iommu-intel.h only.
 namespace inv_wait {
 inline constexpr uint64_t kType = 0x5;

@@ -1,6 +1,6 @@
 // VTD: what an SVA call leaves in the Intel VT-d scalable-mode tables and
-// invalidation queue (clauses.md "VTD"; table-formats.md 2, 6.1 G3/G4 and
-// 6.4 I1-I3, I6, I8), for the devices and PASIDs the op touched.
+// invalidation queue (clauses VTD-* of reference/clauses.def; VT-d chapter 9,
+// invariants G3/G4, I1-I3, I6, I8 of docs/formal.md), for the devices and PASIDs the op touched.
 // VTD-PRQ-1 (page group responses) is not judged here, nor the order of the
 // PASID entry's stores (P set last: HW-7).
 //
@@ -143,7 +143,7 @@ private:
 };
 
 // A PCIe ATS invalidation (ADDR, S) of every address: S=1 and ADDR[62:12]
-// all ones (table-formats.md 5.3).
+// all ones (PCIe 4.0 section 10.3, ATS invalidation).
 bool ats_all(const uint64_t *d) {
     if (!get(d, v::inv_pdevtlb::S)) return false;
     const uint64_t addr = get(d, v::inv_pdevtlb::ADDR);

@@ -68,7 +68,7 @@ enum class Mut : uint8_t {
 struct Variant {
     const char *name;
     Mut mut;
-    ClauseId clause; // where clauses.md puts the bug
+    ClauseId clause; // where reference/clauses.def puts the bug
 };
 
 constexpr Variant kVariants[] = {
@@ -533,7 +533,7 @@ INSTANTIATE_TEST_SUITE_P(Variants, BrokenDriver, ::testing::Range<std::size_t>(0
                          });
 
 // An errno stored as the PASID with rc 0 where the space is exhausted (the
-// `ret < min` bug that PASID-4 / LSH PASID-8 is written for) is PASID-4,
+// `ret < min` bug that PASID-4 is written for) is PASID-4,
 // although the rc is wrong too (BIND-6).
 TEST(BrokenDriverAttribution, EnospcStoredAsPasidIsPasid4) {
     std::size_t i = 0;

@@ -900,7 +900,7 @@ TEST(ClauseTable, CheckCountersCountTheRulesEvaluated) {
 }
 
 // --- attributions where two clauses could be named ----------------------------
-// Each states the clause clauses.md points at.
+// Each states the clause reference/clauses.def points at.
 
 // A driver whose PASID space is per device (mm 1 gets on dev 0 the PASID mm 0
 // holds through dev 1) breaks the global space: PASID-1, not BIND-5.

@@ -189,7 +189,7 @@ TEST(HitlessUsedBits, VtdEntries) {
     EXPECT_FALSE(ref::hitless::valid(Table::l1std, &l1std));
 }
 
-// ---- diff (table-formats.md 1.7) ----
+// ---- diff (Linux arm_smmu_write_entry) ----
 
 TEST(HitlessDiff, CdOnAndOffTakeTheCriticalQword) {
     Qwords off{}, on = sva_cd(1, kTtbA);

@@ -54,7 +54,7 @@ struct Variant {
     const char *driver; // "smmuv3" or "vtd"
     Mut mut;
     // The clauses a campaign may report for the bug (the hand traces below pin
-    // the one clauses.md names); ClauseId::count_ fills unused slots.
+    // the one reference/clauses.def names); ClauseId::count_ fills unused slots.
     std::array<ClauseId, 3> campaign;
 };
 

@@ -83,7 +83,7 @@ TEST(Smmuv3Format, DecodeEncodeIdentity) {
 }
 
 TEST(Smmuv3Format, SpecPositions) {
-    // A few anchors from table-formats.md section 1, by absolute bit.
+    // A few anchors from Arm IHI 0070 chapter 5, by absolute bit.
     EXPECT_EQ(sm::ste::S1ContextPtr.mask(), ((uint64_t{1} << 56) - 1) & ~uint64_t{63});
     EXPECT_EQ(sm::ste::S1CDMax.lo, 59);
     EXPECT_EQ(sm::ste::EATS.qword * 64 + sm::ste::EATS.lo, 92);

@@ -70,7 +70,7 @@ TEST(VtdFormat, DecodeEncodeIsIdentityWithoutReservedBits) {
     }
 }
 
-// Reserved masks the spec digest states outright (table-formats.md 2.2, 2.8).
+// Reserved masks the VT-d specification states outright (9.4, 6.5.2).
 TEST(VtdFormat, KnownReservedMasks) {
     EXPECT_EQ(v::context::kFormat.reserved_mask(0), 0x1e0u);
     EXPECT_EQ(v::context::kFormat.reserved_mask(1), 0xffffffffffe00000u);

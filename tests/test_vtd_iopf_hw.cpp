@@ -127,7 +127,7 @@ TEST(VtdPrqFormat, RegistersMatchTheAbi) {
     EXPECT_EQ(v::pqa::PQS.mask(), 0x7u);
     EXPECT_EQ(v::pq_offset::QH.mask(), 0x7ffe0u); // [18:5]
     EXPECT_EQ(v::prq::kType, 1u);
-    // table-formats.md 2.7 and 2.8.
+    // VT-d chapter 7 and 6.5.2.
     EXPECT_EQ(v::prq::PRG_INDEX.mask(), 0xff8u);
     EXPECT_EQ(v::prq::RID.mask(), 0xffff0000u);
     EXPECT_EQ(v::page_grp_resp::RESP_CODE.mask(), 0xf000u);

@@ -39,7 +39,7 @@ void iommu_free_root_entry(struct intel_sva *sva, struct intel_iommu *iommu) {
 /*
  * iommu_context_addr(): where the device's context entry lives, its context
  * table allocated on first use. In scalable mode devfn 0x80-0xff use the
- * upper table, indexed from 0 (TF 2.1).
+ * upper table, indexed from 0 (VT-d 9.2).
  */
 int iommu_context_addr(struct intel_sva *sva, struct device_domain_info *info) {
     struct intel_iommu *iommu = &sva->iommus[info->iommu];
@@ -56,7 +56,7 @@ static uint64_t ilog2_u32(uint32_t v) {
     return log;
 }
 
-/* PDTS: the directory holds 2^(PDTS + 7) entries (TF 2.5). */
+/* PDTS: the directory holds 2^(PDTS + 7) entries (VT-d 9.4). */
 static uint64_t context_pdts(uint32_t dir_entries) {
     return ilog2_u32(dir_entries) - CONTEXT_PDTS_BIAS;
 }

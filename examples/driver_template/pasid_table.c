@@ -5,9 +5,10 @@
  * Each device has its own directory, sized for the PASID width it and its
  * IOMMU share, at least one page. A directory entry is installed once, when
  * the first PASID of its 64 is set up, and stays until the directory goes
- * (TF 2.3). PASID entries are written in an order the hardware can never
- * catch half-done: setup fills a not-present entry and sets P with its last
- * store; teardown clears P with its first (TF 2.6, 6.4 I4).
+ * (as Linux intel_pasid_get_entry does). PASID entries are written in an
+ * order the hardware can never catch half-done: setup fills a not-present
+ * entry and sets P with its last store; teardown clears P with its first
+ * (Linux drivers/iommu/intel/pasid.c; invariant I4 of docs/formal.md).
  */
 #include "iommu.h"
 #include "vtd_regs.h"
@@ -130,7 +131,8 @@ int intel_pasid_setup_first_level(struct intel_sva *sva, struct device_domain_in
 /*
  * P cleared by the first store. With fault_ignore, q0 keeps FPD alone so
  * that DMA with the PASID aborts quietly instead of faulting (the mm is
- * gone, TF 2.4). Then the caches, in the order of TF 6.4 I6: PASID cache,
+ * gone, VT-d 9.6). Then the caches, in the order of invariant I6 of
+ * docs/formal.md (Linux intel_pasid_tear_down_entry): PASID cache,
  * IOTLB for every address of the PASID, device TLB. The caller waits.
  */
 void intel_pasid_tear_down_entry(struct intel_sva *sva, struct device_domain_info *info,

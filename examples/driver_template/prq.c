@@ -165,7 +165,7 @@ void intel_iommu_service_irq(void *drv, uint32_t iommu) {
     if (iommu < sva->nr_iommus) intel_prq_event(sva, iommu);
 }
 
-/* enum iommu_page_response_code to the PCIe PRG response code (TF 5.2). */
+/* enum iommu_page_response_code to the PCIe PRG response code (PCIe 4.0 10.4.2). */
 static uint64_t intel_resp_code(uint32_t code) {
     switch (code) {
     case SVAC_RESP_SUCCESS:

@@ -83,7 +83,7 @@ void qi_flush_piotlb(struct intel_sva *sva, uint32_t iommu, uint16_t did, uint32
 }
 
 /*
- * The PCIe ATS invalidate body (TF 5.3): one page with S clear; with S set,
+ * The PCIe ATS invalidate body (PCIe 4.0 section 10.3): one page with S clear; with S set,
  * k ones from bit 12 up mean 2^(k + 1) pages. So 2^am pages are S and
  * am - 1 ones.
  */
@@ -111,7 +111,7 @@ void qi_flush_dev_iotlb_pasid(struct intel_sva *sva, const struct device_domain_
 }
 
 /*
- * A page group response (TF 2.8) to the device with requester ID rid, for
+ * A page group response (VT-d 6.5.2) to the device with requester ID rid, for
  * PRG index prg_index, code in the PCIe encoding. Completed with a wait
  * like every descriptor, as qi_submit_sync() does.
  */

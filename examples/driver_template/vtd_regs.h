@@ -2,7 +2,7 @@
 /*
  * Intel VT-d scalable-mode layouts this driver writes and reads, as named
  * fields. Section numbers are the VT-d architecture specification's (rev 3.0
- * and later); "TF x.y" is the digest in sva-conform's table-formats.md. The
+ * and later), "PCIe" the PCI Express Base Specification 4.0's. The
  * IOMMU registers themselves (GCMD, RTADDR, PQH, PQT, PQA, PRS) are
  * SVAC_VTD_* in <svac/driver_abi.h>.
  */
@@ -27,7 +27,7 @@
 #define RTADDR_TTM_SCALABLE 1ull
 #define RTADDR_RTA GENMASK_ULL(63, 12)
 
-/* Scalable-mode root entry (VT-d 9.2, TF 2.1): 16 bytes per bus. The low
+/* Scalable-mode root entry (VT-d 9.2): 16 bytes per bus. The low
  * qword points at the context table of devfn 0x00-0x7f, the high one at
  * that of devfn 0x80-0xff. */
 #define ROOT_ENTRY_NR 256
@@ -36,7 +36,7 @@
 #define ROOT_ENTRY_CTP GENMASK_ULL(63, 12)
 #define DEVFN_UPPER 0x80
 
-/* Scalable-mode context entry (VT-d 9.4, TF 2.2): 32 bytes, so a 4 KiB
+/* Scalable-mode context entry (VT-d 9.4): 32 bytes, so a 4 KiB
  * context table holds 128 of them. */
 #define CONTEXT_SM_SIZE 32
 #define CONTEXT_P BIT_ULL(0)
@@ -50,17 +50,17 @@
 /* q1: RID_PASID [19:0] stays 0, so requests without a PASID use entry 0. */
 #define CONTEXT_RID_PASID GENMASK_ULL(19, 0)
 
-/* PASID directory entry (VT-d 9.5, TF 2.3): 8 bytes, one per 64 PASIDs. */
+/* PASID directory entry (VT-d 9.5): 8 bytes, one per 64 PASIDs. */
 #define PASID_PDE_SIZE 8
 #define PASID_PDE_SHIFT 6
 #define PASID_PDE_P BIT_ULL(0)
 #define PASID_PDE_FPD BIT_ULL(1)
 #define PASID_PDE_PTPTR GENMASK_ULL(63, 12)
 #define PASID_PTE_MASK 0x3fu
-/* The smallest directory is one page (TF 2.5). */
+/* The smallest directory is one page (as Linux intel_pasid_alloc_table). */
 #define PASID_DIR_MIN_ENTRIES (VTD_PAGE_SIZE / PASID_PDE_SIZE)
 
-/* Scalable-mode PASID table entry (VT-d 9.6, TF 2.4): 64 bytes, 8 qwords,
+/* Scalable-mode PASID table entry (VT-d 9.6): 64 bytes, 8 qwords,
  * 64 per 4 KiB PASID table. Only q0..q2 are ever written. */
 #define PASID_ENTRY_SIZE 64
 #define PASID_Q0_P BIT_ULL(0)
@@ -75,7 +75,7 @@
 #define PASID_FLPM_4LEVEL 0
 #define PASID_Q2_FLPTR GENMASK_ULL(63, 12)
 
-/* Queued-invalidation descriptors (VT-d 6.5.2, TF 2.8): 256 bits in
+/* Queued-invalidation descriptors (VT-d 6.5.2): 256 bits in
  * scalable mode. qw0 carries the type, and for most types a granularity, a
  * DID and a PASID at the same places. */
 #define QI_DESC_QWORDS 4
@@ -106,20 +106,20 @@
 #define QI_DEV_EIOTLB_PFSID_LO GENMASK_ULL(15, 12)
 #define QI_DEV_EIOTLB_SID GENMASK_ULL(31, 16)
 #define QI_DEV_EIOTLB_PFSID_HI GENMASK_ULL(63, 52)
-/* qw1: the PCIe ATS invalidate request body (TF 5.3). With S set, the run
+/* qw1: the PCIe ATS invalidate request body (PCIe 10.3). With S set, the run
  * of 1s from bit 12 up gives the size; "everything" is bits 62:11 set. */
 #define QI_DEV_EIOTLB_G BIT_ULL(0)
 #define QI_DEV_EIOTLB_S BIT_ULL(11)
 #define QI_DEV_EIOTLB_ADDR GENMASK_ULL(63, 12)
 #define QI_DEV_EIOTLB_ADDR_ALL GENMASK_ULL(62, 11)
 
-/* Page group response (TF 2.8, the scalable-mode layout). */
+/* Page group response (VT-d 6.5.2, the scalable-mode layout). */
 #define QI_PGRP_PASID_P BIT_ULL(4)
 #define QI_PGRP_RESP_CODE GENMASK_ULL(15, 12)
 #define QI_PGRP_RID GENMASK_ULL(31, 16)
 #define QI_PGRP_PASID GENMASK_ULL(51, 32)
 #define QI_PGRP_IDX GENMASK_ULL(11, 3) /* qw1 */
-/* Response codes: the PCIe PRG response encoding (TF 5.2). */
+/* Response codes: the PCIe PRG response encoding (PCIe 10.4.2). */
 #define QI_RESP_SUCCESS 0x0
 #define QI_RESP_INVALID 0x1
 #define QI_RESP_FAILURE 0xf
@@ -135,7 +135,7 @@
 #define PRQ_DESC_SIZE 32
 #define PRQ_RING_MASK ((PRQ_SIZE - 1) & ~(uint64_t)(PRQ_DESC_SIZE - 1))
 
-/* Page request descriptor (TF 2.7). */
+/* Page request descriptor (VT-d chapter 7). */
 #define PRQ_TYPE GENMASK_ULL(7, 0)
 #define PRQ_TYPE_PAGE_REQ 0x1
 #define PRQ_PASID_PRESENT BIT_ULL(8)

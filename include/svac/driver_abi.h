@@ -91,7 +91,7 @@ struct svac_mm_info {
 };
 
 /* Registers the hardware model honours (offsets and bits from the
- * architecture specifications; table-formats.md sections 1.2 and 2). */
+ * architecture specifications: Arm IHI 0070 chapter 6, VT-d chapter 11). */
 #define SVAC_SMMU_CR0 0x20u /* bit 0 SMMUEN */
 #define SVAC_SMMU_CR0_SMMUEN (1ull << 0)
 #define SVAC_SMMU_STRTAB_BASE 0x80u     /* ADDR [51:6], RA bit 62 */
@@ -109,7 +109,7 @@ struct svac_mm_info {
  *   Q_BASE: ADDR [51:5], LOG2SIZE [4:0] (entries); PROD: WR [QS-1:0], WR_WRAP
  *   [QS], OVFLG [31]; CONS: RD [QS-1:0], RD_WRAP [QS], OVACKFLG [31].
  *   The event queue holds 32-byte records, the PRI queue 16-byte entries
- *   (table-formats.md 1.9). CR0.EVENTQEN and CR0.PRIQEN enable them. */
+ *   (SMMU 7.3 and 8.1). CR0.EVENTQEN and CR0.PRIQEN enable them. */
 #define SVAC_SMMU_CR0_PRIQEN (1ull << 1)
 #define SVAC_SMMU_CR0_EVENTQEN (1ull << 2)
 #define SVAC_SMMU_EVENTQ_BASE 0xa0u
@@ -120,7 +120,7 @@ struct svac_mm_info {
 #define SVAC_SMMU_PRIQ_CONS 0x100ccu
 #define SVAC_SMMU_Q_OVF (1ull << 31) /* PROD.OVFLG / CONS.OVACKFLG */
 /* VT-d (VT-d 11.4.10): the page request queue of 32-byte descriptors
- * (table-formats.md 2.7). PQA: PQA [63:12], PQS [2:0] (2^PQS 4 KiB pages);
+ * (VT-d chapter 7). PQA: PQA [63:12], PQS [2:0] (2^PQS 4 KiB pages);
  * PQH and PQT hold the byte offset of the head and tail descriptor [18:5];
  * PRS: PPR [0] (pending page request), PRO [1] (overflow), both
  * write-1-to-clear. Software owns PQH, the hardware PQT. */

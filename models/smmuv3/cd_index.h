@@ -2,7 +2,7 @@
 //
 // Where the SMMUv3 driver model puts the CD of an SSID: the CD table format
 // and S1CDMax it chooses for a master's SSID width, and the slot of an SSID
-// in a linear or 2-level table (table-formats.md 1.4). The slot functions are
+// in a linear or 2-level table (Arm IHI 0070 5.2, 5.3). The slot functions are
 // generic over the word type: uint32_t in the driver, a solver's bit-vector
 // in the formal checks (properties/formal), which prove them in bounds and
 // injective for every width.

@@ -4,7 +4,7 @@
 // current value to a target one with 64-bit stores, so that the hardware,
 // which may read the entry at any time, sees the old or the new
 // configuration on the bits it uses, or an invalid entry only when no
-// hitless sequence exists (table-formats.md 1.6 and 1.7).
+// hitless sequence exists (Linux arm_smmu_write_entry).
 //
 // A pure function of (current, target): no platform, no memory, constexpr,
 // so a checker can replay or enumerate it. Executing a plan means, for each
@@ -140,7 +140,7 @@ constexpr void arm_smmu_plan_entry_set(entry_write_step_t<W> &step, entry_qwords
     step.entry = cur;
 }
 
-// arm_smmu_write_entry's plan (table-formats.md 1.7), as three steps.
+// arm_smmu_write_entry's plan (Linux arm-smmu-v3.c), as three steps.
 template <typename W, typename UsedFn>
 constexpr entry_write_plan_t<W> arm_smmu_plan_entry_write_t(const UsedFn &get_used,
                                                             const entry_qwords_t<W> &current,

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // The STEs, CDs and L1 CD descriptors the SMMUv3 driver model builds
-// (table-formats.md 1.5). Pure and constexpr: every builder starts from
-// zero and sets only bits its entry uses.
+// (as Linux arm_smmu_make_cdtable_ste, arm_smmu_make_sva_cd build them). Pure and constexpr: every
+// builder starts from zero and sets only bits its entry uses.
 
 #ifndef SVAC_MODELS_SMMUV3_ENTRIES_H
 #define SVAC_MODELS_SMMUV3_ENTRIES_H

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 //
-// The stores the VT-d driver model makes to a PASID entry (table-formats.md
-// 2.6, 6.4 I4): setup writes a not-present entry with P set by the last
-// store; teardown clears P with the first. Generic over the word type:
-// uint64_t in the driver, a solver's bit-vector in the formal checks
-// (properties/formal), which prove the P ordering for every entry value.
+// The stores the VT-d driver model makes to a PASID entry (Linux
+// intel/pasid.c; invariant I4 of docs/formal.md): setup writes a not-present entry with P set by
+// the last store; teardown clears P with the first. Generic over the word type: uint64_t in the
+// driver, a solver's bit-vector in the formal checks (properties/formal), which prove the P
+// ordering for every entry value.
 
 #ifndef SVAC_MODELS_VTD_PASID_ENTRY_WRITER_H
 #define SVAC_MODELS_VTD_PASID_ENTRY_WRITER_H

@@ -2,7 +2,7 @@
 //
 // Where the VT-d driver model puts the PASID entry of a PASID: the size of
 // the PASID directory it allocates for a PASID width, the PDTS it writes
-// for it, and a PASID's directory and table indices (table-formats.md 2.5).
+// for it, and a PASID's directory and table indices (VT-d 9.4, 9.5).
 // The index functions are generic over the word type: uint32_t in the
 // driver, a solver's bit-vector in the formal checks (properties/formal),
 // which prove them in bounds and injective for every width.

@@ -229,7 +229,7 @@ void qi_flush_piotlb(intel_sva *sva, uint32_t iommu, uint16_t did, uint32_t pasi
 }
 
 // PCIe ATS invalidation payload: S=1 and a run of 1s above bit 11 give the
-// size of a naturally aligned range (table-formats.md §5.3).
+// size of a naturally aligned range (PCIe 4.0 section 10.3).
 uint64_t ats_inv_addr(const inv_range &r) {
     if (r.all) return QI_DEV_EIOTLB_ADDR_ALL;
     uint64_t size_bits = ((uint64_t{1} << r.am) - 1) << QI_DEV_EIOTLB_SIZE_SHIFT;

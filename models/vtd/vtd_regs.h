@@ -4,8 +4,8 @@
 // context entries, the PASID directory and PASID entries, and the 256-bit
 // invalidation descriptors of the queued-invalidation interface; and the
 // ones it reads: the page request descriptors of the page request queue. Bit
-// positions follow the VT-d architecture specification (digested in
-// table-formats.md section 2); the registers themselves are SVAC_VTD_* in
+// positions follow the VT-d architecture specification (chapters 6, 7 and
+// 9); the registers themselves are SVAC_VTD_* in
 // the driver ABI.
 
 #ifndef SVAC_MODELS_VTD_REGS_H
@@ -100,8 +100,8 @@ constexpr unsigned QI_DEV_EIOTLB_SIZE_SHIFT = 11; // S; the range's 1s run on ab
 // "Invalidate all": bits [62:11] set, bit 63 clear.
 constexpr uint64_t QI_DEV_EIOTLB_ADDR_ALL = (BIT(63) - 1) & ~(BIT(11) - 1);
 
-// Page group response descriptor (scalable-mode layout, table-formats.md
-// 2.8). qw0: type [3:0], PASID present [4], response code [15:12], RID
+// Page group response descriptor (scalable-mode layout, VT-d
+// 6.5.2). qw0: type [3:0], PASID present [4], response code [15:12], RID
 // [31:16], PASID [51:32]; qw1: PRG index [11:3].
 constexpr uint64_t QI_PGRP_RESP_TYPE = 0x9;
 constexpr uint64_t QI_PGRP_PASID_P = BIT(4);
@@ -111,7 +111,7 @@ constexpr unsigned QI_PGRP_RID_SHIFT = 16;
 constexpr unsigned QI_PGRP_PASID_SHIFT = 32;
 constexpr unsigned QI_PGRP_IDX_SHIFT = 3;
 constexpr uint64_t QI_PGRP_IDX_MASK = 0x1ff;
-// Response codes: the PCIe PRG response encoding (table-formats.md 5.2).
+// Response codes: the PCIe PRG response encoding (PCIe 4.0 10.4.2).
 constexpr uint64_t QI_RESP_SUCCESS = 0x0;
 constexpr uint64_t QI_RESP_INVALID = 0x1;
 constexpr uint64_t QI_RESP_FAILURE = 0xf;
@@ -124,7 +124,7 @@ constexpr uint64_t PRQ_SIZE = PAGE_SIZE << PRQ_ORDER;
 constexpr uint64_t PRQ_DESC_SIZE = 32;
 constexpr uint64_t PRQ_RING_MASK = (PRQ_SIZE - 1) & ~(PRQ_DESC_SIZE - 1);
 
-// Page request descriptor (table-formats.md 2.7). qw0: type [7:0], PASID
+// Page request descriptor (VT-d chapter 7). qw0: type [7:0], PASID
 // present [8], RID [31:16], PASID [51:32], execute [52], privileged [53].
 // qw1: read [0], write [1], LPIG [2], PRG index [11:3], address [63:12].
 constexpr uint64_t PRQ_TYPE_MASK = 0xff;

@@ -1,6 +1,6 @@
 // The Z3 checks of `sva-conform prove` (issue 7; docs/formal.md): layouts,
 // codecs, PASID index math, hitless update plans and live-table invariants,
-// each named, tied to the invariants of table-formats.md section 6, and
+// each named, tied to the invariants of docs/formal.md, and
 // answered with one of four verdicts. A check's inputs are the kit's own
 // code (the reference's formats and codec, its invariants, the bundled
 // drivers' index functions and entry writer); each takes its subject as a
@@ -31,7 +31,7 @@ struct Options {
 struct CheckResult {
     std::string name;                        // "hitless.smmuv3.cd.sva-to-release"
     std::string format;                      // "smmuv3" | "vtd"
-    std::vector<std::string> clauses;        // table-formats.md section 6 IDs: "A10", "G1"
+    std::vector<std::string> clauses;        // docs/formal.md invariant IDs: "A10", "G1"
     std::string proves;                      // one line: what a `proved` means
     Verdict verdict = Verdict::error;        //
     double seconds = 0;                      // solver and encoding time

@@ -1,5 +1,5 @@
-// Check 4: hitless update plans (table-formats.md 1.7, 6.3 A10/A12, 6.4
-// I4). The SMMUv3 driver's entry writer (models/smmuv3/entry_writer.h) and
+// Check 4: hitless update plans (Linux arm_smmu_write_entry; A10/A12 and
+// I4 of docs/formal.md). The SMMUv3 driver's entry writer (models/smmuv3/entry_writer.h) and
 // the VT-d driver's PASID entry stores (models/vtd/pasid_entry_writer.h)
 // run on bit-vectors over every (current, target) pair of a transition
 // class; each state the hardware can read is judged by the reference's
@@ -78,7 +78,7 @@ Expr builder_like(EntryKind k, const Qwords &e) {
 }
 
 // Qwords from..7 are zero: what the builders leave of their memset
-// (table-formats.md 1.5).
+// (as the Linux arm_smmu_make_* builders).
 Expr zero_from(const Qwords &e, unsigned from) {
     std::vector<Expr> z;
     for (unsigned i = from; i < kQ; ++i) z.push_back(e[i] == 0);
@@ -207,10 +207,10 @@ std::vector<Transition> sva_transitions() {
                     same_but(K::ste, c, t, {&ste::S1CDMax, &ste::S1Fmt, &ste::S1ContextPtr});
          }},
         // EATS and MEV stay as they are: the driver fixes ATS per master
-        // and never sets MEV. Its writer has no update_safe (table-formats.md
-        // 1.6, 2025 kernels), so a change of EATS_TRANS or MEV plus one other
-        // qword would pass through V=0 where the reference's rule stays
-        // hitless (docs/formal.md).
+        // and never sets MEV. Its writer has no update_safe (Linux
+        // arm_smmu_get_ste_update_safe, 2025 kernels), so a change of EATS_TRANS or MEV plus one
+        // other qword would pass through V=0 where the reference's rule stays hitless
+        // (docs/formal.md).
         {"ste.sva-any",
          "any pair of the STEs SVA writes (abort, bypass, CD-table), EATS and MEV kept", K::ste,
          [](const Qwords &c, const Qwords &t) {

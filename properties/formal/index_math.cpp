@@ -1,4 +1,4 @@
-// Check 3: PASID index math (table-formats.md 6.2 X1-X3) of the bundled
+// Check 3: PASID index math (X1-X3 of docs/formal.md) of the bundled
 // drivers' own index functions (models/smmuv3/cd_index.h,
 // models/vtd/pasid_index.h), run on bit-vectors.
 #include "models/smmuv3/cd_index.h"
@@ -14,9 +14,9 @@ namespace svac::formal {
 
 namespace {
 
-constexpr uint32_t kMaxPasidBits = 20; // PCIe Max PASID Width (table-formats.md 5.1)
+constexpr uint32_t kMaxPasidBits = 20; // PCIe Max PASID Width (PASID capability)
 
-// S1Fmt=2 (64 KiB leaves): the walk splits an SSID at bit 10 (table-formats.md 1.4).
+// S1Fmt=2 (64 KiB leaves): the walk splits an SSID at bit 10 (Arm IHI 0070 5.3).
 constexpr unsigned kHwCdSplit = 10;
 
 } // namespace
@@ -27,7 +27,7 @@ SlotScheme smmuv3_cd_linear_scheme() {
     s.slot = [](const Expr &p) {
         return std::pair{arm_smmu::arm_smmu_cdtab_linear_idx(p), p.constant(0)};
     };
-    // S1Fmt=0: the CD at S1ContextPtr + 64 * SSID (table-formats.md 1.4).
+    // S1Fmt=0: the CD at S1ContextPtr + 64 * SSID (Arm IHI 0070 5.2).
     s.hw_slot = [](const Expr &p) { return std::pair{p, p.constant(0)}; };
     s.applies = [](uint32_t w) {
         return arm_smmu::arm_smmu_cd_layout(w).s1fmt == arm_smmu::STRTAB_STE_0_S1FMT_LINEAR;
@@ -72,7 +72,7 @@ SlotScheme vtd_pasid_scheme() {
     s.slot = [](const Expr &p) {
         return std::pair{vtd::intel_pasid_dir_index(p), vtd::intel_pasid_table_index(p)};
     };
-    // The walk: PDE[pasid >> 6], then entry pasid & 63 (table-formats.md 2.5).
+    // The walk: PDE[pasid >> 6], then entry pasid & 63 (VT-d 9.5).
     s.hw_slot = [](const Expr &p) {
         return std::pair{p.lshr(ref::vtd::pde::kPasidShift),
                          p & (ref::vtd::pasid_entry::kPerTable - 1)};

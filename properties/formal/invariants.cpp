@@ -1,5 +1,5 @@
-// Check 5: the live-table invariants of reference/invariants.h (table-formats
-// md 6.1 G3/G4, 6.3 A1-A7, 6.4 I1-I3), the formulas the table rules evaluate
+// Check 5: the live-table invariants of reference/invariants.h (G3/G4,
+// A1-A7, I1-I3 of docs/formal.md), the formulas the table rules evaluate
 // on every driver's tables, encoded through the same generic evaluator
 // (ref::inv::entry_holds / pair_holds) on bit-vectors.
 #include "reference/invariants.h"

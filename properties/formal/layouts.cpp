@@ -1,6 +1,6 @@
 // Checks 1 and 2: the field tables (G1, G3) and the codec (G2) of every
 // layout of reference/smmuv3_format.h, reference/vtd_format.h and
-// reference/pagetable.h (table-formats.md 6.1).
+// reference/pagetable.h (G1 of docs/formal.md).
 #include "properties/formal/check_support.h"
 #include "properties/formal/checks.h"
 #include "properties/formal/word_ops.h"
