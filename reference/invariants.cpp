@@ -45,6 +45,10 @@ constexpr Atom kPdePresent[] = {eq(v::pde::P, 1)};
 constexpr Atom kPePresent[] = {eq(v::pasid_entry::P, 1)};
 constexpr Atom kPeFirstStage[] = {eq(v::pasid_entry::P, 1),
                                   eq(v::pasid_entry::PGTT, v::pasid_entry::kPgttFirstStage)};
+// The second stage walks: second-stage only or nested.
+constexpr Atom kPeSecondStage[] = {
+    eq(v::pasid_entry::P, 1),
+    in(v::pasid_entry::PGTT, v::pasid_entry::kPgttSecondStage, v::pasid_entry::kPgttNested)};
 
 // A7: CDs sharing an ASID share the translation regime the ASID tags.
 constexpr const Field *kAsidRegime[] = {&sm::cd::TTB0, &sm::cd::T0SZ,  &sm::cd::TG0,
@@ -68,6 +72,22 @@ const Formula kFormulas[] = {
     {"smmuv3.ste.ctxptr-aligned-2level", "A3", C::SMMU_STE_1, &sm::ste::kFormat, kSteS1L2,
      aligned_by(sm::ste::S1ContextPtr, sm::ste::S1CDMax, -7)},
     {"smmuv3.ste.reserved-zero", "G3", C::SMMU_STE_1, &sm::ste::kFormat, {}, kReservedZero},
+    // MECID is RES0 "for STEs fetched for Non-secure or Secure streams" (SMMU
+    // 5.2): the model's stream table is the Non-secure one.
+    {"smmuv3.ste.mecid-non-secure",
+     "G3",
+     C::SMMU_STE_1,
+     &sm::ste::kFormat,
+     {},
+     eq(sm::ste::MECID, 0)},
+    // SMMUv3 L1STD (SMMU-STE-1): Span 12..31 is reserved and behaves as 0
+    // (SMMU 5.1), so the STEs it should cover are unreachable.
+    {"smmuv3.l1std.span",
+     "A5",
+     C::SMMU_STE_1,
+     &sm::l1std::kFormat,
+     {},
+     in(sm::l1std::Span, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)},
     // SMMUv3 L1CD (SMMU-CD-4)
     {"smmuv3.l1cd.l2ptr-aligned", "A3", C::SMMU_CD_4, &sm::l1cd::kFormat, kL1cdValid,
      aligned(sm::l1cd::L2Ptr, 16)},
@@ -92,6 +112,13 @@ const Formula kFormulas[] = {
      in(v::pasid_entry::PGTT, 1, 2, 3, 4)},
     {"vtd.pasid.flpm", "I1", C::VTD_PE_1, &v::pasid_entry::kFormat, kPeFirstStage,
      in(v::pasid_entry::FLPM, 0, 1)},
+    // Where the second stage walks, AW must be a width CAP_REG.SAGAW lists.
+    {"vtd.pasid.aw-sagaw",
+     "I1",
+     C::VTD_PE_1,
+     &v::pasid_entry::kFormat,
+     kPeSecondStage,
+     {Test::in, &v::pasid_entry::AW, v::pasid_entry::kSagaw}},
     {"vtd.pasid.did-nonzero", "I8", C::VTD_PE_1, &v::pasid_entry::kFormat, kPePresent,
      ne(v::pasid_entry::DID, 0)},
     {"vtd.pasid.reserved-zero", "G3", C::VTD_PE_1, &v::pasid_entry::kFormat, {}, kReservedZero},

@@ -47,15 +47,22 @@ uint64_t walk_next_table(uint32_t pgtable, uint64_t desc) {
 }
 
 Walk walk(const MemoryView &mem, uint32_t pgtable, uint64_t root, uint64_t va, uint8_t access) {
+    return walk_va_bits(mem, pgtable, root, va, access, kVaBits);
+}
+
+Walk walk_va_bits(const MemoryView &mem, uint32_t pgtable, uint64_t root, uint64_t va,
+                  uint8_t access, unsigned va_bits) {
     Walk w;
-    if (va >> kVaBits) return w; // outside the 48-bit space: translation fault at level 0
+    const unsigned levels = levels_for(va_bits);
+    if (levels == 0 || va_bits >= 64 || (va >> va_bits)) return w; // fault at the root
     bool arm = pgtable == SVAC_PGTABLE_AARCH64_4K;
     uint64_t table = root;
     uint8_t allowed = kRead | kWrite | kExec;
-    for (unsigned level = 0; level < kLevels; ++level) {
-        uint64_t d = mem.read64(table + 8ull * pt_index(va, level));
+    for (unsigned level = 0; level < levels; ++level) {
+        const unsigned shift = kPageShift + 9 * (levels - 1 - level);
+        uint64_t d = mem.read64(table + 8ull * ((va >> shift) & 511));
         w.level = level;
-        bool leaf = level == kLevels - 1;
+        bool leaf = level == levels - 1;
         if (arm) {
             // Blocks (Type 0 at levels 1-2) are never written by the mm model: treat as invalid.
             if (!get(&d, aarch64_pte::Valid) || !get(&d, aarch64_pte::Type)) return w;

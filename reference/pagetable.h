@@ -85,4 +85,17 @@ struct Walk {
 // (a Perm mask) against the mapping. At most kLevels reads.
 Walk walk(const MemoryView &mem, uint32_t pgtable, uint64_t root, uint64_t va, uint8_t access);
 
+// The same for a table that translates va_bits of VA with the 4 KiB granule:
+// ceil((va_bits - 12) / 9) levels, the root indexed by the VA's top bits.
+// AArch64 with T0SZ = 64 - va_bits (25..48 bits: 3 or 4 levels); x86-64
+// 4-level (48) or 5-level (57) paging. A VA at or above 2^va_bits faults at
+// the root.
+Walk walk_va_bits(const MemoryView &mem, uint32_t pgtable, uint64_t root, uint64_t va,
+                  uint8_t access, unsigned va_bits);
+
+// The levels a 4 KiB-granule table of va_bits takes.
+constexpr unsigned levels_for(unsigned va_bits) {
+    return va_bits <= kPageShift ? 0 : (va_bits - kPageShift + 8) / 9;
+}
+
 } // namespace svac::ref

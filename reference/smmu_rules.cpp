@@ -299,10 +299,21 @@ private:
         return true;
     }
 
+    // The L1STD of dev in a two-level stream table, by its invariants (A5).
+    bool check_l1std(uint32_t dev) {
+        if (get(&strtab_.cfg, sm::reg::FMT) != sm::reg::FMT_2LVL) return true;
+        const auto split = static_cast<unsigned>(get(&strtab_.cfg, sm::reg::SPLIT));
+        const uint32_t idx = split >= 32 ? 0 : dev >> split;
+        const uint64_t pa = address(&strtab_.base_reg, sm::reg::STRTAB_ADDR) + 8 * uint64_t{idx};
+        const uint64_t l1 = hw_.mem.read64(pa);
+        return invariants(Where{"L1STD", dev, idx, pa}, sm::l1std::kFormat, &l1);
+    }
+
     // SMMU-STE-1: the STE of a master with SVA enabled.
     bool check_ste(uint32_t dev) {
         hit(ClauseId::SMMU_STE_1);
         constexpr ClauseId c = ClauseId::SMMU_STE_1;
+        if (!check_l1std(dev)) return false;
         SteLoc sl = locate_ste(strtab_, hw_.mem, dev);
         if (!sl.ok)
             return fail(c, "the STE of SVA master sid " + std::to_string(dev) +
@@ -342,9 +353,21 @@ private:
                     device(dev).ats ? sm::ste::EATS_TRANS : sm::ste::EATS_ABORT,
                     device(dev).ats ? "the master has ATS" : "the master has no ATS"))
             return false;
-        // S1STALLD is not judged: it depends on whether the SMMU implements
-        // stalls (IDR0.STALL_MODEL), which the topology does not say.
-        return true;
+        return check_s1stalld(dev, w, e);
+    }
+
+    // S1STALLD against the SMMU's stall model (SMMU 5.2): setting it is
+    // ILLEGAL unless stalls are configurable (STALL_MODEL 0b00); then it
+    // "must be set" for PCIe clients, and a stalling master needs it clear
+    // for its CD.S to take effect.
+    bool check_s1stalld(uint32_t dev, const Where &w, const uint64_t *e) {
+        if (!smmu_stalls(ref_.topology(), iommu_))
+            return expect(ClauseId::SMMU_STE_1, w, e, sm::ste::S1STALLD, 0,
+                          "the SMMU has no stall model: 1 is ILLEGAL");
+        const bool stalls = device(dev).stall;
+        return expect(ClauseId::SMMU_STE_1, w, e, sm::ste::S1STALLD, stalls ? 0 : 1,
+                      stalls ? "the master stalls (CD.S=1)"
+                             : "the SMMU stalls and the master is a PCIe client");
     }
 
     // After disable: no PASID translates, and non-PASID traffic stays

@@ -28,8 +28,11 @@ constexpr bool layout_ok(const Format &f) {
     return true;
 }
 
-// Stream Table Entry: 64 bytes (SMMU section 5.2). q4..q7 hold no field the
-// model knows of and are reserved.
+// Stream Table Entry: 64 bytes (SMMU section 5.2). Of q4..q7 the fields a
+// Non-secure STE may hold are named (MPAM, the implementation-defined bits,
+// VMSPtr, the stage 2 overlay); the Secure and Realm ones (S_S2*, S2SW,
+// S2SA, MPAM_NS) are RES0 in the Non-secure stream table the model has, and
+// stay reserved. MECID is named so that its own rule can say why it must be 0.
 namespace ste {
 inline constexpr Field V{"V", 0, 0, 1};
 inline constexpr Field Config{"Config", 0, 1, 3};
@@ -75,13 +78,23 @@ inline constexpr Field S2HD{"S2HD", 2, 55, 1};
 inline constexpr Field S2HA{"S2HA", 2, 56, 1};
 inline constexpr Field S2S{"S2S", 2, 57, 1};
 inline constexpr Field S2R{"S2R", 2, 58, 1};
-inline constexpr Field S2TTB{"S2TTB", 3, 4, 52}; // [55:4]
+inline constexpr Field S2TTB{"S2TTB", 3, 4, 52};    // [55:4]
+inline constexpr Field IMPDEF{"IMPDEF", 4, 0, 16};  // [271:256]
+inline constexpr Field PARTID{"PARTID", 4, 16, 16}; // [287:272] MPAM
+inline constexpr Field MECID{"MECID", 4, 48, 16};   // [319:304] Realm streams only
+inline constexpr Field PMG{"PMG", 5, 0, 8};         // [327:320] MPAM
+inline constexpr Field AssuredOnly{"AssuredOnly", 5, 9, 1};
+inline constexpr Field TL0{"TL0", 5, 10, 1};
+inline constexpr Field TL1{"TL1", 5, 11, 1};
+inline constexpr Field VMSPtr{"VMSPtr", 5, 12, 44}; // [375:332]
+inline constexpr Field S2POI{"S2POI", 7, 0, 64};    // [511:448]
 inline constexpr Field kFields[] = {
-    V,        Config, S1Fmt,  S1ContextPtr, S1CDMax, S1DSS,       S1CIR, S1COR, S1CSH,
-    DRE,      CONT,   DCP,    PPAR,         MEV,     SW_RESERVED, S1PIE, S2FWB, S1MPAM,
-    S1STALLD, EATS,   STRW,   MemAttr,      MTCFG,   ALLOCCFG,    SHCFG, NSCFG, PRIVCFG,
-    INSTCFG,  S2VMID, S2T0SZ, S2SL0,        S2IR0,   S2OR0,       S2SH0, S2TG,  S2PS,
-    S2AA64,   S2ENDI, S2AFFD, S2PTW,        S2HD,    S2HA,        S2S,   S2R,   S2TTB};
+    V,        Config, S1Fmt,  S1ContextPtr, S1CDMax, S1DSS,       S1CIR,  S1COR,       S1CSH,
+    DRE,      CONT,   DCP,    PPAR,         MEV,     SW_RESERVED, S1PIE,  S2FWB,       S1MPAM,
+    S1STALLD, EATS,   STRW,   MemAttr,      MTCFG,   ALLOCCFG,    SHCFG,  NSCFG,       PRIVCFG,
+    INSTCFG,  S2VMID, S2T0SZ, S2SL0,        S2IR0,   S2OR0,       S2SH0,  S2TG,        S2PS,
+    S2AA64,   S2ENDI, S2AFFD, S2PTW,        S2HD,    S2HA,        S2S,    S2R,         S2TTB,
+    IMPDEF,   PARTID, MECID,  PMG,          TL0,     TL1,         VMSPtr, AssuredOnly, S2POI};
 inline constexpr Format kFormat{"smmuv3.ste", 8, kFields};
 inline constexpr unsigned kBytes = 64;
 
@@ -146,6 +159,12 @@ inline constexpr Field HAD0{"HAD0", 1, 1, 1};
 inline constexpr Field E0PD0{"E0PD0", 1, 2, 1};
 inline constexpr Field HAFT{"HAFT", 1, 3, 1};
 inline constexpr Field TTB0{"TTB0", 1, 4, 52}; // [55:4]
+// q1[57:56] are RES0; the rest of q1's top byte (SMMU 5.4, bits [127:122]).
+inline constexpr Field PnCH{"PnCH", 1, 58, 1};
+inline constexpr Field EPAN{"EPAN", 1, 59, 1};
+inline constexpr Field HWU059{"HWU059", 1, 60, 1};
+inline constexpr Field HWU060{"HWU060", 1, 61, 1};
+inline constexpr Field HWU06x{"HWU062:061", 1, 62, 2}; // SKL0 with VMSAv9-128
 inline constexpr Field NSCFG1{"NSCFG1", 2, 0, 1};
 inline constexpr Field HAD1{"HAD1", 2, 1, 1};
 inline constexpr Field E0PD1{"E0PD1", 2, 2, 1};
@@ -153,6 +172,9 @@ inline constexpr Field AIE{"AIE", 2, 3, 1};
 inline constexpr Field TTB1{"TTB1", 2, 4, 52}; // [55:4]
 inline constexpr Field DS{"DS", 2, 58, 1};
 inline constexpr Field PIE{"PIE", 2, 59, 1};
+inline constexpr Field HWU159{"HWU159", 2, 60, 1};
+inline constexpr Field HWU160{"HWU160", 2, 61, 1};
+inline constexpr Field HWU16x{"HWU162:161", 2, 62, 2}; // SKL1 with VMSAv9-128
 inline constexpr Field MAIR0{"MAIR0", 3, 0, 32};
 inline constexpr Field MAIR1{"MAIR1", 3, 32, 32};
 inline constexpr Field AMAIR0{"AMAIR0", 4, 0, 32};
@@ -163,16 +185,20 @@ inline constexpr Field PMG{"PMG", 5, 48, 8};
 inline constexpr Field PIIU{"PIIU", 6, 0, 64};
 inline constexpr Field PIIP{"PIIP", 7, 0, 64};
 inline constexpr Field kFields[] = {
-    T0SZ, TG0,  IR0,   OR0,    SH0,    EPD0,   ENDI,   T1SZ,   TG1,    IR1,  OR1,   SH1, EPD1,
-    V,    IPS,  AFFD,  WXN,    UWXN,   TBI0,   TBI1,   PAN,    AA64,   HD,   HA,    S,   R,
-    A,    ASET, ASID,  NSCFG0, HAD0,   E0PD0,  HAFT,   TTB0,   NSCFG1, HAD1, E0PD1, AIE, TTB1,
-    DS,   PIE,  MAIR0, MAIR1,  AMAIR0, AMAIR1, IMPDEF, PARTID, PMG,    PIIU, PIIP};
+    T0SZ,  TG0,  IR0,  OR0,  SH0,    EPD0,   ENDI,   T1SZ,   TG1,    IR1,    OR1,    SH1,
+    EPD1,  V,    IPS,  AFFD, WXN,    UWXN,   TBI0,   TBI1,   PAN,    AA64,   HD,     HA,
+    S,     R,    A,    ASET, ASID,   NSCFG0, HAD0,   E0PD0,  HAFT,   TTB0,   NSCFG1, HAD1,
+    E0PD1, AIE,  TTB1, DS,   PIE,    MAIR0,  MAIR1,  AMAIR0, AMAIR1, IMPDEF, PARTID, PMG,
+    PIIU,  PIIP, PnCH, EPAN, HWU059, HWU060, HWU06x, HWU159, HWU160, HWU16x};
 inline constexpr Format kFormat{"smmuv3.cd", 8, kFields};
 inline constexpr unsigned kBytes = 64;
 
 inline constexpr uint64_t TG0_4K = 0;
 inline constexpr uint64_t TG0_64K = 1;
 inline constexpr uint64_t TG0_16K = 2;
+// T0SZ with a 4 KiB granule, SMMU_IDR3.STT = 0 and 48-bit VAs (SMMU 5.4).
+inline constexpr uint64_t kT0szMin = 16;
+inline constexpr uint64_t kT0szMax = 39;
 } // namespace cd
 
 // Level-1 context descriptor: 8 bytes (SMMU section 5.3).

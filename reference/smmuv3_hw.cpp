@@ -144,6 +144,21 @@ unsigned cd_split(const uint64_t *ste) {
     }
 }
 
+// Why the TTB0 half of a CD is ILLEGAL for this SMMU (SMMU 5.4), or "".
+// The model's SMMU_IDR5 implements the 4 KiB granule alone (GRAN16K =
+// GRAN64K = 0), and IDR3.STT = 0 with 48-bit VAs: T0SZ 16..39.
+std::string ttb0_illegal(const uint64_t *cd) {
+    const uint64_t tg0 = get(cd, sm::cd::TG0), t0sz = get(cd, sm::cd::T0SZ);
+    if (tg0 == sm::cd::TG0_64K || tg0 == sm::cd::TG0_16K)
+        return "TG0=" + std::to_string(tg0) + " selects a " +
+               (tg0 == sm::cd::TG0_64K ? "64" : "16") +
+               " KiB granule, which this SMMU does not implement (SMMU_IDR5 lists 4 KiB only)";
+    if (tg0 != sm::cd::TG0_4K) return "TG0=3 is reserved";
+    if (t0sz < sm::cd::kT0szMin || t0sz > sm::cd::kT0szMax)
+        return "T0SZ=" + std::to_string(t0sz) + " is outside 16..39 (SMMU_IDR3.STT=0, 48-bit VAs)";
+    return {};
+}
+
 } // namespace
 
 Smmuv3Model::Smmuv3Model(const Iommu &, uint32_t index) : index_(index) {}
@@ -621,10 +636,8 @@ const Smmuv3Model::Words *Smmuv3Model::fetch_cd(const MemoryView &mem, uint32_t 
         bad = "V=0";
     else if (!get(cd, sm::cd::AA64))
         bad = "AA64=0";
-    else if (!get(cd, sm::cd::EPD0) && get(cd, sm::cd::TG0) != sm::cd::TG0_4K)
-        bad = "TG0=" + std::to_string(get(cd, sm::cd::TG0)) + " (only 4K is modelled)";
-    else if (!get(cd, sm::cd::EPD0) && get(cd, sm::cd::T0SZ) != 64 - kVaBits)
-        bad = "T0SZ=" + std::to_string(get(cd, sm::cd::T0SZ)) + " (only 48-bit is modelled)";
+    else if (!get(cd, sm::cd::EPD0))
+        bad = ttb0_illegal(cd);
     if (!bad.empty()) {
         r = fault(Reason::bad_context, sm::evt::C_BAD_CD,
                   "C_BAD_CD: CD of sid " + std::to_string(sid) + " ssid " + std::to_string(ssid) +
@@ -724,7 +737,9 @@ DmaResult Smmuv3Model::walk_dma(const MemoryView &mem, const DmaRequest &req) {
         pri_recovers = false;
     } else {
         uint64_t asid = get(cd, sm::cd::ASID);
-        bool in_range = (req.va >> kVaBits) == 0;
+        // TTB0 translates 64 - T0SZ bits of VA (fetch_cd kept T0SZ in 16..39).
+        const auto va_bits = static_cast<unsigned>(64 - get(cd, sm::cd::T0SZ));
+        bool in_range = (req.va >> va_bits) == 0;
         uint64_t key = asid << 48 | page;
         if (in_range) {
             auto it = tlb_.find(key);
@@ -732,7 +747,7 @@ DmaResult Smmuv3Model::walk_dma(const MemoryView &mem, const DmaRequest &req) {
                 return done(it->second.pa_page | offset, it->second.perms, "TLB hit");
         }
         uint64_t ttb0 = get(cd, sm::cd::TTB0) << sm::cd::TTB0.lo;
-        Walk w = walk(mem, SVAC_PGTABLE_AARCH64_4K, ttb0, req.va, req.access);
+        Walk w = walk_va_bits(mem, SVAC_PGTABLE_AARCH64_4K, ttb0, req.va, req.access, va_bits);
         if (w.result != Walk::Result::translation && in_range)
             tlb_[key] = Translation{w.pa & ~kPageMask, w.perms};
         if (w.result == Walk::Result::ok) return done(w.pa, w.perms, "TTB0 walk");

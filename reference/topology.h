@@ -48,6 +48,17 @@ inline bool device_stalls(const Topology &t, uint32_t dev) {
     return d.stall && !d.pri && t.iommus[d.iommu].arch == Arch::smmuv3;
 }
 
+// Does an SMMU stall, that is SMMU_IDR0.STALL_MODEL = 0b00 (stalls
+// supported and configurable per stream)? The topology describes masters,
+// not ID registers: an SMMU stalls iff a stall-capable master sits behind
+// it, and otherwise has no stall model (0b01).
+inline bool smmu_stalls(const Topology &t, uint32_t iommu) {
+    if (iommu >= t.iommus.size() || t.iommus[iommu].arch != Arch::smmuv3) return false;
+    for (const Device &d : t.devices)
+        if (d.iommu == iommu && d.stall) return true;
+    return false;
+}
+
 // The largest PASID a width allows: 2^bits - 1 (0 for no PASID).
 constexpr uint32_t pasid_width_max(uint32_t bits) {
     return bits == 0 ? 0 : (bits >= 32 ? 0xffffffffu : (1u << bits) - 1);

@@ -23,6 +23,22 @@ inline constexpr Format kFormat{"vtd.rtaddr", 1, kFields};
 inline constexpr uint64_t kTtmScalable = 1;
 } // namespace rtaddr
 
+// Global command and status (VT-d 11.4.4, 11.4.5). Software writes GCMD
+// (SVAC_VTD_GCMD); the hardware reports what is in force in GSTS, which is
+// read-only: Linux writes GCMD.TE and then polls GSTS.TES.
+namespace gsts {
+inline constexpr uint32_t kOffset = 0x1c;
+inline constexpr Field TES{"TES", 0, 31, 1}; // translation enable status
+inline constexpr Field kFields[] = {TES};
+inline constexpr Format kFormat{"vtd.gsts", 1, kFields};
+} // namespace gsts
+namespace gcmd {
+inline constexpr Field TE{"TE", 0, 31, 1};
+inline constexpr Field kFields[] = {TE};
+inline constexpr Format kFormat{"vtd.gcmd", 1, kFields};
+} // namespace gcmd
+static_assert(gcmd::TE.mask() == SVAC_VTD_GCMD_TE);
+
 // 2.1 Root entry (scalable mode): 16 bytes, one per bus.
 namespace root {
 inline constexpr Field LP{"LP", 0, 0, 1};
@@ -68,20 +84,31 @@ namespace pasid_entry {
 inline constexpr Field P{"P", 0, 0, 1};
 inline constexpr Field FPD{"FPD", 0, 1, 1};
 inline constexpr Field AW{"AW", 0, 2, 3};
+inline constexpr Field SSEE{"SSEE", 0, 5, 1}; // second-stage execute enable
 inline constexpr Field PGTT{"PGTT", 0, 6, 3};
 inline constexpr Field SSADE{"SSADE", 0, 9, 1};
 inline constexpr Field SSPTPTR{"SSPTPTR", 0, 12, 52};
 inline constexpr Field DID{"DID", 1, 0, 16};
 inline constexpr Field PWSNP{"PWSNP", 1, 23, 1};
 inline constexpr Field PGSNP{"PGSNP", 1, 24, 1};
+// Memory-type fields (VT-d 9.6; Linux "iommu/vt-d: Add nested translation
+// helper function": CD bit 89, EMTE 90, EMT 93:91, PWT 94, PCD 95, PAT 127:96).
+inline constexpr Field CD{"CD", 1, 25, 1};
+inline constexpr Field EMTE{"EMTE", 1, 26, 1};
+inline constexpr Field EMT{"EMT", 1, 27, 3};
+inline constexpr Field PWT{"PWT", 1, 30, 1};
+inline constexpr Field PCD{"PCD", 1, 31, 1};
+inline constexpr Field PAT{"PAT", 1, 32, 32};
 inline constexpr Field SRE{"SRE", 2, 0, 1};
 inline constexpr Field FLPM{"FLPM", 2, 2, 2};
 inline constexpr Field WPE{"WPE", 2, 4, 1};
 inline constexpr Field NXE{"NXE", 2, 5, 1};
+inline constexpr Field SMEP{"SMEP", 2, 6, 1}; // supervisor requests only (SRE=1)
 inline constexpr Field EAFE{"EAFE", 2, 7, 1};
 inline constexpr Field FLPTR{"FLPTR", 2, 12, 52};
-inline constexpr Field kFields[] = {P,     FPD, AW,   PGTT, SSADE, SSPTPTR, DID,  PWSNP,
-                                    PGSNP, SRE, FLPM, WPE,  NXE,   EAFE,    FLPTR};
+inline constexpr Field kFields[] = {P,     FPD,   AW,  SSEE, PGTT, SSADE, SSPTPTR, DID,
+                                    PWSNP, PGSNP, CD,  EMTE, EMT,  PWT,   PCD,     PAT,
+                                    SRE,   FLPM,  WPE, NXE,  SMEP, EAFE,  FLPTR};
 inline constexpr Format kFormat{"vtd.pasid_entry", 8, kFields};
 inline constexpr unsigned kBytes = 64;
 inline constexpr unsigned kPerTable = 64;
@@ -91,6 +118,13 @@ inline constexpr uint64_t kPgttSecondStage = 2;
 inline constexpr uint64_t kPgttNested = 3;
 inline constexpr uint64_t kPgttPassThrough = 4;
 inline constexpr uint64_t kFlpm4Level = 0;
+inline constexpr uint64_t kFlpm5Level = 1; // needs CAP_REG.FL5LP, which the model has
+// AW encodings: 1 = 39-bit (3-level), 2 = 48-bit (4-level), 3 = 57-bit
+// (5-level) second stage. The model's CAP_REG.SAGAW (VT-d 11.4.2) supports
+// the 4- and 5-level widths, as current Intel parts report: bit k for AW=k.
+inline constexpr uint64_t kAw48 = 2;
+inline constexpr uint64_t kAw57 = 3;
+inline constexpr uint64_t kSagaw = (uint64_t{1} << kAw48) | (uint64_t{1} << kAw57);
 } // namespace pasid_entry
 
 // 2.8 Invalidation descriptors, 256-bit (4 qwords). The type code is
@@ -288,12 +322,13 @@ inline constexpr Format kFormat{"vtd.prs", 1, kFields};
 
 // Every layout above, for the codec tests and the formal checks.
 inline constexpr const Format *kFormats[] = {
-    &rtaddr::kFormat,        &root::kFormat,        &context::kFormat,
-    &pde::kFormat,           &pasid_entry::kFormat, &inv_cc::kFormat,
-    &inv_iotlb::kFormat,     &inv_devtlb::kFormat,  &inv_wait::kFormat,
-    &inv_piotlb::kFormat,    &inv_pc::kFormat,      &inv_pdevtlb::kFormat,
-    &page_grp_resp::kFormat, &prq::kFormat,         &pqa::kFormat,
-    &pq_offset::kFormat,     &prs::kFormat};
+    &gcmd::kFormat,        &gsts::kFormat,        &rtaddr::kFormat,
+    &root::kFormat,        &context::kFormat,     &pde::kFormat,
+    &pasid_entry::kFormat, &inv_cc::kFormat,      &inv_iotlb::kFormat,
+    &inv_devtlb::kFormat,  &inv_wait::kFormat,    &inv_piotlb::kFormat,
+    &inv_pc::kFormat,      &inv_pdevtlb::kFormat, &page_grp_resp::kFormat,
+    &prq::kFormat,         &pqa::kFormat,         &pq_offset::kFormat,
+    &prs::kFormat};
 
 // Fields lie inside their format's words and are pairwise disjoint.
 constexpr bool layout_ok(const Format &f) {

@@ -244,6 +244,16 @@ void VtdModel::write_reg(uint32_t offset, uint64_t val) {
         // PPR and PRO are write-1-to-clear: software can clear them, never set them.
         regs_[offset] = read_reg(offset) & ~(val & (v::prs::PPR.mask() | v::prs::PRO.mask()));
         return;
+    case v::gsts::kOffset:
+        return; // read-only
+    case SVAC_VTD_GCMD: {
+        // A command takes effect at once: GSTS reports it on the next read.
+        regs_[offset] = val;
+        uint64_t sts = read_reg(v::gsts::kOffset);
+        set(&sts, v::gsts::TES, get(&val, v::gcmd::TE));
+        regs_[v::gsts::kOffset] = sts;
+        return;
+    }
     default:
         regs_[offset] = val;
     }
@@ -510,8 +520,8 @@ DmaResult VtdModel::dma(const MemoryView &mem, const DmaRequest &req) {
         return r;
     };
 
-    if (!(read_reg(SVAC_VTD_GCMD) & SVAC_VTD_GCMD_TE))
-        return translated(req.va, "GCMD.TE=0: not translated");
+    const uint64_t gsts = read_reg(v::gsts::kOffset);
+    if (!get(&gsts, v::gsts::TES)) return translated(req.va, "GSTS.TES=0: not translated");
     const uint64_t rtaddr = read_reg(SVAC_VTD_RTADDR);
     if (get(&rtaddr, v::rtaddr::TTM) != v::rtaddr::kTtmScalable)
         return end(Kind::fault, Reason::bad_stream,
@@ -599,10 +609,14 @@ DmaResult VtdModel::dma(const MemoryView &mem, const DmaRequest &req) {
         return end(
             Kind::fault, Reason::bad_context,
             strf("PASID entry rid %u pasid %u: PGTT=%llu not supported", rid, pasid, ull(pgtt)));
-    if (get(pe.data(), v::pasid_entry::FLPM) != v::pasid_entry::kFlpm4Level)
-        return end(Kind::fault, Reason::bad_context,
-                   strf("PASID entry rid %u pasid %u: FLPM=%llu (only 4-level)", rid, pasid,
-                        ull(get(pe.data(), v::pasid_entry::FLPM))));
+    // FLPM: 4-level (48-bit) or 5-level (57-bit, CAP_REG.FL5LP, which the
+    // model has) first-stage paging; 2 and 3 are reserved (VT-d 9.6).
+    const uint64_t flpm = get(pe.data(), v::pasid_entry::FLPM);
+    if (flpm != v::pasid_entry::kFlpm4Level && flpm != v::pasid_entry::kFlpm5Level)
+        return end(
+            Kind::fault, Reason::bad_context,
+            strf("PASID entry rid %u pasid %u: FLPM=%llu is reserved", rid, pasid, ull(flpm)));
+    const unsigned va_bits = flpm == v::pasid_entry::kFlpm5Level ? 57 : 48;
 
     const uint32_t did = static_cast<uint32_t>(get(pe.data(), v::pasid_entry::DID));
     const IotlbKey tag{did, pasid, vpn};
@@ -613,7 +627,7 @@ DmaResult VtdModel::dma(const MemoryView &mem, const DmaRequest &req) {
         r.why = "IOTLB hit";
     } else {
         const uint64_t root = get(pe.data(), v::pasid_entry::FLPTR) << kPageShift;
-        Walk w = walk(mem, SVAC_PGTABLE_X86_64_4L, root, req.va, req.access);
+        Walk w = walk_va_bits(mem, SVAC_PGTABLE_X86_64_4L, root, req.va, req.access, va_bits);
         if (w.result != Walk::Result::ok) {
             const bool perm = w.result == Walk::Result::permission;
             const Reason reason = perm ? Reason::permission : Reason::translation;
@@ -687,8 +701,8 @@ void VtdModel::live_entries(const MemoryView &mem, const Topology &topo,
                             std::vector<LiveEntry> &out) const {
     namespace v = vtd;
     using T = LiveEntry::Table;
-    const uint64_t rtaddr = read_reg(SVAC_VTD_RTADDR);
-    if (pas.empty() || !(read_reg(SVAC_VTD_GCMD) & SVAC_VTD_GCMD_TE) ||
+    const uint64_t rtaddr = read_reg(SVAC_VTD_RTADDR), gsts = read_reg(v::gsts::kOffset);
+    if (pas.empty() || !get(&gsts, v::gsts::TES) ||
         get(&rtaddr, v::rtaddr::TTM) != v::rtaddr::kTtmScalable)
         return;
     LiveEntryCollector found(pas, out);

@@ -8,6 +8,7 @@
 // wait" means: a wait descriptor came after the invalidation in the list.
 #include "reference/detail/table_rule_support.h"
 #include "reference/invariants.h"
+#include "reference/pagetable.h"
 #include "reference/table_rules.h"
 #include "reference/vtd_format.h"
 
@@ -344,7 +345,9 @@ private:
         if (address(e, f::FLPTR) != info.pgd)
             return fail(c, w.str() + ": FLPTR = " + hex(address(e, f::FLPTR)) +
                                ", expected the mm's page-table root " + hex(info.pgd));
-        if (!expect(c, w, e, f::FLPM, f::kFlpm4Level, "the mm has 4-level paging") ||
+        const bool la57 = info.va_bits > kVaBits;
+        if (!expect(c, w, e, f::FLPM, la57 ? f::kFlpm5Level : f::kFlpm4Level,
+                    la57 ? "the mm has 5-level paging" : "the mm has 4-level paging") ||
             !expect(c, w, e, f::SRE, 0, "user mappings only"))
             return false;
         return true;

@@ -1,5 +1,6 @@
 // The Z3 checks (properties/formal, issue 7): each proves on the kit's own
 // code and finds a decoded counterexample on a deliberately broken variant.
+#include "models/smmuv3/entry_writer.h"
 #include "properties/formal/checks.h"
 #include "reference/smmuv3_format.h"
 #include "reference/vtd_format.h"
@@ -202,23 +203,44 @@ TEST(FormalHitless, WriterStoringQ0FirstIsACounterexample) {
     EXPECT_TRUE(mentions(r, "(from current)")) << all_lines(r);
 }
 
-TEST(FormalHitless, EatsChangeShowsTheWriterHasNoUpdateSafe) {
-    // The reference follows the 2025 rule (EATS_TRANS and MEV change in
-    // place); the bundled writer predates it, so a CD-table STE whose EATS
-    // and S2VMID change goes through V=0 where it need not.
+// A CD-table STE whose EATS (0 -> TRANS) or MEV changes together with
+// S2VMID: two qwords differ, but the EATS_TRANS and MEV bits may change in
+// place (the 2025 update-safe rule, table-formats.md 1.6), so the change is
+// hitless: q1 in place, then q2 as the one critical store.
+Transition safe_bit_change(uint64_t q1_target) {
     Transition t = transition("ste.sva-any");
-    t.constraint = [](const Qwords &c, const Qwords &g) {
-        std::vector<Expr> k = {c[0] == 0xb,     g[0] == 0xb, // V=1, Config=5 (S1 translate)
-                               c[1] == 0,       g[1] == (uint64_t{1} << 28), // EATS 0 -> TRANS
-                               c[2] != g[2],    c[2].ule(0xffff),
-                               g[2].ule(0xffff)}; // S2VMID
+    t.constraint = [q1_target](const Qwords &c, const Qwords &g) {
+        std::vector<Expr> k = {c[0] == 0xb,      g[0] == 0xb, // V=1, Config=5 (S1 translate)
+                               c[1] == 0,        g[1] == q1_target, c[2] != g[2],
+                               c[2].ule(0xffff), g[2].ule(0xffff)}; // S2VMID
         for (unsigned i = 3; i < 8; ++i) {
             k.push_back(c[i] == 0);
             k.push_back(g[i] == 0);
         }
         return Expr::all(k);
     };
-    CheckResult r = check_hitless("eats", t, driver_planner(EntryKind::ste), kOpt);
+    return t;
+}
+
+TEST(FormalHitless, EatsOrMevChangeWithAnotherQwordIsHitless) {
+    const uint64_t eats_trans = uint64_t{1} << 28, mev = uint64_t{1} << 19;
+    EXPECT_PROVED(
+        check_hitless("eats", safe_bit_change(eats_trans), driver_planner(EntryKind::ste), kOpt));
+    EXPECT_PROVED(check_hitless("mev", safe_bit_change(mev), driver_planner(EntryKind::ste), kOpt));
+}
+
+// The same writer without its update-safe step (as before the 2025 fixes)
+// goes through V=0 where it need not: the check says so.
+TEST(FormalHitless, WriterWithoutUpdateSafeIsACounterexample) {
+    Planner no_safe = [](const Qwords &cur, const Qwords &tgt) {
+        return arm_smmu::arm_smmu_plan_entry_write_t<Expr>(
+            [](const Qwords &e) { return arm_smmu::arm_smmu_get_ste_used<Expr>(e); },
+            [](const Qwords &c, const Qwords &t) {
+                return arm_smmu::arm_smmu_no_update_safe<Expr>(c, t);
+            },
+            cur, tgt);
+    };
+    CheckResult r = check_hitless("eats", safe_bit_change(uint64_t{1} << 28), no_safe, kOpt);
     ASSERT_EQ(r.verdict, Verdict::counterexample);
     EXPECT_TRUE(mentions(r, "planned as breaking")) << all_lines(r);
     EXPECT_TRUE(mentions(r, "a change that can be made hitless must be")) << all_lines(r);

@@ -376,6 +376,30 @@ TEST(Smmuv3Model, ReleaseCdAbortsQuietly) {
     EXPECT_EQ(w.dma(1, 6, kVa).kind, Kind::page_request);
 }
 
+// T0SZ = 25: a 39-bit VA space, three levels from the root (SMMU 5.4 and
+// the VMSAv8-64 4 KiB-granule walk).
+TEST(Smmuv3Model, T0szSelectsTheWalkLevels) {
+    World w;
+    w.dev.pri = false;
+    w.ste(1, ste_s1(kCdTable, 4));
+    Entry cd39 = cd_sva(w.pgd, 7);
+    set(cd39.data(), sm::cd::T0SZ, 25);
+    w.cd(kCdTable, 5, cd39);
+    const uint64_t va = 0x4012345000; // below 2^39
+    uint64_t table = w.pgd;
+    for (unsigned shift : {30u, 21u}) {
+        const uint64_t next = w.mem.alloc_page();
+        w.mem.write64(table + 8 * ((va >> shift) & 511), make_table(SVAC_PGTABLE_AARCH64_4K, next));
+        table = next;
+    }
+    w.mem.write64(table + 8 * ((va >> 12) & 511),
+                  make_leaf(SVAC_PGTABLE_AARCH64_4K, 0xabc000, kRead | kWrite));
+    expect_pa(w.dma(1, 5, va + 0x10), 0xabc010);
+    expect_pa(w.dma(1, 5, va + 0x18, kWrite), 0xabc018);
+    // At or above 2^39 the VA is outside TTB0's region: a translation fault.
+    expect_fault(w.dma(1, 5, uint64_t{1} << 39), Reason::translation, sm::evt::F_TRANSLATION);
+}
+
 TEST(Smmuv3Model, SubstreamRangeAndBadCds) {
     World w;
     w.sva_setup();
@@ -390,11 +414,19 @@ TEST(Smmuv3Model, SubstreamRangeAndBadCds) {
     Entry tg64k = cd_sva(w.pgd, 7);
     set(tg64k.data(), sm::cd::TG0, sm::cd::TG0_64K);
     w.cd(kCdTable, 10, tg64k);
-    expect_fault(w.dma(1, 10, kVa), Reason::bad_context, sm::evt::C_BAD_CD);
+    // The model's SMMU implements the 4 KiB granule only (SMMU_IDR5): a
+    // 64 KiB one is ILLEGAL there, and the event says so.
+    auto r = w.dma(1, 10, kVa);
+    expect_fault(r, Reason::bad_context, sm::evt::C_BAD_CD);
+    EXPECT_NE(r.why.find("64 KiB granule, which this SMMU does not implement"), std::string::npos)
+        << r.why;
+    // T0SZ beyond 39 is ILLEGAL (SMMU 5.4).
     Entry t0sz = cd_sva(w.pgd, 7);
-    set(t0sz.data(), sm::cd::T0SZ, 25);
+    set(t0sz.data(), sm::cd::T0SZ, 40);
     w.cd(kCdTable, 11, t0sz);
-    expect_fault(w.dma(1, 11, kVa), Reason::bad_context, sm::evt::C_BAD_CD);
+    r = w.dma(1, 11, kVa);
+    expect_fault(r, Reason::bad_context, sm::evt::C_BAD_CD);
+    EXPECT_NE(r.why.find("T0SZ=40 is outside 16..39"), std::string::npos) << r.why;
     // S1CDMax = 0: substreams disabled.
     w.ste(2, ste_s1(kCdTable, 0));
     expect_fault(w.dma(2, 0, kVa), Reason::bad_substream, sm::evt::C_BAD_SUBSTREAMID);

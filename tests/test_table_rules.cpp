@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "engine/generator.h"
 #include "models/registry.h"
+#include "reference/invariants.h"
 #include "reference/pagetable.h"
 #include "reference/smmuv3_format.h"
 #include "reference/table_rules.h"
@@ -90,7 +91,10 @@ enum class Corrupt : uint8_t {
     ste_reserved_bit, // enable: STE q0 bit 56 (RES0) set
     ste_misaligned,   // enable: S1ContextPtr 64 bytes past the CD table's base
     cd_wrong_ttb0,    // bind: TTB0 one page off the mm's pgd
-    cd_reserved_bit,  // bind: CD q1 bit 60 (RES0) set
+    cd_reserved_bit,  // bind: CD q1 bit 56 (RES0) set
+    ste_spec_fields,  // enable: the STE gets PARTID, PMG, IMPDEF, VMSPtr and S2POI
+    cd_spec_fields,   // bind: the CD gets PnCH, EPAN and HWU059
+    pe_spec_fields,   // bind: the PASID entry gets SSEE, CD/EMTE/EMT/PWT/PCD, PAT and SMEP
     cd_borrowed_asid, // bind: the CD takes ASID 1 (mm 0's) for another mm
     release_skipped,  // mm exit: the CD stays as it was
     unbind_cd_kept,   // unbind: the CD stays valid
@@ -190,9 +194,44 @@ bool on_store(Wrap &w, uint64_t pa, uint64_t &val) {
         svac_mm_info info{};
         w.p->mm_info(w.p->ctx, w.mm, &info);
         if (ph == OpKind::bind && val == info.pgd)
-            val = w.what == Corrupt::cd_wrong_ttb0 ? val + 0x1000 : val | uint64_t{1} << 60;
+            val = w.what == Corrupt::cd_wrong_ttb0 ? val + 0x1000 : val | uint64_t{1} << 56;
         break;
     }
+    case Corrupt::ste_spec_fields:
+        if (ph == OpKind::enable_feature && smmu_ste_q0(val, sm::ste::CONFIG_S1_TRANS)) {
+            uint64_t q[8] = {};
+            ref::set(q, sm::ste::IMPDEF, 0xab);
+            ref::set(q, sm::ste::PARTID, 5);
+            ref::set(q, sm::ste::PMG, 3);
+            ref::set(q, sm::ste::VMSPtr, 0x1234);
+            ref::set(q, sm::ste::S2POI, 0x77);
+            for (unsigned i = 4; i < 8; ++i) wr(w, pa + 8 * i, q[i]);
+        }
+        break;
+    case Corrupt::cd_spec_fields: {
+        svac_mm_info info{};
+        w.p->mm_info(w.p->ctx, w.mm, &info);
+        if (ph == OpKind::bind && val == info.pgd)
+            val |= sm::cd::PnCH.mask() | sm::cd::EPAN.mask() | sm::cd::HWU059.mask();
+        break;
+    }
+    case Corrupt::pe_spec_fields:
+        if (ph == OpKind::bind && ref::get(&val, vt::pasid_entry::P) &&
+            ref::get(&val, vt::pasid_entry::PGTT) == vt::pasid_entry::kPgttFirstStage) {
+            // q1 and q2 first, while the entry is not present; q0 last.
+            uint64_t q[3] = {val, rd(w, pa + 8), rd(w, pa + 16)};
+            ref::set(q, vt::pasid_entry::SSEE, 1);
+            for (const ref::Field *f :
+                 {&vt::pasid_entry::CD, &vt::pasid_entry::EMTE, &vt::pasid_entry::PWT,
+                  &vt::pasid_entry::PCD, &vt::pasid_entry::SMEP})
+                ref::set(q, *f, 1);
+            ref::set(q, vt::pasid_entry::EMT, 6);
+            ref::set(q, vt::pasid_entry::PAT, 0x0007040600070406);
+            wr(w, pa + 8, q[1]);
+            wr(w, pa + 16, q[2]);
+            val = q[0];
+        }
+        break;
     case Corrupt::cd_borrowed_asid:
         if (ph == OpKind::bind && w.mm != 0 && ref::get(&val, sm::cd::ASID) == w.mm + 1)
             ref::set(&val, sm::cd::ASID, 1);
@@ -712,5 +751,90 @@ TEST_P(BrokenDriver, CaughtUnderItsClause) {
 
 INSTANTIATE_TEST_SUITE_P(TableRules, BrokenDriver, ::testing::ValuesIn(broken_variants()),
                          [](const ::testing::TestParamInfo<Broken> &i) { return i.param.name; });
+
+// ---- fields the specifications define are not reserved ----
+
+// A driver that sets a field the architecture defines and SVA leaves free
+// is not flagged for it: the run is clean under every rule.
+TEST(TableRules, SpecFieldsSvaLeavesFreeAreAccepted) {
+    EXPECT_FALSE(first_table_violation("smmuv3", smmu_topology(), Corrupt::ste_spec_fields,
+                                       {enable(2), bind(2, 0)}));
+    EXPECT_FALSE(first_table_violation("smmuv3", smmu_topology(), Corrupt::cd_spec_fields,
+                                       {enable(2), bind(2, 0)}));
+    EXPECT_FALSE(first_table_violation("vtd", vtd_topology(), Corrupt::pe_spec_fields,
+                                       {enable(1), bind(1, 0)}));
+}
+
+// The same, entry by entry, against the per-entry formulas; and what stays
+// reserved says why.
+TEST(TableRules, SpecFieldsPassTheEntryFormulas) {
+    uint64_t pe[8] = {};
+    ref::set(pe, vt::pasid_entry::P, 1);
+    ref::set(pe, vt::pasid_entry::PGTT, vt::pasid_entry::kPgttFirstStage);
+    ref::set(pe, vt::pasid_entry::DID, 1);
+    for (const ref::Field *f :
+         {&vt::pasid_entry::SSEE, &vt::pasid_entry::CD, &vt::pasid_entry::EMTE,
+          &vt::pasid_entry::EMT, &vt::pasid_entry::PWT, &vt::pasid_entry::PCD,
+          &vt::pasid_entry::PAT, &vt::pasid_entry::SMEP})
+        ref::set(pe, *f, 1);
+    auto b = ref::inv::check_entry(vt::pasid_entry::kFormat, pe);
+    EXPECT_FALSE(b) << b->message();
+
+    uint64_t ste[8] = {};
+    ref::set(ste, sm::ste::V, 1);
+    ref::set(ste, sm::ste::Config, sm::ste::CONFIG_S1_TRANS);
+    ref::set(ste, sm::ste::S1ContextPtr, 0x1000 >> 6);
+    ref::set(ste, sm::ste::PARTID, 7);
+    ref::set(ste, sm::ste::AssuredOnly, 1);
+    b = ref::inv::check_entry(sm::ste::kFormat, ste);
+    EXPECT_FALSE(b) << b->message();
+    // MECID is RES0 outside the Realm stream table: named, with its reason.
+    ref::set(ste, sm::ste::MECID, 1);
+    b = ref::inv::check_entry(sm::ste::kFormat, ste);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->formula->name, "smmuv3.ste.mecid-non-secure");
+
+    uint64_t cd[8] = {};
+    ref::set(cd, sm::cd::V, 1);
+    ref::set(cd, sm::cd::ASID, 1);
+    ref::set(cd, sm::cd::EPAN, 1);
+    ref::set(cd, sm::cd::PnCH, 1);
+    ref::set(cd, sm::cd::HWU16x, 3);
+    b = ref::inv::check_entry(sm::cd::kFormat, cd);
+    EXPECT_FALSE(b) << b->message();
+    cd[1] |= uint64_t{1} << 57; // bits [121:120] are RES0
+    b = ref::inv::check_entry(sm::cd::kFormat, cd);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->formula->name, "smmuv3.cd.reserved-zero");
+}
+
+// A5: an L1STD Span of 12..31 is reserved (behaves as 0).
+TEST(TableRules, L1stdSpanOutOfRange) {
+    uint64_t l1 = 0;
+    ref::set(&l1, sm::l1std::Span, 11);
+    EXPECT_FALSE(ref::inv::check_entry(sm::l1std::kFormat, &l1));
+    ref::set(&l1, sm::l1std::Span, 12);
+    auto b = ref::inv::check_entry(sm::l1std::kFormat, &l1);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->formula->name, "smmuv3.l1std.span");
+    EXPECT_EQ(b->formula->clause, ClauseId::SMMU_STE_1);
+}
+
+// I1: where the second stage walks, AW is a width SAGAW lists; a
+// first-stage entry's AW is not judged.
+TEST(TableRules, PasidEntryAddressWidthAgainstSagaw) {
+    uint64_t pe[8] = {};
+    ref::set(pe, vt::pasid_entry::P, 1);
+    ref::set(pe, vt::pasid_entry::DID, 1);
+    ref::set(pe, vt::pasid_entry::PGTT, vt::pasid_entry::kPgttSecondStage);
+    ref::set(pe, vt::pasid_entry::AW, vt::pasid_entry::kAw48);
+    EXPECT_FALSE(ref::inv::check_entry(vt::pasid_entry::kFormat, pe));
+    ref::set(pe, vt::pasid_entry::AW, 1); // 39-bit: not in the model's SAGAW
+    auto b = ref::inv::check_entry(vt::pasid_entry::kFormat, pe);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->formula->name, "vtd.pasid.aw-sagaw");
+    ref::set(pe, vt::pasid_entry::PGTT, vt::pasid_entry::kPgttFirstStage);
+    EXPECT_FALSE(ref::inv::check_entry(vt::pasid_entry::kFormat, pe));
+}
 
 } // namespace

@@ -358,8 +358,43 @@ TEST_F(VtdHw, UnsupportedPgttAndFlpmAreBadContext) {
     expect(pdma(kVa), Kind::fault, Reason::bad_context);
     pasid_entry(9, 0);
     expect(dma(3, true, 9, kVa), Kind::fault, Reason::bad_context);
-    pasid_entry(10, v::pasid_entry::kPgttFirstStage, true, false, 1);
-    expect(dma(3, true, 10, kVa), Kind::fault, Reason::bad_context);
+    pasid_entry(10, v::pasid_entry::kPgttFirstStage, true, false, 2); // FLPM 2: reserved
+    auto r = dma(3, true, 10, kVa);
+    expect(r, Kind::fault, Reason::bad_context);
+    EXPECT_NE(r.why.find("FLPM=2 is reserved"), std::string::npos) << r.why;
+}
+
+// FLPM=1: 5-level first-stage paging (57-bit VA), walked from a PML5 table.
+TEST_F(VtdHw, FivelevelFirstStageIsWalked) {
+    standard();
+    const uint64_t va = (uint64_t{0x1a5} << 48) | kVa; // bits 56:48 index the PML5
+    const uint64_t pml5 = 0x40000;
+    put(pml5 + 8 * ((va >> 48) & 511), make_table(SVAC_PGTABLE_X86_64_4L, kFlRoot));
+    uint64_t e[8] = {};
+    set(e, v::pasid_entry::P, 1);
+    set(e, v::pasid_entry::AW, 2);
+    set(e, v::pasid_entry::PGTT, v::pasid_entry::kPgttFirstStage);
+    set(e, v::pasid_entry::DID, kDid);
+    set(e, v::pasid_entry::FLPM, v::pasid_entry::kFlpm5Level);
+    set(e, v::pasid_entry::FLPTR, pml5 >> 12);
+    mem.write(kPasidTable + 64 * 12, e, 8);
+    expect_pa(dma(3, true, 12, va + 0x40), kPa + 0x40);
+    // A 4-level walk of the same VA faults: bits above 47 are not translated.
+    expect(pdma(va), Kind::page_request, Reason::translation);
+}
+
+// Software writes GCMD; the hardware reports what is in force in GSTS, and
+// the walk follows GSTS.TES. GSTS itself is read-only.
+TEST_F(VtdHw, GstsReportsTranslationEnable) {
+    EXPECT_EQ(model->read_reg(v::gsts::kOffset) & v::gsts::TES.mask(), 0u);
+    standard();
+    const uint64_t sts = model->read_reg(v::gsts::kOffset);
+    EXPECT_EQ(get(&sts, v::gsts::TES), 1u);
+    model->write_reg(v::gsts::kOffset, 0); // ignored
+    expect_pa(pdma(kVa + 0x4), kPa + 0x4);
+    model->write_reg(SVAC_VTD_GCMD, 0);
+    EXPECT_EQ(model->read_reg(v::gsts::kOffset) & v::gsts::TES.mask(), 0u);
+    expect_pa(pdma(kVa + 0x4), kVa + 0x4);
 }
 
 TEST_F(VtdHw, FirstStageWalkTranslates) {

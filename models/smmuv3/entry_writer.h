@@ -41,6 +41,7 @@ template <typename W> using entry_qwords_t = std::array<W, NUM_ENTRY_QWORDS>;
 template <typename W> using entry_flags_t = std::array<typename entry_word_ops<W>::boolean, 8>;
 using entry_qwords = entry_qwords_t<uint64_t>;
 using entry_used_fn = entry_qwords (*)(const entry_qwords &);
+using entry_safe_fn = entry_qwords (*)(const entry_qwords &, const entry_qwords &);
 
 // The bits of an STE the SMMU reads, given the STE itself: V alone when
 // invalid.
@@ -55,8 +56,12 @@ constexpr entry_qwords_t<W> arm_smmu_get_ste_used(const entry_qwords_t<W> &ent) 
 
     const auto valid = (ent[0] & k(STRTAB_STE_0_V)) != k(0);
     const W cfg = get(STRTAB_STE_0_CFG, ent[0]);
-    const auto s1 = valid && (cfg & k(1)) != k(0); // stage 1 translates
-    const auto s2 = valid && (cfg & k(2)) != k(0); // stage 2 translates
+    // Config 0b0xx is abort or reserved, and a reserved value behaves as
+    // abort (SMMU 5.2): it uses V and Config alone. Linux tests bit 0 and
+    // bit 1 by themselves, which would count the stage 1 fields of the
+    // reserved Config 1 and 3 as used where the SMMU reads none of them.
+    const auto s1 = valid && (cfg & k(5)) == k(5); // stage 1 translates: 0b1x1
+    const auto s2 = valid && (cfg & k(6)) == k(6); // stage 2 translates: 0b11x
     const auto s1dss_bypass = s1 && get(STRTAB_STE_1_S1DSS, ent[1]) == k(STRTAB_STE_1_S1DSS_BYPASS);
     const auto bypass = valid && cfg == k(STRTAB_STE_0_CFG_BYPASS);
 
@@ -96,6 +101,37 @@ constexpr entry_qwords_t<W> arm_smmu_get_cd_used(const entry_qwords_t<W> &ent) {
     return used;
 }
 
+// The STE bits that may change in place although both the current and the
+// target entry use them (arm_smmu_get_ste_update_safe, Linux 2025 fixes
+// "iommu/arm-smmu-v3: ... get_update_safe", table-formats.md 1.6): MEV,
+// which only merges event records; and EATS_TRANS unless either end has the
+// EATS_S1CHK bit or S2S, since an STE passing through EATS=TRANS with S2S=1
+// is ILLEGAL (SMMU 5.2). The CD has no such bits.
+template <typename W>
+constexpr entry_qwords_t<W> arm_smmu_get_ste_update_safe(const entry_qwords_t<W> &cur,
+                                                         const entry_qwords_t<W> &target) {
+    using O = entry_word_ops<W>;
+    auto k = [&](uint64_t v) { return O::constant(cur[0], v); };
+    constexpr uint64_t eats_trans = STRTAB_STE_1_EATS_TRANS << std::countr_zero(STRTAB_STE_1_EATS);
+    constexpr uint64_t eats_s1chk = STRTAB_STE_1_EATS & ~eats_trans;
+    auto blocks_eats = [&](const entry_qwords_t<W> &e) {
+        return (e[1] & k(eats_s1chk)) != k(0) || (e[2] & k(STRTAB_STE_2_S2S)) != k(0);
+    };
+    entry_qwords_t<W> safe;
+    safe.fill(k(0));
+    safe[1] = k(STRTAB_STE_1_MEV) |
+              O::select(!blocks_eats(cur) && !blocks_eats(target), k(eats_trans), k(0));
+    return safe;
+}
+
+template <typename W>
+constexpr entry_qwords_t<W> arm_smmu_no_update_safe(const entry_qwords_t<W> &cur,
+                                                    const entry_qwords_t<W> &) {
+    entry_qwords_t<W> safe;
+    safe.fill(entry_word_ops<W>::constant(cur[0], 0));
+    return safe;
+}
+
 // One group of stores followed by one sync; a step that stores nothing has
 // no sync.
 template <typename W> struct entry_write_step_t {
@@ -110,16 +146,23 @@ template <typename W> struct entry_write_plan_t {
 };
 
 // Qwords that differ in bits the target uses once the bits the current
-// entry ignores have taken their target values (arm_smmu_entry_qword_diff).
-// unused_update gets those in-place values.
-template <typename W, typename UsedFn>
+// entry ignores, and the update-safe bits both ends use, have taken their
+// target values (arm_smmu_entry_qword_diff). unused_update gets those
+// in-place values.
+template <typename W, typename UsedFn, typename SafeFn>
 constexpr entry_flags_t<W>
-arm_smmu_entry_qword_diff(const UsedFn &get_used, const entry_qwords_t<W> &cur,
-                          const entry_qwords_t<W> &target, entry_qwords_t<W> &unused_update) {
+arm_smmu_entry_qword_diff(const UsedFn &get_used, const SafeFn &get_update_safe,
+                          const entry_qwords_t<W> &cur, const entry_qwords_t<W> &target,
+                          entry_qwords_t<W> &unused_update) {
     entry_qwords_t<W> cur_used = get_used(cur);
     entry_qwords_t<W> target_used = get_used(target);
+    entry_qwords_t<W> safe = get_update_safe(cur, target);
     entry_flags_t<W> diff{};
     for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++) {
+        // Safe bits count only where both ends use them; elsewhere the
+        // entry that ignores them sequences them.
+        safe[i] = safe[i] & target_used[i] & cur_used[i];
+        cur_used[i] = cur_used[i] & ~safe[i];
         unused_update[i] = (cur[i] & cur_used[i]) | (target[i] & ~cur_used[i]);
         diff[i] = (unused_update[i] & target_used[i]) != target[i];
     }
@@ -141,17 +184,17 @@ constexpr void arm_smmu_plan_entry_set(entry_write_step_t<W> &step, entry_qwords
 }
 
 // arm_smmu_write_entry's plan (Linux arm-smmu-v3.c), as three steps.
-template <typename W, typename UsedFn>
-constexpr entry_write_plan_t<W> arm_smmu_plan_entry_write_t(const UsedFn &get_used,
-                                                            const entry_qwords_t<W> &current,
-                                                            const entry_qwords_t<W> &target) {
+template <typename W, typename UsedFn, typename SafeFn>
+constexpr entry_write_plan_t<W>
+arm_smmu_plan_entry_write_t(const UsedFn &get_used, const SafeFn &get_update_safe,
+                            const entry_qwords_t<W> &current, const entry_qwords_t<W> &target) {
     using O = entry_word_ops<W>;
     using B = typename O::boolean;
     auto lit = [&](bool b) { return O::literal(current[0], b); };
     entry_write_plan_t<W> plan;
     entry_qwords_t<W> cur = current;
     entry_qwords_t<W> unused_update = current;
-    plan.diff = arm_smmu_entry_qword_diff<W>(get_used, cur, target, unused_update);
+    plan.diff = arm_smmu_entry_qword_diff<W>(get_used, get_update_safe, cur, target, unused_update);
 
     B any = lit(false), one = lit(false); // popcount(diff) >= 1, == 1
     for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++) {
@@ -206,10 +249,11 @@ constexpr uint8_t arm_smmu_qword_mask(const entry_flags_t<uint64_t> &flags) {
 }
 
 constexpr entry_write_plan arm_smmu_plan_entry_write(entry_used_fn get_used,
+                                                     entry_safe_fn get_update_safe,
                                                      const entry_qwords &current,
                                                      const entry_qwords &target) {
     entry_write_plan_t<uint64_t> p =
-        arm_smmu_plan_entry_write_t<uint64_t>(get_used, current, target);
+        arm_smmu_plan_entry_write_t<uint64_t>(get_used, get_update_safe, current, target);
     entry_write_plan plan;
     plan.diff = arm_smmu_qword_mask(p.diff);
     plan.breaking = p.breaking;
@@ -222,12 +266,14 @@ constexpr entry_write_plan arm_smmu_plan_entry_write(entry_used_fn get_used,
 
 constexpr entry_write_plan arm_smmu_plan_ste_write(const entry_qwords &cur,
                                                    const entry_qwords &target) {
-    return arm_smmu_plan_entry_write(arm_smmu_get_ste_used<uint64_t>, cur, target);
+    return arm_smmu_plan_entry_write(arm_smmu_get_ste_used<uint64_t>,
+                                     arm_smmu_get_ste_update_safe<uint64_t>, cur, target);
 }
 
 constexpr entry_write_plan arm_smmu_plan_cd_write(const entry_qwords &cur,
                                                   const entry_qwords &target) {
-    return arm_smmu_plan_entry_write(arm_smmu_get_cd_used<uint64_t>, cur, target);
+    return arm_smmu_plan_entry_write(arm_smmu_get_cd_used<uint64_t>,
+                                     arm_smmu_no_update_safe<uint64_t>, cur, target);
 }
 
 } // namespace arm_smmu

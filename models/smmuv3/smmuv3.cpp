@@ -68,6 +68,7 @@ struct arm_smmu_queue {
 struct arm_smmu_device {
     uint32_t pasid_bits;
     bool sva;
+    bool stalls;     // FEAT_STALLS: a stall-capable master sits behind it
     uint64_t strtab; // linear stream table
     uint32_t strtab_log2size;
     arm_smmu_queue evtq;
@@ -312,6 +313,7 @@ struct arm_smmu_entry_writer {
     arm_smmu_sva *sva;
     const arm_smmu_master *master;
     entry_used_fn get_used;
+    entry_safe_fn get_update_safe;
     bool cd;
     uint32_t ssid; // CDs only
 };
@@ -333,7 +335,7 @@ void arm_smmu_write_entry(const arm_smmu_entry_writer &w, uint64_t pa, const ent
         arm_smmu_entry_sync(w);
         return;
     }
-    entry_write_plan plan = arm_smmu_plan_entry_write(w.get_used, cur, target);
+    entry_write_plan plan = arm_smmu_plan_entry_write(w.get_used, w.get_update_safe, cur, target);
     for (unsigned s = 0; s < plan.nr_steps; s++) {
         const entry_write_step &step = plan.steps[s];
         for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++)
@@ -350,7 +352,8 @@ uint64_t arm_smmu_get_step_for_sid(arm_smmu_sva *sva, const arm_smmu_master *mas
 
 void arm_smmu_write_ste(arm_smmu_sva *sva, const arm_smmu_master *master,
                         const entry_qwords &target) {
-    arm_smmu_entry_writer w{sva, master, arm_smmu_get_ste_used, false, 0};
+    arm_smmu_entry_writer w{sva,   master, arm_smmu_get_ste_used, arm_smmu_get_ste_update_safe,
+                            false, 0};
     arm_smmu_write_entry(w, arm_smmu_get_step_for_sid(sva, master), target);
 }
 
@@ -420,7 +423,7 @@ uint64_t arm_smmu_get_cd_ptr(const arm_smmu_master *master, uint32_t ssid) {
 
 void arm_smmu_write_cd_entry(arm_smmu_sva *sva, const arm_smmu_master *master, uint32_t ssid,
                              const entry_qwords &target) {
-    arm_smmu_entry_writer w{sva, master, arm_smmu_get_cd_used, true, ssid};
+    arm_smmu_entry_writer w{sva, master, arm_smmu_get_cd_used, arm_smmu_no_update_safe, true, ssid};
     arm_smmu_write_entry(w, arm_smmu_get_cd_ptr(master, ssid), target);
 }
 
@@ -711,9 +714,10 @@ int arm_smmu_master_enable_sva(arm_smmu_sva *sva, arm_smmu_master *master) {
     if (ret) return ret;
     uint32_t s1cdmax = arm_smmu_cd_layout(master->ssid_bits).s1cdmax;
     if (sva->bug == BUG_S1CDMAX_OFF_BY_ONE) s1cdmax--;
-    arm_smmu_write_ste(sva, master,
-                       arm_smmu_make_cdtable_ste(master->cd_table.cdtab, master->cd_table.s1fmt,
-                                                 s1cdmax, master->ats));
+    arm_smmu_write_ste(
+        sva, master,
+        arm_smmu_make_cdtable_ste(master->cd_table.cdtab, master->cd_table.s1fmt, s1cdmax,
+                                  master->ats, sva->smmus[master->smmu].stalls && !master->stall));
     master->sva_enabled = true;
     return 0;
 }
@@ -1080,7 +1084,9 @@ arm_smmu_sva *arm_smmu_sva_alloc(const svac_platform *p, const svac_topology *t)
     sva->platform = p;
     sva->smmus.reserve(t->n_iommus);
     for (uint32_t i = 0; i < t->n_iommus; i++)
-        sva->smmus.push_back({t->iommus[i].pasid_bits, t->iommus[i].sva != 0, 0, 0, {}, {}});
+        sva->smmus.push_back({t->iommus[i].pasid_bits, t->iommus[i].sva != 0, false, 0, 0, {}, {}});
+    for (uint32_t i = 0; i < t->n_devices; i++)
+        if (t->devices[i].stall) sva->smmus[t->devices[i].iommu].stalls = true;
     sva->masters.reserve(t->n_devices);
     for (uint32_t i = 0; i < t->n_devices; i++)
         sva->masters.push_back(

@@ -22,9 +22,10 @@ constexpr entry_qwords arm_smmu_make_bypass_ste() {
 }
 
 // Stage 1 through the master's CD table; without a PASID the stream
-// bypasses stage 1, so CD[0] is never used.
+// bypasses stage 1, so CD[0] is never used. S1STALLD as Linux sets it: on
+// an SMMU with stalls (FEAT_STALLS), for every master that does not stall.
 constexpr entry_qwords arm_smmu_make_cdtable_ste(uint64_t cdtab, uint64_t s1fmt, uint32_t s1cdmax,
-                                                 bool ats) {
+                                                 bool ats, bool s1stalld) {
     entry_qwords ste{};
     ste[0] = STRTAB_STE_0_V | field_prep(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_S1_TRANS) |
              field_prep(STRTAB_STE_0_S1FMT, s1fmt) | (cdtab & STRTAB_STE_0_S1CTXPTR_MASK) |
@@ -34,7 +35,8 @@ constexpr entry_qwords arm_smmu_make_cdtable_ste(uint64_t cdtab, uint64_t s1fmt,
              field_prep(STRTAB_STE_1_S1COR, STRTAB_STE_1_S1C_CACHE_WBRA) |
              field_prep(STRTAB_STE_1_S1CSH, STRTAB_STE_1_S1C_SH_ISH) |
              field_prep(STRTAB_STE_1_EATS, ats ? STRTAB_STE_1_EATS_TRANS : STRTAB_STE_1_EATS_ABT) |
-             field_prep(STRTAB_STE_1_STRW, STRTAB_STE_1_STRW_NSEL1);
+             field_prep(STRTAB_STE_1_STRW, STRTAB_STE_1_STRW_NSEL1) |
+             (s1stalld ? STRTAB_STE_1_S1STALLD : 0);
     return ste;
 }
 

@@ -162,11 +162,19 @@ Planner driver_planner(EntryKind kind) {
     if (kind == EntryKind::ste)
         return [](const Qwords &cur, const Qwords &tgt) {
             return arm_smmu::arm_smmu_plan_entry_write_t<Expr>(
-                [](const Qwords &e) { return arm_smmu::arm_smmu_get_ste_used<Expr>(e); }, cur, tgt);
+                [](const Qwords &e) { return arm_smmu::arm_smmu_get_ste_used<Expr>(e); },
+                [](const Qwords &c, const Qwords &t) {
+                    return arm_smmu::arm_smmu_get_ste_update_safe<Expr>(c, t);
+                },
+                cur, tgt);
         };
     return [](const Qwords &cur, const Qwords &tgt) {
         return arm_smmu::arm_smmu_plan_entry_write_t<Expr>(
-            [](const Qwords &e) { return arm_smmu::arm_smmu_get_cd_used<Expr>(e); }, cur, tgt);
+            [](const Qwords &e) { return arm_smmu::arm_smmu_get_cd_used<Expr>(e); },
+            [](const Qwords &c, const Qwords &t) {
+                return arm_smmu::arm_smmu_no_update_safe<Expr>(c, t);
+            },
+            cur, tgt);
     };
 }
 
