@@ -102,8 +102,8 @@ constexpr entry_qwords_t<W> arm_smmu_get_cd_used(const entry_qwords_t<W> &ent) {
 }
 
 // The STE bits that may change in place although both the current and the
-// target entry use them (arm_smmu_get_ste_update_safe, Linux 2025 fixes
-// "iommu/arm-smmu-v3: ... get_update_safe", table-formats.md 1.6): MEV,
+// target entry use them (arm_smmu_get_ste_update_safe in Linux's
+// drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c, 2025): MEV,
 // which only merges event records; and EATS_TRANS unless either end has the
 // EATS_S1CHK bit or S2S, since an STE passing through EATS=TRANS with S2S=1
 // is ILLEGAL (SMMU 5.2). The CD has no such bits.
