@@ -205,7 +205,7 @@ TEST(FormalHitless, WriterStoringQ0FirstIsACounterexample) {
 
 // A CD-table STE whose EATS (0 -> TRANS) or MEV changes together with
 // S2VMID: two qwords differ, but the EATS_TRANS and MEV bits may change in
-// place (the 2025 update-safe rule, table-formats.md 1.6), so the change is
+// place (Linux's 2025 arm_smmu_get_ste_update_safe), so the change is
 // hitless: q1 in place, then q2 as the one critical store.
 Transition safe_bit_change(uint64_t q1_target) {
     Transition t = transition("ste.sva-any");
