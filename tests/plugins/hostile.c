@@ -22,6 +22,9 @@
  *   CREATE_NULL    create returns NULL
  *   ASAN           bind_mm overflows a heap buffer by one byte (found only
  *                  when the plugin is built with AddressSanitizer)
+ *   BAD_NAME       nothing broken but its name: invalid UTF-8 (a lone 0xFF)
+ *                  and terminal escape sequences, which reports and the
+ *                  terminal must show, never pass on or choke on
  *
  * A real driver keeps no global state (driver_abi.h); these test plugins keep
  * a few statics for brevity: the patched ops table, filled on the first
@@ -182,6 +185,11 @@ static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
     return base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
 }
 #define PATCH() (ops.bind_mm = hostile_bind)
+
+#elif defined(HOSTILE_BAD_NAME)
+#undef HOSTILE_NAME
+#define HOSTILE_NAME "\x1b[31mbad\xff-name\x1b[0m"
+#define PATCH() ((void)0)
 
 #else
 #error "define one HOSTILE_<KIND>"
