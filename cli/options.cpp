@@ -53,7 +53,7 @@ CLI::Validator whole_number(uint64_t lo, uint64_t hi, const std::string &unit) {
         [=](std::string &input) {
             std::optional<uint64_t> v = parse_whole(input);
             if (!v || *v < lo || *v > hi) return rule + ", not " + shown(input);
-            input = std::to_string(*v); // CLI11 reads 010 as octal: hand it the number
+            input = std::to_string(*v);
             return std::string();
         },
         range);
