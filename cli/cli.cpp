@@ -5,10 +5,14 @@
 #include "engine/isolate.h"
 #include "engine/platform.h"
 #include "models/driver_source.h"
+#include "reports/escape.h"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -19,6 +23,20 @@ namespace svac::cli {
 
 std::string tool_version() {
     return SVAC_VERSION;
+}
+
+void check_out_dir(const std::string &dir, const std::string &option) {
+    namespace fs = std::filesystem;
+    const std::string where = option + ": " + dir + ": ";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir, ec))
+        throw UsageError(where + "cannot create directory" + (ec ? ": " + ec.message() : ""));
+    const fs::path probe = fs::path(dir) / fmt::format(".sva-conform-probe.{}", ::getpid());
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) throw UsageError(where + "cannot write: " + std::strerror(errno));
+    ::close(fd);
+    fs::remove(probe, ec);
 }
 
 SelectedDriver select_driver(const std::string &name, const std::string &lib) {
@@ -129,7 +147,7 @@ reports::json tables_of(const SelectedDriver &selected, const engine::CampaignCo
     if (!cfg.options.isolate) return decoded_tables(*selected, f.trace, f.step);
     try {
         return reports::json::parse(engine::run_in_child(*cfg.options.isolate, [&] {
-            return decoded_tables(*selected, f.trace, f.step).dump();
+            return reports::dump_json(decoded_tables(*selected, f.trace, f.step), -1);
         }));
     } catch (const engine::DriverError &) {
         return nullptr;
@@ -201,17 +219,17 @@ reports::Report make_report(const SelectedDriver &selected, const engine::Campai
     r.sequences = result.sequences;
     r.steps = result.stats.steps;
     r.errors = result.errors;
-    r.verdict = result.interrupted         ? "incomplete"
-                : !result.findings.empty() ? "nonconformant"
-                : !result.errors.empty()   ? "error"
-                                           : "conformant";
+    r.verdict = reports::campaign_verdict(result.interrupted, result.sequences,
+                                          result.findings.size(), result.errors.size());
     return r;
 }
 
 std::string format_finding(const engine::Finding &f) {
     const ref::Clause &c = ref::clause(f.clause);
     return fmt::format("{} at step {}: {}\n    rule: {}\n    expected: {}\n    actual:   {}\n",
-                       c.id, f.step, f.message, c.statement, f.expected.dump(), f.actual.dump());
+                       c.id, f.step, reports::term_escape(f.message), c.statement,
+                       reports::term_escape(reports::dump_json(f.expected, -1)),
+                       reports::term_escape(reports::dump_json(f.actual, -1)));
 }
 
 } // namespace svac::cli

@@ -50,6 +50,11 @@ struct IsolationFlags {
 
 std::string tool_version();
 
+// An output directory (`option`, e.g. "--out"), checked before any work: it
+// is created if need be and a probe file is created in it and removed.
+// Throws UsageError naming the option, the directory and the OS's reason.
+void check_out_dir(const std::string &dir, const std::string &option = "--out");
+
 // The SHA-256 of a file, in hex ("" if it cannot be read).
 std::string file_sha256(const std::string &path);
 

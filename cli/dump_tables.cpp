@@ -8,6 +8,7 @@
 #include "reference/invariants.h"
 #include "reference/smmuv3_format.h"
 #include "reference/vtd_format.h"
+#include "reports/escape.h"
 
 #include <fmt/format.h>
 
@@ -158,10 +159,10 @@ int dump_tables_here(const std::string &path, const SelectedDriver &selected, lo
             out["finding"] = {{"clause", ref::clause_id(finding->clause)},
                               {"step", finding->step},
                               {"message", finding->message}};
-        fmt::print("{}\n", out.dump(2));
+        fmt::print("{}\n", reports::dump_json(out));
     } else {
-        fmt::print("{} after {} step(s) of {} on driver {}\n", path, stats.steps, trace.ops.size(),
-                   driver.name);
+        fmt::print("{} after {} step(s) of {} on driver {}\n", reports::term_escape(path),
+                   stats.steps, trace.ops.size(), reports::term_escape(driver.name));
         for (std::size_t n = 0; n < dumps.size(); ++n) {
             const auto &[i, d] = dumps[n];
             fmt::print("IOMMU {} ({}):\n", i, ref::arch_name(trace.topology.iommus[i].arch));
@@ -192,7 +193,8 @@ int cmd_dump_tables(const std::string &path, const SelectedDriver &selected, lon
             return std::to_string(dump_tables_here(path, selected, step, as_json));
         }));
     } catch (const engine::DriverError &e) {
-        fmt::print(stderr, "sva-conform: {} while replaying {}\n", e.what(), path);
+        fmt::print(stderr, "sva-conform: {} while replaying {}\n", reports::term_escape(e.what()),
+                   reports::term_escape(path));
         return kFindings;
     }
 }

@@ -7,6 +7,7 @@
 #include "engine/driver.h"
 #include "engine/failnth.h"
 #include "engine/interrupt.h"
+#include "reports/escape.h"
 #include "reports/report.h"
 
 #include <fmt/format.h>
@@ -21,6 +22,7 @@ namespace {
 using engine::FailnthPoint;
 using engine::json;
 using Where = FailnthPoint::Where;
+using reports::term_escape;
 
 // An op as a point's line names it: its arguments, PASIDs by the mm that
 // holds them (the sweep's runs differ in what PASID that is).
@@ -152,7 +154,7 @@ json failnth_doc(const SelectedDriver &selected, const std::string &source,
     doc["allocations"] = result.allocs;
     if (result.baseline) {
         std::string file = (out / "baseline.json").string();
-        write_file(file, engine::trace_to_json(result.baseline->trace).dump(2) + "\n");
+        write_file(file, reports::dump_json(engine::trace_to_json(result.baseline->trace)) + "\n");
         doc["baseline"] = {{"clause", ref::clause_id(result.baseline->clause)},
                            {"step", result.baseline->step},
                            {"message", result.baseline->message},
@@ -198,6 +200,7 @@ int cmd_failnth(const FailnthOptions &opt) {
     }
     trace.fail_alloc_nth = 0;
 
+    check_out_dir(opt.out);
     const std::filesystem::path out = opt.out, points_dir = out / "points";
     std::error_code ec;
     std::filesystem::create_directories(points_dir, ec);
@@ -212,16 +215,17 @@ int cmd_failnth(const FailnthOptions &opt) {
     options.isolate = opt.isolation.choose(selected);
     if (options.isolate) options.isolate->leak_check = true; // LeakSanitizer after destroy
     const std::string report = (out / "failnth.json").string();
-    write_file(report, failnth_doc(selected, source, out, trace, options.isolate.has_value(),
-                                   json::array(), {}, 0, false)
-                               .dump(2) +
+    write_file(report, reports::dump_json(failnth_doc(selected, source, out, trace,
+                                                      options.isolate.has_value(), json::array(),
+                                                      {}, 0, false)) +
                            "\n");
     engine::install_stop_handlers(); // a signal: the points so far, "complete": false
 
     const bool lines = !opt.as_json;
     if (lines)
-        fmt::print("failnth: driver {} ({}), {} ({} ops), {}\n", driver.name,
-                   driver.version ? driver.version : "?", source, trace.ops.size(),
+        fmt::print("failnth: driver {} ({}), {} ({} ops), {}\n", term_escape(driver.name),
+                   term_escape(driver.version ? driver.version : "?"), term_escape(source),
+                   trace.ops.size(),
                    options.isolate ? "each run in a child process" : "in this process");
     std::fflush(stdout);
     const auto t0 = std::chrono::steady_clock::now();
@@ -230,8 +234,9 @@ int cmd_failnth(const FailnthOptions &opt) {
         std::string file;
         if (!p.clean()) {
             file = (points_dir / (std::to_string(p.n) + ".json")).string();
-            write_file(file,
-                       engine::trace_to_json(engine::finding_trace(*p.finding)).dump(2) + "\n");
+            write_file(file, reports::dump_json(engine::trace_to_json(
+                                 engine::finding_trace(*p.finding))) +
+                                 "\n");
         }
         points.push_back(point_json(p, trace, file));
         if (!lines) return;
@@ -242,14 +247,14 @@ int cmd_failnth(const FailnthOptions &opt) {
             fmt::print("  {:<5} {}, clean\n", tag, point_text(p, trace));
         else
             fmt::print("  {:<5} {}, finding {}\n        trace: {}\n", tag, point_text(p, trace),
-                       finding_line(*p.finding), file);
+                       term_escape(finding_line(*p.finding)), term_escape(file));
         std::fflush(stdout);
     };
     engine::FailnthResult result;
     try {
         result = engine::sweep_failnth(driver, trace, options, on_point);
     } catch (const engine::DriverError &e) {
-        fmt::print(stderr, "sva-conform: failnth: {}\n", e.what());
+        fmt::print(stderr, "sva-conform: failnth: {}\n", term_escape(e.what()));
         return kFindings;
     }
     const double duration =
@@ -257,18 +262,19 @@ int cmd_failnth(const FailnthOptions &opt) {
 
     json doc = failnth_doc(selected, source, out, trace, options.isolate.has_value(), points,
                            result, duration, true);
-    write_file(report, doc.dump(2) + "\n");
+    write_file(report, reports::dump_json(doc) + "\n");
 
     const std::size_t hit = result.hit(), bad = result.not_clean();
     int status = result.baseline || bad > 0 ? kFindings : kConformant;
     if (!lines) {
-        fmt::print("{}\n", doc.dump(2));
+        fmt::print("{}\n", reports::dump_json(doc));
         return status;
     }
     if (result.baseline) {
         fmt::print("the trace is not conformant without an injected failure: finding {}\n"
                    "    trace: {}\nno injection point swept\n",
-                   finding_line(*result.baseline), doc["baseline"]["trace"].get<std::string>());
+                   term_escape(finding_line(*result.baseline)),
+                   term_escape(doc["baseline"]["trace"].get<std::string>()));
     } else if (result.interrupted) {
         fmt::print("stopped by a signal after {} points ({} not clean): failnth.json holds them "
                    "(\"complete\": false)\n",
@@ -285,7 +291,7 @@ int cmd_failnth(const FailnthOptions &opt) {
                        "s)\n",
                        bad, hit, result.allocs, duration);
     }
-    fmt::print("report: {}\n", report);
+    fmt::print("report: {}\n", term_escape(report));
     return status;
 }
 

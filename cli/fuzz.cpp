@@ -15,6 +15,7 @@
 #include "engine/minimise.h"
 #include "fuzz/trace_codec.h"
 #include "models/registry.h"
+#include "reports/escape.h"
 
 #include <fmt/format.h>
 
@@ -256,19 +257,17 @@ int cmd_fuzz(const FuzzOptions &opt) {
     if (selected.plugin()) driver_name = selected.library_path;
     if (opt.jobs == 0) throw UsageError("--jobs: must be at least 1");
 
+    const fs::path out = opt.out;
+    const fs::path corpus = opt.corpus.empty() ? out / "corpus" : fs::path(opt.corpus);
+    check_out_dir(out.string());
+    check_out_dir(corpus.string(), "--corpus");
     const fs::path bin = fs::path(fuzzer_dir(opt.fuzzer_dir)) / opt.target;
     if (::access(bin.c_str(), X_OK) != 0)
         throw UsageError("no fuzz target binary " + bin.string() +
                          " (build the targets with `make fuzz`, or name their folder with "
                          "--fuzzer-dir or SVAC_FUZZ_DIR)");
-    const fs::path out = opt.out;
-    const fs::path corpus = opt.corpus.empty() ? out / "corpus" : fs::path(opt.corpus);
     const fs::path fresh = out / "new", crashes = out / "crashes", findings_dir = out / "findings";
     std::error_code ec;
-    for (const auto &d : {out, corpus})
-        if (fs::create_directories(d, ec); ec || !fs::is_directory(d))
-            throw UsageError(d.string() + ": cannot create directory" +
-                             (ec ? ": " + ec.message() : std::string()));
     for (const auto &d : {fresh, crashes, findings_dir}) { // this campaign's own
         fs::remove_all(d, ec);
         fs::create_directories(d, ec);
@@ -336,9 +335,9 @@ int cmd_fuzz(const FuzzOptions &opt) {
     double fuzz_s = engine::seconds_since(t0);
     if (!any_status && !stopping()) {
         std::string t;
-        for (const auto &l : tail) t += "  " + l + "\n";
+        for (const auto &l : tail) t += "  " + reports::term_escape(l) + "\n";
         fmt::print(stderr, "sva-conform: the fuzzer {} stopped before fuzzing (status {}):\n{}",
-                   bin.string(), status, t);
+                   reports::term_escape(bin.string()), status, t);
         return kInternal;
     }
 
@@ -503,7 +502,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
         for (const auto &[key, g] : groups) {
             if (const engine::Trace *t = g.kept_trace())
                 reports::write_atomic((findings_dir / g.file_name()).string(),
-                                      engine::trace_to_json(*t).dump(2) + "\n");
+                                      reports::dump_json(engine::trace_to_json(*t)) + "\n");
         }
         try {
             return reports::write_json_report(r, out.string());
@@ -529,23 +528,23 @@ int cmd_fuzz(const FuzzOptions &opt) {
 
     fmt::print("fuzz {}{}: {} executions in {:.0f} s ({:.0f}/s), coverage {}, features {}, corpus "
                "{} (+{})\n",
-               opt.target, diff ? " on " + driver_name : "", last.execs, fuzz_s,
-               fuzz_s > 0 ? double(last.execs) / fuzz_s : 0.0, last.cov, last.ft, corpus_after,
-               corpus_after - std::min(corpus_after, corpus_before));
+               opt.target, diff ? " on " + reports::term_escape(driver_name) : "", last.execs,
+               fuzz_s, fuzz_s > 0 ? double(last.execs) / fuzz_s : 0.0, last.cov, last.ft,
+               corpus_after, corpus_after - std::min(corpus_after, corpus_before));
     for (const auto &[key, g] : groups) {
         if (g.finding)
             fmt::print("finding {} at {} ({} inputs; minimised to {} ops)    trace: {}\n", g.clause,
                        g.op, g.inputs.size(), g.finding->trace.ops.size(),
-                       (findings_dir / g.file_name()).string());
+                       reports::term_escape((findings_dir / g.file_name()).string()));
         else
             fmt::print("finding {} ({} inputs): {}    input: {}\n", g.clause, g.inputs.size(),
-                       g.reason, g.inputs.front());
+                       reports::term_escape(g.reason), reports::term_escape(g.inputs.front()));
     }
     if (corpus_run.interrupted)
         fmt::print("stopped by a signal: the report holds what was found; new inputs in {} not "
                    "merged, crash inputs not re-run, nothing minimised\n",
                    fresh.string());
-    fmt::print("verdict: {}\nreport: {}\n", report.verdict, path);
+    fmt::print("verdict: {}\nreport: {}\n", report.verdict, reports::term_escape(path));
     return groups.empty() ? kConformant : kFindings;
 }
 
@@ -554,7 +553,7 @@ int cmd_fuzz_to_trace(const std::string &input, const SelectedDriver &selected,
     const svac_driver_ops &driver = *selected;
     auto bytes = read_bytes(input);
     engine::Trace t = fuzz::decode_trace(bytes.data(), bytes.size(), driver.arch_mask);
-    std::string text = engine::trace_to_json(t).dump(2) + "\n";
+    std::string text = reports::dump_json(engine::trace_to_json(t)) + "\n";
     if (out.empty() || out == "-") {
         fmt::print("{}", text);
         return kConformant;

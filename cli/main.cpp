@@ -1,5 +1,6 @@
 // sva-conform: conformance and fuzzing kit for IOMMU SVA drivers.
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/progress.h"
 
 #include "engine/driver.h"
@@ -7,6 +8,7 @@
 #include "engine/isolate.h"
 #include "models/registry.h"
 #include "properties/campaign.h"
+#include "reports/escape.h"
 #include "reports/writers.h"
 
 #include <CLI/CLI.hpp>
@@ -21,8 +23,17 @@
 #include <unistd.h>
 
 using namespace svac;
+using reports::term_escape;
 
 namespace {
+
+// The upper bounds of the numeric options (README "The command").
+constexpr uint64_t kMaxSequences = 1'000'000'000;
+constexpr uint64_t kMaxOpsPerSequence = 100'000;
+constexpr double kMaxCampaignS = 7 * 24 * 3600; // run --time, fuzz --time: a week
+constexpr double kMaxStepS = 24 * 3600;         // --step-timeout, --budget, prove --timeout
+constexpr uint64_t kMinMemoryMib = 16, kMaxMemoryMib = uint64_t{1} << 20; // 1 TiB
+constexpr uint64_t kMaxJobs = 256;
 
 int cmd_clauses(bool as_json, const std::string &group) {
     engine::json all = engine::json::array();
@@ -72,8 +83,8 @@ std::map<ref::ClauseId, std::string> write_finding_traces(const engine::Campaign
     for (const auto &[clause, f] : result.findings) {
         std::string path = (dir / (std::string(ref::clause_id(clause)) + ".json")).string();
         try {
-            reports::write_atomic(path,
-                                  engine::trace_to_json(engine::finding_trace(f)).dump(2) + "\n");
+            reports::write_atomic(
+                path, reports::dump_json(engine::trace_to_json(engine::finding_trace(f))) + "\n");
         } catch (const std::runtime_error &e) {
             throw cli::UsageError(std::string("--out: ") + e.what());
         }
@@ -89,12 +100,7 @@ int cmd_run(const cli::SelectedDriver &selected, engine::CampaignConfig cfg, con
     if (!ref::find_profile(cfg.profile))
         throw cli::UsageError("--profile: unknown profile \"" + cfg.profile + "\"");
     if (cfg.ops == 0) throw cli::UsageError("--ops: must be at least 1");
-    // Find out now, not after the campaign, that the report cannot be written.
-    std::error_code ec;
-    std::filesystem::create_directories(out, ec);
-    if (ec || !std::filesystem::is_directory(out))
-        throw cli::UsageError("--out: " + out + ": cannot create directory" +
-                              (ec ? ": " + ec.message() : std::string()));
+    cli::check_out_dir(out); // now, not after the campaign
     std::string started = reports::utc_now();
     auto t0 = std::chrono::steady_clock::now();
     engine::install_stop_handlers(); // a signal: the report so far, verdict "incomplete"
@@ -146,20 +152,23 @@ int cmd_run(const cli::SelectedDriver &selected, engine::CampaignConfig cfg, con
     }
 
     fmt::print("driver {} ({}), profile {}, seed {}: {} sequences, {} steps in {:.2f} s\n",
-               report.driver_name, report.driver_version, cfg.profile, cfg.seed, result.sequences,
-               result.stats.steps, duration);
+               term_escape(report.driver_name), term_escape(report.driver_version), cfg.profile,
+               cfg.seed, result.sequences, result.stats.steps, duration);
     if (result.out_of_time) fmt::print("stopped by the time budget ({} s)\n", cfg.time_s);
     if (result.interrupted) fmt::print("stopped by a signal: the report holds what ran\n");
+    if (result.sequences == 0) fmt::print("no sequence ran: nothing was tested\n");
     fmt::print("clauses: {}\n", reports::counts_text(reports::count_clauses(report)));
     for (const auto &[clause, f] : result.findings)
         fmt::print("finding ({} sequences) {}    trace: {}\n", result.occurrences.at(clause),
-                   cli::format_finding(f), trace_paths.at(clause));
-    for (const auto &e : result.errors) fmt::print("error: {}\n", e);
+                   cli::format_finding(f), term_escape(trace_paths.at(clause)));
+    for (const auto &e : result.errors) fmt::print("error: {}\n", term_escape(e));
     fmt::print("verdict: {}\nreport: {}\nhtml: {} (also report.xml, report.md, report.sarif)\n",
-               report.verdict, path, html);
-    return report.verdict == "conformant" || (result.interrupted && result.findings.empty())
-               ? cli::kConformant
-               : cli::kFindings;
+               report.verdict, term_escape(path), term_escape(html));
+    // Stopped by a signal without a finding: 0, as the README says; but a
+    // campaign that tested nothing never passes.
+    const bool passed = report.verdict == "conformant" ||
+                        (result.interrupted && result.findings.empty() && result.sequences > 0);
+    return passed ? cli::kConformant : cli::kFindings;
 }
 
 void print_step(std::size_t i, const ref::Op &op, uint32_t pasid, const ref::Expectation &exp,
@@ -168,14 +177,14 @@ void print_step(std::size_t i, const ref::Op &op, uint32_t pasid, const ref::Exp
     (void)pasid;
     std::string what =
         ref_for_names ? ref::describe(op, *ref_for_names) : std::string(ref::op_name(op.kind));
-    engine::json actual = engine::observation_to_json(obs, op.kind);
+    const std::string actual = reports::dump_json(engine::observation_to_json(obs, op.kind), -1);
     if (!v) {
-        fmt::print("  {:>4}  {:<46} {}\n", i, what, actual.dump());
+        fmt::print("  {:>4}  {:<46} {}\n", i, what, actual);
         return;
     }
-    fmt::print("  {:>4}  {:<46} {}\n        FAIL {}: {}\n        expected: {}\n", i, what,
-               actual.dump(), ref::clause_id(v->clause), v->message,
-               engine::expectation_to_json(exp, op.kind).dump());
+    fmt::print("  {:>4}  {:<46} {}\n        FAIL {}: {}\n        expected: {}\n", i, what, actual,
+               ref::clause_id(v->clause), term_escape(v->message),
+               reports::dump_json(engine::expectation_to_json(exp, op.kind), -1));
 }
 
 int report_trace_result(const std::optional<engine::Finding> &f, const engine::RunStats &stats) {
@@ -217,7 +226,8 @@ int cmd_replay(const std::string &path, const cli::SelectedDriver &selected, boo
         if (!quiet && hw) print_hw(call);
         if (!v) shadow.commit(op, exp, obs);
     };
-    if (!quiet) fmt::print("replay {} on driver {}:\n", path, driver.name);
+    if (!quiet)
+        fmt::print("replay {} on driver {}:\n", term_escape(path), term_escape(driver.name));
     std::optional<engine::Finding> f;
     try {
         f = isolate ? engine::run_isolated(driver, trace, stats, *isolate, options,
@@ -225,7 +235,7 @@ int cmd_replay(const std::string &path, const cli::SelectedDriver &selected, boo
                     : engine::run_differential(driver, trace, stats, hook, nullptr,
                                                trace.ops.size(), options);
     } catch (const engine::DriverError &e) {
-        fmt::print("error: {}\n", e.what());
+        fmt::print("error: {}\n", term_escape(e.what()));
         return cli::kFindings;
     }
     return report_trace_result(f, stats);
@@ -284,26 +294,32 @@ int main(int argc, char **argv) {
     const char *lib_help = "a driver plugin: a shared object exporting svac_driver_entry "
                            "(include/svac/driver_abi.h)";
     auto driver_options = [&](CLI::App *cmd, const char *help) {
-        auto *d = cmd->add_option("--driver", driver_name, help);
-        cmd->add_option("--driver-lib", driver_lib, lib_help)->excludes(d);
+        auto *d = cmd->add_option("--driver", driver_name, help)->check(cli::non_empty("a driver"));
+        cmd->add_option("--driver-lib", driver_lib, lib_help)
+            ->excludes(d)
+            ->check(cli::non_empty("a shared object"));
     };
     driver_options(run, "bundled driver name (see `sva-conform drivers`)");
     run->add_option("--profile", cfg.profile, "API generation the driver claims")
         ->capture_default_str();
+    const auto any_seed = cli::whole_number(0, UINT64_MAX);
     run->add_option("--seed", cfg.seed, "seed of the generated sequences")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(any_seed);
     run->add_option("--sequences", cfg.sequences, "number of generated op sequences")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(cli::whole_number(1, kMaxSequences, "sequences"));
     run->add_option("--ops", cfg.ops, "ops per sequence")
         ->capture_default_str()
-        ->check(CLI::Range(1u, 100000u));
+        ->check(cli::whole_number(1, kMaxOpsPerSequence, "ops"));
     run->add_option("--time", cfg.time_s, "time budget in seconds (0: none)")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(cli::seconds(kMaxCampaignS, true));
+    const auto out_dir = cli::non_empty("a directory");
     run->add_option("--out", out,
                     "directory for report.{json,html,xml,md,sarif} and findings/<CLAUSE>.json")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(out_dir);
     std::string generator = "rapidcheck";
     run->add_option("--generator", generator,
                     "rapidcheck: swarm-generated sequences, findings shrunk; plain: the seeded "
@@ -322,17 +338,18 @@ int main(int argc, char **argv) {
                         "isolated: seconds one driver call may take before it is a hang "
                         "(ROBUST-2)")
             ->capture_default_str()
-            ->check(CLI::PositiveNumber);
+            ->check(cli::seconds(kMaxStepS));
         cmd->add_option("--memory-limit", iso_flags.memory_limit_mib,
                         "isolated: MiB the driver's process may hold resident before it is out "
                         "of memory (ROBUST-3)")
             ->capture_default_str()
-            ->check(CLI::Range(uint64_t{16}, uint64_t{1} << 20));
+            ->check(cli::whole_number(kMinMemoryMib, kMaxMemoryMib, "MiB"));
     };
     isolation_options(run);
     std::string mutant;
     const char *mutant_help = "a seeded bug of the driver (see `sva-conform drivers --mutants`)";
-    run->add_option("--mutant", mutant, mutant_help);
+    const auto mutant_name = cli::non_empty("a mutant (see `sva-conform drivers --mutants`)");
+    run->add_option("--mutant", mutant, mutant_help)->check(mutant_name);
 
     auto *replay =
         app.add_subcommand("replay", "run one trace against a driver, step by step, with the diff");
@@ -346,7 +363,7 @@ int main(int argc, char **argv) {
                    "under each op, the stores the driver made (address: old -> new value) and "
                    "the commands it issued, decoded")
         ->excludes(replay_quiet);
-    replay->add_option("--mutant", mutant, mutant_help);
+    replay->add_option("--mutant", mutant, mutant_help)->check(mutant_name);
 
     auto *check = app.add_subcommand(
         "check-trace", "check the outcomes a trace recorded against the reference alone");
@@ -368,28 +385,30 @@ int main(int argc, char **argv) {
     dump->add_option("TRACE", trace_path, "trace JSON file")->required();
     driver_options(dump, "bundled driver name");
     dump->add_option("--step", dump_step, "stop after op K (default: the whole trace)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(cli::whole_number(0, engine::kMaxOps - 1));
     dump->add_flag("--json", as_json, "print as JSON");
-    dump->add_option("--mutant", mutant, mutant_help);
+    dump->add_option("--mutant", mutant, mutant_help)->check(mutant_name);
     isolation_options(dump);
 
     cli::MutantsOptions mutants_opt;
     auto *mutants = app.add_subcommand(
         "mutants", "run a campaign against every seeded-bug mutant: which are found, how fast");
-    mutants->add_option("--driver", mutants_opt.driver, "only this bundled driver's mutants");
+    mutants->add_option("--driver", mutants_opt.driver, "only this bundled driver's mutants")
+        ->check(cli::non_empty("a driver"));
     mutants->add_option("--budget", mutants_opt.budget_s, "seconds per mutant")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(cli::seconds(kMaxStepS));
     mutants
         ->add_option("--max-sequences", mutants_opt.max_sequences,
                      "sequences per mutant at most, whatever the time left (0: no cap)")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(cli::whole_number(0, kMaxSequences, "sequences"));
     mutants->add_option("--out", mutants_opt.out, "directory for mutants.json")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(out_dir);
     mutants->add_option("--seed", mutants_opt.seed, "seed of the generated sequences")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(any_seed);
 
     cli::FuzzOptions fuzz_opt;
     auto *fuzz = app.add_subcommand(
@@ -397,26 +416,27 @@ int main(int argc, char **argv) {
                 "minimised traces, new inputs merged into the corpus, a report");
     fuzz->add_option("--target", fuzz_opt.target, "sva_diff, hw_walk or trace_parse")->required();
     driver_options(fuzz, "bundled driver sva_diff runs (default smmuv3)");
-    fuzz->add_option("--mutant", mutant, mutant_help);
+    fuzz->add_option("--mutant", mutant, mutant_help)->check(mutant_name);
     fuzz->add_option("--time", fuzz_opt.time_s, "seconds of fuzzing")
         ->capture_default_str()
-        ->check(CLI::Range(uint64_t{1}, uint64_t{7} * 24 * 3600));
+        ->check(cli::whole_number(1, uint64_t(kMaxCampaignS), "seconds"));
     fuzz->add_option("--runs", fuzz_opt.runs,
                      "executions at most (libFuzzer -runs), whatever the time left (0: no cap)")
         ->capture_default_str()
-        ->check(CLI::Range(uint64_t{0}, uint64_t{2147483647})); // libFuzzer reads an int
+        ->check(cli::whole_number(0, 2147483647, "executions")); // libFuzzer reads an int
     fuzz->add_option("--jobs", fuzz_opt.jobs, "fuzzing processes (libFuzzer -fork)")
         ->capture_default_str()
-        ->check(CLI::Range(1u, 256u));
+        ->check(cli::whole_number(1, kMaxJobs, "processes"));
     fuzz->add_option("--corpus", fuzz_opt.corpus,
                      "corpus directory, read and merged into (default: OUT/corpus; the "
                      "committed seeds corpus/<target>/ are read too)");
     fuzz->add_option("--out", fuzz_opt.out,
                      "directory for report.json, findings/, crashes/, fuzz.log")
-        ->capture_default_str();
-    fuzz->add_option("--seed", fuzz_opt.seed, "libFuzzer's seed")
         ->capture_default_str()
-        ->check(CLI::Range(uint64_t{1}, uint64_t{0xffffffff}));
+        ->check(out_dir);
+    fuzz->add_option("--seed", fuzz_opt.seed, "libFuzzer's seed (0 would be a random one)")
+        ->capture_default_str()
+        ->check(cli::whole_number(1, UINT32_MAX));
     fuzz->add_option("--fuzzer-dir", fuzz_opt.fuzzer_dir,
                      "folder of the fuzz target binaries (default: $SVAC_FUZZ_DIR, else "
                      "build/asan/fuzz)");
@@ -452,7 +472,8 @@ int main(int argc, char **argv) {
                  "update plans (each proved or a decoded counterexample)");
     prove->add_option("--format", prove_opt.format, "smmuv3, vtd or all")->capture_default_str();
     prove->add_option("--timeout", prove_opt.timeout_s, "seconds per solver query")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(cli::seconds(kMaxStepS));
     prove->add_flag("--json", prove_opt.as_json, "print the results as JSON");
 
     cli::FailnthOptions failnth_opt;
@@ -464,11 +485,12 @@ int main(int argc, char **argv) {
                         "trace JSON file (default: a built-in trace of the driver's "
                         "architecture that reaches every allocation site)");
     driver_options(failnth, "bundled driver name");
-    failnth->add_option("--mutant", mutant, mutant_help);
+    failnth->add_option("--mutant", mutant, mutant_help)->check(mutant_name);
     failnth
         ->add_option("--out", failnth_opt.out,
                      "directory for failnth.json, trace.json and points/<N>.json")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(out_dir);
     failnth->add_flag("--json", failnth_opt.as_json, "print failnth.json instead of the lines");
     isolation_options(failnth);
 
@@ -481,9 +503,16 @@ int main(int argc, char **argv) {
                      [&](const CLI::App *c) { return c->get_name() == argv[1]; })) {
         std::string known;
         for (const auto *sub : commands) known += (known.empty() ? "" : ", ") + sub->get_name();
-        fmt::print(stderr, "sva-conform: unknown command \"{}\" (commands: {})\n", argv[1], known);
+        fmt::print(stderr, "sva-conform: unknown command \"{}\" (commands: {})\n",
+                   term_escape(argv[1]), known);
         return cli::kBadInput;
     }
+    // Parse errors on one line, escaped (they quote what was typed); a value
+    // out of its range needs no pointer to --help: the message gives it.
+    app.failure_message([](const CLI::App *, const CLI::Error &e) {
+        const bool value = dynamic_cast<const CLI::ValidationError *>(&e) != nullptr;
+        return "sva-conform: " + term_escape(e.what()) + (value ? "\n" : " (see --help)\n");
+    });
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp &e) {
@@ -542,14 +571,14 @@ int main(int argc, char **argv) {
         if (*report_render)
             return cli::cmd_report_render(report_path, report_format, report_output);
         if (*report_diff) return cli::cmd_report_diff(report_path, report_new);
-    } catch (const cli::UsageError &e) {
-        fmt::print(stderr, "sva-conform: {}\n", e.what());
+    } catch (const cli::UsageError &e) { // messages quote paths, names, keys: escaped
+        fmt::print(stderr, "sva-conform: {}\n", term_escape(e.what()));
         return cli::kBadInput;
     } catch (const engine::InputError &e) {
-        fmt::print(stderr, "sva-conform: {}\n", e.what());
+        fmt::print(stderr, "sva-conform: {}\n", term_escape(e.what()));
         return cli::kBadInput;
     } catch (const std::exception &e) {
-        fmt::print(stderr, "sva-conform: internal error: {}\n", e.what());
+        fmt::print(stderr, "sva-conform: internal error: {}\n", term_escape(e.what()));
         return cli::kInternal;
     }
     return cli::kInternal;

@@ -144,7 +144,7 @@ reports::json mutants_doc(const MutantsOptions &opt, const std::string &started,
 
 void write_doc(const std::string &path, const reports::json &doc) {
     try {
-        reports::write_atomic(path, doc.dump(2) + "\n");
+        reports::write_atomic(path, reports::dump_json(doc) + "\n");
     } catch (const std::runtime_error &e) {
         throw UsageError(std::string("--out: ") + e.what());
     }
@@ -187,11 +187,7 @@ int cmd_mutants(const MutantsOptions &opt) {
     for (const auto &d : models::bundled_drivers())
         if (opt.driver.empty() || d.name == opt.driver) drivers.push_back(&d);
     if (drivers.empty()) select_driver(opt.driver); // throws the usage error naming the drivers
-    std::error_code ec;
-    std::filesystem::create_directories(opt.out, ec);
-    if (ec || !std::filesystem::is_directory(opt.out))
-        throw UsageError("--out: " + opt.out + ": cannot create directory" +
-                         (ec ? ": " + ec.message() : std::string()));
+    check_out_dir(opt.out);                         // now, not after the hunts
 
     const std::string path = (std::filesystem::path(opt.out) / "mutants.json").string();
     const std::string started = reports::utc_now();

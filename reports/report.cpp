@@ -51,6 +51,18 @@ json to_json(const Report &r) {
     return j;
 }
 
+std::string campaign_verdict(bool stopped, uint64_t sequences, std::size_t findings,
+                             std::size_t errors) {
+    if (stopped) return "incomplete";
+    if (findings > 0) return "nonconformant";
+    if (errors > 0) return "error";
+    return sequences == 0 ? "incomplete" : "conformant";
+}
+
+std::string dump_json(const json &j, int indent) {
+    return j.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
 void write_atomic(const std::string &path, const std::string &content) {
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
     std::FILE *f = std::fopen(tmp.c_str(), "wb");
@@ -71,7 +83,7 @@ std::string write_json_report(const Report &r, const std::string &dir) {
     std::filesystem::create_directories(dir, ec);
     if (ec) throw std::runtime_error(dir + ": cannot create directory: " + ec.message());
     std::string path = (std::filesystem::path(dir) / "report.json").string();
-    write_atomic(path, to_json(r).dump(2) + "\n");
+    write_atomic(path, dump_json(to_json(r)) + "\n");
     return path;
 }
 

@@ -68,7 +68,8 @@ struct Report {
     std::string started; // ISO 8601, UTC
     double duration_s = 0;
     // "conformant" | "nonconformant" | "error" | "incomplete" (stopped by a
-    // signal: what ran is in the report)
+    // signal, or no sequence ran: what ran is in the report); see
+    // campaign_verdict
     std::string verdict;
     std::vector<ClauseResult> clauses;
     std::vector<FindingRecord> findings;
@@ -85,6 +86,19 @@ struct Report {
 };
 
 json to_json(const Report &r);
+
+// The verdict of a campaign: "incomplete" if it was stopped before its end
+// (a signal) or ran no sequence (nothing was tested), else "nonconformant"
+// with a finding, "error" with an error (a topology refused, ...), else
+// "conformant". A finding is reported even when no sequence completed.
+std::string campaign_verdict(bool stopped, uint64_t sequences, std::size_t findings,
+                             std::size_t errors);
+
+// JSON text of j (indent as nlohmann's dump). Text from outside (a driver's
+// name, a path, a message) may be invalid UTF-8, on which nlohmann's dump
+// throws: here each bad byte becomes U+FFFD. Every JSON the command writes
+// or prints goes through it.
+std::string dump_json(const json &j, int indent = 2);
 
 // Bad input to parse_report: the message names the source, the place (line
 // and column for broken JSON, else a JSON pointer) and the reason.

@@ -9,13 +9,11 @@
 namespace svac::reports {
 
 std::string render(const Report &r, std::string_view format) {
-    if (format == "json")
-        return to_json(r).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+    if (format == "json") return dump_json(to_json(r)) + "\n";
     if (format == "html") return to_html(r);
     if (format == "junit") return to_junit(r);
     if (format == "md") return to_markdown(r);
-    if (format == "sarif")
-        return to_sarif(r).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+    if (format == "sarif") return dump_json(to_sarif(r)) + "\n";
     throw std::invalid_argument("unknown report format \"" + std::string(format) + "\"");
 }
 
@@ -90,7 +88,7 @@ std::string value_text(const std::string &key, const json &v) {
                       static_cast<unsigned long long>(v.get<uint64_t>()));
         return buf;
     }
-    return v.dump(-1, ' ', false, json::error_handler_t::replace);
+    return dump_json(v, -1);
 }
 
 } // namespace
@@ -99,7 +97,7 @@ OpText describe_op(const json &op) {
     OpText t;
     if (!op.is_object()) {
         t.name = "?";
-        t.args = op.dump(-1, ' ', false, json::error_handler_t::replace);
+        t.args = dump_json(op, -1);
         return t;
     }
     if (op.contains("op")) t.name = value_text("op", op["op"]);

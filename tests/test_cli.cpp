@@ -3,12 +3,14 @@
 #include "engine/engine.h"
 #include "engine/generator.h"
 #include "engine/trace.h"
+#include "reports/report.h"
 
 #include "tests/support/cli_runner.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -306,4 +308,129 @@ TEST_F(Cli, UnwritableOutDirectory) {
     EXPECT_NE(r.err.find("plain-file/sub"), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(dir_ / "plain-file" / "sub"));
+}
+
+namespace {
+
+std::string plugin(const std::string &name) {
+    return std::string(SVAC_PLUGIN_DIR) + "/" + name + ".so";
+}
+
+// hostile_bad_name's name (tests/plugins/hostile.c), as a report keeps it
+// (the lone 0xFF byte as U+FFFD) and as a terminal is shown it (and '?' for
+// the escape characters).
+const std::string kBadNameInReport = "\x1b[31mbad\xEF\xBF\xBD-name\x1b[0m";
+const std::string kBadNameOnTerminal = "?[31mbad\xEF\xBF\xBD-name?[0m";
+
+// Nothing that starts a terminal escape sequence, no invalid UTF-8 byte.
+void expect_terminal_safe(const Result &r, const std::string &what) {
+    EXPECT_EQ(r.all().find('\x1b'), std::string::npos) << what << "\n" << r.all();
+    EXPECT_EQ(r.all().find('\xff'), std::string::npos) << what << "\n" << r.all();
+}
+
+} // namespace
+
+TEST_F(Cli, OutIsCheckedWritableBeforeAnyWork) {
+    // /proc/self is a directory in which no file can be made, even by root
+    // (the tests run as root: a chmod would not stop it).
+    for (const char *cmd : {"run --driver smmuv3 --mutant unbind-unbound-ok --out /proc/self",
+                            "mutants --driver smmuv3 --budget 1 --out /proc/self",
+                            "failnth --driver smmuv3 --out /proc/self",
+                            "fuzz --target trace_parse --fuzzer-dir nowhere --out /proc/self"}) {
+        Result r = run(cmd);
+        EXPECT_EQ(r.status, 2) << cmd << "\n" << r.all();
+        // The option, the directory and the OS's reason, on one line.
+        EXPECT_EQ(r.err.rfind("sva-conform: --out: /proc/self: cannot write: ", 0), 0u)
+            << cmd << "\n"
+            << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << cmd << "\n" << r.err;
+        EXPECT_EQ(r.out, "") << cmd; // no table, no summary: nothing ran
+    }
+    // The probe leaves nothing behind in a directory that is writable.
+    Result ok = run("run --driver smmuv3 --sequences 1 --out ok");
+    ASSERT_EQ(ok.status, 0) << ok.all();
+    for (const auto &e : fs::directory_iterator(dir_ / "ok"))
+        EXPECT_EQ(e.path().filename().string().rfind(".sva-conform-probe", 0), std::string::npos)
+            << e.path();
+}
+
+TEST_F(Cli, DriverNameThatIsNotUtf8IsEscapedAndReported) {
+    const std::string lib = quote(plugin("hostile_bad_name"));
+    Result r = run("run --driver-lib " + lib + " --generator plain --sequences 5 --out A");
+    EXPECT_EQ(r.status, 0) << r.all();
+    EXPECT_NE(r.out.find("driver " + kBadNameOnTerminal + " ("), std::string::npos) << r.out;
+    expect_terminal_safe(r, "run");
+    EXPECT_EQ(load_report(dir_ / "A" / "report.json")["driver"]["name"], kBadNameInReport);
+
+    write_file(dir_ / "good.json", rebind_trace(1));
+    Result p = run("replay good.json --driver-lib " + lib);
+    EXPECT_EQ(p.status, 0) << p.all();
+    EXPECT_NE(p.out.find("on driver " + kBadNameOnTerminal), std::string::npos) << p.out;
+    expect_terminal_safe(p, "replay");
+
+    Result f = run("failnth --driver-lib " + lib + " --out F");
+    EXPECT_EQ(f.status, 0) << f.all();
+    EXPECT_NE(f.out.find("failnth: driver " + kBadNameOnTerminal), std::string::npos) << f.out;
+    expect_terminal_safe(f, "failnth");
+    EXPECT_EQ(load_report(dir_ / "F" / "failnth.json")["driver"]["name"], kBadNameInReport);
+    Result j = run("failnth --driver-lib " + lib + " --json --out J");
+    EXPECT_EQ(j.status, 0) << j.all();
+    EXPECT_EQ(json::parse(j.out)["driver"]["name"], kBadNameInReport);
+}
+
+TEST_F(Cli, FuzzReportOfADriverNamedInBadUtf8IsWritten) {
+    // A stand-in for the libFuzzer target (the real ones need `make fuzz`):
+    // one status line and, in the fuzzing run, one input into the corpus
+    // (the second folder it is given); the merge run does nothing.
+    fs::create_directories(dir_ / "fz");
+    write_file(dir_ / "fz" / "sva_diff", R"(#!/bin/sh
+n=0
+for a in "$@"; do
+  case "$a" in
+    -merge=1) exit 0 ;;
+    -*) ;;
+    *) n=$((n + 1)); if [ $n = 2 ]; then printf 'a fake input, bytes to decode' > "$a/fake"; fi ;;
+  esac
+done
+echo '#2: cov: 1 ft: 1 corp: 1 exec/s 0 oom/timeout/crash: 0/0/0 time: 0s'
+)");
+    fs::permissions(dir_ / "fz" / "sva_diff", fs::perms::owner_exec, fs::perm_options::add);
+    Result r = run("fuzz --target sva_diff --driver-lib " + quote(plugin("hostile_bad_name")) +
+                   " --time 1 --fuzzer-dir fz --out F");
+    EXPECT_EQ(r.status, 0) << r.all();
+    expect_terminal_safe(r, "fuzz");
+    json report = load_report(dir_ / "F" / "report.json");
+    EXPECT_EQ(report["driver"]["name"], kBadNameInReport);
+    EXPECT_EQ(report["fuzz"]["executions"], 2);
+}
+
+TEST_F(Cli, JsonReportWithInvalidUtf8IsWrittenNotThrown) {
+    reports::Report r;
+    r.driver_name = "bad\xff";
+    r.library_path = "/lib/\xfe\xfe.so";
+    r.verdict = "conformant";
+    std::string path;
+    ASSERT_NO_THROW(path = reports::write_json_report(r, (dir_ / "R").string()));
+    json j = load_report(path);
+    EXPECT_EQ(j["driver"]["name"], "bad\xEF\xBF\xBD");
+    EXPECT_EQ(j["driver"]["library"]["path"], "/lib/\xEF\xBF\xBD\xEF\xBF\xBD.so");
+}
+
+TEST_F(Cli, UnknownKeysAndPathsReachTheTerminalEscaped) {
+    write_file(dir_ / "k.json", std::string(R"({"format":"sva-trace/1","topology":)") + kTopology +
+                                    R"(,"ops":[],"\u001b]0;owned\u0007":1})");
+    Result k = run("check-trace k.json");
+    EXPECT_EQ(k.status, 2) << k.all();
+    EXPECT_NE(k.err.find("unknown field \"?]0;owned?\""), std::string::npos) << k.err;
+    expect_terminal_safe(k, "an unknown key");
+    Result p = run("check-trace \"$(printf 'no\\033[2Jsuch.json')\"");
+    EXPECT_EQ(p.status, 2) << p.all();
+    EXPECT_NE(p.err.find("no?[2Jsuch.json"), std::string::npos) << p.err;
+    expect_terminal_safe(p, "a path");
+    Result u = run("\"$(printf 'run\\033[2J')\"");
+    EXPECT_EQ(u.status, 2) << u.all();
+    expect_terminal_safe(u, "an unknown command");
+    Result o = run("run --driver smmuv3 \"$(printf '%sx\\033[2J' --)\"");
+    EXPECT_EQ(o.status, 2) << o.all();
+    expect_terminal_safe(o, "an unknown option");
 }

@@ -26,6 +26,9 @@
  *                  when the plugin is built with AddressSanitizer)
  *   LOOP_ON_ENOMEM never returns once an allocation after its first one is
  *                  refused (`failnth`: point 1 is judged, point 2 hangs)
+ *   BAD_NAME       nothing broken but its name: invalid UTF-8 (a lone 0xFF)
+ *                  and terminal escape sequences, which reports and the
+ *                  terminal must show, never pass on or choke on
  *
  * A real driver keeps no global state (driver_abi.h); these test plugins keep
  * a few statics for brevity: the patched ops table, filled on the first
@@ -227,6 +230,11 @@ static void *hostile_create(const struct svac_platform *p, const struct svac_top
     return base->create(&lent, t);
 }
 #define PATCH() (ops.create = hostile_create)
+
+#elif defined(HOSTILE_BAD_NAME)
+#undef HOSTILE_NAME
+#define HOSTILE_NAME "\x1b[31mbad\xff-name\x1b[0m"
+#define PATCH() ((void)0)
 
 #else
 #error "define one HOSTILE_<KIND>"
