@@ -234,9 +234,9 @@ int cmd_failnth(const FailnthOptions &opt) {
         std::string file;
         if (!p.clean()) {
             file = (points_dir / (std::to_string(p.n) + ".json")).string();
-            write_file(file, reports::dump_json(engine::trace_to_json(
-                                 engine::finding_trace(*p.finding))) +
-                                 "\n");
+            write_file(
+                file, reports::dump_json(engine::trace_to_json(engine::finding_trace(*p.finding))) +
+                          "\n");
         }
         points.push_back(point_json(p, trace, file));
         if (!lines) return;
