@@ -209,12 +209,12 @@ std::string stderr_summary(const std::string &err) {
     return error.empty() ? last : error;
 }
 
-// True when `text` holds the first line of a sanitizer's report: the child
-// is dying, however long the report takes to write.
+// True when `text` holds the start of a sanitizer's report: the child is
+// dying, however long the report takes to write. The sanitizers write their
+// first line in pieces ("==PID==ERROR:", then the rest once they have looked
+// at the fault), and a deadly signal's report begins with a line of its own.
 bool sanitizer_report_in(std::string_view text) {
-    for (std::string_view marker :
-         {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "ERROR: UndefinedBehaviorSanitizer",
-          "ERROR: ThreadSanitizer", "ERROR: MemorySanitizer", "runtime error:"})
+    for (std::string_view marker : {"Sanitizer:DEADLYSIGNAL", "==ERROR:", "runtime error:"})
         if (text.find(marker) != std::string_view::npos) return true;
     return false;
 }
