@@ -258,9 +258,15 @@ struct Watch {
             return false;
         }
         if (::poll(fds, 2, ms) <= 0) return false;
-        if (fds[0].revents) drain(out_fd, out_open, msgs);
+        // The messages first: a heartbeat read with a sanitizer's first words
+        // was sent before them (the op then crashed), and must not clear them.
+        bool beat = false;
+        if (fds[0].revents) {
+            drain(out_fd, out_open, msgs);
+            beat = parse();
+        }
         if (fds[1].revents) drain_err();
-        return parse();
+        return beat;
     }
     // What is left in the pipes once the child is gone (non-blocking reads).
     void drain_rest() {
