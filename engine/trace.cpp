@@ -946,16 +946,21 @@ json op_to_json(const ref::Op &op) {
     return j;
 }
 
+namespace {
+json recorded_finding_json(const RecordedFinding &f) {
+    return {{"clause", ref::clause_id(f.clause)},
+            {"step", f.step},
+            {"judged_from", evidence_name(f.judged_from)}};
+}
+} // namespace
+
 json trace_to_json(const Trace &t) {
     json j;
     j["format"] = kTraceFormat;
     j["profile"] = t.profile;
     j["topology"] = topology_to_json(t.topology);
     if (t.fail_alloc_nth) j["fail_alloc_nth"] = t.fail_alloc_nth;
-    if (t.finding)
-        j["finding"] = {{"clause", ref::clause_id(t.finding->clause)},
-                        {"step", t.finding->step},
-                        {"judged_from", evidence_name(t.finding->judged_from)}};
+    if (t.finding) j["finding"] = recorded_finding_json(*t.finding);
     j["ops"] = json::array();
     for (const auto &op : t.ops) j["ops"].push_back(op_to_json(op));
     return j;
@@ -966,7 +971,7 @@ std::string print_trace(const Trace &t) {
                     "\",\n  \"profile\": " + json(t.profile).dump() +
                     ",\n  \"topology\": " + topology_to_json(t.topology).dump() + ",\n  ";
     if (t.fail_alloc_nth) s += "\"fail_alloc_nth\": " + std::to_string(t.fail_alloc_nth) + ",\n  ";
-    if (t.finding) s += "\"finding\": " + trace_to_json(t)["finding"].dump() + ",\n  ";
+    if (t.finding) s += "\"finding\": " + recorded_finding_json(*t.finding).dump() + ",\n  ";
     s += "\"ops\": [";
     for (std::size_t i = 0; i < t.ops.size(); ++i)
         s += (i ? ",\n    " : "\n    ") + op_to_json(t.ops[i]).dump();
