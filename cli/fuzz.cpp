@@ -413,10 +413,13 @@ int cmd_fuzz(const FuzzOptions &opt) {
             engine::Trace t = fuzz::decode_trace(bytes.data(), bytes.size(), driver->arch_mask);
             if (!engine::check_driver_topology(*driver, t.topology).empty()) continue;
             try {
-                engine::run_differential(*driver, t, corpus_run.stats, run_options);
                 ++corpus_run.sequences;
-            } catch (const engine::DriverError &) {
+                engine::run_differential(*driver, t, corpus_run.stats, run_options);
+            } catch (const engine::DriverError &d) { // the driver refused the run: an error
+                if (corpus_run.errors.size() < engine::kMaxErrors)
+                    corpus_run.errors.push_back(e.path().filename().string() + ": " + d.what());
             } catch (const engine::Interrupted &) {
+                --corpus_run.sequences; // cut short: not run
             }
         }
     corpus_run.interrupted = stopping(); // the report's verdict: "incomplete"
@@ -544,8 +547,18 @@ int cmd_fuzz(const FuzzOptions &opt) {
         fmt::print("stopped by a signal: the report holds what was found; new inputs in {} not "
                    "merged, crash inputs not re-run, nothing minimised\n",
                    fresh.string());
+    for (const auto &e : corpus_run.errors) fmt::print("error: {}\n", reports::term_escape(e));
+    if (diff && corpus_run.sequences == 0 && !corpus_run.interrupted)
+        fmt::print("no corpus input replayed: the clause matrix is empty\n");
     fmt::print("verdict: {}\nreport: {}\n", report.verdict, reports::term_escape(path));
-    return groups.empty() ? kConformant : kFindings;
+    // A campaign whose corpus replay tested nothing, or whose driver refused
+    // its runs, never passes; one stopped by a signal passes on what the
+    // fuzzer ran, as the README says.
+    const bool passed =
+        diff ? report.verdict == "conformant" ||
+                   (corpus_run.interrupted && groups.empty() && corpus_run.errors.empty())
+             : groups.empty();
+    return passed ? kConformant : kFindings;
 }
 
 int cmd_fuzz_to_trace(const std::string &input, const SelectedDriver &selected,

@@ -22,7 +22,10 @@ std::string shown(std::string_view value) {
 }
 
 // The whole of `s` as an unsigned number (decimal, or hex after 0x), if it is one.
+// A decimal number with a leading zero is not one: CLI11 would read "010" as
+// octal 8, and a seed must replay as it was written.
 std::optional<uint64_t> parse_whole(std::string_view s) {
+    if (s.size() > 1 && s[0] == '0' && s[1] != 'x' && s[1] != 'X') return std::nullopt;
     int base = 10;
     if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         s.remove_prefix(2);
@@ -53,7 +56,6 @@ CLI::Validator whole_number(uint64_t lo, uint64_t hi, const std::string &unit) {
         [=](std::string &input) {
             std::optional<uint64_t> v = parse_whole(input);
             if (!v || *v < lo || *v > hi) return rule + ", not " + shown(input);
-            input = std::to_string(*v);
             return std::string();
         },
         range);

@@ -19,7 +19,6 @@ CampaignResult run_campaign(const svac_driver_ops &driver, const CampaignConfig 
     gen.ops = cfg.ops;
     gen.arch_mask = driver.arch_mask;
     gen.profile = cfg.profile;
-    constexpr std::size_t kMaxErrors = 20;
 
     for (uint64_t i = 0; i < cfg.sequences; ++i) {
         if (cfg.time_s > 0 && elapsed() >= cfg.time_s) {

@@ -32,6 +32,10 @@ struct CampaignResult {
     bool interrupted = false; // stopped by a signal (engine/interrupt.h)
 };
 
+// The driver errors a result keeps; beyond them only the count of sequences
+// says how many ran.
+inline constexpr std::size_t kMaxErrors = 20;
+
 // Called now and then with the result so far and the planned sequence count.
 using Progress = std::function<void(const CampaignResult &, uint64_t planned, double elapsed_s)>;
 

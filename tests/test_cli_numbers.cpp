@@ -40,6 +40,8 @@ const BadValue kBadValues[] = {
     {"run --driver smmuv3 --sequences 1.5", "--sequences"},
     {"run --driver smmuv3 --seed 18446744073709551616", "--seed"},
     {"run --driver smmuv3 --seed -1", "--seed"},
+    {"run --driver smmuv3 --seed 010", "--seed"}, // CLI11 would read octal 8
+    {"run --driver smmuv3 --ops 010", "--ops"},
     {"run --driver smmuv3 --ops 100001", "--ops"},
     {"run --driver smmuv3 --time nan", "--time"},
     {"run --driver smmuv3 --time inf", "--time"},

@@ -44,8 +44,15 @@ def validator_for(doc):
         jsonschema.Draft202012Validator.check_schema(s)
         store[s["$id"]] = s
     schema = load(SCHEMA_DIR / SCHEMAS[fmt])
-    resolver = jsonschema.RefResolver.from_schema(schema, store=store)
-    return jsonschema.Draft202012Validator(schema, resolver=resolver)
+    try:  # jsonschema >= 4.18: a registry, which resolves "#/$defs/..." inside
+        # the trace schema that the report schema refers to
+        from referencing import Registry, Resource
+    except ImportError:  # Debian 12's jsonschema 4.10
+        resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+        return jsonschema.Draft202012Validator(schema, resolver=resolver)
+    registry = Registry().with_resources(
+        (uri, Resource.from_contents(s)) for uri, s in store.items())
+    return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
 def cmd_schema(paths, expect_invalid):
