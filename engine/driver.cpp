@@ -51,7 +51,11 @@ std::string check_driver_topology(const svac_driver_ops &ops, const ref::Topolog
 
 DriverInstance::DriverInstance(const svac_driver_ops &ops, const ref::Topology &topology,
                                uint64_t fail_alloc_nth)
-    : ops_(ops), topo_(topology), topology_(topology),
+    : DriverInstance(abi_calls(ops), topology, fail_alloc_nth) {}
+
+DriverInstance::DriverInstance(std::unique_ptr<DriverCalls> calls, const ref::Topology &topology,
+                               uint64_t fail_alloc_nth)
+    : calls_(std::move(calls)), topo_(topology), topology_(topology),
       platform_(std::make_unique<Platform>(topology)) {
     platform_->fail_alloc_nth(fail_alloc_nth);
     platform_->core.report = [this](uint32_t dev, const svac_fault &f) {
@@ -64,10 +68,13 @@ DriverInstance::DriverInstance(const svac_driver_ops &ops, const ref::Topology &
         for (uint32_t d = 0; d < core_->devices(); ++d)
             if (topo_.devices[d].iommu == iommu) live().discard_partial(d);
     };
-    drv_ = ops_.create(platform_->abi(), topology_.get());
-    if (!drv_) {
+    live_instance_ = calls_->create(platform_->abi(), topology_.get(),
+                                    [this](uint32_t dev, uint32_t pasid, uint64_t drvdata) {
+                                        fired_.push_back({dev, pasid, drvdata});
+                                    });
+    if (!live_instance_) {
         bool refused = platform_->take_alloc_refused();
-        throw CreateFailed("driver " + std::string(ops_.name) +
+        throw CreateFailed("driver " + calls_->name() +
                                (refused ? " failed to create when the platform refused it "
                                           "memory (create returned NULL)"
                                         : " refused the topology (create returned NULL)"),
@@ -78,16 +85,17 @@ DriverInstance::DriverInstance(const svac_driver_ops &ops, const ref::Topology &
 }
 
 DriverInstance::~DriverInstance() {
-    destroy();
+    try { // after a finding or a lost call: what destroy does is not judged
+        destroy();
+    } catch (const std::exception &) {
+    }
 }
 
 void DriverInstance::destroy() {
-    if (drv_) ops_.destroy(drv_);
-    drv_ = nullptr;
-}
-
-void DriverInstance::on_mm_exit(void *ctx, uint32_t dev, uint32_t pasid, uint64_t drvdata) {
-    static_cast<DriverInstance *>(ctx)->fired_.push_back({dev, pasid, drvdata});
+    if (live_instance_) {
+        live_instance_ = false;
+        calls_->call({.entry = Entry::destroy});
+    }
 }
 
 ref::FaultCore &DriverInstance::live() {
@@ -104,7 +112,7 @@ int DriverInstance::send(const ref::Answer &a) {
     }
     r.grpid = a.grpid;
     r.code = a.code;
-    return ops_.page_response(drv_, a.dev, &r);
+    return calls_->call({.entry = Entry::page_response, .dev = a.dev, .resp = r}).rc;
 }
 
 // iommu_report_device_fault, on the core lent for the call. Without a
@@ -137,7 +145,7 @@ void DriverInstance::service_interrupts() {
         for (uint32_t i = 0; i < platform_->iommu_count(); ++i)
             if (platform_->irq_pending(i)) {
                 any = true;
-                ops_.service_irq(drv_, i);
+                calls_->call({.entry = Entry::service_irq, .iommu = i});
             }
         platform_->deliver_responses();
         if (!any) break;
@@ -155,38 +163,49 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
     platform_->take_alloc_refused();
     switch (op.kind) {
     case OpKind::has_feature:
-        obs.rc = ops_.dev_has_feat(drv_, op.dev, op.feat);
+        obs.rc = calls_->call({.entry = Entry::dev_has_feat, .dev = op.dev, .feat = op.feat}).rc;
         break;
     case OpKind::feature_enabled:
-        obs.rc = ops_.dev_feat_enabled(drv_, op.dev, op.feat);
+        obs.rc =
+            calls_->call({.entry = Entry::dev_feat_enabled, .dev = op.dev, .feat = op.feat}).rc;
         break;
     case OpKind::enable_feature:
-        obs.rc = ops_.dev_enable_feat(drv_, op.dev, op.feat);
+        obs.rc = calls_->call({.entry = Entry::dev_enable_feat, .dev = op.dev, .feat = op.feat}).rc;
         break;
     case OpKind::disable_feature:
-        obs.rc = ops_.dev_disable_feat(drv_, op.dev, op.feat);
+        obs.rc =
+            calls_->call({.entry = Entry::dev_disable_feat, .dev = op.dev, .feat = op.feat}).rc;
         break;
     case OpKind::set_sva_param:
-        obs.rc = ops_.set_sva_param(drv_, op.dev, op.min, op.max);
+        obs.rc = calls_
+                     ->call({.entry = Entry::set_sva_param,
+                             .dev = op.dev,
+                             .min_pasid = op.min,
+                             .max_pasid = op.max})
+                     .rc;
         break;
     case OpKind::bind: {
-        uint32_t out = SVAC_PASID_INVALID; // a driver that reports success must set it
-        obs.rc =
-            ops_.bind_mm(drv_, op.dev, op.mm, &out, &DriverInstance::on_mm_exit, this, op.drvdata);
-        obs.pasid = out;
+        // A driver that reports success must set *pasid (EntryReturn: invalid before).
+        EntryReturn r = calls_->call(
+            {.entry = Entry::bind_mm, .dev = op.dev, .mm = op.mm, .drvdata = op.drvdata});
+        obs.rc = r.rc;
+        obs.pasid = r.pasid;
         break;
     }
     case OpKind::unbind:
-        obs.rc = ops_.unbind_mm(drv_, op.dev, pasid);
+        obs.rc = calls_->call({.entry = Entry::unbind_mm, .dev = op.dev, .pasid = pasid}).rc;
         break;
     case OpKind::mm_exit:
-        ops_.mm_release(drv_, op.mm);
+        calls_->call({.entry = Entry::mm_release, .mm = op.mm});
         platform_->mms().teardown(op.mm); // exit_mmap, after the notifier's release
         break;
     case OpKind::mm_map:
     case OpKind::mm_unmap:
     case OpKind::mm_protect:
-        ops_.mm_invalidate_range(drv_, op.mm, op.va, op.va + uint64_t{op.pages} * ref::kPageSize);
+        calls_->call({.entry = Entry::mm_invalidate_range,
+                      .mm = op.mm,
+                      .start = op.va,
+                      .end = op.va + uint64_t{op.pages} * ref::kPageSize});
         break;
     case OpKind::dma:
         obs.dma = platform_->issue_dma(op.dev, !op.no_pasid, pasid, op.va, op.pages, op.perms);

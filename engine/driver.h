@@ -2,6 +2,7 @@
 // instance of it on a fresh platform.
 #pragma once
 
+#include "engine/driver_calls.h"
 #include "engine/platform.h"
 #include "reference/fault_core.h"
 #include "reference/op.h"
@@ -57,6 +58,9 @@ public:
     // refuses the driver's Nth allocation (Platform::fail_alloc_nth).
     DriverInstance(const svac_driver_ops &ops, const ref::Topology &topology,
                    uint64_t fail_alloc_nth = 0);
+    // The same, calling the driver through `calls` (engine/driver_calls.h).
+    DriverInstance(std::unique_ptr<DriverCalls> calls, const ref::Topology &topology,
+                   uint64_t fail_alloc_nth = 0);
     ~DriverInstance();
     DriverInstance(const DriverInstance &) = delete;
     DriverInstance &operator=(const DriverInstance &) = delete;
@@ -76,17 +80,16 @@ public:
     bool create_alloc_refused() const { return create_alloc_refused_; }
 
 private:
-    static void on_mm_exit(void *ctx, uint32_t dev, uint32_t pasid, uint64_t drvdata);
     int report_fault(uint32_t dev, const svac_fault &f);
     void flush_faults(uint32_t dev, uint32_t pasid);
     int send(const ref::Answer &a);
     void service_interrupts();
 
-    const svac_driver_ops &ops_;
+    std::unique_ptr<DriverCalls> calls_;
     ref::Topology topo_;
     ref::AbiTopology topology_;
     std::unique_ptr<Platform> platform_;
-    void *drv_ = nullptr;
+    bool live_instance_ = false; // created, not yet destroyed
     bool create_alloc_refused_ = false;
     std::vector<ref::Callback> fired_;
     // During one call: the core lent to it (and the copy the call changes),

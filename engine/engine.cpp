@@ -3,6 +3,7 @@
 #include "engine/isolate.h"
 
 #include "engine/driver.h"
+#include "engine/driver_calls.h"
 #include "reference/table_rules.h"
 
 #include <fmt/format.h>
@@ -240,6 +241,49 @@ json call_to_json(const ref::CallRecord &call, const std::vector<const ref::Iomm
     return j;
 }
 
+std::string_view finding_kind(ref::ClauseId c) {
+    switch (c) {
+    case ref::ClauseId::ROBUST_1:
+        return "driver-crash";
+    case ref::ClauseId::ROBUST_2:
+        return "driver-hang";
+    case ref::ClauseId::ROBUST_3:
+        return "driver-oom";
+    case ref::ClauseId::ROBUST_6:
+        return "host-account";
+    default:
+        return "";
+    }
+}
+
+namespace {
+
+// Where in the sequence the driver was: "create", "bind (step 3)", "destroy".
+std::string where(const Trace &trace, const std::optional<uint64_t> &step) {
+    if (!step) return "create";
+    if (*step >= trace.ops.size()) return "destroy";
+    return fmt::format("{} (step {})", ref::op_name(trace.ops[*step].kind), *step);
+}
+
+} // namespace
+
+Finding robust_finding(ref::ClauseId clause, const Trace &trace,
+                       const std::optional<uint64_t> &step, const std::string &what,
+                       const std::string &detail) {
+    Finding f = finding_of(clause, trace, trace.fail_alloc_nth);
+    f.judged_from = clause == ref::ClauseId::ROBUST_5 ? Evidence::memory : Evidence::process;
+    std::size_t last = trace.ops.empty() ? 0 : trace.ops.size() - 1;
+    f.step = step ? std::min<std::size_t>(*step, last) : 0;
+    f.message = fmt::format("{}: {} during {}{}", finding_kind(clause), what, where(trace, step),
+                            detail.empty() ? "" : ": " + detail);
+    f.expected = {{"clause", ref::clause_id(clause)}, {"rule", ref::clause(clause).statement}};
+    f.actual = {{"kind", finding_kind(clause)}, {"what", what}, {"during", where(trace, step)}};
+    if (!detail.empty()) f.actual["detail"] = detail;
+    for (std::size_t i = 0; i <= f.step && i < trace.ops.size(); ++i)
+        f.trace.ops.push_back(trace.ops[i]);
+    return f;
+}
+
 Executed execute(ref::Reference &reference, DriverInstance &instance, const ref::Op &op,
                  const ref::Expectation &exp) {
     Executed e;
@@ -276,6 +320,41 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
                                         RunStats &stats, const StepHook &hook,
                                         const std::function<void(DriverInstance &)> &inspect,
                                         std::size_t until, const RunOptions &options) {
+    return run_differential([&] { return abi_calls(driver); }, trace, stats, hook, inspect, until,
+                            options);
+}
+
+namespace {
+std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, RunStats &stats,
+                                    const StepHook &hook,
+                                    const std::function<void(DriverInstance &)> &inspect,
+                                    std::size_t until, const RunOptions &options,
+                                    std::optional<uint64_t> &at);
+} // namespace
+
+std::optional<Finding> run_differential(const MakeCalls &make, const Trace &trace, RunStats &stats,
+                                        const StepHook &hook,
+                                        const std::function<void(DriverInstance &)> &inspect,
+                                        std::size_t until, const RunOptions &options) {
+    // Where the driver was when its call was lost (none: create).
+    std::optional<uint64_t> at;
+    try {
+        return run_sequence(make, trace, stats, hook, inspect, until, options, at);
+    } catch (const CallLost &lost) {
+        Finding f = robust_finding(lost.clause, trace, lost.located ? lost.step : at, lost.what(),
+                                   lost.detail);
+        if (options.fail_alloc_nth) f.trace.fail_alloc_nth = options.fail_alloc_nth;
+        return f;
+    }
+}
+
+namespace {
+
+std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, RunStats &stats,
+                                    const StepHook &hook,
+                                    const std::function<void(DriverInstance &)> &inspect,
+                                    std::size_t until, const RunOptions &options,
+                                    std::optional<uint64_t> &at) {
     stats.scope.add(trace.topology);
     ref::Reference reference(trace.topology, profile_of(trace));
     // A fail-nth sweep's injection point (ROBUST-4): the options', else the trace's.
@@ -283,7 +362,7 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
         options.fail_alloc_nth ? options.fail_alloc_nth : trace.fail_alloc_nth;
     std::optional<DriverInstance> created;
     try {
-        created.emplace(driver, trace.topology, fail_nth);
+        created.emplace(make(), trace.topology, fail_nth);
     } catch (const CreateFailed &e) {
         if (!e.alloc_refused) throw;
         // create gave up for want of memory: it must leave nothing (ROBUST-5).
@@ -303,6 +382,7 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
     until = std::min(until, trace.ops.size());
     for (std::size_t i = 0; i < until; ++i) {
         const ref::Op &op = trace.ops[i];
+        at = i;
         if (options.before_step) options.before_step(i);
         uint32_t pasid = reference.resolve(op.pasid);
         ref::Expectation exp = reference.expect(op);
@@ -347,6 +427,7 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
             f.trace.ops.push_back(op);
             f.trace.ops.back().recorded = obs;
             if (inspect) inspect(instance);
+            at = trace.ops.size();
             if (options.before_step) options.before_step(trace.ops.size()); // destroy
             stats.driver_allocs += platform.allocs();
             return f;
@@ -354,6 +435,7 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
         seen.push_back(std::move(obs));
     }
     if (inspect) inspect(instance);
+    at = trace.ops.size();
     if (options.before_step) options.before_step(trace.ops.size()); // destroy
     // ROBUST-5: destroy frees every platform allocation the driver made.
     Platform &platform = instance.platform();
@@ -369,6 +451,8 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
     if (left.blocks == 0) return std::nullopt;
     return leak_finding(trace, until - 1, seen, left, fail_nth);
 }
+
+} // namespace
 
 std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
                                         RunStats &stats, const RunOptions &options) {

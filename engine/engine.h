@@ -12,6 +12,7 @@
 #include <svac/driver_abi.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -78,6 +79,34 @@ using StepHook = std::function<void(std::size_t index, const ref::Op &op, uint32
                                     const std::optional<ref::Violation> &violation)>;
 
 class DriverInstance;
+class DriverCalls;
+
+// A driver call that came back with no account the judge can use: thrown
+// from inside a DriverInstance by a transport (engine/host/) when the host
+// running the driver ended, hung or grew past its memory limit (ROBUST-1..3)
+// or its account of the call broke (ROBUST-6). run_differential makes it a
+// finding at the op of the call (create: step 0; destroy: the last op).
+struct CallLost : std::runtime_error {
+    CallLost(ref::ClauseId c, std::string what_happened, std::string detail_)
+        : std::runtime_error(std::move(what_happened)), clause(c), detail(std::move(detail_)) {}
+    ref::ClauseId clause;
+    std::string detail; // the host's last words, what was received
+    // Where the driver was, when the transport knows it better than the
+    // replay does (the host ran ahead of it): none for create.
+    bool located = false;
+    std::optional<uint64_t> step;
+};
+
+// The finding kind of a ROBUST clause ("driver-crash", "driver-hang",
+// "driver-oom", "host-account"), or "" for any other clause.
+std::string_view finding_kind(ref::ClauseId c);
+
+// A ROBUST finding: `what` happened during op `step` (none: create; the op
+// count: destroy), with `detail` (a stderr summary); its trace is ops
+// 0..step.
+Finding robust_finding(ref::ClauseId clause, const Trace &trace,
+                       const std::optional<uint64_t> &step, const std::string &what,
+                       const std::string &detail);
 
 // One op against a live driver instance, with the reference's side of the
 // world prepared: a CPU page-table change applied first (and committed to
@@ -104,6 +133,13 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
                                         RunStats &stats, const StepHook &hook,
                                         const std::function<void(DriverInstance &)> &inspect,
                                         std::size_t until, const RunOptions &options = {});
+// The same, on the driver `make` gives: its entry points called through a
+// transport (engine/host/), the judge here.
+using MakeCalls = std::function<std::unique_ptr<DriverCalls>()>;
+std::optional<Finding> run_differential(const MakeCalls &make, const Trace &trace, RunStats &stats,
+                                        const StepHook &hook,
+                                        const std::function<void(DriverInstance &)> &inspect,
+                                        std::size_t until, const RunOptions &options);
 // With options and nothing else; isolated in a child when options.isolate
 // is set (engine/isolate.h).
 std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,

@@ -10,9 +10,20 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_child_group{0};
+// The driver hosts: their signals are ignored.
+constexpr std::size_t kIgnoredSenders = 64;
+std::atomic<int> g_ignored[kIgnoredSenders];
+
+bool ignored(int pid) {
+    if (pid <= 0) return false;
+    for (const auto &p : g_ignored)
+        if (p.load(std::memory_order_relaxed) == pid) return true;
+    return false;
+}
 
 // The first signal asks for a stop; the second one ends the process.
-extern "C" void on_stop_signal(int) {
+extern "C" void on_stop_signal(int, siginfo_t *info, void *) {
+    if (info && info->si_code == SI_USER && ignored(info->si_pid)) return;
     if (g_stop.exchange(true)) {
         if (int g = g_child_group.load(); g > 0) ::kill(-g, SIGKILL);
         _exit(130);
@@ -27,9 +38,10 @@ extern "C" void on_stop_signal(int) {
 
 void install_stop_handlers() {
     struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
+    sa.sa_sigaction = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; // no SA_RESTART: a blocking wait returns EINTR and looks at the flag
+    // no SA_RESTART: a blocking wait returns EINTR and looks at the flag
+    sa.sa_flags = SA_SIGINFO;
     ::sigaction(SIGINT, &sa, nullptr);
     ::sigaction(SIGTERM, &sa, nullptr);
 }
@@ -40,6 +52,13 @@ bool stop_requested() {
 
 void clear_stop_request() {
     g_stop = false;
+}
+
+void ignore_signals_from(int pid, bool ignore) {
+    for (auto &p : g_ignored) {
+        int expected = ignore ? 0 : pid;
+        if (p.compare_exchange_strong(expected, ignore ? pid : 0)) return;
+    }
 }
 
 void set_stop_child_group(int pgid) {

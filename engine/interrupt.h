@@ -22,6 +22,10 @@ void clear_stop_request();
 // command exits, so nothing is left running. 0: none.
 void set_stop_child_group(int pgid);
 
+// Signals from `pid` (a driver host the command forked) are not stop
+// requests: a driver cannot stop the campaign that judges it.
+void ignore_signals_from(int pid, bool ignore);
+
 // Thrown by work cut short by a stop request (an isolated child killed).
 struct Interrupted : std::runtime_error {
     Interrupted() : std::runtime_error("interrupted") {}

@@ -7,12 +7,16 @@
 // its 'R' crashed; one silent past the step time limit hangs.
 #include "engine/isolate.h"
 
+#include "engine/child.h"
 #include "engine/driver.h"
+#include "engine/host/link.h"
 #include "engine/interrupt.h"
 
 #include <fmt/format.h>
 
 #include <functional>
+#include <map>
+#include <memory>
 
 #include <cerrno>
 #include <chrono>
@@ -39,22 +43,7 @@
 
 namespace svac::engine {
 
-std::string_view finding_kind(ref::ClauseId c) {
-    switch (c) {
-    case ref::ClauseId::ROBUST_1:
-        return "driver-crash";
-    case ref::ClauseId::ROBUST_2:
-        return "driver-hang";
-    case ref::ClauseId::ROBUST_3:
-        return "driver-oom";
-    default:
-        return "";
-    }
-}
-
 namespace {
-
-constexpr std::size_t kStderrKept = 64 * 1024; // the tail of the child's stderr
 
 // ---- the child ----
 
@@ -79,145 +68,7 @@ void send_result(int out, const std::string &text) {
     std::fflush(stdout);
 }
 
-json finding_to_json(const Finding &f) {
-    return {{"clause", ref::clause_id(f.clause)},
-            {"step", f.step},
-            {"message", f.message},
-            {"expected", f.expected},
-            {"actual", f.actual},
-            {"judged_from", evidence_name(f.judged_from)},
-            {"trace", trace_to_json(f.trace)}};
-}
-
-[[noreturn]] void child_main(int out, const svac_driver_ops &driver, const Trace &trace,
-                             const Isolation &limits, RunOptions options, const StepHook &hook) {
-    options.isolate.reset();
-    auto outer = options.before_step;
-    options.before_step = [&](std::size_t i) {
-        char msg[1 + sizeof(uint64_t)] = {'B'};
-        uint64_t step = i;
-        std::memcpy(msg + 1, &step, sizeof step);
-        write_all(out, msg, sizeof msg);
-        if (outer) outer(i);
-    };
-    // The hook's lines reach the terminal before a crash can lose them.
-    StepHook flushed;
-    if (hook)
-        flushed = [&](std::size_t i, const ref::Op &op, uint32_t pasid, const ref::Expectation &exp,
-                      const ref::Observation &obs, const std::optional<ref::Violation> &v) {
-            hook(i, op, pasid, exp, obs, v);
-            std::fflush(stdout);
-        };
-    json result;
-    try {
-        RunStats stats;
-        auto f =
-            run_differential(driver, trace, stats, flushed, nullptr, trace.ops.size(), options);
-        result["finding"] = f ? finding_to_json(*f) : json(nullptr);
-        result["steps"] = stats.steps;
-        json checks = json::array();
-        for (const auto &c : ref::clause_catalog()) checks.push_back(stats.checks[c.ident]);
-        result["checks"] = checks;
-        // A fail-nth sweep's counts (engine/failnth).
-        result["driver_allocs"] = stats.driver_allocs;
-        result["alloc_failed_step"] = stats.alloc_failed_step;
-        if (stats.alloc_failed_rc) result["alloc_failed_rc"] = *stats.alloc_failed_rc;
-        result["create_refused"] = stats.create_refused;
-        result["leaked_blocks"] = stats.leaked_blocks;
-        result["leaked_bytes"] = stats.leaked_bytes;
-#ifdef SVAC_HAVE_LSAN
-        if (limits.leak_check && !f && __lsan_do_recoverable_leak_check() != 0)
-            result["leak"] = true;
-#endif
-    } catch (const DriverError &e) {
-        result["driver_error"] = e.what();
-    } catch (const std::exception &e) {
-        result["error"] = e.what();
-    }
-    (void)limits;
-    send_result(out, result.dump());
-    _exit(0);
-}
-
 // ---- the parent ----
-
-uint64_t resident_bytes(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/statm");
-    uint64_t size = 0, resident = 0;
-    in >> size >> resident;
-    return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-}
-
-// The nanoseconds the child has spent runnable but waiting for a CPU
-// (/proc/PID/schedstat, its second field); 0 where the kernel does not say.
-uint64_t run_delay_ns(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/schedstat");
-    uint64_t on_cpu = 0, waiting = 0;
-    in >> on_cpu >> waiting;
-    return in ? waiting : 0;
-}
-
-// How long a driver call has had: the wall-clock time since it started less
-// the time the child spent waiting for a CPU. On a machine running at a
-// quarter of its speed a call gets the same budget as on an idle one, and a
-// call that blocks (sleeps, waits on a lock) still runs out of it.
-class CallTime {
-public:
-    using clock = std::chrono::steady_clock;
-    explicit CallTime(pid_t pid) : pid_(pid) { restart(); }
-    void restart() {
-        wall0_ = clock::now();
-        delay0_ = run_delay_ns(pid_);
-    }
-    double seconds() const {
-        const double wall = std::chrono::duration<double>(clock::now() - wall0_).count();
-        const uint64_t delay = run_delay_ns(pid_);
-        const double waited = delay > delay0_ ? static_cast<double>(delay - delay0_) * 1e-9 : 0;
-        return std::max(0.0, wall - waited);
-    }
-
-private:
-    pid_t pid_;
-    clock::time_point wall0_;
-    uint64_t delay0_ = 0;
-};
-
-std::string signal_name(int sig) {
-    const char *abbrev = ::sigabbrev_np(sig);
-    return abbrev ? "SIG" + std::string(abbrev) : "signal " + std::to_string(sig);
-}
-
-// The lines of the child's stderr that say what happened: a sanitizer's
-// summary and error line, else the last line.
-std::string stderr_summary(const std::string &err) {
-    std::string error, summary, last;
-    std::size_t pos = 0;
-    while (pos < err.size()) {
-        std::size_t end = err.find('\n', pos);
-        if (end == std::string::npos) end = err.size();
-        std::string line = err.substr(pos, end - pos);
-        pos = end + 1;
-        if (line.find_first_not_of(" \t") == std::string::npos) continue;
-        if (line.find("SUMMARY:") != std::string::npos)
-            summary = line;
-        else if (error.empty() && (line.find("ERROR:") != std::string::npos ||
-                                   line.find("runtime error:") != std::string::npos)) // UBSan
-            error = line;
-        last = line;
-    }
-    if (!summary.empty()) return error.empty() ? summary : error + "; " + summary;
-    return error.empty() ? last : error;
-}
-
-// True when `text` holds the start of a sanitizer's report: the child is
-// dying, however long the report takes to write. The sanitizers write their
-// first line in pieces ("==PID==ERROR:", then the rest once they have looked
-// at the fault), and a deadly signal's report begins with a line of its own.
-bool sanitizer_report_in(std::string_view text) {
-    for (std::string_view marker : {"Sanitizer:DEADLYSIGNAL", "==ERROR:", "runtime error:"})
-        if (text.find(marker) != std::string_view::npos) return true;
-    return false;
-}
 
 struct Watch {
     int out_fd;
@@ -304,73 +155,6 @@ struct Watch {
     }
 };
 
-// Where in the sequence the child was: "create", "bind (step 3)", "destroy".
-std::string where(const Trace &trace, const std::optional<uint64_t> &step) {
-    if (!step) return "create";
-    if (*step >= trace.ops.size()) return "destroy";
-    return fmt::format("{} (step {})", ref::op_name(trace.ops[*step].kind), *step);
-}
-
-Finding robust_finding(ref::ClauseId clause, const Trace &trace,
-                       const std::optional<uint64_t> &step, const std::string &what,
-                       const std::string &detail) {
-    Finding f;
-    f.clause = clause;
-    f.judged_from = clause == ref::ClauseId::ROBUST_5 ? Evidence::memory : Evidence::process;
-    std::size_t last = trace.ops.empty() ? 0 : trace.ops.size() - 1;
-    f.step = step ? std::min<std::size_t>(*step, last) : 0;
-    f.message = fmt::format("{}: {} during {}{}", finding_kind(clause), what, where(trace, step),
-                            detail.empty() ? "" : ": " + detail);
-    f.expected = {{"clause", ref::clause_id(clause)}, {"rule", ref::clause(clause).statement}};
-    f.actual = {{"kind", finding_kind(clause)}, {"what", what}, {"during", where(trace, step)}};
-    if (!detail.empty()) f.actual["detail"] = detail;
-    f.trace.topology = trace.topology;
-    f.trace.profile = trace.profile;
-    f.trace.fail_alloc_nth = trace.fail_alloc_nth;
-    for (std::size_t i = 0; i <= f.step && i < trace.ops.size(); ++i)
-        f.trace.ops.push_back(trace.ops[i]);
-    return f;
-}
-
-std::optional<Finding> decode_result(const std::string &text, const Trace &trace, RunStats &stats,
-                                     const std::string &err) {
-    json r = json::parse(text);
-    if (r.contains("driver_error")) throw DriverError(r["driver_error"].get<std::string>());
-    if (r.contains("error"))
-        throw std::runtime_error("isolated run: " + r["error"].get<std::string>());
-    const uint64_t steps = r["steps"].get<uint64_t>();
-    stats.steps += steps;
-    const json &checks = r["checks"];
-    for (std::size_t i = 0; i < checks.size() && i < ref::kClauseCount; ++i)
-        stats.checks.add(static_cast<ref::ClauseId>(i), checks[i].get<uint64_t>());
-    stats.driver_allocs += r["driver_allocs"].get<uint64_t>();
-    stats.alloc_failed_step = r["alloc_failed_step"].get<int64_t>();
-    if (r.contains("alloc_failed_rc")) stats.alloc_failed_rc = r["alloc_failed_rc"].get<int>();
-    stats.create_refused = r["create_refused"].get<bool>();
-    stats.leaked_blocks = r["leaked_blocks"].get<uint64_t>();
-    stats.leaked_bytes = r["leaked_bytes"].get<uint64_t>();
-    // Every op ran and returned in time, within the memory limit.
-    for (auto c : {ref::ClauseId::ROBUST_1, ref::ClauseId::ROBUST_2, ref::ClauseId::ROBUST_3})
-        stats.checks.add(c, steps);
-    if (r.value("leak", false)) {
-        std::optional<uint64_t> end = trace.ops.size();
-        return robust_finding(ref::ClauseId::ROBUST_5, trace, end,
-                              "LeakSanitizer found memory the driver never freed",
-                              stderr_summary(err));
-    }
-    if (r["finding"].is_null()) return std::nullopt;
-    const json &j = r["finding"];
-    Finding f;
-    f.clause = *ref::find_clause(j["clause"].get<std::string>());
-    f.step = j["step"].get<std::size_t>();
-    f.message = j["message"].get<std::string>();
-    f.expected = j["expected"];
-    f.actual = j["actual"];
-    f.trace = parse_trace(j["trace"].dump(), "the isolated child's finding");
-    f.judged_from = find_evidence(j["judged_from"].get<std::string>()).value_or(Evidence::outcomes);
-    return f;
-}
-
 // The child's end, as the parent saw it.
 struct ChildEnd {
     enum How {
@@ -386,27 +170,6 @@ struct ChildEnd {
     uint64_t rss = 0;                  // oom: what it held
     std::string err;                   // the tail of its stderr
 };
-
-// How long a child whose sanitizer report has begun may take to finish it
-// (symbolising a stack can take seconds, more on a loaded machine). Its
-// verdict is a crash either way; this only bounds the wait for its words.
-constexpr double kReportGrace_s = 120;
-
-// Reaps the child, waiting at most `limit_s` before killing it.
-int reap(pid_t pid, double limit_s) {
-    int status = 0;
-    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit_s);
-    for (;;) {
-        pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid || (r < 0 && errno != EINTR)) return status;
-        if (std::chrono::steady_clock::now() > until) break;
-        ::poll(nullptr, 0, 5);
-    }
-    ::kill(pid, SIGKILL);
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return status;
-}
 
 // Forks; the child runs `body` with the write end of the message pipe and
 // its stderr on a pipe of its own, and must _exit. The parent watches the
@@ -530,20 +293,36 @@ std::pair<ref::ClauseId, std::string> outcome(const ChildEnd &end, const Isolati
 
 } // namespace
 
+namespace {
+
+// The hosts of the drivers run isolated, kept from one sequence to the next
+// (at most a few drivers at a time: a mutant sweep's are many).
+constexpr std::size_t kMaxHosts = 4;
+// A host serves at most this many sequences before a fresh one takes over:
+// what a driver leaks or corrupts in its process has a bounded life.
+constexpr uint64_t kSequencesPerHost = 10000;
+
+host::HostLink &host_for(const svac_driver_ops &driver) {
+    static std::map<const svac_driver_ops *, std::unique_ptr<host::HostLink>> hosts;
+    auto it = hosts.find(&driver);
+    if (it != hosts.end() &&
+        (!it->second->usable() || it->second->sequences() >= kSequencesPerHost)) {
+        hosts.erase(it);
+        it = hosts.end();
+    }
+    if (it == hosts.end()) {
+        if (hosts.size() >= kMaxHosts) hosts.erase(hosts.begin());
+        it = hosts.emplace(&driver, std::make_unique<host::HostLink>(driver)).first;
+    }
+    return *it->second;
+}
+
+} // namespace
+
 std::optional<Finding> run_isolated(const svac_driver_ops &driver, const Trace &trace,
                                     RunStats &stats, const Isolation &limits,
                                     const RunOptions &options, const StepHook &hook) {
-    stats.scope.add(trace.topology); // the child's stats stay in the child
-    ChildEnd end =
-        run_child(limits, [&](int out) { child_main(out, driver, trace, limits, options, hook); });
-    if (end.how == ChildEnd::finished) return decode_result(*end.result, trace, stats, end.err);
-    // A sequence cut short still ran the ops before the one that went wrong.
-    if (end.step) stats.steps += std::min<uint64_t>(*end.step, trace.ops.size());
-    const auto [clause, what] = outcome(end, limits);
-    Finding f = robust_finding(clause, trace, end.step, what, stderr_summary(end.err));
-    // A fail-nth point replays with its refusal.
-    if (options.fail_alloc_nth) f.trace.fail_alloc_nth = options.fail_alloc_nth;
-    return f;
+    return host_for(driver).run(trace, stats, limits, options, hook, nullptr, trace.ops.size());
 }
 
 std::string run_in_child(const Isolation &limits, const std::function<std::string()> &body) {

@@ -15,10 +15,6 @@
 
 namespace svac::engine {
 
-// The finding kind of a ROBUST clause ("driver-crash", "driver-hang",
-// "driver-oom"), or "" for any other clause.
-std::string_view finding_kind(ref::ClauseId c);
-
 // run_differential(driver, trace, stats, hook, nullptr, ops, options) in a
 // child; run_differential(driver, trace, stats, options) comes here when
 // options.isolate is set. The hook runs in the child (it may print; the child's stdout is the

@@ -1,0 +1,86 @@
+#include "engine/child.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace svac::engine {
+
+uint64_t resident_bytes(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/statm");
+    uint64_t size = 0, resident = 0;
+    in >> size >> resident;
+    return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+uint64_t run_delay_ns(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/schedstat");
+    uint64_t on_cpu = 0, waiting = 0;
+    in >> on_cpu >> waiting;
+    return in ? waiting : 0;
+}
+
+void CallTime::restart() {
+    wall0_ = clock::now();
+    delay0_ = run_delay_ns(pid_);
+}
+
+double CallTime::seconds() const {
+    const double wall = std::chrono::duration<double>(clock::now() - wall0_).count();
+    const uint64_t delay = run_delay_ns(pid_);
+    const double waited = delay > delay0_ ? static_cast<double>(delay - delay0_) * 1e-9 : 0;
+    return std::max(0.0, wall - waited);
+}
+
+std::string signal_name(int sig) {
+    const char *abbrev = ::sigabbrev_np(sig);
+    return abbrev ? "SIG" + std::string(abbrev) : "signal " + std::to_string(sig);
+}
+
+std::string stderr_summary(const std::string &err) {
+    std::string error, summary, last;
+    std::size_t pos = 0;
+    while (pos < err.size()) {
+        std::size_t end = err.find('\n', pos);
+        if (end == std::string::npos) end = err.size();
+        std::string line = err.substr(pos, end - pos);
+        pos = end + 1;
+        if (line.find_first_not_of(" \t") == std::string::npos) continue;
+        if (line.find("SUMMARY:") != std::string::npos)
+            summary = line;
+        else if (error.empty() && (line.find("ERROR:") != std::string::npos ||
+                                   line.find("runtime error:") != std::string::npos)) // UBSan
+            error = line;
+        last = line;
+    }
+    if (!summary.empty()) return error.empty() ? summary : error + "; " + summary;
+    return error.empty() ? last : error;
+}
+
+bool sanitizer_report_in(std::string_view text) {
+    for (std::string_view marker : {"Sanitizer:DEADLYSIGNAL", "==ERROR:", "runtime error:"})
+        if (text.find(marker) != std::string_view::npos) return true;
+    return false;
+}
+
+int reap(pid_t pid, double limit_s) {
+    int status = 0;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit_s);
+    for (;;) {
+        pid_t r = ::waitpid(pid, &status, WNOHANG);
+        if (r == pid || (r < 0 && errno != EINTR)) return status;
+        if (std::chrono::steady_clock::now() > until) break;
+        ::poll(nullptr, 0, 5);
+    }
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return status;
+}
+
+} // namespace svac::engine

@@ -1,0 +1,157 @@
+#include "engine/driver_calls.h"
+
+#include <fmt/format.h>
+
+namespace svac::engine {
+
+std::string_view entry_name(Entry e) {
+    switch (e) {
+    case Entry::destroy:
+        return "destroy";
+    case Entry::dev_has_feat:
+        return "dev_has_feat";
+    case Entry::dev_enable_feat:
+        return "dev_enable_feat";
+    case Entry::dev_disable_feat:
+        return "dev_disable_feat";
+    case Entry::dev_feat_enabled:
+        return "dev_feat_enabled";
+    case Entry::set_sva_param:
+        return "set_sva_param";
+    case Entry::bind_mm:
+        return "bind_mm";
+    case Entry::unbind_mm:
+        return "unbind_mm";
+    case Entry::mm_release:
+        return "mm_release";
+    case Entry::mm_invalidate_range:
+        return "mm_invalidate_range";
+    case Entry::service_irq:
+        return "service_irq";
+    case Entry::page_response:
+        return "page_response";
+    case Entry::count_:
+        break;
+    }
+    return "?";
+}
+
+bool EntryCall::operator==(const EntryCall &o) const {
+    return entry == o.entry && dev == o.dev && feat == o.feat && mm == o.mm && pasid == o.pasid &&
+           min_pasid == o.min_pasid && max_pasid == o.max_pasid && iommu == o.iommu &&
+           drvdata == o.drvdata && start == o.start && end == o.end && resp.flags == o.resp.flags &&
+           resp.pasid == o.resp.pasid && resp.grpid == o.resp.grpid && resp.code == o.resp.code;
+}
+
+std::string EntryCall::to_string() const {
+    const std::string_view n = entry_name(entry);
+    switch (entry) {
+    case Entry::destroy:
+        return fmt::format("{}()", n);
+    case Entry::dev_has_feat:
+    case Entry::dev_enable_feat:
+    case Entry::dev_disable_feat:
+    case Entry::dev_feat_enabled:
+        return fmt::format("{}(dev {}, feat {})", n, dev, feat);
+    case Entry::set_sva_param:
+        return fmt::format("{}(dev {}, pasids {}..{})", n, dev, min_pasid, max_pasid);
+    case Entry::bind_mm:
+        return fmt::format("{}(dev {}, mm {}, drvdata {:#x})", n, dev, mm, drvdata);
+    case Entry::unbind_mm:
+        return fmt::format("{}(dev {}, pasid {})", n, dev, pasid);
+    case Entry::mm_release:
+        return fmt::format("{}(mm {})", n, mm);
+    case Entry::mm_invalidate_range:
+        return fmt::format("{}(mm {}, {:#x}..{:#x})", n, mm, start, end);
+    case Entry::service_irq:
+        return fmt::format("{}(iommu {})", n, iommu);
+    case Entry::page_response:
+        return fmt::format("{}(dev {}, pasid {}, group {}, code {})", n, dev, resp.pasid,
+                           resp.grpid, resp.code);
+    case Entry::count_:
+        break;
+    }
+    return std::string(n);
+}
+
+namespace {
+
+class AbiCalls final : public DriverCalls {
+public:
+    explicit AbiCalls(const svac_driver_ops &ops) : ops_(ops) {}
+    ~AbiCalls() override {
+        if (drv_) ops_.destroy(drv_);
+    }
+
+    std::string name() const override { return ops_.name; }
+
+    bool create(const svac_platform *p, const svac_topology *t, MmExit on_exit) override {
+        on_exit_ = std::move(on_exit);
+        drv_ = ops_.create(p, t);
+        return drv_ != nullptr;
+    }
+
+    EntryReturn call(const EntryCall &c) override {
+        EntryReturn r;
+        switch (c.entry) {
+        case Entry::destroy:
+            ops_.destroy(drv_);
+            drv_ = nullptr;
+            break;
+        case Entry::dev_has_feat:
+            r.rc = ops_.dev_has_feat(drv_, c.dev, c.feat);
+            break;
+        case Entry::dev_enable_feat:
+            r.rc = ops_.dev_enable_feat(drv_, c.dev, c.feat);
+            break;
+        case Entry::dev_disable_feat:
+            r.rc = ops_.dev_disable_feat(drv_, c.dev, c.feat);
+            break;
+        case Entry::dev_feat_enabled:
+            r.rc = ops_.dev_feat_enabled(drv_, c.dev, c.feat);
+            break;
+        case Entry::set_sva_param:
+            r.rc = ops_.set_sva_param(drv_, c.dev, c.min_pasid, c.max_pasid);
+            break;
+        case Entry::bind_mm:
+            r.rc = ops_.bind_mm(drv_, c.dev, c.mm, &r.pasid, &AbiCalls::mm_exit, this, c.drvdata);
+            break;
+        case Entry::unbind_mm:
+            r.rc = ops_.unbind_mm(drv_, c.dev, c.pasid);
+            break;
+        case Entry::mm_release:
+            ops_.mm_release(drv_, c.mm);
+            break;
+        case Entry::mm_invalidate_range:
+            ops_.mm_invalidate_range(drv_, c.mm, c.start, c.end);
+            break;
+        case Entry::service_irq:
+            ops_.service_irq(drv_, c.iommu);
+            break;
+        case Entry::page_response:
+            r.rc = ops_.page_response(drv_, c.dev, &c.resp);
+            break;
+        case Entry::count_:
+            break;
+        }
+        return r;
+    }
+
+private:
+    static void mm_exit(void *ctx, uint32_t dev, uint32_t pasid, uint64_t drvdata) {
+        auto *self = static_cast<AbiCalls *>(ctx);
+        if (self->on_exit_) self->on_exit_(dev, pasid, drvdata);
+    }
+
+    const svac_driver_ops &ops_;
+    void *drv_ = nullptr;
+    MmExit on_exit_;
+};
+
+} // namespace
+
+std::unique_ptr<DriverCalls> abi_calls(const svac_driver_ops &ops) {
+    return std::make_unique<AbiCalls>(ops);
+}
+
+} // namespace svac::engine

@@ -1,0 +1,388 @@
+#include "engine/host/link.h"
+
+#include "engine/driver.h"
+#include "engine/host/serve.h"
+#include "engine/interrupt.h"
+#include "engine/trace.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace svac::engine::host {
+
+namespace {
+
+// The host's end of the channel is moved up to here, out of the range a
+// driver's own descriptors (and a careless close or write) start from.
+constexpr int kHostChannelFd = 512;
+
+std::runtime_error sys_error(const char *what) {
+    return std::runtime_error(std::string("driver host: ") + what + ": " + std::strerror(errno));
+}
+
+void nonblocking(int fd) {
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+// Appends what fd has to `tail`, keeping its last kStderrKept bytes; false
+// at its end.
+bool drain_into(int fd, std::string &tail) {
+    char buf[16384];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0) {
+            tail.append(buf, static_cast<std::size_t>(n));
+            if (tail.size() > 2 * kStderrKept) tail.erase(0, tail.size() - kStderrKept);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        return !(n == 0 || errno != EAGAIN);
+    }
+}
+
+std::string how_it_ended(int status) {
+    if (WIFSIGNALED(status)) return "killed by " + signal_name(WTERMSIG(status));
+    if (WIFEXITED(status))
+        return fmt::format("the process exited with status {}", WEXITSTATUS(status));
+    return "the process ended";
+}
+
+} // namespace
+
+HostLink::HostLink(const svac_driver_ops &driver) : name_(driver.name ? driver.name : "") {
+    int sv[2], out[2], err[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        throw sys_error("socketpair");
+    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
+        for (int fd : {sv[0], sv[1]}) ::close(fd);
+        throw sys_error("pipe");
+    }
+    void *shared = ::mmap(nullptr, sizeof(HostStatus), PROT_READ | PROT_WRITE,
+                          MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared == MAP_FAILED) {
+        for (int fd : {sv[0], sv[1], out[0], out[1], err[0], err[1]}) ::close(fd);
+        throw sys_error("mmap");
+    }
+    shared_ = new (shared) HostStatus;
+    std::fflush(nullptr); // the host must not write the kit's buffered output again
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0) {
+        for (int fd : {sv[0], sv[1], out[0], out[1], err[0], err[1]}) ::close(fd);
+        throw sys_error("fork");
+    }
+    if (pid_ == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the kit
+        if (::getppid() != parent) _exit(1); // the kit died before prctl
+        ::setpgid(0, 0);                     // the driver's signals to its group miss the kit's
+        ::signal(SIGINT, SIG_IGN);           // Ctrl-C is the kit's to handle
+        ::signal(SIGTERM, SIG_DFL);
+        int null = ::open("/dev/null", O_RDONLY);
+        ::dup2(null, STDIN_FILENO);
+        ::dup2(out[1], STDOUT_FILENO);
+        ::dup2(err[1], STDERR_FILENO);
+        const int ch = ::fcntl(sv[1], F_DUPFD_CLOEXEC, kHostChannelFd);
+        if (ch < 0) _exit(1);
+        // Nothing of the kit's stays open in the host but its channel.
+        ::close_range(3, static_cast<unsigned>(ch) - 1, 0);
+        ::close_range(static_cast<unsigned>(ch) + 1, ~0u, 0);
+        ::signal(SIGPIPE, SIG_DFL);
+        _exit(serve(driver, ch, ch, shared_));
+    }
+    ::close(sv[1]);
+    ::close(out[1]);
+    ::close(err[1]);
+    ch_ = sv[0];
+    out_ = out[0];
+    err_ = err[0];
+    for (int fd : {ch_, out_, err_}) nonblocking(fd);
+    ignore_signals_from(pid_, true); // a host's signal to the kit is not a stop request
+}
+
+HostLink::~HostLink() {
+    if (usable_ && !reaped_) {
+        try {
+            send(FrameType::quit, {});
+        } catch (const std::exception &) {
+        }
+    }
+    if (!reaped_) status_ = reap(pid_, usable_ ? 2 : 0);
+    for (int fd : {ch_, out_, err_}) ::close(fd);
+    ::munmap(shared_, sizeof(HostStatus));
+    ignore_signals_from(pid_, false);
+}
+
+void HostLink::kill_host() {
+    usable_ = false;
+    if (!reaped_) {
+        ::kill(-pid_, SIGKILL); // its group: whatever the driver forked goes too
+        ::kill(pid_, SIGKILL);
+        status_ = reap(pid_, 0);
+        reaped_ = true;
+    }
+    drain_output();
+}
+
+void HostLink::drain_output() {
+    drain_into(out_, out_tail_);
+    const std::size_t seen = err_tail_.size();
+    drain_into(err_, err_tail_);
+    const std::size_t from = seen > 64 ? seen - 64 : 0;
+    if (from < err_tail_.size() && sanitizer_report_in(std::string_view(err_tail_).substr(from)))
+        sanitizer_report_ = true;
+}
+
+void HostLink::progress() {
+    const uint32_t run = shared_->run.load(std::memory_order_acquire);
+    const uint32_t step = shared_->step.load(std::memory_order_acquire);
+    if (run != sequences_ || (located_ && step == shared_step_)) return;
+    shared_step_ = step;
+    located_ = true;
+    where_ = step == 0 ? std::nullopt : std::optional<uint64_t>(step - 1);
+    if (call_) call_->restart();
+}
+
+void HostLink::lose(ref::ClauseId clause, const std::string &what, const std::string &detail) {
+    kill_host();
+    progress(); // where it was when it went
+    std::string d = detail;
+    if (const std::string s = stderr_summary(err_tail_); !s.empty())
+        d += (d.empty() ? "" : "; ") + std::string("stderr: ") + s;
+    CallLost lost(clause, what, d);
+    lost.located = located_;
+    lost.step = where_;
+    throw lost;
+}
+
+void HostLink::host_ended() {
+    // Its last words first, then how it ended: a host that closed its
+    // channel and lives on is given the step limit to end, then killed.
+    CallTime since(pid_);
+    while (!reaped_) {
+        if (::waitpid(pid_, &status_, WNOHANG) == pid_) {
+            reaped_ = true;
+            break;
+        }
+        drain_output();
+        if (!sanitizer_report_ && since.seconds() > limits_->step_timeout_s) {
+            kill_host();
+            lose(ref::ClauseId::ROBUST_1, "the host closed its channel and did not end");
+        }
+        ::poll(nullptr, 0, 20);
+    }
+    drain_output();
+    usable_ = false;
+    lose(ref::ClauseId::ROBUST_1, how_it_ended(status_));
+}
+
+void HostLink::send(FrameType t, std::string_view payload) {
+    std::string bytes;
+    append_header(bytes, t, sent_++, payload.size());
+    bytes.append(payload);
+    std::size_t off = 0;
+    while (off < bytes.size()) {
+        ssize_t w = ::send(ch_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+        if (w > 0) {
+            off += static_cast<std::size_t>(w);
+            continue;
+        }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno == EAGAIN) { // the host is not reading: watch it meanwhile
+            pollfd p{ch_, POLLOUT, 0};
+            ::poll(&p, 1, 20);
+            drain_output();
+            if (::waitpid(pid_, &status_, WNOHANG) == pid_) {
+                reaped_ = true;
+                host_ended();
+            }
+            if (call_ && call_->seconds() > limits_->step_timeout_s)
+                lose(ref::ClauseId::ROBUST_2,
+                     fmt::format("no return within {} s (the host read nothing)",
+                                 limits_->step_timeout_s));
+            continue;
+        }
+        host_ended(); // EPIPE, ECONNRESET: it is gone
+    }
+}
+
+void HostLink::wait_readable() {
+    std::chrono::steady_clock::time_point dying_since{};
+    bool dying = false;
+    for (;;) {
+        pollfd fds[3] = {{ch_, POLLIN, 0}, {out_, POLLIN, 0}, {err_, POLLIN, 0}};
+        ::poll(fds, 3, 20);
+        if (fds[1].revents || fds[2].revents) drain_output();
+        if (fds[0].revents) {
+            char buf[65536];
+            ssize_t n = ::read(ch_, buf, sizeof buf);
+            if (n > 0) {
+                reader_.feed(buf, static_cast<std::size_t>(n));
+                return;
+            }
+            if (n == 0 || (errno != EINTR && errno != EAGAIN)) host_ended();
+        }
+        progress();
+        if (stop_requested()) {
+            kill_host();
+            throw Interrupted();
+        }
+        if (!reaped_ && ::waitpid(pid_, &status_, WNOHANG) == pid_) {
+            reaped_ = true; // the channel's rest is read before its end is judged
+            continue;
+        }
+        if (reaped_) host_ended(); // and nothing more came: a helper it forked may hold the channel
+        if (const uint64_t rss = resident_bytes(pid_); rss > limits_->memory_limit)
+            lose(ref::ClauseId::ROBUST_3, fmt::format("{} MiB resident, over the limit of {} MiB",
+                                                      rss >> 20, limits_->memory_limit >> 20));
+        if (sanitizer_report_) { // dying: a crash, however long its report takes
+            const auto now = std::chrono::steady_clock::now();
+            if (!dying) dying_since = now;
+            dying = true;
+            if (std::chrono::duration<double>(now - dying_since).count() > kReportGrace_s)
+                lose(ref::ClauseId::ROBUST_1,
+                     fmt::format("killed when its sanitizer report had not ended {} s after it "
+                                 "began",
+                                 kReportGrace_s));
+            continue;
+        }
+        if (call_ && call_->seconds() > limits_->step_timeout_s)
+            lose(ref::ClauseId::ROBUST_2,
+                 fmt::format("no return within {} s", limits_->step_timeout_s));
+    }
+}
+
+Frame HostLink::await_frame() {
+    for (;;) {
+        if (auto f = reader_.next()) return std::move(*f);
+        if (!reader_.error().empty())
+            lose(ref::ClauseId::ROBUST_6, "its messages broke the protocol", reader_.error());
+        wait_readable();
+    }
+}
+
+void HostLink::more(std::string &into) {
+    for (;;) {
+        Frame f = await_frame();
+        switch (f.type) {
+        case FrameType::step: {
+            uint32_t s = 0;
+            if (f.payload.size() != sizeof s)
+                lose(ref::ClauseId::ROBUST_6, "its messages broke the protocol",
+                     fmt::format("a step frame of {} bytes", f.payload.size()));
+            std::memcpy(&s, f.payload.data(), sizeof s);
+            if (host_step_ && s <= *host_step_)
+                lose(ref::ClauseId::ROBUST_6, "its messages broke the protocol",
+                     fmt::format("step {} after step {}", s, *host_step_));
+            host_step_ = s;
+            located_ = true;
+            where_ = s;
+            call_->restart();
+            continue;
+        }
+        case FrameType::events:
+            into.append(f.payload);
+            return;
+        case FrameType::error:
+            kill_host();
+            throw std::runtime_error("driver host: " + f.payload);
+        default:
+            lose(ref::ClauseId::ROBUST_6, "its messages broke the protocol",
+                 fmt::format("a {} frame in the middle of a call", frame_type_name(f.type)));
+        }
+    }
+}
+
+bool HostLink::finish(std::optional<Finding> &f, const Trace &trace) {
+    if (!usable_) {
+        kill_host();
+        return false;
+    }
+    // The host's end of the sequence: done, and nothing the kit did not replay.
+    Frame end;
+    try {
+        end = await_frame();
+    } catch (const CallLost &) { // the sequence was judged: only the host goes
+        return false;
+    }
+    if (end.type == FrameType::error) {
+        kill_host();
+        throw std::runtime_error("driver host: " + end.payload);
+    }
+    if (end.type != FrameType::done) {
+        kill_host(); // more than the kit replayed: the host is not in step with it
+        return false;
+    }
+    json d = json::parse(end.payload, nullptr, false);
+    if (!f && d.is_object() && d.value("leak", false))
+        f = robust_finding(ref::ClauseId::ROBUST_5, trace, trace.ops.size(),
+                           "LeakSanitizer found memory the driver never freed",
+                           stderr_summary(err_tail_));
+    return true;
+}
+
+void HostLink::greet() {
+    Frame f = await_frame();
+    if (f.type != FrameType::ready)
+        lose(ref::ClauseId::ROBUST_6, "its messages broke the protocol",
+             fmt::format("it began with a {} frame, not ready", frame_type_name(f.type)));
+    json r = json::parse(f.payload, nullptr, false);
+    if (!r.is_object() || r.value("protocol", 0u) != kProtocolVersion)
+        lose(ref::ClauseId::ROBUST_6, "its messages broke the protocol",
+             fmt::format("its ready frame does not say protocol {}", kProtocolVersion));
+    greeted_ = true;
+}
+
+std::optional<Finding> HostLink::run(const Trace &trace, RunStats &stats, const Isolation &limits,
+                                     const RunOptions &options, const StepHook &hook,
+                                     const std::function<void(DriverInstance &)> &inspect,
+                                     std::size_t until) {
+    limits_ = &limits;
+    call_.emplace(pid_);
+    host_step_.reset();
+    located_ = false;
+    where_.reset();
+    ++sequences_;
+    json req = {{"trace", trace_to_json(trace)},
+                {"update_rules", options.update_rules},
+                {"table_rules", options.table_rules},
+                {"fail_alloc_nth", options.fail_alloc_nth},
+                {"until", until},
+                {"leak_check", limits.leak_check}};
+    RunOptions here = options;
+    here.isolate.reset();
+    const uint64_t steps_before = stats.steps;
+    std::optional<Finding> f;
+    try {
+        if (!greeted_) greet();
+        send(FrameType::run, req.dump(-1, ' ', false, json::error_handler_t::replace));
+        f = run_differential([&] { return std::make_unique<Replayer>(name_, *this); }, trace, stats,
+                             hook, inspect, until, here);
+    } catch (const CallLost &lost) { // lost while sending the sequence: at create
+        f = robust_finding(lost.clause, trace, std::nullopt, lost.what(), lost.detail);
+    } catch (const DriverError &) { // create returned NULL, in the host as here
+        finish(f, trace);
+        throw;
+    }
+    if (f && !finding_kind(f->clause).empty()) usable_ = false; // a lost call: a new host next
+    if (!finish(f, trace)) return f;
+    // Every op ran and returned in time, within the memory limit, with an
+    // account that held.
+    const uint64_t steps = stats.steps - steps_before;
+    for (auto c : {ref::ClauseId::ROBUST_1, ref::ClauseId::ROBUST_2, ref::ClauseId::ROBUST_3,
+                   ref::ClauseId::ROBUST_6})
+        stats.checks.add(c, steps);
+    return f;
+}
+
+} // namespace svac::engine::host

@@ -1,0 +1,86 @@
+// The kit's end of a driver host: a host forked from this process, serving
+// one driver over a socket pair, its stdout and stderr on pipes whose tails
+// the kit keeps. The kit sends a sequence, replays the host's account of
+// each call on its own platform (replayer.h) and judges it there: nothing
+// the host says is a verdict. While it waits for the host the kit watches
+// it — the host's progress through the sequence (its step frames), the
+// time its current call has had (CallTime), its memory, its stderr — so a
+// host that dies, hangs, grows or breaks the protocol is a finding
+// (ROBUST-1, -2, -3, -6) at the op it was in, never a kit that waits for
+// ever or exits. Such a host is replaced; a host that keeps its account
+// serves the next sequence.
+#pragma once
+
+#include "engine/child.h"
+#include "engine/engine.h"
+#include "engine/host/protocol.h"
+#include "engine/host/replayer.h"
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace svac::engine::host {
+
+class HostLink final : public EventSource {
+public:
+    // Forks a host serving `driver`. Throws std::runtime_error when the
+    // process or its descriptors cannot be made.
+    explicit HostLink(const svac_driver_ops &driver);
+    ~HostLink() override;
+    HostLink(const HostLink &) = delete;
+    HostLink &operator=(const HostLink &) = delete;
+
+    // One sequence, as run_differential runs it, the driver in the host.
+    // Throws Interrupted on a stop request (the host is then killed).
+    std::optional<Finding> run(const Trace &trace, RunStats &stats, const Isolation &limits,
+                               const RunOptions &options, const StepHook &hook,
+                               const std::function<void(DriverInstance &)> &inspect,
+                               std::size_t until);
+
+    // False once the host was lost or its account broke: make another.
+    bool usable() const { return usable_; }
+    uint64_t sequences() const { return sequences_; }
+    pid_t pid() const { return pid_; }
+
+    void more(std::string &into) override;
+
+private:
+    Frame await_frame();
+    void greet(); // the host's ready frame
+    // The host's end of a sequence the kit has judged (done; a ROBUST-5
+    // finding from its leak check, if asked). False when the host goes.
+    bool finish(std::optional<Finding> &f, const Trace &trace);
+    void wait_readable();
+    [[noreturn]] void lose(ref::ClauseId clause, const std::string &what,
+                           const std::string &detail = {});
+    [[noreturn]] void host_ended();
+    void send(FrameType t, std::string_view payload);
+    void drain_output();
+    void kill_host();
+
+    std::string name_;
+    pid_t pid_ = -1;
+    int ch_ = -1, out_ = -1, err_ = -1;
+    bool reaped_ = false;
+    int status_ = 0;
+    bool usable_ = true;
+    bool greeted_ = false;
+    uint64_t sequences_ = 0;
+    uint32_t sent_ = 0; // frames sent
+    FrameReader reader_;
+    std::string out_tail_, err_tail_;
+    bool sanitizer_report_ = false;
+    std::optional<uint32_t> host_step_; // the latest step frame of this sequence
+    HostStatus *shared_ = nullptr;      // shared with the host
+    uint32_t shared_step_ = 0;          // shared_->step, as last seen
+    bool located_ = false;              // where_ is known: the op the host is in
+    std::optional<uint64_t> where_;     // none: create
+    void progress();                    // reads shared_
+    const Isolation *limits_ = nullptr;
+    std::optional<CallTime> call_;
+};
+
+} // namespace svac::engine::host

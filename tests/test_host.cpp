@@ -1,0 +1,198 @@
+// The driver host (engine/host/): the kit judges a driver that runs in
+// another process from the host's account of each call, replayed on the
+// kit's own platform. A sequence judged that way must give exactly what the
+// driver gives in-process — the same finding, at the same step, with the
+// same checks — for the bundled drivers and every seeded-bug mutant; and an
+// account that breaks the protocol or disagrees with the kit's platform is
+// a finding (ROBUST-6), not a verdict taken on trust.
+#include "engine/driver.h"
+#include "engine/generator.h"
+#include "engine/host/link.h"
+#include "engine/host/protocol.h"
+#include "engine/host/recorder.h"
+#include "engine/host/replayer.h"
+#include "engine/isolate.h"
+#include "models/registry.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+using namespace svac;
+using engine::Finding;
+using engine::RunStats;
+using engine::Trace;
+
+std::string describe(const std::optional<Finding> &f) {
+    if (!f) return "no finding";
+    return std::string(ref::clause_id(f->clause)) + " at step " + std::to_string(f->step) + ": " +
+           f->message;
+}
+
+std::vector<uint64_t> checks_of(const RunStats &s) {
+    std::vector<uint64_t> v;
+    for (const auto &c : ref::clause_catalog()) v.push_back(s.checks[c.ident]);
+    return v;
+}
+
+// Everything but the ROBUST checks the host adds for a sequence that held.
+void erase_robust(std::vector<uint64_t> &checks) {
+    for (auto c : {ref::ClauseId::ROBUST_1, ref::ClauseId::ROBUST_2, ref::ClauseId::ROBUST_3,
+                   ref::ClauseId::ROBUST_6})
+        checks[static_cast<std::size_t>(c)] = 0;
+}
+
+struct Named {
+    std::string name;
+    const svac_driver_ops *ops;
+};
+
+std::vector<Named> drivers_and_mutants() {
+    std::vector<Named> v;
+    for (const auto &d : models::bundled_drivers()) {
+        v.push_back({std::string(d.name), d.entry()});
+        for (const auto &m : d.mutants)
+            v.push_back(
+                {std::string(d.name) + ":" + std::string(m.name), models::mutant_ops(d, m)});
+    }
+    return v;
+}
+
+// In-process and hosted runs of the same traces agree, finding for finding.
+TEST(Host, EveryDriverAndMutantIsJudgedAsInProcess) {
+    engine::Isolation limits;
+    std::size_t findings = 0, sequences = 0;
+    for (const Named &d : drivers_and_mutants()) {
+        engine::GenConfig gen;
+        gen.arch_mask = d.ops->arch_mask;
+        engine::Rng rng(7);
+        for (int s = 0; s < 40; ++s) {
+            Trace t = engine::generate_trace(rng, gen);
+            RunStats direct, hosted;
+            std::optional<Finding> a, b;
+            try {
+                a = engine::run_differential(*d.ops, t, direct, engine::RunOptions{});
+            } catch (const engine::DriverError &) {
+                continue;
+            }
+            engine::RunOptions iso;
+            iso.isolate = limits;
+            b = engine::run_differential(*d.ops, t, hosted, iso);
+            ++sequences;
+            ASSERT_EQ(describe(a), describe(b)) << d.name << " sequence " << s;
+            if (a) {
+                ++findings;
+                EXPECT_EQ(a->actual, b->actual) << d.name;
+                EXPECT_EQ(engine::trace_to_json(a->trace), engine::trace_to_json(b->trace));
+            }
+            EXPECT_EQ(direct.steps, hosted.steps) << d.name;
+            auto ca = checks_of(direct), cb = checks_of(hosted);
+            erase_robust(ca);
+            erase_robust(cb);
+            EXPECT_EQ(ca, cb) << d.name << " sequence " << s;
+        }
+    }
+    EXPECT_GT(findings, 30u); // the mutants are found through the host too
+    EXPECT_GT(sequences, 1000u);
+}
+
+TEST(HostProtocol, FramesAreCheckedBeforeTheyAreTrusted) {
+    using namespace engine::host;
+    std::string bytes;
+    append_header(bytes, FrameType::step, 0, 4);
+    bytes.append("\1\0\0\0", 4);
+    append_header(bytes, FrameType::done, 1, 2);
+    bytes.append("{}");
+    FrameReader r;
+    r.feed(bytes.data(), 7); // a frame arrives in pieces
+    EXPECT_FALSE(r.next());
+    r.feed(bytes.data() + 7, bytes.size() - 7);
+    auto f = r.next();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->type, FrameType::step);
+    auto g = r.next();
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->payload, "{}");
+    EXPECT_TRUE(r.error().empty());
+
+    auto broken = [](std::string b) {
+        FrameReader x;
+        x.feed(b.data(), b.size());
+        EXPECT_FALSE(x.next());
+        return x.error();
+    };
+    std::string out_of_order;
+    append_header(out_of_order, FrameType::step, 5, 0);
+    EXPECT_NE(broken(out_of_order).find("sequence number 5"), std::string::npos);
+    std::string huge;
+    append_header(huge, FrameType::events, 0, kMaxPayload + 1);
+    EXPECT_NE(broken(huge).find("over the limit"), std::string::npos);
+    std::string unknown;
+    append_header(unknown, FrameType::step, 0, 0);
+    unknown[4] = 99;
+    EXPECT_NE(broken(unknown).find("not the protocol's"), std::string::npos);
+}
+
+// A source of events written by hand: what a lying host would send.
+class Scripted : public engine::host::EventSource {
+public:
+    explicit Scripted(std::string events) : events_(std::move(events)) {}
+    void more(std::string &into) override {
+        if (events_.empty())
+            throw engine::CallLost(ref::ClauseId::ROBUST_1, "the account ended", "");
+        into += events_;
+        events_.clear();
+    }
+
+private:
+    std::string events_;
+};
+
+// The host's account of create: what the real driver did, recorded.
+std::string recorded_create(const svac_driver_ops &ops, const ref::Topology &topo) {
+    std::string events;
+    engine::DriverInstance inst(
+        std::make_unique<engine::host::Recorder>(engine::abi_calls(ops), events), topo);
+    return events;
+}
+
+TEST(HostReplay, AnAccountThatDisagreesWithTheKitsPlatformIsAFinding) {
+    const auto *smmu = models::find_bundled("smmuv3");
+    ASSERT_TRUE(smmu);
+    engine::Rng rng(1);
+    engine::GenConfig gen;
+    ref::Topology topo = engine::generate_topology(rng, gen);
+    std::string events = recorded_create(*smmu->entry(), topo);
+    ASSERT_FALSE(events.empty());
+    { // the true account replays
+        Scripted src(events);
+        EXPECT_NO_THROW(
+            engine::DriverInstance(std::make_unique<engine::host::Replayer>("smmuv3", src), topo));
+    }
+    { // an allocation the kit's platform would not have given
+        std::string lie = events;
+        // create, then its first allocation
+        ASSERT_EQ(lie[0], static_cast<char>(engine::host::EventTag::create));
+        ASSERT_EQ(lie[1], static_cast<char>(engine::host::EventTag::alloc));
+        const std::size_t at = 1;
+        lie[at + 1 + 16] ^= 0x40; // the returned address
+        Scripted src(lie);
+        try {
+            engine::DriverInstance(std::make_unique<engine::host::Replayer>("smmuv3", src), topo);
+            FAIL() << "a false address was taken";
+        } catch (const engine::CallLost &e) {
+            EXPECT_EQ(e.clause, ref::ClauseId::ROBUST_6);
+            EXPECT_NE(e.detail.find("alloc("), std::string::npos) << e.detail;
+        }
+    }
+    { // an account cut short is a lost call, not a driver that returned
+        Scripted src(events.substr(0, events.size() / 2));
+        EXPECT_THROW(
+            engine::DriverInstance(std::make_unique<engine::host::Replayer>("smmuv3", src), topo),
+            engine::CallLost);
+    }
+}
+
+} // namespace
