@@ -2,6 +2,7 @@
 
 #include "engine/driver.h"
 #include "engine/engine.h"
+#include "engine/interrupt.h"
 #include "engine/isolate.h"
 #include "engine/platform.h"
 #include "models/driver_source.h"
@@ -112,9 +113,11 @@ std::string host_description() {
 }
 
 // The driver's tables after op `step` of the trace, decoded as the hardware
-// model reads them (as dump-tables shows them); null if the replay fails.
-reports::json decoded_tables(const svac_driver_ops &driver, const engine::Trace &trace,
-                             std::size_t step) {
+// model reads them (as dump-tables shows them); null if the replay fails or
+// is stopped. An isolated driver runs in its host; the tables are read from
+// the kit's platform, rebuilt from the host's account.
+reports::json decoded_tables(const SelectedDriver &selected, const engine::CampaignConfig &cfg,
+                             const engine::Trace &trace, std::size_t step) {
     constexpr std::size_t kMaxEntries = 256; // per IOMMU: a report stays readable
     reports::json iommus = reports::json::array();
     auto inspect = [&](engine::DriverInstance &instance) {
@@ -132,26 +135,22 @@ reports::json decoded_tables(const svac_driver_ops &driver, const engine::Trace 
         }
     };
     engine::RunStats stats;
+    engine::RunOptions options;
+    options.isolate = cfg.options.isolate;
     try {
-        engine::run_differential(driver, trace, stats, nullptr, inspect, step + 1);
+        engine::run_differential(*selected, trace, stats, nullptr, inspect, step + 1, options);
     } catch (const engine::DriverError &) {
         return nullptr;
+    } catch (const engine::Interrupted &) { // a stop while the report is written: no tables
+        return nullptr;
     }
+    if (iommus.empty()) return nullptr; // the driver was lost before that step
     return {{"after_step", step}, {"iommus", iommus}};
 }
 
-// decoded_tables for a report, in a child process when the driver runs
-// isolated: a driver that misbehaves there must not lose the campaign.
 reports::json tables_of(const SelectedDriver &selected, const engine::CampaignConfig &cfg,
                         const engine::Finding &f) {
-    if (!cfg.options.isolate) return decoded_tables(*selected, f.trace, f.step);
-    try {
-        return reports::json::parse(engine::run_in_child(*cfg.options.isolate, [&] {
-            return reports::dump_json(decoded_tables(*selected, f.trace, f.step), -1);
-        }));
-    } catch (const engine::DriverError &) {
-        return nullptr;
-    }
+    return decoded_tables(selected, cfg, f.trace, f.step);
 }
 
 // A clause's line in the report: a finding fails it; a check that ran passes

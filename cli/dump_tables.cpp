@@ -100,7 +100,7 @@ std::vector<Verdict> evaluate(const ref::ModelDump &d) {
 namespace {
 
 int dump_tables_here(const std::string &path, const SelectedDriver &selected, long step,
-                     bool as_json) {
+                     bool as_json, const std::optional<engine::Isolation> &isolate) {
     const svac_driver_ops &driver = *selected;
     engine::Trace trace = engine::load_trace(path);
     std::string why = engine::check_driver_topology(driver, trace.topology);
@@ -118,9 +118,11 @@ int dump_tables_here(const std::string &path, const SelectedDriver &selected, lo
             dumps.emplace_back(i, p.iommu(i).dump(p.memory(), trace.topology));
     };
     engine::RunStats stats;
+    engine::RunOptions options;
+    options.isolate = isolate; // the driver in its host; the tables read here
     std::optional<engine::Finding> finding;
     try {
-        finding = engine::run_differential(driver, trace, stats, nullptr, inspect, until);
+        finding = engine::run_differential(driver, trace, stats, nullptr, inspect, until, options);
     } catch (const engine::DriverError &e) {
         fmt::print(stderr, "sva-conform: {}\n", e.what());
         return kFindings;
@@ -185,18 +187,7 @@ int dump_tables_here(const std::string &path, const SelectedDriver &selected, lo
 
 int cmd_dump_tables(const std::string &path, const SelectedDriver &selected, long step,
                     bool as_json, const IsolationFlags &isolation) {
-    std::optional<engine::Isolation> isolate = isolation.choose(selected);
-    if (!isolate) return dump_tables_here(path, selected, step, as_json);
-    engine::load_trace(path); // bad input is reported here, not by the child
-    try {                     // the child prints; its exit status comes back
-        return std::stoi(engine::run_in_child(*isolate, [&] {
-            return std::to_string(dump_tables_here(path, selected, step, as_json));
-        }));
-    } catch (const engine::DriverError &e) {
-        fmt::print(stderr, "sva-conform: {} while replaying {}\n", reports::term_escape(e.what()),
-                   reports::term_escape(path));
-        return kFindings;
-    }
+    return dump_tables_here(path, selected, step, as_json, isolation.choose(selected));
 }
 
 } // namespace svac::cli

@@ -320,6 +320,8 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
                                         RunStats &stats, const StepHook &hook,
                                         const std::function<void(DriverInstance &)> &inspect,
                                         std::size_t until, const RunOptions &options) {
+    if (options.isolate)
+        return run_isolated(driver, trace, stats, *options.isolate, options, hook, inspect, until);
     return run_differential([&] { return abi_calls(driver); }, trace, stats, hook, inspect, until,
                             options);
 }
@@ -456,7 +458,6 @@ std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, R
 
 std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
                                         RunStats &stats, const RunOptions &options) {
-    if (options.isolate) return run_isolated(driver, trace, stats, *options.isolate, options);
     return run_differential(driver, trace, stats, nullptr, nullptr, trace.ops.size(), options);
 }
 

@@ -129,6 +129,8 @@ std::optional<Finding> run_differential(const svac_driver_ops &driver, const Tra
 
 // The same, for ops [0, until) only, handing the live instance to `inspect`
 // at the end (or at the divergence) before it is destroyed: dump-tables.
+// With options.isolate the driver runs in a driver host (engine/isolate.h)
+// and `hook` and `inspect` run here, on the kit's instance.
 std::optional<Finding> run_differential(const svac_driver_ops &driver, const Trace &trace,
                                         RunStats &stats, const StepHook &hook,
                                         const std::function<void(DriverInstance &)> &inspect,

@@ -15,22 +15,17 @@
 
 namespace svac::engine {
 
-// run_differential(driver, trace, stats, hook, nullptr, ops, options) in a
-// child; run_differential(driver, trace, stats, options) comes here when
-// options.isolate is set. The hook runs in the child (it may print; the child's stdout is the
-// parent's). stats gets the child's counts. Throws DriverError when the
-// driver refuses the topology, like run_differential, and Interrupted when a
-// stop was requested (engine/interrupt.h) while the child ran: the sequence
-// is then not counted.
+// run_differential(driver, trace, stats, hook, inspect, until, options)
+// with the driver in a driver host (engine/host/): the host of this driver
+// kept from one sequence to the next, replaced when it was lost. The hook
+// and `inspect` run here, on the instance rebuilt from the host's account.
+// Throws DriverError when the driver refuses the topology, like
+// run_differential, and Interrupted when a stop was requested (engine/
+// interrupt.h) while the host ran: the sequence is then not counted.
 std::optional<Finding> run_isolated(const svac_driver_ops &driver, const Trace &trace,
                                     RunStats &stats, const Isolation &limits,
-                                    const RunOptions &options = {}, const StepHook &hook = nullptr);
-
-// Runs `body` in a child under the same limits and returns what it
-// returned: for work on a driver that must not take the caller down (the
-// decoded tables of a report, dump-tables). Throws DriverError naming the
-// kind (driver-crash, driver-hang, driver-oom) when the child does not come
-// back, and Interrupted on a stop request.
-std::string run_in_child(const Isolation &limits, const std::function<std::string()> &body);
+                                    const RunOptions &options = {}, const StepHook &hook = nullptr,
+                                    const std::function<void(DriverInstance &)> &inspect = nullptr,
+                                    std::optional<std::size_t> until = std::nullopt);
 
 } // namespace svac::engine

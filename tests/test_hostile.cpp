@@ -367,6 +367,72 @@ INSTANTIATE_TEST_SUITE_P(Plugins, HostileClause,
                                            ClauseCase{"hostile_stray_store", "HW-8"}),
                          [](const auto &p) { return std::string(p.param.plugin).substr(8); });
 
+// ---- drivers that turn on the driver host (docs/host-protocol.md) ----
+//
+// What each does in bind_mm, and what the kit must make of it: a finding or
+// a clean pass, a valid report that counts every sequence, no hang, no exit
+// 3, nothing left running.
+
+struct HostCase {
+    const char *plugin;
+    const char *clause; // "" for none: the campaign passes
+    const char *what;   // in the finding's message
+    bool hangs = false; // waits out a short step time limit
+};
+
+void PrintTo(const HostCase &c, std::ostream *os) {
+    *os << c.plugin;
+}
+
+class HostileHost : public Hostile, public ::testing::WithParamInterface<HostCase> {};
+
+TEST_P(HostileHost, IsAFindingOrNothingAndNothingIsLost) {
+    const HostCase &c = GetParam();
+    constexpr int kSequences = 12;
+    CliResult r = campaign(c.plugin, kSequences, c.hangs ? kHangLimits : kLimits);
+    if (*c.clause) {
+        auto rep = expect_finding(r, c.clause, kSequences);
+        if (!rep) return;
+        const auto *f = finding(*rep, c.clause);
+        ASSERT_TRUE(f);
+        EXPECT_NE(f->message.find(c.what), std::string::npos) << f->message;
+    } else {
+        EXPECT_EQ(r.status, 0) << r.all();
+        auto rep = report();
+        if (!rep) return;
+        EXPECT_EQ(rep->verdict, "conformant") << clauses_of(*rep);
+        EXPECT_EQ(rep->sequences, static_cast<uint64_t>(kSequences));
+    }
+    // The driver's output stays in its host: the kit prints its summary only.
+    EXPECT_LT(r.out.size(), 4096u) << r.out.substr(0, 400);
+    EXPECT_LT(r.err.size(), 4096u) << r.err.substr(0, 400);
+    // Nothing the driver started outlives the campaign.
+    // ("[h]ostile_...": the pattern does not match the shell that runs pgrep.)
+    const std::string pattern = "plugins/[h]" + std::string(c.plugin).substr(1) + ".so";
+    const int left = std::system(("pgrep -f " + quote(pattern) + " >/dev/null").c_str());
+    EXPECT_FALSE(WIFEXITED(left) && WEXITSTATUS(left) == 0) << "a process of the driver is left";
+}
+
+// - bytes that look like frames, written into every descriptor, and a thread
+//   that does so for ever while the call spins: the account breaks (ROBUST-6);
+// - a fork whose two copies both talk on the channel: ROBUST-6;
+// - SIGINT and SIGTERM to the parent (the kit): not stop requests;
+// - every descriptor closed, then a block: the host ended its channel and is
+//   given the step limit to end (ROBUST-1);
+// - 2 MiB of output per bind: kept in the host's pipes' tails.
+INSTANTIATE_TEST_SUITE_P(
+    Plugins, HostileHost,
+    ::testing::Values(HostCase{"hostile_write_fds", "ROBUST-6",
+                               "host-account: its messages broke the protocol"},
+                      HostCase{"hostile_heartbeat", "ROBUST-6",
+                               "host-account: its messages broke the protocol", true},
+                      HostCase{"hostile_fork_bind", "ROBUST-6", "host-account"},
+                      HostCase{"hostile_signal_parent", "", ""},
+                      HostCase{"hostile_close_block", "ROBUST-1",
+                               "the host closed its channel and did not end", true},
+                      HostCase{"hostile_flood_output", "", ""}),
+    [](const auto &p) { return std::string(p.param.plugin).substr(8); });
+
 // ---- plugins the loader refuses: exit 2, naming what is wrong ----
 
 TEST_F(Hostile, NullOpIsRefusedByName) {

@@ -81,6 +81,7 @@ private:
     void progress();                    // reads shared_
     const Isolation *limits_ = nullptr;
     std::optional<CallTime> call_;
+    uint64_t last_rss_ = 0; // the host's resident memory, as last sampled
 };
 
 } // namespace svac::engine::host

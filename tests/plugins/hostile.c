@@ -30,16 +30,31 @@
  *                  and terminal escape sequences, which reports and the
  *                  terminal must show, never pass on or choke on
  *
+ * Against the driver host (docs/host-protocol.md), each in bind_mm:
+ *   WRITE_FDS      writes bytes that look like the protocol's into every
+ *                  descriptor it has, then works
+ *   FORK_BIND      forks (once per process) and lets both copies go on
+ *   SIGNAL_PARENT  sends SIGINT and SIGTERM to its parent, then works
+ *   CLOSE_BLOCK    closes every descriptor, then blocks for ever
+ *   HEARTBEAT      starts a thread that writes heartbeats into every
+ *                  descriptor, then spins for ever
+ *   FLOOD_OUTPUT   writes 1 MiB to stdout and to stderr, then works
+ *
  * A real driver keeps no global state (driver_abi.h); these test plugins keep
  * a few statics for brevity: the patched ops table, filled on the first
  * svac_driver_entry() call, and (STRAY_STORE, OOM) a pointer or a counter.
  */
+#define _GNU_SOURCE /* fork, kill, pause, usleep */
 #include <svac/driver_abi.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef HOSTILE_NO_ENTRY
 
@@ -235,6 +250,90 @@ static void *hostile_create(const struct svac_platform *p, const struct svac_top
 #undef HOSTILE_NAME
 #define HOSTILE_NAME "\x1b[31mbad\xff-name\x1b[0m"
 #define PATCH() ((void)0)
+
+#elif defined(HOSTILE_WRITE_FDS) || defined(HOSTILE_HEARTBEAT)
+/* A frame header as the protocol has it (an events frame of 8 bytes with
+ * sequence number 0), then the 8 bytes. */
+static const char fake[] = "\x08\0\0\0\x03\0\0\0\0\0\0\0\x07\x01\x02\x03\x04\x05\x06\x07";
+static void write_everywhere(void) {
+    for (int fd = 3; fd < 1024; ++fd) {
+        ssize_t ignored = write(fd, fake, sizeof fake - 1);
+        (void)ignored;
+    }
+}
+#if defined(HOSTILE_WRITE_FDS)
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    write_everywhere();
+    return base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
+}
+#else
+static void *beat(void *arg) {
+    (void)arg;
+    for (;;) {
+        write_everywhere();
+        usleep(1000);
+    }
+    return NULL;
+}
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    (void)drv, (void)dev, (void)mm, (void)pasid, (void)mm_exit, (void)cb_ctx, (void)drvdata;
+    pthread_t t;
+    pthread_create(&t, NULL, beat, NULL);
+    volatile int spin = 1;
+    while (spin) {
+    }
+    return 0;
+}
+#endif
+#define PATCH() (ops.bind_mm = hostile_bind)
+
+#elif defined(HOSTILE_FORK_BIND)
+static int forked;
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    if (!forked) {
+        forked = 1;
+        (void)fork();
+    }
+    return base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
+}
+#define PATCH() (ops.bind_mm = hostile_bind)
+
+#elif defined(HOSTILE_SIGNAL_PARENT)
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    kill(getppid(), SIGINT);
+    kill(getppid(), SIGTERM);
+    return base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
+}
+#define PATCH() (ops.bind_mm = hostile_bind)
+
+#elif defined(HOSTILE_CLOSE_BLOCK)
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    (void)drv, (void)dev, (void)mm, (void)pasid, (void)mm_exit, (void)cb_ctx, (void)drvdata;
+    for (int fd = 0; fd < 1024; ++fd) close(fd);
+    for (;;) pause();
+    return 0;
+}
+#define PATCH() (ops.bind_mm = hostile_bind)
+
+#elif defined(HOSTILE_FLOOD_OUTPUT)
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    static char line[1024];
+    memset(line, 'x', sizeof line - 1);
+    line[sizeof line - 2] = '\n';
+    for (int i = 0; i < 1024; ++i) {
+        fputs(line, stdout);
+        fputs(line, stderr);
+    }
+    fflush(stdout);
+    return base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
+}
+#define PATCH() (ops.bind_mm = hostile_bind)
 
 #else
 #error "define one HOSTILE_<KIND>"
