@@ -25,6 +25,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <random>
 #include <sched.h>
 #include <string>
 #include <sys/prctl.h>
@@ -605,6 +606,46 @@ TEST_F(HostileSigint, StopDoesNotWaitForAHangingChild) {
     if (!rep) return;
     EXPECT_LT(rep->sequences, 1000u);
     EXPECT_TRUE(rep->findings.empty()) << clauses_of(*rep);
+}
+
+// SIGINT or SIGTERM at a random moment of an isolated campaign whose
+// findings carry decoded tables (a torn CD write, HW-7): 20 trials of each,
+// the moment drawn from a fixed seed once the command catches the signal.
+// Whatever it was doing — running a sequence in its host, reading a
+// finding's tables back through the host, writing the report — it ends by
+// itself with a valid report marked incomplete.
+TEST_F(HostileSigint, AtAnyMomentOfAnIsolatedCampaignTheReportIsValid) {
+    std::mt19937 rng(20261206);
+    std::uniform_int_distribution<int> delay_ms(0, 400);
+    int with_tables = 0; // trials stopped after a finding's tables were read
+    for (int sig : {SIGINT, SIGTERM}) {
+        for (int trial = 0; trial < 20; ++trial) {
+            fs::remove_all(dir_ / "out");
+            Spawned s = spawn_cli(dir_, {"run", "--driver", "smmuv3", "--mutant", "cd-torn-write",
+                                         "--isolate", "--generator", "plain", "--seed",
+                                         std::to_string(trial + 1), "--sequences", "1000000000",
+                                         "--out", "out"});
+            ASSERT_GT(s.pid, 0);
+            ASSERT_TRUE(wait_until(s, [&] { return catches_sigint(s.pid); }));
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+            ::kill(s.pid, sig);
+            const int status = wait_exit(s);
+            const std::string what = std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + " trial " +
+                                     std::to_string(trial) + "\n" +
+                                     svac::test_support::read_file(dir_ / "stderr.txt");
+            ASSERT_TRUE(WIFEXITED(status)) << describe_status(status) << " " << what;
+            EXPECT_TRUE(WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 1)
+                << "exit " << WEXITSTATUS(status) << " " << what;
+            auto rep = report();
+            ASSERT_TRUE(rep) << what;
+            EXPECT_EQ(rep->verdict, "incomplete") << what;
+            for (const auto &f : rep->findings) {
+                EXPECT_TRUE(f.clause == "HW-7") << f.clause << ": " << f.message << " " << what;
+                with_tables += !f.tables.is_null();
+            }
+        }
+    }
+    EXPECT_GT(with_tables, 0) << "no trial reached a finding's tables";
 }
 
 // A second SIGINT ends the command at once with status 130, whatever it is
