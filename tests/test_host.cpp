@@ -11,12 +11,16 @@
 #include "engine/host/protocol.h"
 #include "engine/host/recorder.h"
 #include "engine/host/replayer.h"
+#include "engine/host/serve.h"
 #include "engine/isolate.h"
 #include "models/registry.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace {
 
@@ -193,6 +197,52 @@ TEST(HostReplay, AnAccountThatDisagreesWithTheKitsPlatformIsAFinding) {
             engine::DriverInstance(std::make_unique<engine::host::Replayer>("smmuv3", src), topo),
             engine::CallLost);
     }
+}
+
+// The host's own failure (here a run frame it cannot read) is an `error`
+// frame the kit reports as an error, never a finding against the driver;
+// the host then serves on.
+TEST(HostServe, ItsOwnFailureIsAnErrorFrameAndItServesOn) {
+    using namespace engine::host;
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        ::close(sv[0]);
+        _exit(serve(*models::find_bundled("vtd")->entry(), sv[1], sv[1]));
+    }
+    ::close(sv[1]);
+    auto send = [&](FrameType t, uint32_t seq, const std::string &payload) {
+        std::string b;
+        append_header(b, t, seq, payload.size());
+        b += payload;
+        ASSERT_EQ(::write(sv[0], b.data(), b.size()), static_cast<ssize_t>(b.size()));
+    };
+    FrameReader r;
+    auto next = [&]() -> std::optional<Frame> {
+        for (;;) {
+            if (auto f = r.next()) return f;
+            char buf[4096];
+            ssize_t n = ::read(sv[0], buf, sizeof buf);
+            if (n <= 0) return std::nullopt;
+            r.feed(buf, static_cast<std::size_t>(n));
+        }
+    };
+    auto ready = next();
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(ready->type, FrameType::ready);
+    EXPECT_NE(ready->payload.find("\"protocol\":1"), std::string::npos) << ready->payload;
+    send(FrameType::run, 0, "{not json");
+    auto err = next();
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->type, FrameType::error);
+    EXPECT_NE(err->payload.find("message"), std::string::npos) << err->payload;
+    send(FrameType::quit, 1, "");
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    ::close(sv[0]);
 }
 
 } // namespace
