@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
+#include <fstream>
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -55,6 +57,19 @@ bool drain_into(int fd, std::string &tail) {
     }
 }
 
+// The processes whose parent is `pid` (any of its threads), space-separated.
+std::string children_of(pid_t pid) {
+    std::string kids;
+    const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+    std::error_code ec;
+    for (const auto &t : std::filesystem::directory_iterator(tasks, ec)) {
+        std::ifstream in(t.path() / "children");
+        std::string k;
+        while (in >> k) kids += (kids.empty() ? "" : " ") + k;
+    }
+    return kids;
+}
+
 std::string how_it_ended(int status) {
     if (WIFSIGNALED(status)) return "killed by " + signal_name(WTERMSIG(status));
     if (WIFEXITED(status))
@@ -90,6 +105,7 @@ HostLink::HostLink(const svac_driver_ops &driver) : name_(driver.name ? driver.n
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the kit
         if (::getppid() != parent) _exit(1); // the kit died before prctl
         ::setpgid(0, 0);                     // the driver's signals to its group miss the kit's
+        ::prctl(PR_SET_CHILD_SUBREAPER, 1);  // what the driver forks stays the host's child
         ::signal(SIGINT, SIG_IGN);           // Ctrl-C is the kit's to handle
         ::signal(SIGTERM, SIG_DFL);
         int null = ::open("/dev/null", O_RDONLY);
@@ -330,6 +346,16 @@ bool HostLink::finish(std::optional<Finding> &f, const Trace &trace) {
     }
     if (end.type != FrameType::done) {
         kill_host(); // more than the kit replayed: the host is not in step with it
+        return false;
+    }
+    // A host is one process: a driver that forked left a child there (a
+    // zombie, or adopted: the host is its subreaper), which could talk on
+    // the channel in its name.
+    if (const std::string kids = children_of(pid_); !kids.empty()) {
+        kill_host();
+        if (!f)
+            f = robust_finding(ref::ClauseId::ROBUST_6, trace, trace.ops.size(),
+                               "the driver forked: process " + kids + " outlived its call", "");
         return false;
     }
     json d = json::parse(end.payload, nullptr, false);
