@@ -95,28 +95,9 @@ void EventWriter::call(const EntryCall &c) {
     for (uint32_t v : {c.resp.flags, c.resp.pasid, c.resp.grpid, c.resp.code}) u32(v);
 }
 
-bool EventReader::call(EntryCall &c) {
-    uint8_t e = 0;
-    if (!u8(e) || e >= static_cast<uint8_t>(Entry::count_)) return false;
-    c.entry = static_cast<Entry>(e);
-    for (uint32_t *v : {&c.dev, &c.feat, &c.mm, &c.pasid, &c.min_pasid, &c.max_pasid, &c.iommu})
-        if (!u32(*v)) return false;
-    for (uint64_t *v : {&c.drvdata, &c.start, &c.end})
-        if (!u64(*v)) return false;
-    for (uint32_t *v : {&c.resp.flags, &c.resp.pasid, &c.resp.grpid, &c.resp.code})
-        if (!u32(*v)) return false;
-    return true;
-}
-
 void EventWriter::fault(const svac_fault &f) {
     for (uint32_t v : {f.flags, f.pasid, f.grpid, f.perm}) u32(v);
     u64(f.addr);
-}
-
-bool EventReader::fault(svac_fault &f) {
-    for (uint32_t *v : {&f.flags, &f.pasid, &f.grpid, &f.perm})
-        if (!u32(*v)) return false;
-    return u64(f.addr);
 }
 
 std::string_view event_tag_name(EventTag t) {

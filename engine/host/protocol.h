@@ -117,31 +117,6 @@ private:
     std::string &out_;
 };
 
-// Reads records from an event buffer; each read is false when the buffer
-// ends first.
-class EventReader {
-public:
-    explicit EventReader(std::string_view in) : in_(in) {}
-    bool empty() const { return pos_ == in_.size(); }
-    std::size_t offset() const { return pos_; }
-    bool u8(uint8_t &v) { return raw(&v, sizeof v); }
-    bool u32(uint32_t &v) { return raw(&v, sizeof v); }
-    bool i32(int32_t &v) { return raw(&v, sizeof v); }
-    bool u64(uint64_t &v) { return raw(&v, sizeof v); }
-    bool call(EntryCall &c);
-    bool fault(svac_fault &f);
-
-private:
-    bool raw(void *p, std::size_t n) {
-        if (in_.size() - pos_ < n) return false;
-        std::memcpy(p, in_.data() + pos_, n);
-        pos_ += n;
-        return true;
-    }
-    std::string_view in_;
-    std::size_t pos_ = 0;
-};
-
 std::string_view event_tag_name(EventTag t);
 
 } // namespace svac::engine::host
