@@ -2,6 +2,8 @@
 
 #include "engine/driver.h"
 #include "engine/engine.h"
+#include "engine/host/address.h"
+#include "engine/host/link.h"
 #include "engine/interrupt.h"
 #include "engine/isolate.h"
 #include "engine/platform.h"
@@ -13,6 +15,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -40,10 +43,68 @@ void check_out_dir(const std::string &dir, const std::string &option) {
     fs::remove(probe, ec);
 }
 
-SelectedDriver select_driver(const std::string &name, const std::string &lib) {
-    if (!lib.empty() && !name.empty())
-        throw UsageError("--driver and --driver-lib: name one driver, bundled or a plugin");
-    if (lib.empty() && name.empty()) throw UsageError("--driver or --driver-lib is required");
+namespace {
+
+// Seconds a driver host has to answer a connection with its ready frame.
+constexpr double kRemoteGreeting_s = 10;
+
+// The ops table of a driver a host serves: what its ready frame says, and
+// no entry point (its calls are made only in the host). Kept for the
+// process's life, as a plugin's table is.
+const svac_driver_ops *remote_ops(const engine::host::RemoteDriver &d) {
+    struct Remote {
+        std::string name, version;
+        svac_driver_ops ops{};
+    };
+    static std::deque<Remote> served;
+    Remote &r = served.emplace_back();
+    r.name = d.name;
+    r.version = d.version;
+    r.ops.abi_version = d.abi_version;
+    r.ops.size = sizeof(svac_driver_ops);
+    r.ops.name = r.name.c_str();
+    r.ops.version = r.version.c_str();
+    r.ops.arch_mask = d.arch_mask;
+    return &r.ops;
+}
+
+SelectedDriver remote_driver(const std::string &host) {
+    const std::string what = "--driver-host " + host;
+    try {
+        engine::host::check_address(host);
+    } catch (const std::invalid_argument &e) {
+        throw UsageError(what + ": " + e.what());
+    }
+    engine::host::RemoteDriver d;
+    try {
+        d = engine::host::describe_remote(host, kRemoteGreeting_s);
+    } catch (const std::runtime_error &e) {
+        throw UsageError("--driver-host " + std::string(e.what()));
+    }
+    if (d.abi_version != SVAC_ABI_VERSION)
+        throw UsageError(fmt::format("{}: the host serves a driver built for ABI version {}, this "
+                                     "sva-conform speaks version {}",
+                                     what, d.abi_version, SVAC_ABI_VERSION));
+    if (d.name.empty()) throw UsageError(what + ": the host's ready frame names no driver");
+    SelectedDriver s;
+    s.ops = remote_ops(d);
+    s.remote = host;
+    s.library_kind = d.library_kind == "bundled" ? "bundled" : "plugin";
+    s.library_path = d.library_path;
+    s.library_sha256 = d.library_sha256;
+    return s;
+}
+
+} // namespace
+
+SelectedDriver select_driver(const std::string &name, const std::string &lib,
+                             const std::string &host) {
+    if (int(!name.empty()) + int(!lib.empty()) + int(!host.empty()) > 1)
+        throw UsageError("--driver, --driver-lib and --driver-host: name one driver, bundled, a "
+                         "plugin or served by a host");
+    if (lib.empty() && name.empty() && host.empty())
+        throw UsageError("--driver, --driver-lib or --driver-host is required");
+    if (!host.empty()) return remote_driver(host);
     SelectedDriver d;
     models::DriverLookup found;
     std::string what;
@@ -66,6 +127,13 @@ SelectedDriver select_driver(const std::string &name, const std::string &lib) {
 }
 
 std::optional<engine::Isolation> IsolationFlags::choose(const SelectedDriver &driver) const {
+    if (!driver.remote.empty()) {
+        if (no_isolate)
+            throw UsageError("--no-isolate: a driver served by a host (--driver-host) runs there");
+        return engine::Isolation{.step_timeout_s = step_timeout_s,
+                                 .memory_limit = memory_limit_mib << 20,
+                                 .remote = driver.remote};
+    }
     if (no_isolate || (!isolate && !driver.plugin())) return std::nullopt;
     return engine::Isolation{.step_timeout_s = step_timeout_s,
                              .memory_limit = memory_limit_mib << 20};
@@ -175,7 +243,12 @@ reports::ClauseResult clause_result(const ref::Clause &c, const engine::Campaign
 void set_provenance(reports::Report &r, const SelectedDriver *driver) {
     r.tool_version = tool_version();
     r.tool_commit = SVAC_GIT_COMMIT;
-    if (driver && driver->plugin()) {
+    if (driver && !driver->remote.empty()) { // as the host says
+        r.library_kind = driver->library_kind;
+        r.library_path = driver->library_path;
+        r.library_sha256 = driver->library_sha256;
+        r.library_remote = driver->remote;
+    } else if (driver && driver->plugin()) {
         r.library_kind = driver->library_kind;
         r.library_path = driver->library_path;
         r.library_sha256 = file_sha256(driver->library_path);

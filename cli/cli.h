@@ -29,14 +29,20 @@ struct SelectedDriver {
     const svac_driver_ops *ops = nullptr;
     std::string library_kind = "bundled"; // or "plugin"
     std::string library_path;             // a plugin: the shared object, absolute
+    std::string library_sha256;           // a remote host's: as it says
+    std::string remote;                   // served by a host at this address (--driver-host)
     bool plugin() const { return library_kind == "plugin"; }
     const svac_driver_ops &operator*() const { return *ops; }
 };
 
 // The driver named on the command line, checked against the ABI: a bundled
 // driver ("NAME", or "NAME:MUTANT" for a seeded-bug mutant, `--mutant`), or
-// with `lib` set a plugin (`--driver-lib PATH.so`). Exactly one of the two.
-SelectedDriver select_driver(const std::string &name, const std::string &lib = {});
+// with `lib` set a plugin (`--driver-lib PATH.so`), or with `host` set the
+// driver a host serves there (`--driver-host ADDR`, `sva-conform host`):
+// its name, version, ABI and architectures as the host's ready frame says,
+// its calls made only in that host. Exactly one of the three.
+SelectedDriver select_driver(const std::string &name, const std::string &lib = {},
+                             const std::string &host = {});
 
 // --isolate / --no-isolate / --step-timeout / --memory-limit.
 struct IsolationFlags {
@@ -44,7 +50,8 @@ struct IsolationFlags {
     bool no_isolate = false;
     double step_timeout_s = 10;
     uint64_t memory_limit_mib = 2048;
-    // Isolated unless --no-isolate; by default plugins are, bundled drivers not.
+    // Isolated unless --no-isolate; by default plugins are, bundled drivers
+    // not; a driver served by a host always is (--no-isolate: UsageError).
     std::optional<engine::Isolation> choose(const SelectedDriver &driver) const;
 };
 
@@ -128,14 +135,19 @@ reports::json formal_section(const SelectedDriver &driver);
 // Exit 0 every injection point clean, 1 a finding (or the trace not
 // conformant without injection), 2 bad usage or input.
 struct FailnthOptions {
-    std::string driver;     // "NAME" or "NAME:MUTANT"
-    std::string driver_lib; // a plugin (--driver-lib)
-    std::string trace_path; // empty: the built-in trace of the driver's architecture
+    std::string driver;      // "NAME" or "NAME:MUTANT"
+    std::string driver_lib;  // a plugin (--driver-lib)
+    std::string driver_host; // served by a host (--driver-host)
+    std::string trace_path;  // empty: the built-in trace of the driver's architecture
     std::string out = "reports/failnth";
     bool as_json = false;
     IsolationFlags isolation; // isolated by default for plugins, in-process for bundled drivers
 };
 int cmd_failnth(const FailnthOptions &opt);
+
+// sva-conform host (cli/host_cmd.cpp): serves `driver` at `listen` until
+// SIGINT or SIGTERM. Exit 0, or 2 when it cannot listen there.
+int cmd_host(const SelectedDriver &driver, const std::string &listen);
 
 // A finding as the command prints it.
 std::string format_finding(const engine::Finding &f);

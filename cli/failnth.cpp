@@ -177,7 +177,7 @@ json failnth_doc(const SelectedDriver &selected, const std::string &source,
 } // namespace
 
 int cmd_failnth(const FailnthOptions &opt) {
-    const SelectedDriver selected = select_driver(opt.driver, opt.driver_lib);
+    const SelectedDriver selected = select_driver(opt.driver, opt.driver_lib, opt.driver_host);
     const svac_driver_ops &driver = *selected;
     engine::Trace trace;
     std::string source;

@@ -283,7 +283,7 @@ int main(int argc, char **argv) {
     app.set_version_flag("--version", cli::tool_version() + " (" + SVAC_GIT_COMMIT + ")");
     app.require_subcommand(1);
 
-    std::string driver_name, driver_lib, out = "reports/latest", trace_path, group;
+    std::string driver_name, driver_lib, driver_host, out = "reports/latest", trace_path, group;
     engine::CampaignConfig cfg;
     cfg.seed = 1;
     bool as_json = false, quiet = false, verbose = false;
@@ -293,13 +293,22 @@ int main(int argc, char **argv) {
     // Every command that runs a driver takes a bundled one or a plugin.
     const char *lib_help = "a driver plugin: a shared object exporting svac_driver_entry "
                            "(include/svac/driver_abi.h)";
-    auto driver_options = [&](CLI::App *cmd, const char *help) {
+    // Commands that run the driver only through isolation (never in this
+    // process) also take one a driver host serves.
+    auto driver_options = [&](CLI::App *cmd, const char *help, bool served = false) {
         auto *d = cmd->add_option("--driver", driver_name, help)->check(cli::non_empty("a driver"));
-        cmd->add_option("--driver-lib", driver_lib, lib_help)
-            ->excludes(d)
-            ->check(cli::non_empty("a shared object"));
+        auto *l = cmd->add_option("--driver-lib", driver_lib, lib_help)
+                      ->excludes(d)
+                      ->check(cli::non_empty("a shared object"));
+        if (served)
+            cmd->add_option("--driver-host", driver_host,
+                            "the driver served by `sva-conform host --listen ADDR` at ADDR "
+                            "(HOST:PORT, [IPV6]:PORT or unix:PATH); it runs there, judged here")
+                ->excludes(d)
+                ->excludes(l)
+                ->check(cli::non_empty("an address"));
     };
-    driver_options(run, "bundled driver name (see `sva-conform drivers`)");
+    driver_options(run, "bundled driver name (see `sva-conform drivers`)", true);
     run->add_option("--profile", cfg.profile, "API generation the driver claims")
         ->capture_default_str();
     const auto any_seed = cli::whole_number(0, UINT64_MAX);
@@ -354,7 +363,7 @@ int main(int argc, char **argv) {
     auto *replay =
         app.add_subcommand("replay", "run one trace against a driver, step by step, with the diff");
     replay->add_option("TRACE", trace_path, "trace JSON file")->required();
-    driver_options(replay, "bundled driver name");
+    driver_options(replay, "bundled driver name", true);
     isolation_options(replay);
     bool replay_hw = false;
     auto *replay_quiet = replay->add_flag("--quiet", quiet, "print only the outcome");
@@ -383,7 +392,7 @@ int main(int argc, char **argv) {
         "dump-tables",
         "replay a trace and print the driver's tables decoded, and the IOMMU caches");
     dump->add_option("TRACE", trace_path, "trace JSON file")->required();
-    driver_options(dump, "bundled driver name");
+    driver_options(dump, "bundled driver name", true);
     dump->add_option("--step", dump_step, "stop after op K (default: the whole trace)")
         ->check(cli::whole_number(0, engine::kMaxOps - 1));
     dump->add_flag("--json", as_json, "print as JSON");
@@ -484,7 +493,7 @@ int main(int argc, char **argv) {
     failnth->add_option("TRACE", trace_path,
                         "trace JSON file (default: a built-in trace of the driver's "
                         "architecture that reaches every allocation site)");
-    driver_options(failnth, "bundled driver name");
+    driver_options(failnth, "bundled driver name", true);
     failnth->add_option("--mutant", mutant, mutant_help)->check(mutant_name);
     failnth
         ->add_option("--out", failnth_opt.out,
@@ -494,10 +503,23 @@ int main(int argc, char **argv) {
     failnth->add_flag("--json", failnth_opt.as_json, "print failnth.json instead of the lines");
     isolation_options(failnth);
 
+    std::string listen;
+    auto *host = app.add_subcommand(
+        "host", "serve a driver to kits that connect (`run --driver-host ADDR`): each "
+                "connection in a driver host process of its own, until SIGINT or SIGTERM");
+    driver_options(host, "bundled driver name");
+    host->add_option("--mutant", mutant, mutant_help)->check(mutant_name);
+    host->add_option("--listen", listen,
+                     "HOST:PORT, [IPV6]:PORT or unix:PATH (port 0: any free port; the address "
+                     "listened at is printed). No authentication: whoever can connect runs the "
+                     "driver, so listen on a loopback or private address")
+        ->required()
+        ->check(cli::non_empty("an address"));
+
     // CLI11 says only "A subcommand is required" for a misspelt one: name it.
-    const std::vector<CLI::App *> commands{fuzz,    fuzz_to_trace, run,     replay,
-                                           check,   clauses,       drivers, dump,
-                                           mutants, report_cmd,    prove,   failnth};
+    const std::vector<CLI::App *> commands{fuzz,    fuzz_to_trace, run,  replay,  check,
+                                           clauses, drivers,       dump, mutants, report_cmd,
+                                           prove,   failnth,       host};
     if (argc > 1 && argv[1][0] != '-' &&
         std::none_of(commands.begin(), commands.end(),
                      [&](const CLI::App *c) { return c->get_name() == argv[1]; })) {
@@ -534,22 +556,25 @@ int main(int argc, char **argv) {
             driver_name += ":" + mutant;
         }
         if (*run)
-            return cmd_run(cli::select_driver(driver_name, driver_lib), cfg, out, generator,
-                           iso_flags);
+            return cmd_run(cli::select_driver(driver_name, driver_lib, driver_host), cfg, out,
+                           generator, iso_flags);
         if (*replay)
-            return cmd_replay(trace_path, cli::select_driver(driver_name, driver_lib), quiet,
-                              replay_hw, iso_flags);
+            return cmd_replay(trace_path, cli::select_driver(driver_name, driver_lib, driver_host),
+                              quiet, replay_hw, iso_flags);
         if (*check) return cmd_check_trace(trace_path, verbose);
         if (*clauses) return cmd_clauses(as_json, group);
         if (*drivers) return list_mutants ? cli::cmd_list_mutants() : cmd_drivers();
         if (*dump)
-            return cli::cmd_dump_tables(trace_path, cli::select_driver(driver_name, driver_lib),
+            return cli::cmd_dump_tables(trace_path,
+                                        cli::select_driver(driver_name, driver_lib, driver_host),
                                         dump_step, as_json, iso_flags);
+        if (*host) return cli::cmd_host(cli::select_driver(driver_name, driver_lib), listen);
         if (*mutants) return cli::cmd_mutants(mutants_opt);
         if (*prove) return cli::cmd_prove(prove_opt);
         if (*failnth) {
             failnth_opt.driver = driver_name;
             failnth_opt.driver_lib = driver_lib;
+            failnth_opt.driver_host = driver_host;
             failnth_opt.trace_path = trace_path;
             failnth_opt.isolation = iso_flags;
             return cli::cmd_failnth(failnth_opt);
@@ -575,6 +600,9 @@ int main(int argc, char **argv) {
         fmt::print(stderr, "sva-conform: {}\n", term_escape(e.what()));
         return cli::kBadInput;
     } catch (const engine::InputError &e) {
+        fmt::print(stderr, "sva-conform: {}\n", term_escape(e.what()));
+        return cli::kBadInput;
+    } catch (const engine::HostUnreachable &e) { // the address given, or the machine
         fmt::print(stderr, "sva-conform: {}\n", term_escape(e.what()));
         return cli::kBadInput;
     } catch (const std::exception &e) {

@@ -4,6 +4,7 @@
 
 #include "engine/driver.h"
 #include "engine/interrupt.h"
+#include "engine/isolate.h"
 
 #include <chrono>
 
@@ -43,6 +44,10 @@ CampaignResult run_campaign(const svac_driver_ops &driver, const CampaignConfig 
         } catch (const DriverError &e) {
             if (result.errors.size() < kMaxErrors)
                 result.errors.push_back("sequence " + std::to_string(i) + ": " + e.what());
+        } catch (const HostUnreachable &e) { // no sequence can run now: stop, verdict "error"
+            --result.sequences;
+            result.errors.push_back("sequence " + std::to_string(i) + ": " + e.what());
+            break;
         } catch (const Interrupted &) {
             --result.sequences; // cut short: not run
             result.interrupted = true;

@@ -42,6 +42,13 @@ std::string signal_name(int sig) {
     return abbrev ? "SIG" + std::string(abbrev) : "signal " + std::to_string(sig);
 }
 
+std::string how_it_ended(int status) {
+    if (WIFSIGNALED(status)) return "killed by " + signal_name(WTERMSIG(status));
+    if (WIFEXITED(status))
+        return "the process exited with status " + std::to_string(WEXITSTATUS(status));
+    return "the process ended";
+}
+
 std::string stderr_summary(const std::string &err) {
     std::string error, summary, last;
     std::size_t pos = 0;

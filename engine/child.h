@@ -39,6 +39,9 @@ private:
 // "SIGSEGV", or "signal 42".
 std::string signal_name(int sig);
 
+// "killed by SIGSEGV", "the process exited with status 1": a wait status.
+std::string how_it_ended(int status);
+
 // The lines of the child's stderr that say what happened: a sanitizer's
 // summary and error line, else the last line.
 std::string stderr_summary(const std::string &err);

@@ -35,6 +35,9 @@ struct Isolation {
     double step_timeout_s = 10;                // one op, create or destroy
     uint64_t memory_limit = uint64_t{2} << 30; // the child's resident memory, bytes
     bool leak_check = false; // sanitizer builds: LeakSanitizer after destroy (ROBUST-5)
+    // Set: the driver is served there (`sva-conform host --listen`), not
+    // forked here (engine/host/address.h).
+    std::string remote;
 };
 
 struct RunOptions {

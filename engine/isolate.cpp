@@ -19,7 +19,7 @@ constexpr std::size_t kMaxHosts = 4;
 // what a driver leaks or corrupts in its process has a bounded life.
 constexpr uint64_t kSequencesPerHost = 10000;
 
-host::HostLink &host_for(const svac_driver_ops &driver) {
+host::HostLink &host_for(const svac_driver_ops &driver, const Isolation &limits) {
     static std::map<const svac_driver_ops *, std::unique_ptr<host::HostLink>> hosts;
     auto it = hosts.find(&driver);
     if (it != hosts.end() &&
@@ -29,7 +29,16 @@ host::HostLink &host_for(const svac_driver_ops &driver) {
     }
     if (it == hosts.end()) {
         if (hosts.size() >= kMaxHosts) hosts.erase(hosts.begin());
-        it = hosts.emplace(&driver, std::make_unique<host::HostLink>(driver)).first;
+        std::unique_ptr<host::HostLink> link;
+        try {
+            link = limits.remote.empty() ? std::make_unique<host::HostLink>(driver)
+                                         : std::make_unique<host::HostLink>(driver, limits.remote,
+                                                                            limits.step_timeout_s);
+        } catch (const std::runtime_error &e) {
+            throw HostUnreachable(limits.remote.empty() ? e.what()
+                                                        : std::string("driver host ") + e.what());
+        }
+        it = hosts.emplace(&driver, std::move(link)).first;
     }
     return *it->second;
 }
@@ -41,8 +50,9 @@ std::optional<Finding> run_isolated(const svac_driver_ops &driver, const Trace &
                                     const RunOptions &options, const StepHook &hook,
                                     const std::function<void(DriverInstance &)> &inspect,
                                     std::optional<std::size_t> until) {
-    return host_for(driver).run(trace, stats, limits, options, hook, inspect,
-                                std::min(until.value_or(trace.ops.size()), trace.ops.size()));
+    return host_for(driver, limits)
+        .run(trace, stats, limits, options, hook, inspect,
+             std::min(until.value_or(trace.ops.size()), trace.ops.size()));
 }
 
 } // namespace svac::engine

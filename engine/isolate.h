@@ -11,9 +11,17 @@
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 
 namespace svac::engine {
+
+// No host can be had for the driver: a remote host cannot be reached, or
+// no process can be forked. The campaign stops with what it has, and says
+// why in its errors.
+struct HostUnreachable : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 // run_differential(driver, trace, stats, hook, inspect, until, options)
 // with the driver in a driver host (engine/host/): the host of this driver
@@ -21,7 +29,8 @@ namespace svac::engine {
 // and `inspect` run here, on the instance rebuilt from the host's account.
 // Throws DriverError when the driver refuses the topology, like
 // run_differential, and Interrupted when a stop was requested (engine/
-// interrupt.h) while the host ran: the sequence is then not counted.
+// interrupt.h) while the host ran: the sequence is then not counted;
+// HostUnreachable when no host can be had.
 std::optional<Finding> run_isolated(const svac_driver_ops &driver, const Trace &trace,
                                     RunStats &stats, const Isolation &limits,
                                     const RunOptions &options = {}, const StepHook &hook = nullptr,

@@ -3,6 +3,7 @@
 #include "engine/clock.h"
 #include "engine/driver.h"
 #include "engine/interrupt.h"
+#include "engine/isolate.h"
 
 namespace svac::properties {
 
@@ -64,6 +65,8 @@ engine::Finding shrink_finding(const svac_driver_ops &driver,
                 f.reset();
             } catch (const engine::Interrupted &) {
                 return best; // stopping: the finding as shrunk so far
+            } catch (const engine::HostUnreachable &) {
+                return best; // no host to shrink in: the finding as shrunk so far
             }
             steps += stats.steps;
             // The same clause, no later: the counterexample for that clause.
@@ -134,6 +137,10 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
         } catch (const engine::DriverError &e) {
             if (result.errors.size() < kMaxErrors)
                 result.errors.push_back("sequence " + std::to_string(i) + ": " + e.what());
+        } catch (const engine::HostUnreachable &e) { // no sequence can run now: stop, "error"
+            --result.sequences;
+            result.errors.push_back("sequence " + std::to_string(i) + ": " + e.what());
+            break;
         } catch (const engine::Interrupted &) {
             --result.sequences; // cut short: not run
             result.interrupted = true;

@@ -173,9 +173,13 @@ void provenance(std::string &h, const Report &r) {
         "<strong>" + e(r.driver_name) + "</strong> version " + e(r.driver_version) +
             ", driver ABI " + std::to_string(r.abi_version));
     row(h, "Library",
-        r.library_path.empty() ? std::string("<span class=\"muted\">not recorded</span>")
-                               : e(r.library_kind) + ": <code>" + e(r.library_path) +
-                                     "</code><br>sha256 <code>" + e(r.library_sha256) + "</code>");
+        r.library_path.empty()
+            ? std::string("<span class=\"muted\">not recorded</span>")
+            : e(r.library_kind) + ": <code>" + e(r.library_path) + "</code><br>sha256 <code>" +
+                  e(r.library_sha256) + "</code>" +
+                  (r.library_remote.empty() ? std::string()
+                                            : "<br>run by the driver host at <code>" +
+                                                  e(r.library_remote) + "</code>, as it says"));
     row(h, "Profile", e(r.profile));
     row(h, "Seed", std::to_string(r.seed));
     std::string cfg;

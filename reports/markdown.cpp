@@ -86,7 +86,11 @@ std::string to_markdown(const Report &r) {
          "\n";
     s += "- driver: " + m(r.driver_name) + " " + m(r.driver_version) + ", ABI " +
          std::to_string(r.abi_version) + "; " + m(r.library_kind) + " " + m(r.library_path) +
-         ", sha256 " + m(r.library_sha256) + "\n";
+         ", sha256 " + m(r.library_sha256) +
+         (r.library_remote.empty()
+              ? std::string()
+              : "; run by the driver host at " + m(r.library_remote) + ", as it says") +
+         "\n";
     s += "- profile " + m(r.profile) + ", seed " + std::to_string(r.seed) + "\n";
     s += "- command line: " + m(command_line_text(r)) + "\n";
     s += "- host " + m(r.host) + ", started " + m(r.started) + ", " + fixed(r.duration_s, 2) +

@@ -99,6 +99,7 @@ Report parse_report(std::string_view text, std::string_view source) {
         r.library_kind = rd.str(lib, "/driver/library", "kind");
         r.library_path = rd.str(lib, "/driver/library", "path");
         r.library_sha256 = rd.str(lib, "/driver/library", "sha256");
+        if (lib.contains("remote")) r.library_remote = rd.str(lib, "/driver/library", "remote");
     }
     r.profile = rd.str(j, "", "profile");
     r.seed = rd.count(j, "", "seed");

@@ -18,6 +18,7 @@ json to_json(const Report &r) {
         {"name", r.driver_name}, {"version", r.driver_version}, {"abi_version", r.abi_version}};
     j["driver"]["library"] = {
         {"kind", r.library_kind}, {"path", r.library_path}, {"sha256", r.library_sha256}};
+    if (!r.library_remote.empty()) j["driver"]["library"]["remote"] = r.library_remote;
     j["profile"] = r.profile;
     j["seed"] = r.seed;
     j["started"] = r.started;

@@ -59,6 +59,7 @@ struct Report {
     std::string library_kind;
     std::string library_path;
     std::string library_sha256;
+    std::string library_remote; // the driver host's address (--driver-host), or empty
     // How the report was produced: the command line, word by word, and the
     // host ("name (OS release, machine)").
     std::vector<std::string> command_line;

@@ -1,6 +1,7 @@
 #include "engine/host/link.h"
 
 #include "engine/driver.h"
+#include "engine/host/address.h"
 #include "engine/host/serve.h"
 #include "engine/interrupt.h"
 #include "engine/trace.h"
@@ -70,16 +71,60 @@ std::string children_of(pid_t pid) {
     return kids;
 }
 
-std::string how_it_ended(int status) {
-    if (WIFSIGNALED(status)) return "killed by " + signal_name(WTERMSIG(status));
-    if (WIFEXITED(status))
-        return fmt::format("the process exited with status {}", WEXITSTATUS(status));
-    return "the process ended";
+// The ready frame, read; throws std::runtime_error with what is wrong.
+RemoteDriver read_ready(const Frame &f) {
+    if (f.type != FrameType::ready)
+        throw std::runtime_error(
+            fmt::format("it began with a {} frame, not ready", frame_type_name(f.type)));
+    const json r = json::parse(f.payload, nullptr, false);
+    if (!r.is_object() || !r.contains("protocol") || r["protocol"] != kProtocolVersion)
+        throw std::runtime_error(
+            fmt::format("its ready frame does not say protocol {}", kProtocolVersion));
+    RemoteDriver d;
+    auto text = [&](const json &o, const char *key, std::string &into) {
+        if (!o.contains(key)) return;
+        if (!o[key].is_string())
+            throw std::runtime_error(fmt::format("its ready frame's {} is not a string", key));
+        into = o[key].get<std::string>();
+    };
+    auto number = [&](const char *key, uint32_t &into) {
+        if (!r.contains(key)) return;
+        if (!r[key].is_number_unsigned() || r[key].get<uint64_t>() > UINT32_MAX)
+            throw std::runtime_error(
+                fmt::format("its ready frame's {} is not a 32-bit number", key));
+        into = r[key].get<uint32_t>();
+    };
+    text(r, "name", d.name);
+    text(r, "version", d.version);
+    number("abi_version", d.abi_version);
+    number("arch_mask", d.arch_mask);
+    if (r.contains("library")) {
+        if (!r["library"].is_object())
+            throw std::runtime_error("its ready frame's library is not an object");
+        text(r["library"], "kind", d.library_kind);
+        text(r["library"], "path", d.library_path);
+        text(r["library"], "sha256", d.library_sha256);
+        if (!d.library_kind.empty() && d.library_kind != "bundled" && d.library_kind != "plugin")
+            throw std::runtime_error("its ready frame's library kind is not bundled or plugin");
+        const bool hex =
+            d.library_sha256.size() == 64 &&
+            d.library_sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
+        if (!d.library_sha256.empty() && !hex)
+            throw std::runtime_error("its ready frame's library sha256 is not 64 hex digits");
+    }
+    return d;
 }
 
 } // namespace
 
-HostLink::HostLink(const svac_driver_ops &driver) : name_(driver.name ? driver.name : "") {
+HostLink::HostLink(const svac_driver_ops &driver, const std::string &address, double timeout_s)
+    : name_(driver.name ? driver.name : ""), driver_(&driver), remote_(address) {
+    ch_ = connect_to(address, timeout_s);
+    nonblocking(ch_);
+}
+
+HostLink::HostLink(const svac_driver_ops &driver)
+    : name_(driver.name ? driver.name : ""), driver_(&driver) {
     int sv[2], out[2], err[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         throw sys_error("socketpair");
@@ -137,14 +182,20 @@ HostLink::~HostLink() {
         } catch (const std::exception &) {
         }
     }
+    for (int fd : {ch_, out_, err_})
+        if (fd >= 0) ::close(fd);
+    if (!forked()) return;
     if (!reaped_) status_ = reap(pid_, usable_ ? 2 : 0);
-    for (int fd : {ch_, out_, err_}) ::close(fd);
     ::munmap(shared_, sizeof(HostStatus));
     ignore_signals_from(pid_, false);
 }
 
 void HostLink::kill_host() {
     usable_ = false;
+    if (!forked()) { // its listener ends the process when the connection ends
+        ::shutdown(ch_, SHUT_RDWR);
+        return;
+    }
     if (!reaped_) {
         ::kill(-pid_, SIGKILL); // its group: whatever the driver forked goes too
         ::kill(pid_, SIGKILL);
@@ -155,6 +206,7 @@ void HostLink::kill_host() {
 }
 
 void HostLink::drain_output() {
+    if (out_ < 0) return;
     drain_into(out_, out_tail_);
     const std::size_t seen = err_tail_.size();
     drain_into(err_, err_tail_);
@@ -164,6 +216,7 @@ void HostLink::drain_output() {
 }
 
 void HostLink::progress() {
+    if (!shared_) return;
     const uint32_t run = shared_->run.load(std::memory_order_acquire);
     const uint32_t step = shared_->step.load(std::memory_order_acquire);
     if (run != sequences_ || (located_ && step == shared_step_)) return;
@@ -186,6 +239,10 @@ void HostLink::lose(ref::ClauseId clause, const std::string &what, const std::st
 }
 
 void HostLink::host_ended() {
+    if (!forked()) {
+        usable_ = false;
+        lose(ref::ClauseId::ROBUST_1, "the connection to the host at " + remote_ + " ended");
+    }
     // Its last words first, then how it ended: a host that closed its
     // channel and lives on is given the step limit to end, then killed.
     CallTime since(pid_);
@@ -222,7 +279,7 @@ void HostLink::send(FrameType t, std::string_view payload) {
             pollfd p{ch_, POLLOUT, 0};
             ::poll(&p, 1, 20);
             drain_output();
-            if (::waitpid(pid_, &status_, WNOHANG) == pid_) {
+            if (forked() && ::waitpid(pid_, &status_, WNOHANG) == pid_) {
                 reaped_ = true;
                 host_ended();
             }
@@ -257,6 +314,12 @@ void HostLink::wait_readable() {
             kill_host();
             throw Interrupted();
         }
+        if (!forked()) { // its step frames are all the kit sees of it
+            if (call_ && call_->seconds() > limits_->step_timeout_s)
+                lose(ref::ClauseId::ROBUST_2,
+                     fmt::format("no return within {} s", limits_->step_timeout_s));
+            continue;
+        }
         if (!reaped_ && ::waitpid(pid_, &status_, WNOHANG) == pid_) {
             reaped_ = true; // the channel's rest is read before its end is judged
             continue;
@@ -289,11 +352,29 @@ void HostLink::wait_readable() {
 
 Frame HostLink::await_frame() {
     for (;;) {
-        if (auto f = reader_.next()) return std::move(*f);
+        if (auto f = reader_.next()) {
+            if (f->type == FrameType::ended) host_said_ended(f->payload);
+            return std::move(*f);
+        }
         if (!reader_.error().empty())
             lose(ref::ClauseId::ROBUST_6, "its messages broke the protocol", reader_.error());
         wait_readable();
     }
+}
+
+void HostLink::host_said_ended(const std::string &payload) {
+    // A listener's word for its host (`sva-conform host`): how it ended.
+    constexpr std::size_t kMost = 4096;
+    const json said = json::parse(payload, nullptr, false);
+    if (!said.is_object() || !said.contains("how") || !said["how"].is_string())
+        lose(ref::ClauseId::ROBUST_6, "its messages broke the protocol",
+             "an ended frame without how the host ended");
+    usable_ = false;
+    std::string how = said["how"].get<std::string>().substr(0, kMost);
+    std::string err = said.contains("stderr") && said["stderr"].is_string()
+                          ? said["stderr"].get<std::string>().substr(0, kMost)
+                          : "";
+    lose(ref::ClauseId::ROBUST_1, how, err.empty() ? "" : "stderr: " + err);
 }
 
 void HostLink::more(std::string &into) {
@@ -351,7 +432,7 @@ bool HostLink::finish(std::optional<Finding> &f, const Trace &trace) {
     // A host is one process: a driver that forked left a child there (a
     // zombie, or adopted: the host is its subreaper), which could talk on
     // the channel in its name.
-    if (const std::string kids = children_of(pid_); !kids.empty()) {
+    if (const std::string kids = forked() ? children_of(pid_) : ""; !kids.empty()) {
         kill_host();
         if (!f)
             f = robust_finding(ref::ClauseId::ROBUST_6, trace, trace.ops.size(),
@@ -368,13 +449,19 @@ bool HostLink::finish(std::optional<Finding> &f, const Trace &trace) {
 
 void HostLink::greet() {
     Frame f = await_frame();
-    if (f.type != FrameType::ready)
-        lose(ref::ClauseId::ROBUST_6, "its messages broke the protocol",
-             fmt::format("it began with a {} frame, not ready", frame_type_name(f.type)));
-    json r = json::parse(f.payload, nullptr, false);
-    if (!r.is_object() || r.value("protocol", 0u) != kProtocolVersion)
-        lose(ref::ClauseId::ROBUST_6, "its messages broke the protocol",
-             fmt::format("its ready frame does not say protocol {}", kProtocolVersion));
+    RemoteDriver said;
+    try {
+        said = read_ready(f);
+    } catch (const std::runtime_error &e) {
+        lose(ref::ClauseId::ROBUST_6, "its messages broke the protocol", e.what());
+    }
+    // A remote host must still serve the driver the campaign is for.
+    if (!forked() && (said.name != name_ || said.arch_mask != driver_->arch_mask ||
+                      said.abi_version != driver_->abi_version ||
+                      said.version != (driver_->version ? driver_->version : "")))
+        lose(ref::ClauseId::ROBUST_6, "the host at " + remote_ + " serves another driver",
+             fmt::format("{} {} (ABI {}, architectures {:#x}), not {}", said.name, said.version,
+                         said.abi_version, said.arch_mask, name_));
     greeted_ = true;
 }
 
@@ -418,6 +505,50 @@ std::optional<Finding> HostLink::run(const Trace &trace, RunStats &stats, const 
                    ref::ClauseId::ROBUST_6})
         stats.checks.add(c, steps);
     return f;
+}
+
+RemoteDriver describe_remote(const std::string &address, double timeout_s) {
+    const int fd = connect_to(address, timeout_s);
+    FrameReader reader;
+    std::optional<Frame> f;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+    std::string why;
+    while (!f && why.empty()) {
+        f = reader.next();
+        if (f) break;
+        if (!reader.error().empty()) {
+            why = reader.error();
+            break;
+        }
+        if (std::chrono::steady_clock::now() > until) {
+            why = fmt::format("no ready frame within {} s", timeout_s);
+            break;
+        }
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0) continue;
+        char buf[4096];
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0)
+            reader.feed(buf, static_cast<std::size_t>(n));
+        else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+            why = "the host closed the connection before its ready frame";
+    }
+    RemoteDriver d;
+    if (why.empty()) {
+        try {
+            d = read_ready(*f);
+        } catch (const std::runtime_error &e) {
+            why = e.what();
+        }
+    }
+    if (why.empty()) {
+        std::string quit;
+        append_header(quit, FrameType::quit, 0, 0);
+        (void)!::send(fd, quit.data(), quit.size(), MSG_NOSIGNAL);
+    }
+    ::close(fd);
+    if (!why.empty()) throw std::runtime_error(address + ": " + why);
+    return d;
 }
 
 } // namespace svac::engine::host

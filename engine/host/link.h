@@ -29,6 +29,13 @@ public:
     // Forks a host serving `driver`. Throws std::runtime_error when the
     // process or its descriptors cannot be made.
     explicit HostLink(const svac_driver_ops &driver);
+    // Connects to a host served at `address` (`sva-conform host --listen`),
+    // which must serve `driver` (its name, version, ABI and architectures:
+    // describe_remote). Nothing of the host's process can be watched from
+    // here: its liveness is its step frames, a call that has had the step
+    // limit since the last one is ROBUST-2, the connection's end ROBUST-1.
+    // Throws std::runtime_error when the connection cannot be made.
+    HostLink(const svac_driver_ops &driver, const std::string &address, double timeout_s);
     ~HostLink() override;
     HostLink(const HostLink &) = delete;
     HostLink &operator=(const HostLink &) = delete;
@@ -57,12 +64,17 @@ private:
     [[noreturn]] void lose(ref::ClauseId clause, const std::string &what,
                            const std::string &detail = {});
     [[noreturn]] void host_ended();
+    [[noreturn]] void host_said_ended(const std::string &payload); // an `ended` frame
     void send(FrameType t, std::string_view payload);
     void drain_output();
     void kill_host();
 
+    bool forked() const { return pid_ > 0; }
+
     std::string name_;
-    pid_t pid_ = -1;
+    const svac_driver_ops *driver_ = nullptr;
+    std::string remote_; // the address of a remote host
+    pid_t pid_ = -1;     // a forked host
     int ch_ = -1, out_ = -1, err_ = -1;
     bool reaped_ = false;
     int status_ = 0;
@@ -83,5 +95,20 @@ private:
     std::optional<CallTime> call_;
     uint64_t last_rss_ = 0; // the host's resident memory, as last sampled
 };
+
+// What a remote host says it serves (its ready frame), for the report and
+// for the driver the kit generates sequences for.
+struct RemoteDriver {
+    std::string name, version;
+    uint32_t abi_version = 0;
+    uint32_t arch_mask = 0;
+    std::string library_kind, library_path, library_sha256;
+};
+
+// Connects to `address`, reads the host's ready frame and says goodbye.
+// Throws std::runtime_error naming the address and what went wrong (no
+// connection, no ready frame within timeout_s, a frame that breaks the
+// protocol).
+RemoteDriver describe_remote(const std::string &address, double timeout_s);
 
 } // namespace svac::engine::host

@@ -16,6 +16,8 @@ std::string_view frame_type_name(FrameType t) {
         return "done";
     case FrameType::error:
         return "error";
+    case FrameType::ended:
+        return "ended";
     case FrameType::run:
         return "run";
     case FrameType::quit:
@@ -33,6 +35,7 @@ bool known(uint8_t t) {
     case FrameType::events:
     case FrameType::done:
     case FrameType::error:
+    case FrameType::ended:
     case FrameType::run:
     case FrameType::quit:
         return true;

@@ -35,6 +35,7 @@ enum class FrameType : uint8_t {
     events = 3, // event records
     done = 4,   // JSON: {"leak": bool} — the sequence is over
     error = 5,  // JSON: {"message"} — the host's own failure, not the driver's
+    ended = 6,  // JSON: {"how", "stderr"} — from a listener: the host ended before its time
     // kit -> host
     run = 16,  // JSON: {"trace", "update_rules", "table_rules", "fail_alloc_nth", "leak_check"}
     quit = 17, // no payload

@@ -2,13 +2,31 @@
 
 #include "engine/driver.h"
 #include "engine/engine.h"
+#include "engine/host/address.h"
 #include "engine/host/protocol.h"
 #include "engine/host/recorder.h"
 #include "engine/trace.h"
 
+#include "engine/child.h"
+#include "engine/interrupt.h"
+
+#include <fmt/format.h>
+
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <new>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SVAC_HAVE_LSAN 1
@@ -25,13 +43,14 @@ namespace svac::engine::host {
 
 namespace {
 
-// Events are sent at each op's start, and within a call once this many
+// Events are sent at the sequence's end, and within a call once this many
 // bytes wait: a driver that stores without end fills no buffer.
 constexpr std::size_t kFlushBytes = 256 * 1024;
 
 class Connection {
 public:
-    Connection(int in, int out) : in_(in), out_(out) {}
+    Connection(int in, int out, ServeProgress *progress)
+        : in_(in), out_(out), progress_(progress) {}
 
     void frame(FrameType t, std::string_view payload) {
         append_header(pending_, t, seq_++, payload.size());
@@ -46,6 +65,7 @@ public:
             off += static_cast<std::size_t>(w);
         }
         pending_.clear();
+        if (progress_) progress_->sent.store(seq_, std::memory_order_release);
         return true;
     }
     // The next frame from the kit; nullopt at the end of input or a bad frame.
@@ -63,6 +83,7 @@ public:
 
 private:
     int in_, out_;
+    ServeProgress *progress_;
     uint32_t seq_ = 0;
     std::string pending_;
     FrameReader reader_;
@@ -90,7 +111,8 @@ bool run_one(const svac_driver_ops &driver, Connection &c, const json &req, Host
             status->step.store(static_cast<uint32_t>(i + 1), std::memory_order_release);
             return;
         }
-        send_events(c, events);
+        // The events wait for the sequence's end, as a forked host's do: a
+        // host that dies leaves the kit the same account either way.
         const auto step = static_cast<uint32_t>(i);
         c.frame(FrameType::step, std::string_view(reinterpret_cast<const char *>(&step), 4));
         ok = ok && c.flush();
@@ -126,13 +148,17 @@ bool run_one(const svac_driver_ops &driver, Connection &c, const json &req, Host
 
 } // namespace
 
-int serve(const svac_driver_ops &driver, int in_fd, int out_fd, HostStatus *status) {
-    Connection c(in_fd, out_fd);
+int serve(const svac_driver_ops &driver, int in_fd, int out_fd, HostStatus *status,
+          const ServedLibrary *library, ServeProgress *progress) {
+    Connection c(in_fd, out_fd, progress);
     json ready = {{"protocol", kProtocolVersion},
                   {"name", driver.name ? driver.name : ""},
                   {"version", driver.version ? driver.version : ""},
                   {"abi_version", driver.abi_version},
                   {"arch_mask", driver.arch_mask}};
+    if (library)
+        ready["library"] = {
+            {"kind", library->kind}, {"path", library->path}, {"sha256", library->sha256}};
     c.frame(FrameType::ready, ready.dump(-1, ' ', false, json::error_handler_t::replace));
     if (!c.flush()) return 1;
     while (auto f = c.next()) {
@@ -147,6 +173,149 @@ int serve(const svac_driver_ops &driver, int in_fd, int out_fd, HostStatus *stat
         }
         std::fflush(stdout);
     }
+    return 0;
+}
+
+namespace {
+
+// A served connection's channel, as a forked host's (link.cpp): out of the
+// range a driver's own descriptors start from.
+constexpr int kServedChannelFd = 512;
+
+// One connection's host, as its listener keeps it.
+struct Served {
+    pid_t pid = -1;
+    int fd = -1;  // the connection: the listener's `ended` frame goes there
+    int err = -1; // the host's stderr
+    std::string who, err_tail;
+    ServeProgress *progress = nullptr; // shared with the host
+};
+
+// The host of one connection: a process of its own, its own group, gone
+// with the listener.
+[[noreturn]] void serve_connection(const svac_driver_ops &driver, int listen_fd, const Served &s,
+                                   int err_w, const ServedLibrary &library, pid_t listener) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != listener) _exit(1);
+    ::setpgid(0, 0);
+    ::signal(SIGINT, SIG_IGN);
+    ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::close(listen_fd);
+    const int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, STDIN_FILENO);
+    ::dup2(err_w, STDERR_FILENO);
+    const int ch = ::fcntl(s.fd, F_DUPFD_CLOEXEC, kServedChannelFd);
+    if (ch < 0) _exit(1);
+    ::close_range(3, static_cast<unsigned>(ch) - 1, 0);
+    const int rc = serve(driver, ch, ch, nullptr, &library, s.progress);
+    s.progress->returned.store(1, std::memory_order_release);
+    _exit(rc);
+}
+
+// The host's stderr, to the listener's and into its tail.
+void drain_stderr(Served &s) {
+    char buf[16384];
+    for (ssize_t n; (n = ::read(s.err, buf, sizeof buf)) > 0;) {
+        (void)!::write(STDERR_FILENO, buf, static_cast<std::size_t>(n));
+        s.err_tail.append(buf, static_cast<std::size_t>(n));
+        if (s.err_tail.size() > 2 * kStderrKept)
+            s.err_tail.erase(0, s.err_tail.size() - kStderrKept);
+    }
+}
+
+// The host ended: a host that did not end cleanly (a crash, a kill, an
+// exit in the driver) has the listener say how, in its place, so that the
+// kit judges a remote crash as it judges a forked host's.
+void host_ended(Served &s, int status) {
+    drain_stderr(s);
+    // Only a host that returned from serving ended cleanly: a driver that
+    // calls exit(0) mid-call ends it too.
+    const bool clean = s.progress->returned.load(std::memory_order_acquire) != 0;
+    fmt::print(stderr, "sva-conform host: host {} for {}: {}\n", s.pid, s.who,
+               how_it_ended(status));
+    if (!clean) {
+        const json said = {{"how", how_it_ended(status)}, {"stderr", stderr_summary(s.err_tail)}};
+        const std::string payload = said.dump(-1, ' ', false, json::error_handler_t::replace);
+        std::string frame;
+        append_header(frame, FrameType::ended, s.progress->sent.load(std::memory_order_acquire),
+                      payload.size());
+        frame += payload;
+        (void)!::send(s.fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    ::close(s.fd);
+    ::close(s.err);
+    ::munmap(s.progress, sizeof *s.progress);
+}
+
+} // namespace
+
+int serve_listening(const svac_driver_ops &driver, int listen_fd, const ServedLibrary &library) {
+    std::vector<Served> hosts;
+    const pid_t listener = ::getpid();
+    while (!stop_requested()) {
+        for (auto it = hosts.begin(); it != hosts.end();) {
+            int status = 0;
+            if (::waitpid(it->pid, &status, WNOHANG) != it->pid) {
+                ++it;
+                continue;
+            }
+            host_ended(*it, status);
+            it = hosts.erase(it);
+        }
+        // Each host's stderr, and its connection's end: a kit that hung up
+        // (it judged a hang, or it stopped) leaves no host running here.
+        std::vector<pollfd> fds{{listen_fd, POLLIN, 0}};
+        for (const auto &h : hosts) {
+            fds.push_back({h.err, POLLIN, 0});
+            fds.push_back({h.fd, POLLRDHUP, 0});
+        }
+        if (::poll(fds.data(), fds.size(), 200) <= 0) continue;
+        for (std::size_t k = 0; k < hosts.size(); ++k) {
+            if (fds[1 + 2 * k].revents) drain_stderr(hosts[k]);
+            if (fds[2 + 2 * k].revents) ::kill(-hosts[k].pid, SIGKILL);
+        }
+        if (!fds[0].revents) continue;
+        sockaddr_storage peer{};
+        socklen_t len = sizeof peer;
+        Served s;
+        s.fd = ::accept4(listen_fd, reinterpret_cast<sockaddr *>(&peer), &len, SOCK_CLOEXEC);
+        if (s.fd < 0) continue;
+        if (peer.ss_family == AF_INET || peer.ss_family == AF_INET6) {
+            int one = 1; // a step frame is a few bytes: it goes at once
+            ::setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        }
+        s.who = peer_name(s.fd);
+        int err[2];
+        void *shared = ::mmap(nullptr, sizeof(ServeProgress), PROT_READ | PROT_WRITE,
+                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (shared == MAP_FAILED || ::pipe2(err, O_CLOEXEC) != 0) {
+            fmt::print(stderr, "sva-conform host: cannot serve {}: {}\n", s.who,
+                       std::strerror(errno));
+            if (shared != MAP_FAILED) ::munmap(shared, sizeof(ServeProgress));
+            ::close(s.fd);
+            continue;
+        }
+        s.progress = new (shared) ServeProgress;
+        s.err = err[0];
+        std::fflush(nullptr);
+        s.pid = ::fork();
+        if (s.pid == 0) serve_connection(driver, listen_fd, s, err[1], library, listener);
+        ::close(err[1]);
+        if (s.pid < 0) {
+            fmt::print(stderr, "sva-conform host: cannot fork a host for {}: {}\n", s.who,
+                       std::strerror(errno));
+            ::close(s.fd);
+            ::close(s.err);
+            ::munmap(s.progress, sizeof *s.progress);
+            continue;
+        }
+        ::fcntl(s.err, F_SETFL, ::fcntl(s.err, F_GETFL) | O_NONBLOCK);
+        fmt::print(stderr, "sva-conform host: host {} serves {}\n", s.pid, s.who);
+        hosts.push_back(std::move(s));
+    }
+    for (const auto &h : hosts) ::kill(-h.pid, SIGKILL);
+    for (auto &h : hosts) host_ended(h, reap(h.pid, 0));
     return 0;
 }
 

@@ -11,7 +11,17 @@
 
 #include <svac/driver_abi.h>
 
+#include <atomic>
+#include <string>
+
 namespace svac::engine::host {
+
+// What the ready frame says of where the driver's code came from (the
+// kit's report quotes it for a remote host): "bundled" or "plugin", the
+// file, its SHA-256.
+struct ServedLibrary {
+    std::string kind, path, sha256;
+};
 
 // Serves `driver` reading frames from in_fd and writing them to out_fd
 // (the same socket, or two pipes). With `status` (a forked host's memory
@@ -19,6 +29,25 @@ namespace svac::engine::host {
 // events are sent when it ends (or 256 KiB of them wait); without, a step
 // frame goes before each op. Returns 0 at quit or end of input, 1 when the
 // connection broke (a bad frame, a failed write).
-int serve(const svac_driver_ops &driver, int in_fd, int out_fd, HostStatus *status = nullptr);
+// A served host's account to its listener, in memory they share: the
+// frames it sent (the listener's `ended` frame continues their sequence),
+// and whether it returned (quit, or the kit's end) rather than was ended.
+struct ServeProgress {
+    std::atomic<uint32_t> sent{0};
+    std::atomic<uint32_t> returned{0};
+};
+
+int serve(const svac_driver_ops &driver, int in_fd, int out_fd, HostStatus *status = nullptr,
+          const ServedLibrary *library = nullptr, ServeProgress *progress = nullptr);
+
+// `sva-conform host --listen`: serves `driver` to every kit that connects
+// to listen_fd, each connection in a host process of its own (forked; a
+// driver that crashes or hangs there takes only that connection with it),
+// until a stop is requested (engine/interrupt.h). A host that ends other
+// than cleanly has the listener send its kit an `ended` frame: how it
+// ended and its stderr summary. Hosts' stderr goes to the listener's; what
+// happens is logged there, a line per connection and per host's end.
+// Returns 0.
+int serve_listening(const svac_driver_ops &driver, int listen_fd, const ServedLibrary &library);
 
 } // namespace svac::engine::host
