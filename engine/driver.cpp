@@ -261,7 +261,9 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
     if (!faulting) obs.callbacks = std::move(fired_);
     fired_.clear();
     obs.stray_stores = platform_->take_stray_stores();
-    obs.unsynced_commands = platform_->unsynced_commands() + platform_->take_rejected_commands();
+    obs.unsynced_commands = platform_->unsynced_commands();
+    obs.bad_frees = platform_->take_bad_frees();
+    obs.refused_commands = platform_->take_rejected_commands();
     return obs;
 }
 

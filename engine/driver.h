@@ -75,6 +75,8 @@ public:
 
     // Calls destroy() now (the destructor otherwise); call() must not follow.
     void destroy();
+    // The mm_exit callbacks the driver fired since the last op's (destroy's).
+    std::vector<ref::Callback> take_fired() { return std::exchange(fired_, {}); }
 
     // The platform refused an allocation during create, which succeeded anyway.
     bool create_alloc_refused() const { return create_alloc_refused_; }

@@ -206,6 +206,9 @@ json observation_to_json(const ref::Observation &obs, ref::OpKind kind) {
     if (obs.stray_stores && *obs.stray_stores) j["stray_stores"] = *obs.stray_stores;
     if (obs.unsynced_commands && *obs.unsynced_commands)
         j["unsynced_commands"] = *obs.unsynced_commands;
+    if (obs.bad_frees && *obs.bad_frees) j["bad_frees"] = *obs.bad_frees;
+    if (obs.refused_commands && *obs.refused_commands)
+        j["refused_commands"] = *obs.refused_commands;
     if (obs.alloc_failed) j["alloc_failed"] = true;
     return j;
 }
@@ -442,6 +445,25 @@ std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, R
     // ROBUST-5: destroy frees every platform allocation the driver made.
     Platform &platform = instance.platform();
     instance.destroy();
+    // MMEXIT-4: a callback is the mm's exit's to fire, never destroy's.
+    const std::vector<ref::Callback> fired = instance.take_fired();
+    if (until > 0) stats.checks.hit(ref::ClauseId::MMEXIT_4);
+    if (until > 0 && !fired.empty()) {
+        Finding f = finding_of(ref::ClauseId::MMEXIT_4, trace, fail_nth);
+        f.step = until - 1;
+        f.judged_from = Evidence::memory;
+        const ref::Callback &c = fired.front();
+        f.message = fmt::format("destroy fired mm_exit callback (dev {}, pasid {}, drvdata {:#x}) "
+                                "outside an mm exit",
+                                c.dev, c.pasid, c.drvdata);
+        f.expected = {{"callbacks", json::array()}, {"clause", ref::clause_id(f.clause)}};
+        f.actual = {{"callbacks_in_destroy", fired.size()}};
+        for (std::size_t k = 0; k < until; ++k) {
+            f.trace.ops.push_back(trace.ops[k]);
+            f.trace.ops.back().recorded = seen[k];
+        }
+        return f;
+    }
     if (platform.take_alloc_refused())
         stats.alloc_failed_step = static_cast<int64_t>(trace.ops.size());
     stats.driver_allocs += platform.allocs();

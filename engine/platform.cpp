@@ -234,7 +234,8 @@ Platform::Platform(const ref::Topology &topology)
         return p.mem_.alloc(bytes, align, SimMemory::Owner::driver);
     };
     abi_.free = [](void *ctx, uint64_t pa) {
-        if (!self(ctx).mem_.free(pa, SimMemory::Owner::driver)) ++self(ctx).stray_;
+        // free(0) does nothing, as kfree(NULL) does (alloc's 0 is "no memory").
+        if (pa != 0 && !self(ctx).mem_.free(pa, SimMemory::Owner::driver)) ++self(ctx).bad_frees_;
     };
     abi_.read64 = [](void *ctx, uint64_t pa) { return self(ctx).mem_.read64(pa); };
     abi_.write64 = [](void *ctx, uint64_t pa, uint64_t val) {
@@ -477,6 +478,10 @@ void Platform::deliver_responses() {
 uint32_t Platform::take_stray_stores() {
     return std::exchange(stray_, 0);
 }
+uint32_t Platform::take_bad_frees() {
+    return std::exchange(bad_frees_, 0);
+}
+
 uint32_t Platform::take_rejected_commands() {
     return std::exchange(rejected_, 0);
 }

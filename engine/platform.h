@@ -175,6 +175,7 @@ public:
     // Counters the engine reads after each driver call and then clears.
     uint32_t take_stray_stores();
     uint32_t take_rejected_commands();
+    uint32_t take_bad_frees(); // frees of blocks the driver did not hold (not of 0)
     uint32_t unsynced_commands() const;
 
 private:
@@ -187,6 +188,7 @@ private:
     std::vector<svac_mm_info> mm_infos_; // fixed once the page tables exist
     std::vector<const ref::IommuModel *> model_ptrs_;
     uint32_t stray_ = 0;
+    uint32_t bad_frees_ = 0;
     uint32_t rejected_ = 0;
     uint64_t allocs_ = 0;
     uint64_t fail_alloc_nth_ = 0;

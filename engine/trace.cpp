@@ -449,6 +449,7 @@ ref::Op parse_op_with_platform(const Validator &v, const json &in, const std::st
                                const ref::Topology &t, const ref::Profile &profile) {
     v.object(in, w);
     if (!in.contains("stray_stores") && !in.contains("unsynced_commands") &&
+        !in.contains("bad_frees") && !in.contains("refused_commands") &&
         !in.contains("alloc_failed"))
         return parse_op(v, in, w, t, profile);
     json j = in;
@@ -457,18 +458,19 @@ ref::Op parse_op_with_platform(const Validator &v, const json &in, const std::st
         alloc_failed = v.bool_value(j["alloc_failed"], w + "/alloc_failed");
         j.erase("alloc_failed");
     }
-    std::optional<uint32_t> stray, unsynced;
-    if (j.contains("stray_stores"))
-        stray = static_cast<uint32_t>(
-            v.unsigned_value(j["stray_stores"], w + "/stray_stores", UINT32_MAX));
-    if (j.contains("unsynced_commands"))
-        unsynced = static_cast<uint32_t>(
-            v.unsigned_value(j["unsynced_commands"], w + "/unsynced_commands", UINT32_MAX));
-    j.erase("stray_stores");
-    j.erase("unsynced_commands");
+    auto count = [&](const char *key) -> std::optional<uint32_t> {
+        if (!j.contains(key)) return std::nullopt;
+        const auto n = static_cast<uint32_t>(v.unsigned_value(j[key], w + "/" + key, UINT32_MAX));
+        j.erase(key);
+        return n;
+    };
+    const auto stray = count("stray_stores"), unsynced = count("unsynced_commands");
+    const auto bad_frees = count("bad_frees"), refused = count("refused_commands");
     ref::Op op = parse_op(v, j, w, t, profile);
     op.recorded.stray_stores = stray;
     op.recorded.unsynced_commands = unsynced;
+    op.recorded.bad_frees = bad_frees;
+    op.recorded.refused_commands = refused;
     op.recorded.alloc_failed = alloc_failed;
     return op;
 }
@@ -698,7 +700,8 @@ std::string_view why_not_in_trace(Evidence e) {
     case Evidence::process:
         return "it was judged from the driver's process (a crash, a hang, its memory)";
     case Evidence::memory:
-        return "it was judged from the platform memory the driver still held after destroy";
+        return "it was judged from what destroy did (the platform memory the driver still held "
+               "after it, a callback it fired), which a trace does not record";
     }
     return "";
 }
@@ -937,6 +940,8 @@ json op_to_json(const ref::Op &op) {
     if (r.discarded) j["discarded"] = *r.discarded;
     if (r.stray_stores && *r.stray_stores) j["stray_stores"] = *r.stray_stores;
     if (r.unsynced_commands && *r.unsynced_commands) j["unsynced_commands"] = *r.unsynced_commands;
+    if (r.bad_frees && *r.bad_frees) j["bad_frees"] = *r.bad_frees;
+    if (r.refused_commands && *r.refused_commands) j["refused_commands"] = *r.refused_commands;
     if (r.alloc_failed) j["alloc_failed"] = true;
     if (r.callbacks) {
         j["callbacks"] = json::array();

@@ -33,7 +33,8 @@ enum class Evidence : uint8_t {
     stores,   // each store the driver made, in order (HW-7)
     tables,   // the tables it wrote and the commands it issued (SMMU-*, VTD-*)
     process,  // its process: a crash, a hang, its memory (ROBUST-1/2/3)
-    memory    // the platform memory it holds after destroy (ROBUST-5)
+    memory    // what destroy did: the platform memory it holds after (ROBUST-5), a callback
+              // it fired (MMEXIT-4)
 };
 std::string_view evidence_name(Evidence e);
 std::optional<Evidence> find_evidence(std::string_view name);

@@ -148,6 +148,17 @@ std::optional<Violation> Reference::judge_platform(const Op &op, const Observati
         return Violation{ClauseId::HW_8, describe(op, *this) + ": the driver made " +
                                              std::to_string(*obs.stray_stores) +
                                              " store(s) outside memory it allocated, or unaligned"};
+    if (obs.bad_frees && *obs.bad_frees)
+        return Violation{ClauseId::HW_8, describe(op, *this) + ": the driver freed " +
+                                             std::to_string(*obs.bad_frees) +
+                                             " block(s) it did not hold (a double free, or an "
+                                             "address it never allocated)"};
+    if (obs.refused_commands && *obs.refused_commands)
+        return Violation{ClauseId::HW_9,
+                         describe(op, *this) + ": the IOMMU refused " +
+                             std::to_string(*obs.refused_commands) +
+                             " command(s) as ill-formed: what they stood for did not happen",
+                         "well-formed commands (the architecture's opcodes and fields)"};
     if (obs.unsynced_commands && *obs.unsynced_commands)
         return Violation{ClauseId::HW_9,
                          describe(op, *this) + " returned with " +

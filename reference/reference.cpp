@@ -110,7 +110,7 @@ void count_checks(const Op &op, const Expectation &exp, const Observation &obs, 
     default:
         break;
     }
-    if (obs.stray_stores) n.hit(ClauseId::HW_8);
+    if (obs.stray_stores || obs.bad_frees) n.hit(ClauseId::HW_8);
     if (obs.unsynced_commands) n.hit(ClauseId::HW_9);
 }
 } // namespace

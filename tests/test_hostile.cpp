@@ -324,6 +324,7 @@ INSTANTIATE_TEST_SUITE_P(Plugins, HostileUnderLoad,
 struct ClauseCase {
     const char *plugin;
     const char *clause;
+    const char *what = ""; // in the finding's message
 };
 
 void PrintTo(const ClauseCase &c, std::ostream *os) {
@@ -341,6 +342,7 @@ TEST_P(HostileClause, IsTheClauseFindingIsolatedAndInProcess) {
     if (!rep) return;
     const auto *f = finding(*rep, c.clause);
     ASSERT_TRUE(f);
+    EXPECT_NE(f->message.find(c.what), std::string::npos) << f->message;
     const std::string trace =
         (dir_ / "out" / "findings" / (std::string(c.clause) + ".json")).string();
     const std::string expected =
@@ -359,14 +361,20 @@ TEST_P(HostileClause, IsTheClauseFindingIsolatedAndInProcess) {
 // - bind returning 1 instead of 0: BIND-2 (a successful bind returns 0);
 // - unbind returning -4095 where a live bond was dropped: UNBIND-1 (returns 0);
 // - bind handing out PASID 0: PASID-2 (0 is never handed out);
-// - a store to an address never allocated: HW-8.
-INSTANTIATE_TEST_SUITE_P(Plugins, HostileClause,
-                         ::testing::Values(ClauseCase{"hostile_rc_12345", "FEAT-3"},
-                                           ClauseCase{"hostile_rc_positive", "BIND-2"},
-                                           ClauseCase{"hostile_rc_4095", "UNBIND-1"},
-                                           ClauseCase{"hostile_pasid0", "PASID-2"},
-                                           ClauseCase{"hostile_stray_store", "HW-8"}),
-                         [](const auto &p) { return std::string(p.param.plugin).substr(8); });
+// - a store to an address never allocated: HW-8;
+// - a block freed twice: HW-8, said as a free, not as a stray store;
+// - a command with no such opcode: HW-9, said as refused, not as unsynced;
+// - an mm_exit callback fired from destroy: MMEXIT-4.
+INSTANTIATE_TEST_SUITE_P(
+    Plugins, HostileClause,
+    ::testing::Values(
+        ClauseCase{"hostile_rc_12345", "FEAT-3"}, ClauseCase{"hostile_rc_positive", "BIND-2"},
+        ClauseCase{"hostile_rc_4095", "UNBIND-1"}, ClauseCase{"hostile_pasid0", "PASID-2"},
+        ClauseCase{"hostile_stray_store", "HW-8"},
+        ClauseCase{"hostile_double_free", "HW-8", "block(s) it did not hold"},
+        ClauseCase{"hostile_bad_command", "HW-9", "refused 1 command(s) as ill-formed"},
+        ClauseCase{"hostile_destroy_callback", "MMEXIT-4", "destroy fired mm_exit callback"}),
+    [](const auto &p) { return std::string(p.param.plugin).substr(8); });
 
 // ---- drivers that turn on the driver host (docs/host-protocol.md) ----
 //
@@ -420,7 +428,8 @@ TEST_P(HostileHost, IsAFindingOrNothingAndNothingIsLost) {
 // - SIGINT and SIGTERM to the parent (the kit): not stop requests;
 // - every descriptor closed, then a block: the host ended its channel and is
 //   given the step limit to end (ROBUST-1);
-// - 2 MiB of output per bind: kept in the host's pipes' tails.
+// - 2 MiB of output per bind: kept in the host's pipes' tails;
+// - free(0) in every bind: nothing, as kfree(NULL) (not a stray store).
 INSTANTIATE_TEST_SUITE_P(
     Plugins, HostileHost,
     ::testing::Values(HostCase{"hostile_write_fds", "ROBUST-6",
@@ -431,7 +440,8 @@ INSTANTIATE_TEST_SUITE_P(
                       HostCase{"hostile_signal_parent", "", ""},
                       HostCase{"hostile_close_block", "ROBUST-1",
                                "the host closed its channel and did not end", true},
-                      HostCase{"hostile_flood_output", "", ""}),
+                      HostCase{"hostile_flood_output", "", ""},
+                      HostCase{"hostile_free_zero", "", ""}),
     [](const auto &p) { return std::string(p.param.plugin).substr(8); });
 
 // ---- plugins the loader refuses: exit 2, naming what is wrong ----

@@ -169,6 +169,7 @@ struct svac_platform {
     void *ctx;
     /* 0: no memory. align is a power of two; the memory reads as zero. */
     uint64_t (*alloc)(void *ctx, uint64_t bytes, uint64_t align);
+    /* A block alloc returned, once; free(0) does nothing (as kfree(NULL)). */
     void (*free)(void *ctx, uint64_t pa);
     uint64_t (*read64)(void *ctx, uint64_t pa);
     void (*write64)(void *ctx, uint64_t pa, uint64_t val);

@@ -40,6 +40,15 @@
  *                  descriptor, then spins for ever
  *   FLOOD_OUTPUT   writes 1 MiB to stdout and to stderr, then works
  *
+ * Misuses of the platform the kit must name for what they are:
+ *   DOUBLE_FREE      bind_mm allocates a block and frees it twice (HW-8, a
+ *                    free of a block it does not hold, not a stray store)
+ *   FREE_ZERO        every bind_mm calls free(0): nothing, as kfree(NULL)
+ *   BAD_COMMAND      bind_mm submits a command with no such opcode (HW-9,
+ *                    refused as ill-formed, not left unsynced)
+ *   DESTROY_CALLBACK destroy fires the mm_exit callback of the latest bond
+ *                    still live (MMEXIT-4: only an mm's exit fires it)
+ *
  * A real driver keeps no global state (driver_abi.h); these test plugins keep
  * a few statics for brevity: the patched ops table, filled on the first
  * svac_driver_entry() call, and (STRAY_STORE, OOM) a pointer or a counter.
@@ -334,6 +343,72 @@ static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
     return base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
 }
 #define PATCH() (ops.bind_mm = hostile_bind)
+
+#elif defined(HOSTILE_DOUBLE_FREE) || defined(HOSTILE_FREE_ZERO) || defined(HOSTILE_BAD_COMMAND)
+static const struct svac_platform *platform;
+
+static void *hostile_create(const struct svac_platform *p, const struct svac_topology *t) {
+    platform = p;
+    return base->create(p, t);
+}
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+#if defined(HOSTILE_DOUBLE_FREE)
+    uint64_t pa = platform->alloc(platform->ctx, 64, 64);
+    if (pa) {
+        platform->free(platform->ctx, pa);
+        platform->free(platform->ctx, pa);
+    }
+#elif defined(HOSTILE_FREE_ZERO)
+    platform->free(platform->ctx, 0);
+#else
+    const uint64_t cmd[2] = {0xff, 0}; /* no architecture has opcode 0xff */
+    (void)platform->submit_cmd(platform->ctx, 0, cmd, 2);
+#endif
+    return base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
+}
+#define PATCH() (ops.create = hostile_create, ops.bind_mm = hostile_bind)
+
+#elif defined(HOSTILE_DESTROY_CALLBACK)
+/* The latest bond still live, as the driver's callback would need it. */
+static struct {
+    int live;
+    uint32_t dev, pasid, mm;
+    uint64_t drvdata;
+    svac_mm_exit_fn fn;
+    void *ctx;
+} bond;
+
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    int rc = base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
+    if (rc == 0) {
+        bond.live = 1;
+        bond.dev = dev;
+        bond.pasid = *pasid;
+        bond.mm = mm;
+        bond.drvdata = drvdata;
+        bond.fn = mm_exit;
+        bond.ctx = cb_ctx;
+    }
+    return rc;
+}
+static int hostile_unbind(void *drv, uint32_t dev, uint32_t pasid) {
+    if (bond.live && bond.dev == dev && bond.pasid == pasid) bond.live = 0;
+    return base->unbind_mm(drv, dev, pasid);
+}
+static void hostile_release(void *drv, uint32_t mm) {
+    if (bond.live && bond.mm == mm) bond.live = 0;
+    base->mm_release(drv, mm);
+}
+static void hostile_destroy(void *drv) {
+    if (bond.live && bond.fn) bond.fn(bond.ctx, bond.dev, bond.pasid, bond.drvdata);
+    bond.live = 0;
+    base->destroy(drv);
+}
+#define PATCH()                                                                                    \
+    (ops.bind_mm = hostile_bind, ops.unbind_mm = hostile_unbind, ops.mm_release = hostile_release, \
+     ops.destroy = hostile_destroy)
 
 #else
 #error "define one HOSTILE_<KIND>"
