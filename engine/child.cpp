@@ -75,6 +75,21 @@ bool sanitizer_report_in(std::string_view text) {
     return false;
 }
 
+bool drain_tail(int fd, std::string &tail, int echo_fd) {
+    char buf[16384];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0) {
+            if (echo_fd >= 0) (void)!::write(echo_fd, buf, static_cast<std::size_t>(n));
+            tail.append(buf, static_cast<std::size_t>(n));
+            if (tail.size() > 2 * kStderrKept) tail.erase(0, tail.size() - kStderrKept);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        return !(n == 0 || errno != EAGAIN);
+    }
+}
+
 int reap(pid_t pid, double limit_s) {
     int status = 0;
     const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit_s);

@@ -60,6 +60,11 @@ inline constexpr double kReportGrace_s = 120;
 // The tail of a child's stderr (and stdout) the kit keeps.
 inline constexpr std::size_t kStderrKept = 64 * 1024;
 
+// Appends what the non-blocking `fd` has to `tail`, keeping its last
+// kStderrKept bytes (and writing it to `echo_fd` too, unless -1); false at
+// its end.
+bool drain_tail(int fd, std::string &tail, int echo_fd = -1);
+
 // Reaps the child, waiting at most `limit_s` before killing it; its status.
 int reap(pid_t pid, double limit_s);
 

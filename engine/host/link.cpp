@@ -26,10 +26,6 @@ namespace svac::engine::host {
 
 namespace {
 
-// The host's end of the channel is moved up to here, out of the range a
-// driver's own descriptors (and a careless close or write) start from.
-constexpr int kHostChannelFd = 512;
-
 // Resident memory grown between two samples (20 ms apart) that counts as
 // progress of the call.
 constexpr uint64_t kGrowing = uint64_t{1} << 20;
@@ -40,22 +36,6 @@ std::runtime_error sys_error(const char *what) {
 
 void nonblocking(int fd) {
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
-
-// Appends what fd has to `tail`, keeping its last kStderrKept bytes; false
-// at its end.
-bool drain_into(int fd, std::string &tail) {
-    char buf[16384];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n > 0) {
-            tail.append(buf, static_cast<std::size_t>(n));
-            if (tail.size() > 2 * kStderrKept) tail.erase(0, tail.size() - kStderrKept);
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        return !(n == 0 || errno != EAGAIN);
-    }
 }
 
 // The processes whose parent is `pid` (any of its threads), space-separated.
@@ -147,22 +127,7 @@ HostLink::HostLink(const svac_driver_ops &driver)
         throw sys_error("fork");
     }
     if (pid_ == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the kit
-        if (::getppid() != parent) _exit(1); // the kit died before prctl
-        ::setpgid(0, 0);                     // the driver's signals to its group miss the kit's
-        ::prctl(PR_SET_CHILD_SUBREAPER, 1);  // what the driver forks stays the host's child
-        ::signal(SIGINT, SIG_IGN);           // Ctrl-C is the kit's to handle
-        ::signal(SIGTERM, SIG_DFL);
-        int null = ::open("/dev/null", O_RDONLY);
-        ::dup2(null, STDIN_FILENO);
-        ::dup2(out[1], STDOUT_FILENO);
-        ::dup2(err[1], STDERR_FILENO);
-        const int ch = ::fcntl(sv[1], F_DUPFD_CLOEXEC, kHostChannelFd);
-        if (ch < 0) _exit(1);
-        // Nothing of the kit's stays open in the host but its channel.
-        ::close_range(3, static_cast<unsigned>(ch) - 1, 0);
-        ::close_range(static_cast<unsigned>(ch) + 1, ~0u, 0);
-        ::signal(SIGPIPE, SIG_DFL);
+        const int ch = enter_host(parent, sv[1], out[1], err[1]);
         _exit(serve(driver, ch, ch, shared_));
     }
     ::close(sv[1]);
@@ -207,9 +172,9 @@ void HostLink::kill_host() {
 
 void HostLink::drain_output() {
     if (out_ < 0) return;
-    drain_into(out_, out_tail_);
+    drain_tail(out_, out_tail_);
     const std::size_t seen = err_tail_.size();
-    drain_into(err_, err_tail_);
+    drain_tail(err_, err_tail_);
     const std::size_t from = seen > 64 ? seen - 64 : 0;
     if (from < err_tail_.size() && sanitizer_report_in(std::string_view(err_tail_).substr(from)))
         sanitizer_report_ = true;

@@ -178,10 +178,6 @@ int serve(const svac_driver_ops &driver, int in_fd, int out_fd, HostStatus *stat
 
 namespace {
 
-// A served connection's channel, as a forked host's (link.cpp): out of the
-// range a driver's own descriptors start from.
-constexpr int kServedChannelFd = 512;
-
 // One connection's host, as its listener keeps it.
 struct Served {
     pid_t pid = -1;
@@ -191,44 +187,21 @@ struct Served {
     ServeProgress *progress = nullptr; // shared with the host
 };
 
-// The host of one connection: a process of its own, its own group, gone
-// with the listener.
+// The host of one connection.
 [[noreturn]] void serve_connection(const svac_driver_ops &driver, int listen_fd, const Served &s,
                                    int err_w, const ServedLibrary &library, pid_t listener) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != listener) _exit(1);
-    ::setpgid(0, 0);
-    ::signal(SIGINT, SIG_IGN);
-    ::signal(SIGTERM, SIG_DFL);
-    ::signal(SIGPIPE, SIG_DFL);
     ::close(listen_fd);
-    const int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, STDIN_FILENO);
-    ::dup2(err_w, STDERR_FILENO);
-    const int ch = ::fcntl(s.fd, F_DUPFD_CLOEXEC, kServedChannelFd);
-    if (ch < 0) _exit(1);
-    ::close_range(3, static_cast<unsigned>(ch) - 1, 0);
+    const int ch = enter_host(listener, s.fd, -1, err_w);
     const int rc = serve(driver, ch, ch, nullptr, &library, s.progress);
     s.progress->returned.store(1, std::memory_order_release);
     _exit(rc);
-}
-
-// The host's stderr, to the listener's and into its tail.
-void drain_stderr(Served &s) {
-    char buf[16384];
-    for (ssize_t n; (n = ::read(s.err, buf, sizeof buf)) > 0;) {
-        (void)!::write(STDERR_FILENO, buf, static_cast<std::size_t>(n));
-        s.err_tail.append(buf, static_cast<std::size_t>(n));
-        if (s.err_tail.size() > 2 * kStderrKept)
-            s.err_tail.erase(0, s.err_tail.size() - kStderrKept);
-    }
 }
 
 // The host ended: a host that did not end cleanly (a crash, a kill, an
 // exit in the driver) has the listener say how, in its place, so that the
 // kit judges a remote crash as it judges a forked host's.
 void host_ended(Served &s, int status) {
-    drain_stderr(s);
+    drain_tail(s.err, s.err_tail, STDERR_FILENO);
     // Only a host that returned from serving ended cleanly: a driver that
     // calls exit(0) mid-call ends it too.
     const bool clean = s.progress->returned.load(std::memory_order_acquire) != 0;
@@ -249,6 +222,26 @@ void host_ended(Served &s, int status) {
 }
 
 } // namespace
+
+int enter_host(pid_t parent, int channel, int out_fd, int err_fd) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the kit or the listener
+    if (::getppid() != parent) _exit(1); // it died before prctl
+    ::setpgid(0, 0);                     // the driver's signals to its group miss the parent's
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);  // what the driver forks stays the host's child
+    ::signal(SIGINT, SIG_IGN);           // Ctrl-C is the parent's to handle
+    ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGPIPE, SIG_DFL);
+    const int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, STDIN_FILENO);
+    if (out_fd >= 0) ::dup2(out_fd, STDOUT_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);
+    const int ch = ::fcntl(channel, F_DUPFD_CLOEXEC, kHostChannelFd);
+    if (ch < 0) _exit(1);
+    // Nothing of the parent's stays open in the host but its channel.
+    ::close_range(3, static_cast<unsigned>(ch) - 1, 0);
+    ::close_range(static_cast<unsigned>(ch) + 1, ~0u, 0);
+    return ch;
+}
 
 int serve_listening(const svac_driver_ops &driver, int listen_fd, const ServedLibrary &library) {
     std::vector<Served> hosts;
@@ -272,7 +265,7 @@ int serve_listening(const svac_driver_ops &driver, int listen_fd, const ServedLi
         }
         if (::poll(fds.data(), fds.size(), 200) <= 0) continue;
         for (std::size_t k = 0; k < hosts.size(); ++k) {
-            if (fds[1 + 2 * k].revents) drain_stderr(hosts[k]);
+            if (fds[1 + 2 * k].revents) drain_tail(hosts[k].err, hosts[k].err_tail, STDERR_FILENO);
             if (fds[2 + 2 * k].revents) ::kill(-hosts[k].pid, SIGKILL);
         }
         if (!fds[0].revents) continue;

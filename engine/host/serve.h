@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <string>
+#include <sys/types.h>
 
 namespace svac::engine::host {
 
@@ -29,6 +30,19 @@ struct ServedLibrary {
 // events are sent when it ends (or 256 KiB of them wait); without, a step
 // frame goes before each op. Returns 0 at quit or end of input, 1 when the
 // connection broke (a bad frame, a failed write).
+// A host's channel is moved up to here, out of the range a driver's own
+// descriptors (and a careless close or write) start from.
+inline constexpr int kHostChannelFd = 512;
+
+// The start of a host process, forked by `parent` (the kit, or a listener):
+// killed with its parent, a process group of its own (the driver's signals
+// to its group miss the parent), the subreaper of what the driver forks,
+// SIGINT ignored, stdin /dev/null, stdout and stderr onto out_fd (-1: kept)
+// and err_fd, and of its descriptors only the channel, moved to
+// kHostChannelFd or above, closed on exec. Returns the channel's
+// descriptor; ends the process when it cannot.
+int enter_host(pid_t parent, int channel, int out_fd, int err_fd);
+
 // A served host's account to its listener, in memory they share: the
 // frames it sent (the listener's `ended` frame continues their sequence),
 // and whether it returned (quit, or the kit's end) rather than was ended.
