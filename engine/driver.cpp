@@ -190,6 +190,7 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
             {.entry = Entry::bind_mm, .dev = op.dev, .mm = op.mm, .drvdata = op.drvdata});
         obs.rc = r.rc;
         obs.pasid = r.pasid;
+        obs.pasid_overrun = r.pasid_overrun;
         break;
     }
     case OpKind::unbind:

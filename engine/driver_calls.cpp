@@ -76,6 +76,16 @@ std::string EntryCall::to_string() const {
 
 namespace {
 
+// bind_mm's out-parameter, with guard words after it: a driver that stores a
+// u64 (or more) through its u32 *pasid changes them, and shows (HW-8),
+// where a store into the caller's stack would otherwise go unseen.
+struct alignas(8) PasidOut {
+    static constexpr uint32_t kGuard = 0x5a17c0deu;
+    uint32_t pasid = SVAC_PASID_INVALID;
+    uint32_t guard[3] = {kGuard, kGuard, kGuard};
+    bool overrun() const { return guard[0] != kGuard || guard[1] != kGuard || guard[2] != kGuard; }
+};
+
 class AbiCalls final : public DriverCalls {
 public:
     explicit AbiCalls(const svac_driver_ops &ops) : ops_(ops) {}
@@ -113,9 +123,13 @@ public:
         case Entry::set_sva_param:
             r.rc = ops_.set_sva_param(drv_, c.dev, c.min_pasid, c.max_pasid);
             break;
-        case Entry::bind_mm:
-            r.rc = ops_.bind_mm(drv_, c.dev, c.mm, &r.pasid, &AbiCalls::mm_exit, this, c.drvdata);
+        case Entry::bind_mm: {
+            PasidOut out;
+            r.rc = ops_.bind_mm(drv_, c.dev, c.mm, &out.pasid, &AbiCalls::mm_exit, this, c.drvdata);
+            r.pasid = out.pasid;
+            r.pasid_overrun = out.overrun();
             break;
+        }
         case Entry::unbind_mm:
             r.rc = ops_.unbind_mm(drv_, c.dev, c.pasid);
             break;

@@ -55,10 +55,12 @@ struct EntryCall {
 };
 
 // What an entry point returned: its code (0 for the void ones), and for
-// bind_mm the PASID it wrote through its out-parameter.
+// bind_mm the PASID it wrote through its out-parameter, and whether it
+// stored past that u32 (HW-8: the words after it are the caller's).
 struct EntryReturn {
     int rc = 0;
     uint32_t pasid = SVAC_PASID_INVALID;
+    bool pasid_overrun = false;
 };
 
 class DriverCalls {

@@ -209,6 +209,7 @@ json observation_to_json(const ref::Observation &obs, ref::OpKind kind) {
     if (obs.bad_frees && *obs.bad_frees) j["bad_frees"] = *obs.bad_frees;
     if (obs.refused_commands && *obs.refused_commands)
         j["refused_commands"] = *obs.refused_commands;
+    if (obs.pasid_overrun) j["pasid_overrun"] = true;
     if (obs.alloc_failed) j["alloc_failed"] = true;
     return j;
 }

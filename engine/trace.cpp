@@ -450,14 +450,16 @@ ref::Op parse_op_with_platform(const Validator &v, const json &in, const std::st
     v.object(in, w);
     if (!in.contains("stray_stores") && !in.contains("unsynced_commands") &&
         !in.contains("bad_frees") && !in.contains("refused_commands") &&
-        !in.contains("alloc_failed"))
+        !in.contains("alloc_failed") && !in.contains("pasid_overrun"))
         return parse_op(v, in, w, t, profile);
     json j = in;
-    bool alloc_failed = false;
-    if (j.contains("alloc_failed")) {
-        alloc_failed = v.bool_value(j["alloc_failed"], w + "/alloc_failed");
-        j.erase("alloc_failed");
-    }
+    auto flag = [&](const char *key) {
+        if (!j.contains(key)) return false;
+        const bool b = v.bool_value(j[key], w + "/" + key);
+        j.erase(key);
+        return b;
+    };
+    const bool alloc_failed = flag("alloc_failed"), pasid_overrun = flag("pasid_overrun");
     auto count = [&](const char *key) -> std::optional<uint32_t> {
         if (!j.contains(key)) return std::nullopt;
         const auto n = static_cast<uint32_t>(v.unsigned_value(j[key], w + "/" + key, UINT32_MAX));
@@ -472,6 +474,7 @@ ref::Op parse_op_with_platform(const Validator &v, const json &in, const std::st
     op.recorded.bad_frees = bad_frees;
     op.recorded.refused_commands = refused;
     op.recorded.alloc_failed = alloc_failed;
+    op.recorded.pasid_overrun = pasid_overrun;
     return op;
 }
 
@@ -942,6 +945,7 @@ json op_to_json(const ref::Op &op) {
     if (r.unsynced_commands && *r.unsynced_commands) j["unsynced_commands"] = *r.unsynced_commands;
     if (r.bad_frees && *r.bad_frees) j["bad_frees"] = *r.bad_frees;
     if (r.refused_commands && *r.refused_commands) j["refused_commands"] = *r.refused_commands;
+    if (r.pasid_overrun) j["pasid_overrun"] = true;
     if (r.alloc_failed) j["alloc_failed"] = true;
     if (r.callbacks) {
         j["callbacks"] = json::array();

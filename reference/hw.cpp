@@ -148,6 +148,11 @@ std::optional<Violation> Reference::judge_platform(const Op &op, const Observati
         return Violation{ClauseId::HW_8, describe(op, *this) + ": the driver made " +
                                              std::to_string(*obs.stray_stores) +
                                              " store(s) outside memory it allocated, or unaligned"};
+    if (obs.pasid_overrun)
+        return Violation{ClauseId::HW_8,
+                         describe(op, *this) + ": the driver stored past the u32 *pasid: the "
+                                               "caller's memory after it changed",
+                         "one 32-bit store of the PASID (include/svac/driver_abi.h bind_mm)"};
     if (obs.bad_frees && *obs.bad_frees)
         return Violation{ClauseId::HW_8, describe(op, *this) + ": the driver freed " +
                                              std::to_string(*obs.bad_frees) +

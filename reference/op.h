@@ -108,13 +108,15 @@ struct Observation {
     std::optional<std::vector<DmaObservation>> retries;
     std::optional<uint32_t> discarded; // discard_partial calls
     // What the platform saw during the op: stores outside the driver's
-    // memory and frees of blocks it did not hold (HW-8), commands left
+    // memory, frees of blocks it did not hold and, in a bind, a store past
+    // the u32 *pasid (HW-8), commands left
     // without a sync when it returned and commands the IOMMU refused as
     // ill-formed (HW-9).
     std::optional<uint32_t> stray_stores;
     std::optional<uint32_t> unsynced_commands;
     std::optional<uint32_t> bad_frees;
     std::optional<uint32_t> refused_commands;
+    bool pasid_overrun = false;
     // The platform refused an allocation the driver asked for during the op
     // (a fail-nth sweep): the call may fail with -ENOMEM (ROBUST-4).
     bool alloc_failed = false;

@@ -82,7 +82,8 @@ const std::set<std::string, std::less<>> kOutcomeKeys = {"rc",           "result
                                                          "responses",    "retries",
                                                          "discarded",    "code",
                                                          "stray_stores", "unsynced_commands",
-                                                         "bad_frees",    "refused_commands"};
+                                                         "bad_frees",    "refused_commands",
+                                                         "pasid_overrun"};
 
 std::string value_text(const std::string &key, const json &v) {
     if (v.is_string()) return v.get<std::string>();

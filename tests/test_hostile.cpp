@@ -364,7 +364,8 @@ TEST_P(HostileClause, IsTheClauseFindingIsolatedAndInProcess) {
 // - a store to an address never allocated: HW-8;
 // - a block freed twice: HW-8, said as a free, not as a stray store;
 // - a command with no such opcode: HW-9, said as refused, not as unsynced;
-// - an mm_exit callback fired from destroy: MMEXIT-4.
+// - an mm_exit callback fired from destroy: MMEXIT-4;
+// - a u64 stored through bind's u32 *pasid: HW-8, though the PASID is right.
 INSTANTIATE_TEST_SUITE_P(
     Plugins, HostileClause,
     ::testing::Values(
@@ -373,7 +374,8 @@ INSTANTIATE_TEST_SUITE_P(
         ClauseCase{"hostile_stray_store", "HW-8"},
         ClauseCase{"hostile_double_free", "HW-8", "block(s) it did not hold"},
         ClauseCase{"hostile_bad_command", "HW-9", "refused 1 command(s) as ill-formed"},
-        ClauseCase{"hostile_destroy_callback", "MMEXIT-4", "destroy fired mm_exit callback"}),
+        ClauseCase{"hostile_destroy_callback", "MMEXIT-4", "destroy fired mm_exit callback"},
+        ClauseCase{"hostile_pasid_overrun", "HW-8", "stored past the u32 *pasid"}),
     [](const auto &p) { return std::string(p.param.plugin).substr(8); });
 
 // ---- drivers that turn on the driver host (docs/host-protocol.md) ----

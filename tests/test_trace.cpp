@@ -131,6 +131,7 @@ Trace hand_written() {
     op.drvdata = 0;
     op.recorded.rc = INT32_MIN; // the extremes of a 32-bit return code
     op.recorded.pasid = UINT32_MAX;
+    op.recorded.pasid_overrun = true; // HW-8 evidence of a bind
     add(op);
     op = make(OpKind::bind);
     op.recorded.rc = INT32_MAX;

@@ -24,7 +24,8 @@
 
 namespace svac::engine::host {
 
-inline constexpr uint32_t kProtocolVersion = 1;
+// 2: `leave` carries pasid_overrun.
+inline constexpr uint32_t kProtocolVersion = 2;
 inline constexpr std::size_t kHeaderBytes = 12;
 inline constexpr uint32_t kMaxPayload = 4u << 20;
 
@@ -88,7 +89,7 @@ enum class EventTag : uint8_t {
     create = 1,           // the host calls create
     created = 2,          // u8 ok: create returned non-NULL
     enter = 3,            // an EntryCall
-    leave = 4,            // i32 rc, u32 pasid
+    leave = 4,            // i32 rc, u32 pasid, u8 pasid_overrun
     alloc = 5,            // u64 bytes, u64 align, u64 pa returned
     free = 6,             // u64 pa
     write64 = 7,          // u64 pa, u64 val

@@ -116,6 +116,7 @@ EntryReturn Recorder::call(const EntryCall &c) {
     out_.tag(EventTag::leave);
     out_.i32(r.rc);
     out_.u32(r.pasid);
+    out_.u8(r.pasid_overrun);
     return r;
 }
 

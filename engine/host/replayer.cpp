@@ -160,6 +160,7 @@ EntryReturn Replayer::call(const EntryCall &c) {
     EntryReturn r;
     r.rc = read<int32_t>();
     r.pasid = read<uint32_t>();
+    r.pasid_overrun = read<uint8_t>() != 0;
     return r;
 }
 

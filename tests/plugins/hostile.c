@@ -48,6 +48,8 @@
  *                    refused as ill-formed, not left unsynced)
  *   DESTROY_CALLBACK destroy fires the mm_exit callback of the latest bond
  *                    still live (MMEXIT-4: only an mm's exit fires it)
+ *   PASID_OVERRUN    bind_mm stores the PASID as a u64 through its u32
+ *                    *pasid (HW-8: the caller's memory after it changes)
  *
  * A real driver keeps no global state (driver_abi.h); these test plugins keep
  * a few statics for brevity: the patched ops table, filled on the first
@@ -409,6 +411,17 @@ static void hostile_destroy(void *drv) {
 #define PATCH()                                                                                    \
     (ops.bind_mm = hostile_bind, ops.unbind_mm = hostile_unbind, ops.mm_release = hostile_release, \
      ops.destroy = hostile_destroy)
+
+#elif defined(HOSTILE_PASID_OVERRUN)
+static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
+                        svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
+    uint32_t mine = SVAC_PASID_INVALID;
+    int rc = base->bind_mm(drv, dev, mm, &mine, mm_exit, cb_ctx, drvdata);
+    const uint64_t wide = mine; /* the low half is right (little-endian) */
+    if (rc == 0) memcpy(pasid, &wide, sizeof wide);
+    return rc;
+}
+#define PATCH() (ops.bind_mm = hostile_bind)
 
 #else
 #error "define one HOSTILE_<KIND>"
