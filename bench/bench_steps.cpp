@@ -3,6 +3,7 @@
 // alone (the backbone's mix), then with the hardware ops (mm_map, mm_unmap,
 // mm_protect, dma) in the mix. docs/design.md target: >= 1,000,000 differential
 // steps/s on one core for smmuv3.
+#include "engine/campaign.h"
 #include "engine/engine.h"
 #include "engine/generator.h"
 #include "models/driver_source.h"
@@ -67,10 +68,11 @@ BENCHMARK_CAPTURE(BM_DifferentialSteps, vtd, "vtd")
     ->Args({32, 1})
     ->Args({256, 1});
 
-// Isolated against in-process, in one run: a driver loaded as a plugin (as a
-// vendor's is), the same traces run in this process and then in a driver
-// host (engine/host/). docs/design.md target: isolated >= 0.5 of
-// in-process. Counters: sequences/s of each, and their ratio.
+// Isolated against in-process, in one run: a campaign (`run`'s, 32-op
+// sequences) of a driver loaded as a plugin (as a vendor's is), in this
+// process and then in a driver host (engine/host/), the same seed and so
+// the same sequences. docs/design.md target: isolated >= 0.5 of in-process.
+// Counters: sequences/s of each, and their ratio.
 void BM_IsolatedVsInProcess(benchmark::State &state, const char *plugin) {
     const std::string path = std::string(SVAC_PLUGIN_DIR) + "/" + plugin + ".so";
     const models::DriverLookup lib = models::load_plugin(path);
@@ -78,21 +80,26 @@ void BM_IsolatedVsInProcess(benchmark::State &state, const char *plugin) {
         state.SkipWithError(lib.error.c_str());
         return;
     }
-    auto traces = corpus(lib.ops->arch_mask, 32, true);
-    engine::RunOptions isolated;
-    isolated.isolate = engine::Isolation{};
+    engine::CampaignConfig in_process;
+    in_process.seed = 42;
+    in_process.sequences = 1000;
+    engine::CampaignConfig isolated = in_process;
+    isolated.options.isolate = engine::Isolation{};
     double in_s = 0, iso_s = 0;
     std::size_t sequences = 0;
     for (auto _ : state) {
-        engine::RunStats a, b;
         const auto t0 = std::chrono::steady_clock::now();
-        for (const auto &t : traces) engine::run_differential(*lib.ops, t, a, engine::RunOptions{});
+        const auto a = engine::run_campaign(*lib.ops, in_process);
         const auto t1 = std::chrono::steady_clock::now();
-        for (const auto &t : traces) engine::run_differential(*lib.ops, t, b, isolated);
+        const auto b = engine::run_campaign(*lib.ops, isolated);
         const auto t2 = std::chrono::steady_clock::now();
+        if (a.stats.steps != b.stats.steps || a.findings.size() != b.findings.size()) {
+            state.SkipWithError("the isolated campaign did not run what the in-process one did");
+            return;
+        }
         in_s += std::chrono::duration<double>(t1 - t0).count();
         iso_s += std::chrono::duration<double>(t2 - t1).count();
-        sequences += traces.size();
+        sequences += a.sequences;
     }
     const double in_rate = static_cast<double>(sequences) / in_s;
     const double iso_rate = static_cast<double>(sequences) / iso_s;

@@ -6,7 +6,9 @@
 #include "engine/interrupt.h"
 #include "engine/isolate.h"
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
 namespace svac::engine {
 
@@ -21,6 +23,14 @@ CampaignResult run_campaign(const svac_driver_ops &driver, const CampaignConfig 
     gen.arch_mask = driver.arch_mask;
     gen.profile = cfg.profile;
 
+    // Isolated, the sequences to come are made ahead of their turn, so that
+    // the driver host runs them while the kit judges (RunOptions::ahead).
+    // Sequence i is the same whenever it is made.
+    const uint64_t depth = cfg.options.isolate ? kAheadSequences : 0;
+    std::vector<Trace> coming;
+    uint64_t made = 0;
+    RunOptions options = cfg.options;
+
     for (uint64_t i = 0; i < cfg.sequences; ++i) {
         if (cfg.time_s > 0 && elapsed() >= cfg.time_s) {
             result.out_of_time = true;
@@ -30,11 +40,16 @@ CampaignResult run_campaign(const svac_driver_ops &driver, const CampaignConfig 
             result.interrupted = true;
             break;
         }
-        Rng rng(Rng::derive(cfg.seed, i));
-        Trace trace = generate_trace(rng, gen);
+        for (; made < std::min(cfg.sequences, i + 1 + depth); ++made) {
+            Rng rng(Rng::derive(cfg.seed, made));
+            coming.push_back(generate_trace(rng, gen));
+        }
+        const Trace trace = std::move(coming.front());
+        coming.erase(coming.begin());
+        options.ahead = coming;
         ++result.sequences;
         try {
-            auto finding = run_differential(driver, trace, result.stats, cfg.options);
+            auto finding = run_differential(driver, trace, result.stats, options);
             if (finding) {
                 ++result.occurrences[finding->clause];
                 auto it = result.findings.find(finding->clause);

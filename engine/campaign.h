@@ -35,6 +35,9 @@ struct CampaignResult {
 // The driver errors a result keeps; beyond them only the count of sequences
 // says how many ran.
 inline constexpr std::size_t kMaxErrors = 20;
+// An isolated campaign sends its driver host up to this many sequences
+// ahead of the one being judged (RunOptions::ahead).
+inline constexpr uint64_t kAheadSequences = 8;
 
 // Called now and then with the result so far and the planned sequence count.
 using Progress = std::function<void(const CampaignResult &, uint64_t planned, double elapsed_s)>;

@@ -3,26 +3,70 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace svac::engine {
 
+namespace {
+
+// A small /proc file's text ("" when it cannot be read): with two system
+// calls and no stream, as these are read once or more per sequence.
+std::string proc_text(const char *path) {
+    char buf[4096];
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    ssize_t n;
+    do n = ::read(fd, buf, sizeof buf - 1);
+    while (n < 0 && errno == EINTR);
+    ::close(fd);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+std::string proc_path(pid_t pid, const char *file) {
+    return "/proc/" + std::to_string(pid) + "/" + file;
+}
+
+// The nth (from 0) space-separated number of `text`, or 0.
+uint64_t field(const std::string &text, int nth) {
+    const char *p = text.c_str();
+    for (int i = 0; i < nth && *p; ++i) {
+        p = std::strchr(p, ' ');
+        if (!p) return 0;
+        ++p;
+    }
+    return std::strtoull(p, nullptr, 10);
+}
+
+} // namespace
+
 uint64_t resident_bytes(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/statm");
-    uint64_t size = 0, resident = 0;
-    in >> size >> resident;
-    return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    return field(proc_text(proc_path(pid, "statm").c_str()), 1) *
+           static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
 uint64_t run_delay_ns(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/schedstat");
-    uint64_t on_cpu = 0, waiting = 0;
-    in >> on_cpu >> waiting;
-    return in ? waiting : 0;
+    return field(proc_text(proc_path(pid, "schedstat").c_str()), 1);
+}
+
+std::string children_of(pid_t pid) {
+    std::string kids;
+    const std::string tasks = proc_path(pid, "task");
+    DIR *dir = ::opendir(tasks.c_str());
+    if (!dir) return kids;
+    while (const dirent *t = ::readdir(dir)) {
+        if (t->d_name[0] == '.') continue;
+        std::string k = proc_text((tasks + "/" + t->d_name + "/children").c_str());
+        while (!k.empty() && (k.back() == ' ' || k.back() == '\n')) k.pop_back();
+        if (!k.empty()) kids += (kids.empty() ? "" : " ") + k;
+    }
+    ::closedir(dir);
+    return kids;
 }
 
 void CallTime::restart() {

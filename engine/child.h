@@ -19,6 +19,10 @@ uint64_t resident_bytes(pid_t pid);
 // (/proc/PID/schedstat, its second field); 0 where the kernel does not say.
 uint64_t run_delay_ns(pid_t pid);
 
+// The processes whose parent is `pid` (any of its threads), space-separated
+// ("" for none): what a driver forked in a host, which is their subreaper.
+std::string children_of(pid_t pid);
+
 // How long a driver call has had: the wall-clock time since it started less
 // the time the child spent waiting for a CPU. On a machine running at a
 // quarter of its speed a call gets the same budget as on an idle one, and a

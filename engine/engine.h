@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace svac::engine {
@@ -54,6 +55,9 @@ struct RunOptions {
     // the instance's life, create's included): a fail-nth sweep (ROBUST-4).
     // 0: none, unless the trace names one (Trace::fail_alloc_nth).
     uint64_t fail_alloc_nth = 0;
+    // The sequences that run next, in order, with these same options (a
+    // campaign's): a driver host starts on them while this one is judged.
+    std::span<const Trace> ahead;
 };
 
 struct RunStats {

@@ -128,6 +128,7 @@ ref::Topology generate_topology(Rng &rng, const GenConfig &cfg) {
 
 Trace generate_trace(Rng &rng, const GenConfig &cfg) {
     Trace trace;
+    trace.made = Made{rng.state(), cfg};
     trace.profile = cfg.profile;
     trace.topology = generate_topology(rng, cfg);
     const ref::Topology &t = trace.topology;

@@ -7,16 +7,6 @@
 
 namespace svac::engine {
 
-struct GenConfig {
-    uint32_t ops = 32;                           // ops per sequence
-    uint32_t arch_mask = 1u << SVAC_ARCH_SMMUV3; // architectures the driver drives
-    std::string profile = "rfc2019";
-    // mm_map/mm_unmap/mm_protect, dma and the I/O page fault ops
-    // (page_request, page_response, register/unregister_fault_handler,
-    // queue_overflow) in the mix
-    bool hardware = true;
-};
-
 // The accesses a generated page request asks for (read twice as often as the
 // rest; an execute request with read, as PCIe has it).
 inline constexpr uint8_t kPageRequestAccess[] = {ref::kRead,

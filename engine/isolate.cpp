@@ -19,11 +19,13 @@ constexpr std::size_t kMaxHosts = 4;
 // what a driver leaks or corrupts in its process has a bounded life.
 constexpr uint64_t kSequencesPerHost = 10000;
 
-host::HostLink &host_for(const svac_driver_ops &driver, const Isolation &limits) {
+host::HostLink &host_for(const svac_driver_ops &driver, const Trace &trace, const Isolation &limits,
+                         const RunOptions &options, std::size_t until) {
     static std::map<const svac_driver_ops *, std::unique_ptr<host::HostLink>> hosts;
     auto it = hosts.find(&driver);
     if (it != hosts.end() &&
-        (!it->second->usable() || it->second->sequences() >= kSequencesPerHost)) {
+        (!it->second->usable() || it->second->sequences() >= kSequencesPerHost ||
+         !it->second->can_run(trace, limits, options, until))) {
         hosts.erase(it);
         it = hosts.end();
     }
@@ -50,9 +52,9 @@ std::optional<Finding> run_isolated(const svac_driver_ops &driver, const Trace &
                                     const RunOptions &options, const StepHook &hook,
                                     const std::function<void(DriverInstance &)> &inspect,
                                     std::optional<std::size_t> until) {
-    return host_for(driver, limits)
-        .run(trace, stats, limits, options, hook, inspect,
-             std::min(until.value_or(trace.ops.size()), trace.ops.size()));
+    const std::size_t last = std::min(until.value_or(trace.ops.size()), trace.ops.size());
+    return host_for(driver, trace, limits, options, last)
+        .run(trace, stats, limits, options, hook, inspect, last);
 }
 
 } // namespace svac::engine

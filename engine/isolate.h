@@ -1,10 +1,10 @@
-// Isolation: one sequence run differentially in a forked child process that
-// holds the driver and its platform, while the parent watches it. A driver
-// that crashes (a signal, an abort, a sanitizer report, an exit), hangs in a
-// call past the step time limit, or grows the child past the memory limit
-// becomes a finding (ROBUST-1 driver-crash, ROBUST-2 driver-hang, ROBUST-3
-// driver-oom) whose trace is ops 0..step, the op during which it happened;
-// the parent and the campaign go on.
+// Isolation: a sequence run differentially with the driver in a driver host
+// (engine/host/), a process of its own, while the kit judges and watches
+// it. A driver that crashes (a signal, an abort, a sanitizer report, an
+// exit), hangs in a call past the step time limit, or grows its host past
+// the memory limit becomes a finding (ROBUST-1 driver-crash, ROBUST-2
+// driver-hang, ROBUST-3 driver-oom) whose trace is ops 0..step, the op
+// during which it happened; the kit and the campaign go on.
 #pragma once
 
 #include "engine/engine.h"

@@ -9,6 +9,7 @@ namespace svac::engine {
 class Rng {
 public:
     explicit Rng(uint64_t seed) : state_(seed) {}
+    uint64_t state() const { return state_; }
 
     uint64_t next() { // SplitMix64
         uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);

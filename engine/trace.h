@@ -10,6 +10,8 @@
 #include "reference/profile.h"
 #include "reference/topology.h"
 
+#include <svac/driver_abi.h>
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -51,6 +53,28 @@ struct RecordedFinding {
     bool operator==(const RecordedFinding &) const = default;
 };
 
+// The plain generator's configuration (engine/generator.h).
+struct GenConfig {
+    uint32_t ops = 32;                           // ops per sequence
+    uint32_t arch_mask = 1u << SVAC_ARCH_SMMUV3; // architectures the driver drives
+    std::string profile = "rfc2019";
+    // mm_map/mm_unmap/mm_protect, dma and the I/O page fault ops
+    // (page_request, page_response, register/unregister_fault_handler,
+    // queue_overflow) in the mix
+    bool hardware = true;
+    bool operator==(const GenConfig &) const = default;
+};
+
+// How the plain generator made a trace: its configuration and the state of
+// its random number generator before. This same program makes the same
+// trace from it: a forked driver host is sent this rather than the trace,
+// once the kit has checked that it still gives the trace (engine/host/).
+struct Made {
+    uint64_t rng_state = 0;
+    GenConfig config;
+    bool operator==(const Made &) const = default;
+};
+
 struct Trace {
     std::string profile = "rfc2019";
     ref::Topology topology;
@@ -60,7 +84,12 @@ struct Trace {
     // trace of its finding replays with it (engine::RunOptions).
     uint64_t fail_alloc_nth = 0;
     std::optional<RecordedFinding> finding; // the trace of a finding
-    bool operator==(const Trace &) const = default;
+    std::optional<Made> made;               // not in the file: see Made
+    // Equal as files are: `made` aside.
+    bool operator==(const Trace &o) const {
+        return profile == o.profile && topology == o.topology && ops == o.ops &&
+               fail_alloc_nth == o.fail_alloc_nth && finding == o.finding;
+    }
 };
 
 // Bad input: the message names the file, the place and the reason.

@@ -5,6 +5,7 @@
 // same checks — for the bundled drivers and every seeded-bug mutant; and an
 // account that breaks the protocol or disagrees with the kit's platform is
 // a finding (ROBUST-6), not a verdict taken on trust.
+#include "engine/campaign.h"
 #include "engine/driver.h"
 #include "engine/generator.h"
 #include "engine/host/link.h"
@@ -115,6 +116,50 @@ TEST(Host, EveryDriverAndMutantIsJudgedAsInProcess) {
     }
     EXPECT_GT(findings, SVAC_TEST_ASAN ? 15u : 30u); // the mutants are found through the host too
     EXPECT_GT(sequences, SVAC_TEST_ASAN ? 300u : 1000u);
+}
+
+// Sequences sent ahead (RunOptions::ahead, as a campaign sends them) are
+// judged as in-process, finding for finding, even when the host is lost on
+// one of them; a sequence other than the one sent ahead (the caller
+// changed its mind) is run by a fresh host, not answered with the account
+// of another; and a generated trace changed after it was made (as a
+// finding's or a shrunk one is) is sent as it is, not as it was made.
+TEST(Host, SequencesSentAheadAreJudgedAsInProcess) {
+    engine::Isolation limits;
+    std::size_t findings = 0, runs = 0;
+    for (const Named &d : drivers_and_mutants()) {
+        engine::GenConfig gen;
+        gen.arch_mask = d.ops->arch_mask;
+        engine::Rng rng(11);
+        std::vector<Trace> traces;
+        for (int s = 0; s < kSequencesEach / 2; ++s) {
+            traces.push_back(engine::generate_trace(rng, gen));
+            auto &ops = traces.back().ops; // its second half alone
+            if (s % 5 == 4) ops.erase(ops.begin(), ops.begin() + static_cast<long>(ops.size() / 2));
+        }
+        // In order with the rest ahead; every third sequence then skips the
+        // one sent ahead of it.
+        for (std::size_t s = 0; s < traces.size(); s += (s % 3 == 2) ? 2 : 1) {
+            RunStats direct, hosted;
+            std::optional<Finding> a, b;
+            try {
+                a = engine::run_differential(*d.ops, traces[s], direct, engine::RunOptions{});
+            } catch (const engine::DriverError &) {
+                continue;
+            }
+            engine::RunOptions iso;
+            iso.isolate = limits;
+            iso.ahead = std::span<const Trace>(traces).subspan(
+                s + 1, std::min<std::size_t>(engine::kAheadSequences, traces.size() - s - 1));
+            b = engine::run_differential(*d.ops, traces[s], hosted, iso);
+            ++runs;
+            ASSERT_EQ(describe(a), describe(b)) << d.name << " sequence " << s;
+            findings += a.has_value();
+            EXPECT_EQ(direct.steps, hosted.steps) << d.name << " sequence " << s;
+        }
+    }
+    EXPECT_GT(findings, SVAC_TEST_ASAN ? 8u : 15u);
+    EXPECT_GT(runs, SVAC_TEST_ASAN ? 150u : 500u);
 }
 
 TEST(HostProtocol, FramesAreCheckedBeforeTheyAreTrusted) {

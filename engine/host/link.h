@@ -18,11 +18,24 @@
 
 #include <sys/types.h>
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 
 namespace svac::engine::host {
+
+// How a run frame asks the host to run its sequence.
+struct RunRequest {
+    bool update_rules = true, table_rules = true, leak_check = false;
+    uint64_t fail_alloc_nth = 0;
+    std::size_t until = 0;
+    RunRequest(const Isolation &limits, const RunOptions &options, std::size_t last);
+    bool operator==(const RunRequest &) const = default;
+    // The frame's JSON. `same_program`: the host is this program forked, and
+    // is sent how a generated trace was made rather than the trace.
+    std::string payload(const Trace &trace, bool same_program) const;
+};
 
 class HostLink final : public EventSource {
 public:
@@ -49,6 +62,10 @@ public:
 
     // False once the host was lost or its account broke: make another.
     bool usable() const { return usable_; }
+    // False when the host was sent other sequences ahead (RunOptions::ahead)
+    // than this one: make another.
+    bool can_run(const Trace &trace, const Isolation &limits, const RunOptions &options,
+                 std::size_t until) const;
     uint64_t sequences() const { return sequences_; }
     pid_t pid() const { return pid_; }
 
@@ -66,6 +83,8 @@ private:
     [[noreturn]] void host_ended();
     [[noreturn]] void host_said_ended(const std::string &payload); // an `ended` frame
     void send(FrameType t, std::string_view payload);
+    bool try_send(FrameType t, std::string_view payload); // false: the host is gone
+    void send_ahead(const Isolation &limits, const RunOptions &options);
     void drain_output();
     void kill_host();
 
@@ -94,6 +113,15 @@ private:
     const Isolation *limits_ = nullptr;
     std::optional<CallTime> call_;
     uint64_t last_rss_ = 0; // the host's resident memory, as last sampled
+    // Sequences sent ahead (RunOptions::ahead), in the order the host runs
+    // them after the current one: what each run frame asked, and its bytes.
+    struct Queued {
+        Trace trace;
+        RunRequest request;
+        std::size_t bytes = 0;
+    };
+    std::deque<Queued> queued_;
+    std::size_t queued_bytes_ = 0;
 };
 
 // What a remote host says it serves (its ready frame), for the report and

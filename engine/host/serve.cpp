@@ -2,6 +2,7 @@
 
 #include "engine/driver.h"
 #include "engine/engine.h"
+#include "engine/generator.h"
 #include "engine/host/address.h"
 #include "engine/host/protocol.h"
 #include "engine/host/recorder.h"
@@ -98,8 +99,21 @@ void send_events(Connection &c, std::string &events) {
     events.clear();
 }
 
+// The run frame's sequence: the trace, or how this same program made it.
+Trace sequence_of(const json &req) {
+    if (!req.contains("made")) return parse_trace(req.at("trace").dump(), "the run frame's trace");
+    const json &m = req.at("made");
+    GenConfig c;
+    c.ops = m.at("ops").get<uint32_t>();
+    c.arch_mask = m.at("arch_mask").get<uint32_t>();
+    c.profile = m.at("profile").get<std::string>();
+    c.hardware = m.at("hardware").get<bool>();
+    Rng rng(m.at("rng_state").get<uint64_t>());
+    return generate_trace(rng, c);
+}
+
 bool run_one(const svac_driver_ops &driver, Connection &c, const json &req, HostStatus *status) {
-    const Trace trace = parse_trace(req.at("trace").dump(), "the run frame's trace");
+    const Trace trace = sequence_of(req);
     RunOptions options;
     options.update_rules = req.value("update_rules", true);
     options.table_rules = req.value("table_rules", true);
@@ -141,6 +155,8 @@ bool run_one(const svac_driver_ops &driver, Connection &c, const json &req, Host
 #endif
     } catch (const DriverError &) { // create returned NULL: the account says so
     }
+    // What the driver forked stays here (the host is its subreaper): say so.
+    if (const std::string kids = children_of(::getpid()); !kids.empty()) done["children"] = kids;
     send_events(c, events);
     c.frame(FrameType::done, done.dump());
     return c.flush();
