@@ -8,6 +8,7 @@
 #include "engine/generator.h"
 #include "models/driver_source.h"
 #include "models/registry.h"
+#include "properties/campaign.h"
 
 #include <benchmark/benchmark.h>
 
@@ -69,11 +70,21 @@ BENCHMARK_CAPTURE(BM_DifferentialSteps, vtd, "vtd")
     ->Args({256, 1});
 
 // Isolated against in-process, in one run: a campaign (`run`'s, 32-op
-// sequences) of a driver loaded as a plugin (as a vendor's is), in this
-// process and then in a driver host (engine/host/), the same seed and so
-// the same sequences. docs/design.md target: isolated >= 0.5 of in-process.
-// Counters: sequences/s of each, and their ratio.
-void BM_IsolatedVsInProcess(benchmark::State &state, const char *plugin) {
+// sequences; RapidCheck's generator, `run`'s default, or the plain one) of
+// a driver loaded as a plugin (as a vendor's is), in this process and then
+// in a driver host (engine/host/), the same seed and so the same sequences.
+// docs/design.md target: isolated >= 0.5 of in-process. Counters:
+// sequences/s of each, and their ratio.
+engine::CampaignResult campaign(const svac_driver_ops &driver, const engine::CampaignConfig &cfg,
+                                bool rapidcheck) {
+    if (!rapidcheck) return engine::run_campaign(driver, cfg);
+    properties::PropertyConfig p;
+    p.campaign = cfg;
+    p.shrink = false;
+    return properties::run_property_campaign(driver, p).campaign;
+}
+
+void BM_IsolatedVsInProcess(benchmark::State &state, const char *plugin, bool rapidcheck) {
     const std::string path = std::string(SVAC_PLUGIN_DIR) + "/" + plugin + ".so";
     const models::DriverLookup lib = models::load_plugin(path);
     if (!lib.ops) {
@@ -89,9 +100,9 @@ void BM_IsolatedVsInProcess(benchmark::State &state, const char *plugin) {
     std::size_t sequences = 0;
     for (auto _ : state) {
         const auto t0 = std::chrono::steady_clock::now();
-        const auto a = engine::run_campaign(*lib.ops, in_process);
+        const auto a = campaign(*lib.ops, in_process, rapidcheck);
         const auto t1 = std::chrono::steady_clock::now();
-        const auto b = engine::run_campaign(*lib.ops, isolated);
+        const auto b = campaign(*lib.ops, isolated, rapidcheck);
         const auto t2 = std::chrono::steady_clock::now();
         if (a.stats.steps != b.stats.steps || a.findings.size() != b.findings.size()) {
             state.SkipWithError("the isolated campaign did not run what the in-process one did");
@@ -107,10 +118,16 @@ void BM_IsolatedVsInProcess(benchmark::State &state, const char *plugin) {
     state.counters["isolated_seq/s"] = iso_rate;
     state.counters["isolated/in_process"] = iso_rate / in_rate;
 }
-BENCHMARK_CAPTURE(BM_IsolatedVsInProcess, driver_template, "driver_template")
+BENCHMARK_CAPTURE(BM_IsolatedVsInProcess, driver_template, "driver_template", true)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_IsolatedVsInProcess, smmuv3_plugin, "smmuv3_plugin")
+BENCHMARK_CAPTURE(BM_IsolatedVsInProcess, smmuv3_plugin, "smmuv3_plugin", true)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_IsolatedVsInProcess, driver_template_plain, "driver_template", false)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_IsolatedVsInProcess, smmuv3_plugin_plain, "smmuv3_plugin", false)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -226,7 +226,7 @@ int cmd_failnth(const FailnthOptions &opt) {
         fmt::print("failnth: driver {} ({}), {} ({} ops), {}\n", term_escape(driver.name),
                    term_escape(driver.version ? driver.version : "?"), term_escape(source),
                    trace.ops.size(),
-                   options.isolate ? "each run in a child process" : "in this process");
+                   options.isolate ? "each run in a driver host" : "in this process");
     std::fflush(stdout);
     const auto t0 = std::chrono::steady_clock::now();
     json points = json::array();

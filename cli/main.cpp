@@ -335,13 +335,14 @@ int main(int argc, char **argv) {
                     "random generator, findings as found")
         ->capture_default_str()
         ->check(CLI::IsMember({"rapidcheck", "plain"}));
-    // How a driver runs: in a child per sequence (plugins) or in this process.
+    // How a driver runs: in a driver host process (plugins) or in this process.
     cli::IsolationFlags iso_flags;
     auto isolation_options = [&](CLI::App *cmd) {
         auto *no = cmd->add_flag("--no-isolate", iso_flags.no_isolate,
                                  "run the driver in this process (trusted in-tree drivers); "
-                                 "plugins run each sequence in a child process by default");
-        cmd->add_flag("--isolate", iso_flags.isolate, "run each sequence in a child process")
+                                 "plugins run in a driver host process by default");
+        cmd->add_flag("--isolate", iso_flags.isolate,
+                      "run the driver in a driver host process (docs/host-protocol.md)")
             ->excludes(no);
         cmd->add_option("--step-timeout", iso_flags.step_timeout_s,
                         "isolated: seconds one driver call may take before it is a hang "

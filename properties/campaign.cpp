@@ -5,6 +5,10 @@
 #include "engine/interrupt.h"
 #include "engine/isolate.h"
 
+#include <algorithm>
+#include <deque>
+#include <vector>
+
 namespace svac::properties {
 
 GenConfig gen_config(const svac_driver_ops &driver, const PropertyConfig &cfg) {
@@ -92,6 +96,18 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
 
     PropertyResult out;
     engine::CampaignResult &result = out.campaign;
+    // Isolated, the cases to come are made ahead of their turn, so that the
+    // driver host runs them while the kit judges (RunOptions::ahead). Case i
+    // is the same whenever it is made.
+    const uint64_t depth = cc.options.isolate ? engine::kAheadSequences : 0;
+    struct Case {
+        int size;
+        rc::Shrinkable<engine::Trace> tc;
+    };
+    std::deque<Case> cases;
+    std::vector<engine::Trace> coming; // their values, in the same order
+    uint64_t made = 0;
+    engine::RunOptions options = cc.options;
     for (uint64_t i = 0; i < cc.sequences; ++i) {
         if (cc.time_s > 0 && engine::seconds_since(t0) >= cc.time_s) {
             result.out_of_time = true;
@@ -101,12 +117,20 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
             result.interrupted = true;
             break;
         }
-        const int size = case_size(i);
-        rc::Shrinkable<engine::Trace> tc = gen(case_random(cc.seed, i), size);
+        for (; made < std::min(cc.sequences, i + 1 + depth); ++made) {
+            const int size = case_size(made);
+            cases.push_back({size, gen(case_random(cc.seed, made), size)});
+            coming.push_back(cases.back().tc.value());
+        }
+        const int size = cases.front().size;
+        const rc::Shrinkable<engine::Trace> tc = std::move(cases.front().tc);
+        cases.pop_front();
+        const engine::Trace trace = std::move(coming.front());
+        coming.erase(coming.begin());
+        options.ahead = coming;
         ++result.sequences;
         try {
-            engine::Trace trace = tc.value();
-            auto finding = engine::run_differential(driver, trace, result.stats, cc.options);
+            auto finding = engine::run_differential(driver, trace, result.stats, options);
             if (finding) {
                 const ref::ClauseId clause = finding->clause;
                 ++result.occurrences[clause];
