@@ -521,6 +521,10 @@ bool HostLink::can_run(const Trace &trace, const Isolation &limits, const RunOpt
 }
 
 void HostLink::send_ahead(const Isolation &limits, const RunOptions &options) {
+    // A served host gets one sequence at a time: over TCP, frames the kit
+    // sent that its listener never read reset the connection when the host
+    // ends, and the host's last frames (where it crashed) would be lost.
+    if (!forked()) return;
     for (std::size_t k = queued_.size(); k < options.ahead.size(); ++k) {
         const Trace &t = options.ahead[k];
         const RunRequest request(limits, options, t.ops.size());
