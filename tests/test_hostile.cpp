@@ -417,9 +417,12 @@ TEST_P(HostileHost, IsAFindingOrNothingAndNothingIsLost) {
     // The driver's output stays in its host: the kit prints its summary only.
     EXPECT_LT(r.out.size(), 4096u) << r.out.substr(0, 400);
     EXPECT_LT(r.err.size(), 4096u) << r.err.substr(0, 400);
-    // Nothing the driver started outlives the campaign.
+    // Nothing the driver started outlives the campaign. The plugin's full
+    // path: another build tree's tests may run the same plugin meanwhile.
     // ("[h]ostile_...": the pattern does not match the shell that runs pgrep.)
-    const std::string pattern = "plugins/[h]" + std::string(c.plugin).substr(1) + ".so";
+    std::string pattern = plugin(c.plugin);
+    const std::size_t base = pattern.rfind('/') + 1;
+    pattern = pattern.substr(0, base) + "[" + pattern[base] + "]" + pattern.substr(base + 1);
     const int left = std::system(("pgrep -f " + quote(pattern) + " >/dev/null").c_str());
     EXPECT_FALSE(WIFEXITED(left) && WEXITSTATUS(left) == 0) << "a process of the driver is left";
 }
