@@ -181,9 +181,10 @@ std::string host_description() {
 }
 
 // The driver's tables after op `step` of the trace, decoded as the hardware
-// model reads them (as dump-tables shows them); null if the replay fails or
-// is stopped. An isolated driver runs in its host; the tables are read from
-// the kit's platform, rebuilt from the host's account.
+// model reads them (as dump-tables shows them); null if the replay fails
+// (the driver crashed or hung where it had not). An isolated driver runs in
+// its host; the tables are read from the kit's platform, rebuilt from the
+// host's account.
 reports::json decoded_tables(const SelectedDriver &selected, const engine::CampaignConfig &cfg,
                              const engine::Trace &trace, std::size_t step) {
     constexpr std::size_t kMaxEntries = 256; // per IOMMU: a report stays readable
@@ -205,11 +206,12 @@ reports::json decoded_tables(const SelectedDriver &selected, const engine::Campa
     engine::RunStats stats;
     engine::RunOptions options;
     options.isolate = cfg.options.isolate;
+    // A campaign stopped by a signal still shows its findings' tables: the
+    // same report, isolated or not, whenever the signal came.
+    const engine::FinishDespiteStop finish;
     try {
         engine::run_differential(*selected, trace, stats, nullptr, inspect, step + 1, options);
     } catch (const engine::DriverError &) {
-        return nullptr;
-    } catch (const engine::Interrupted &) { // a stop while the report is written: no tables
         return nullptr;
     }
     if (iommus.empty()) return nullptr; // the driver was lost before that step

@@ -9,6 +9,7 @@ namespace svac::engine {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_finishing{0}; // FinishDespiteStop scopes
 std::atomic<int> g_child_group{0};
 // The driver hosts: their signals are ignored.
 constexpr std::size_t kIgnoredSenders = 64;
@@ -47,7 +48,16 @@ void install_stop_handlers() {
 }
 
 bool stop_requested() {
-    return g_stop.load(std::memory_order_relaxed);
+    return g_stop.load(std::memory_order_relaxed) &&
+           g_finishing.load(std::memory_order_relaxed) == 0;
+}
+
+FinishDespiteStop::FinishDespiteStop() {
+    g_finishing.fetch_add(1, std::memory_order_relaxed);
+}
+
+FinishDespiteStop::~FinishDespiteStop() {
+    g_finishing.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void clear_stop_request() {

@@ -13,6 +13,19 @@ void install_stop_handlers();
 // Whether a stop was requested; campaigns poll it between sequences.
 bool stop_requested();
 
+// Work that ends despite a first stop request: once a campaign has stopped,
+// the kit still reads back the tables of its findings for the report (a
+// replay each, every op under the step limit), in a driver host as in this
+// process. Within its scope stop_requested() is false; a second signal
+// still ends the process at once.
+class FinishDespiteStop {
+public:
+    FinishDespiteStop();
+    ~FinishDespiteStop();
+    FinishDespiteStop(const FinishDespiteStop &) = delete;
+    FinishDespiteStop &operator=(const FinishDespiteStop &) = delete;
+};
+
 // For tests: forget a request.
 void clear_stop_request();
 
