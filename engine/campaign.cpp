@@ -8,9 +8,21 @@
 
 #include <algorithm>
 #include <chrono>
-#include <vector>
+#include <stdexcept>
 
 namespace svac::engine {
+
+Trace Coming::take(uint64_t i) {
+    if (i != next_++) throw std::logic_error("Coming: sequences out of turn");
+    if (!made_.empty() && i > 0) made_.erase(made_.begin()); // sequence i - 1's
+    for (; built_ < std::min(total_, i + 1 + depth_); ++built_) {
+        traces_.push_back(make_(built_));
+        if (how_) made_.push_back(how_(built_));
+    }
+    Trace t = std::move(traces_.front());
+    traces_.erase(traces_.begin());
+    return t;
+}
 
 CampaignResult run_campaign(const svac_driver_ops &driver, const CampaignConfig &cfg,
                             const Progress &progress) {
@@ -23,12 +35,16 @@ CampaignResult run_campaign(const svac_driver_ops &driver, const CampaignConfig 
     gen.arch_mask = driver.arch_mask;
     gen.profile = cfg.profile;
 
-    // Isolated, the sequences to come are made ahead of their turn, so that
-    // the driver host runs them while the kit judges (RunOptions::ahead).
-    // Sequence i is the same whenever it is made.
-    const uint64_t depth = cfg.options.isolate ? kAheadSequences : 0;
-    std::vector<Trace> coming;
-    uint64_t made = 0;
+    const bool isolated = cfg.options.isolate.has_value();
+    Coming coming(
+        cfg.sequences, isolated ? kAheadSequences : 0,
+        [&](uint64_t k) {
+            Rng rng(Rng::derive(cfg.seed, k));
+            return generate_trace(rng, gen);
+        },
+        isolated
+            ? Coming::How([&](uint64_t k) { return plain_made(Rng::derive(cfg.seed, k), gen); })
+            : nullptr);
     RunOptions options = cfg.options;
 
     for (uint64_t i = 0; i < cfg.sequences; ++i) {
@@ -40,13 +56,9 @@ CampaignResult run_campaign(const svac_driver_ops &driver, const CampaignConfig 
             result.interrupted = true;
             break;
         }
-        for (; made < std::min(cfg.sequences, i + 1 + depth); ++made) {
-            Rng rng(Rng::derive(cfg.seed, made));
-            coming.push_back(generate_trace(rng, gen));
-        }
-        const Trace trace = std::move(coming.front());
-        coming.erase(coming.begin());
-        options.ahead = coming;
+        const Trace trace = coming.take(i);
+        options.ahead = coming.ahead();
+        options.made = coming.made();
         ++result.sequences;
         try {
             auto finding = run_differential(driver, trace, result.stats, options);

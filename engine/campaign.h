@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,31 @@ inline constexpr std::size_t kMaxErrors = 20;
 // An isolated campaign sends its driver host up to this many sequences
 // ahead of the one being judged (RunOptions::ahead).
 inline constexpr uint64_t kAheadSequences = 8;
+
+// The sequences of a campaign made ahead of their turn, so that an isolated
+// campaign's driver host runs them while the kit judges (RunOptions::ahead).
+// Sequence i of a campaign is the same whenever it is made.
+class Coming {
+public:
+    using Make = std::function<Trace(uint64_t sequence)>;
+    using How = std::function<Made(uint64_t sequence)>;
+    // `depth` sequences ahead, of `total`; make(k) makes sequence k, and
+    // how(k), if given, says how (RunOptions::made).
+    Coming(uint64_t total, uint64_t depth, Make make, How how = nullptr)
+        : total_(total), depth_(depth), make_(std::move(make)), how_(std::move(how)) {}
+    // Sequence i, the one after the last taken; ahead() then holds the next
+    // ones, up to i + depth, and made() how i and they were made.
+    Trace take(uint64_t i);
+    std::span<const Trace> ahead() const { return traces_; }
+    std::span<const Made> made() const { return made_; }
+
+private:
+    uint64_t total_, depth_, next_ = 0, built_ = 0;
+    Make make_;
+    How how_;
+    std::vector<Trace> traces_; // sequences next_ .. built_ - 1
+    std::vector<Made> made_;    // sequences next_ - 1 .. built_ - 1, if how_
+};
 
 // Called now and then with the result so far and the planned sequence count.
 using Progress = std::function<void(const CampaignResult &, uint64_t planned, double elapsed_s)>;

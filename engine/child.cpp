@@ -71,13 +71,17 @@ std::string children_of(pid_t pid) {
 
 void CallTime::restart() {
     wall0_ = clock::now();
-    delay0_ = run_delay_ns(pid_);
+    delay0_.reset();
 }
 
 double CallTime::seconds() const {
     const double wall = std::chrono::duration<double>(clock::now() - wall0_).count();
+    if (!delay0_) {
+        if (wall >= kUncounted_s) delay0_ = run_delay_ns(pid_);
+        return wall;
+    }
     const uint64_t delay = run_delay_ns(pid_);
-    const double waited = delay > delay0_ ? static_cast<double>(delay - delay0_) * 1e-9 : 0;
+    const double waited = delay > *delay0_ ? static_cast<double>(delay - *delay0_) * 1e-9 : 0;
     return std::max(0.0, wall - waited);
 }
 

@@ -58,6 +58,10 @@ struct RunOptions {
     // The sequences that run next, in order, with these same options (a
     // campaign's): a driver host starts on them while this one is judged.
     std::span<const Trace> ahead;
+    // How a campaign made this sequence, then those ahead (engine/generator.h):
+    // a forked driver host, which is this program, is sent these in place of
+    // the traces. Empty: the traces go. Each must make its trace exactly.
+    std::span<const Made> made;
 };
 
 struct RunStats {

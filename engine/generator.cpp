@@ -1,6 +1,8 @@
 #include "engine/generator.h"
 
 #include <algorithm>
+#include <map>
+#include <stdexcept>
 
 namespace svac::engine {
 
@@ -128,7 +130,6 @@ ref::Topology generate_topology(Rng &rng, const GenConfig &cfg) {
 
 Trace generate_trace(Rng &rng, const GenConfig &cfg) {
     Trace trace;
-    trace.made = Made{rng.state(), cfg};
     trace.profile = cfg.profile;
     trace.topology = generate_topology(rng, cfg);
     const ref::Topology &t = trace.topology;
@@ -352,6 +353,51 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
         trace.ops.push_back(op);
     }
     return trace;
+}
+
+namespace {
+
+std::map<std::string, Remake, std::less<>> &generators() {
+    static std::map<std::string, Remake, std::less<>> registered;
+    return registered;
+}
+
+Trace remake_plain(const json &recipe) {
+    GenConfig cfg;
+    cfg.ops = recipe.at("ops").get<uint32_t>();
+    cfg.arch_mask = recipe.at("arch_mask").get<uint32_t>();
+    cfg.profile = recipe.at("profile").get<std::string>();
+    cfg.hardware = recipe.at("hardware").get<bool>();
+    Rng rng(recipe.at("rng_state").get<uint64_t>());
+    return generate_trace(rng, cfg);
+}
+
+[[maybe_unused]] const bool plain_registered = register_generator("plain", remake_plain);
+
+} // namespace
+
+Made plain_made(uint64_t rng_state, const GenConfig &cfg) {
+    return {"plain",
+            {{"rng_state", rng_state},
+             {"ops", cfg.ops},
+             {"arch_mask", cfg.arch_mask},
+             {"profile", cfg.profile},
+             {"hardware", cfg.hardware}}};
+}
+
+bool register_generator(const std::string &name, Remake remake) {
+    return generators().insert_or_assign(name, remake).second;
+}
+
+std::optional<Trace> remake(const Made &made) {
+    const auto it = generators().find(made.generator);
+    if (it == generators().end()) return std::nullopt;
+    try {
+        return it->second(made.recipe);
+    } catch (const json::exception &e) {
+        throw std::runtime_error("generator " + made.generator + ": a recipe it cannot read (" +
+                                 e.what() + ")");
+    }
 }
 
 } // namespace svac::engine

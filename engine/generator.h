@@ -16,7 +16,31 @@ inline constexpr uint8_t kPageRequestAccess[] = {ref::kRead,
                                                  ref::kRead | ref::kWrite,
                                                  ref::kRead | ref::kExec};
 
+// The plain generator's configuration.
+struct GenConfig {
+    uint32_t ops = 32;                           // ops per sequence
+    uint32_t arch_mask = 1u << SVAC_ARCH_SMMUV3; // architectures the driver drives
+    std::string profile = "rfc2019";
+    // mm_map/mm_unmap/mm_protect, dma and the I/O page fault ops
+    // (page_request, page_response, register/unregister_fault_handler,
+    // queue_overflow) in the mix
+    bool hardware = true;
+    bool operator==(const GenConfig &) const = default;
+};
+
 ref::Topology generate_topology(Rng &rng, const GenConfig &cfg);
 Trace generate_trace(Rng &rng, const GenConfig &cfg);
+// How generate_trace makes a trace from an Rng whose state is `rng_state`:
+// generator "plain".
+Made plain_made(uint64_t rng_state, const GenConfig &cfg);
+
+// A generator that makes a trace from its recipe (Made). Generators register
+// under their name before main, so that a forked driver host, which is this
+// program, has them all.
+using Remake = Trace (*)(const json &recipe);
+bool register_generator(const std::string &name, Remake remake);
+// The trace `made` says how to make; nullopt when no generator of that name
+// is registered. Throws std::runtime_error on a recipe it cannot read.
+std::optional<Trace> remake(const Made &made);
 
 } // namespace svac::engine

@@ -713,7 +713,10 @@ Trace parse_trace(std::string_view text, std::string_view source) {
     std::string error;
     auto parsed = reports::parse_json_text(text, &error);
     if (!parsed) throw InputError(std::string(source) + ": " + error);
-    json j = std::move(*parsed);
+    return trace_from_json(*parsed, source);
+}
+
+Trace trace_from_json(const json &j, std::string_view source) {
     Validator v(source);
     v.object(j, "");
     v.only_keys(j, "", {"format", "profile", "topology", "fail_alloc_nth", "finding", "ops"});

@@ -53,26 +53,13 @@ struct RecordedFinding {
     bool operator==(const RecordedFinding &) const = default;
 };
 
-// The plain generator's configuration (engine/generator.h).
-struct GenConfig {
-    uint32_t ops = 32;                           // ops per sequence
-    uint32_t arch_mask = 1u << SVAC_ARCH_SMMUV3; // architectures the driver drives
-    std::string profile = "rfc2019";
-    // mm_map/mm_unmap/mm_protect, dma and the I/O page fault ops
-    // (page_request, page_response, register/unregister_fault_handler,
-    // queue_overflow) in the mix
-    bool hardware = true;
-    bool operator==(const GenConfig &) const = default;
-};
-
-// How the plain generator made a trace: its configuration and the state of
-// its random number generator before. This same program makes the same
-// trace from it: a forked driver host is sent this rather than the trace,
-// once the kit has checked that it still gives the trace (engine/host/).
+// How a generator of this program makes a trace: the generator's name and
+// what it needs to make the trace (its random state and its configuration;
+// engine/generator.h, remake). A campaign's forked driver host, being this
+// program, is sent this rather than the trace (RunOptions::made).
 struct Made {
-    uint64_t rng_state = 0;
-    GenConfig config;
-    bool operator==(const Made &) const = default;
+    std::string generator; // "plain", "rapidcheck"
+    json recipe;
 };
 
 struct Trace {
@@ -84,12 +71,7 @@ struct Trace {
     // trace of its finding replays with it (engine::RunOptions).
     uint64_t fail_alloc_nth = 0;
     std::optional<RecordedFinding> finding; // the trace of a finding
-    std::optional<Made> made;               // not in the file: see Made
-    // Equal as files are: `made` aside.
-    bool operator==(const Trace &o) const {
-        return profile == o.profile && topology == o.topology && ops == o.ops &&
-               fail_alloc_nth == o.fail_alloc_nth && finding == o.finding;
-    }
+    bool operator==(const Trace &) const = default;
 };
 
 // Bad input: the message names the file, the place and the reason.
@@ -110,6 +92,8 @@ inline constexpr uint32_t kMaxResponseGroup = 65'535; // page_response: a PRG in
 
 // Parses and validates a trace; `source` names it in errors ("t.json").
 Trace parse_trace(std::string_view text, std::string_view source);
+// The same, from JSON already parsed (a driver host's run frame).
+Trace trace_from_json(const json &j, std::string_view source);
 Trace load_trace(const std::string &path);
 
 json op_to_json(const ref::Op &op);

@@ -5,10 +5,6 @@
 #include "engine/interrupt.h"
 #include "engine/isolate.h"
 
-#include <algorithm>
-#include <deque>
-#include <vector>
-
 namespace svac::properties {
 
 GenConfig gen_config(const svac_driver_ops &driver, const PropertyConfig &cfg) {
@@ -35,8 +31,36 @@ int case_size(uint64_t sequence) {
     return rc::kNominalSize;
 }
 
+namespace {
+
+engine::Trace remake_case(const engine::json &recipe) {
+    GenConfig cfg;
+    cfg.ops = recipe.at("ops").get<uint32_t>();
+    cfg.arch_mask = recipe.at("arch_mask").get<uint32_t>();
+    cfg.profile = recipe.at("profile").get<std::string>();
+    cfg.hardware = recipe.at("hardware").get<bool>();
+    cfg.invalid_pct = recipe.at("invalid_pct").get<unsigned>();
+    return case_trace(cfg, recipe.at("seed").get<uint64_t>(),
+                      recipe.at("sequence").get<uint64_t>());
+}
+
+[[maybe_unused]] const bool registered = engine::register_generator("rapidcheck", remake_case);
+
+} // namespace
+
 engine::Trace case_trace(const GenConfig &gen, uint64_t seed, uint64_t sequence) {
     return gen_trace(gen)(case_random(seed, sequence), case_size(sequence)).value();
+}
+
+engine::Made case_made(const GenConfig &cfg, uint64_t seed, uint64_t sequence) {
+    return {"rapidcheck",
+            {{"seed", seed},
+             {"sequence", sequence},
+             {"ops", cfg.ops},
+             {"arch_mask", cfg.arch_mask},
+             {"profile", cfg.profile},
+             {"hardware", cfg.hardware},
+             {"invalid_pct", cfg.invalid_pct}}};
 }
 
 engine::Finding shrink_finding(const svac_driver_ops &driver,
@@ -91,22 +115,17 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
                                      const engine::Progress &progress) {
     const auto t0 = engine::Clock::now();
     const engine::CampaignConfig &cc = cfg.campaign;
-    const rc::Gen<engine::Trace> gen = gen_trace(gen_config(driver, cfg));
-    constexpr std::size_t kMaxErrors = 20;
+    const GenConfig gen_cfg = gen_config(driver, cfg);
+    const rc::Gen<engine::Trace> gen = gen_trace(gen_cfg);
 
     PropertyResult out;
     engine::CampaignResult &result = out.campaign;
-    // Isolated, the cases to come are made ahead of their turn, so that the
-    // driver host runs them while the kit judges (RunOptions::ahead). Case i
-    // is the same whenever it is made.
-    const uint64_t depth = cc.options.isolate ? engine::kAheadSequences : 0;
-    struct Case {
-        int size;
-        rc::Shrinkable<engine::Trace> tc;
-    };
-    std::deque<Case> cases;
-    std::vector<engine::Trace> coming; // their values, in the same order
-    uint64_t made = 0;
+    const bool isolated = cc.options.isolate.has_value();
+    engine::Coming coming(
+        cc.sequences, isolated ? engine::kAheadSequences : 0,
+        [&](uint64_t k) { return gen(case_random(cc.seed, k), case_size(k)).value(); },
+        isolated ? engine::Coming::How([&](uint64_t k) { return case_made(gen_cfg, cc.seed, k); })
+                 : nullptr);
     engine::RunOptions options = cc.options;
     for (uint64_t i = 0; i < cc.sequences; ++i) {
         if (cc.time_s > 0 && engine::seconds_since(t0) >= cc.time_s) {
@@ -117,17 +136,9 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
             result.interrupted = true;
             break;
         }
-        for (; made < std::min(cc.sequences, i + 1 + depth); ++made) {
-            const int size = case_size(made);
-            cases.push_back({size, gen(case_random(cc.seed, made), size)});
-            coming.push_back(cases.back().tc.value());
-        }
-        const int size = cases.front().size;
-        const rc::Shrinkable<engine::Trace> tc = std::move(cases.front().tc);
-        cases.pop_front();
-        const engine::Trace trace = std::move(coming.front());
-        coming.erase(coming.begin());
-        options.ahead = coming;
+        const engine::Trace trace = coming.take(i);
+        options.ahead = coming.ahead();
+        options.made = coming.made();
         ++result.sequences;
         try {
             auto finding = engine::run_differential(driver, trace, result.stats, options);
@@ -137,7 +148,7 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
                 if (!result.findings.count(clause)) {
                     FindingOrigin origin;
                     origin.sequence = i;
-                    origin.size = size;
+                    origin.size = case_size(i);
                     origin.found_ops = finding->step + 1;
                     origin.reproduce =
                         "seed=" + std::to_string(cc.seed) + " sequence=" + std::to_string(i);
@@ -145,9 +156,10 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
                     // A hang's trace already ends at the call that hung, and
                     // every candidate that hangs would cost the step time limit.
                     bool shrink = cfg.shrink && clause != ref::ClauseId::ROBUST_2;
-                    engine::Finding f = shrink ? shrink_finding(driver, tc, std::move(*finding),
-                                                                cfg, origin, out.shrink_steps)
-                                               : std::move(*finding);
+                    engine::Finding f =
+                        shrink ? shrink_finding(driver, gen(case_random(cc.seed, i), case_size(i)),
+                                                std::move(*finding), cfg, origin, out.shrink_steps)
+                               : std::move(*finding);
                     origin.shrunk_ops = f.step + 1;
                     f.message += " [rapidcheck " + origin.reproduce + ": " +
                                  std::to_string(origin.found_ops) + " ops shrunk to " +
@@ -159,7 +171,7 @@ PropertyResult run_property_campaign(const svac_driver_ops &driver, const Proper
                 }
             }
         } catch (const engine::DriverError &e) {
-            if (result.errors.size() < kMaxErrors)
+            if (result.errors.size() < engine::kMaxErrors)
                 result.errors.push_back("sequence " + std::to_string(i) + ": " + e.what());
         } catch (const engine::HostUnreachable &e) { // no sequence can run now: stop, "error"
             --result.sequences;

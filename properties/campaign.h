@@ -59,6 +59,8 @@ GenConfig gen_config(const svac_driver_ops &driver, const PropertyConfig &cfg);
 rc::Random case_random(uint64_t seed, uint64_t sequence);
 int case_size(uint64_t sequence);
 engine::Trace case_trace(const GenConfig &gen, uint64_t seed, uint64_t sequence);
+// How case_trace makes it (engine::Made, generator "rapidcheck").
+engine::Made case_made(const GenConfig &gen, uint64_t seed, uint64_t sequence);
 
 // Shrinks a failing case: walks RapidCheck's shrink tree, keeping a candidate
 // when it fails under the same clause at the same step or earlier. Returns

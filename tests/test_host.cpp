@@ -122,40 +122,48 @@ TEST(Host, EveryDriverAndMutantIsJudgedAsInProcess) {
 // judged as in-process, finding for finding, even when the host is lost on
 // one of them; a sequence other than the one sent ahead (the caller
 // changed its mind) is run by a fresh host, not answered with the account
-// of another; and a generated trace changed after it was made (as a
-// finding's or a shrunk one is) is sent as it is, not as it was made.
+// of another. Sent as traces (some cut, as a finding's is), and as how
+// they were made (RunOptions::made).
 TEST(Host, SequencesSentAheadAreJudgedAsInProcess) {
     engine::Isolation limits;
     std::size_t findings = 0, runs = 0;
     for (const Named &d : drivers_and_mutants()) {
-        engine::GenConfig gen;
-        gen.arch_mask = d.ops->arch_mask;
-        engine::Rng rng(11);
-        std::vector<Trace> traces;
-        for (int s = 0; s < kSequencesEach / 2; ++s) {
-            traces.push_back(engine::generate_trace(rng, gen));
-            auto &ops = traces.back().ops; // its second half alone
-            if (s % 5 == 4) ops.erase(ops.begin(), ops.begin() + static_cast<long>(ops.size() / 2));
-        }
-        // In order with the rest ahead; every third sequence then skips the
-        // one sent ahead of it.
-        for (std::size_t s = 0; s < traces.size(); s += (s % 3 == 2) ? 2 : 1) {
-            RunStats direct, hosted;
-            std::optional<Finding> a, b;
-            try {
-                a = engine::run_differential(*d.ops, traces[s], direct, engine::RunOptions{});
-            } catch (const engine::DriverError &) {
-                continue;
+        for (const bool as_made : {false, true}) {
+            engine::GenConfig gen;
+            gen.arch_mask = d.ops->arch_mask;
+            std::vector<Trace> traces;
+            std::vector<engine::Made> made;
+            for (int s = 0; s < kSequencesEach / 4; ++s) {
+                const uint64_t state = engine::Rng::derive(11, static_cast<uint64_t>(s));
+                engine::Rng rng(state);
+                traces.push_back(engine::generate_trace(rng, gen));
+                made.push_back(engine::plain_made(state, gen));
+                auto &ops = traces.back().ops; // its second half alone
+                if (!as_made && s % 5 == 4)
+                    ops.erase(ops.begin(), ops.begin() + static_cast<long>(ops.size() / 2));
             }
-            engine::RunOptions iso;
-            iso.isolate = limits;
-            iso.ahead = std::span<const Trace>(traces).subspan(
-                s + 1, std::min<std::size_t>(engine::kAheadSequences, traces.size() - s - 1));
-            b = engine::run_differential(*d.ops, traces[s], hosted, iso);
-            ++runs;
-            ASSERT_EQ(describe(a), describe(b)) << d.name << " sequence " << s;
-            findings += a.has_value();
-            EXPECT_EQ(direct.steps, hosted.steps) << d.name << " sequence " << s;
+            // In order with the rest ahead; every third sequence then skips the
+            // one sent ahead of it.
+            for (std::size_t s = 0; s < traces.size(); s += (s % 3 == 2) ? 2 : 1) {
+                RunStats direct, hosted;
+                std::optional<Finding> a, b;
+                try {
+                    a = engine::run_differential(*d.ops, traces[s], direct, engine::RunOptions{});
+                } catch (const engine::DriverError &) {
+                    continue;
+                }
+                engine::RunOptions iso;
+                iso.isolate = limits;
+                const std::size_t ahead =
+                    std::min<std::size_t>(engine::kAheadSequences, traces.size() - s - 1);
+                iso.ahead = std::span<const Trace>(traces).subspan(s + 1, ahead);
+                if (as_made) iso.made = std::span<const engine::Made>(made).subspan(s, ahead + 1);
+                b = engine::run_differential(*d.ops, traces[s], hosted, iso);
+                ++runs;
+                ASSERT_EQ(describe(a), describe(b)) << d.name << " sequence " << s;
+                findings += a.has_value();
+                EXPECT_EQ(direct.steps, hosted.steps) << d.name << " sequence " << s;
+            }
         }
     }
     EXPECT_GT(findings, SVAC_TEST_ASAN ? 8u : 15u);

@@ -6,6 +6,7 @@
 // handful of ops and still fails under the same clause; and the unmutated
 // drivers pass a long campaign.
 #include "engine/driver.h"
+#include "engine/generator.h"
 #include "models/registry.h"
 #include "properties/campaign.h"
 #include "tests/support/cli_runner.h"
@@ -585,3 +586,58 @@ TEST_F(PropertyCli, FindingsAreShrunkSavedAndReplayable) {
 }
 
 } // namespace
+
+// This program makes a case again from how it was made: what a forked
+// driver host is sent in place of the trace.
+TEST(PropertyGenerators, ACaseIsMadeAgainFromHowItWasMade) {
+    for (const char *name : {"smmuv3", "vtd"}) {
+        auto cfg = gen_for(bundled(name));
+        cfg.hardware = std::string(name) == "vtd";
+        cfg.invalid_pct = 30;
+        for (uint64_t i = 0; i < scaled(200); i += 7) {
+            const auto again = engine::remake(properties::case_made(cfg, 3, i));
+            ASSERT_TRUE(again) << name << " case " << i;
+            EXPECT_EQ(*again, properties::case_trace(cfg, 3, i)) << name << " case " << i;
+        }
+    }
+    engine::GenConfig gen;
+    gen.hardware = false;
+    engine::Rng rng(5);
+    EXPECT_EQ(engine::remake(engine::plain_made(5, gen)), engine::generate_trace(rng, gen));
+    EXPECT_FALSE(engine::remake({"nobody", engine::plain_made(5, gen).recipe}));
+    engine::Made broken = engine::plain_made(5, gen);
+    broken.recipe.erase("ops");
+    EXPECT_THROW(engine::remake(broken), std::runtime_error);
+}
+
+// An isolated RapidCheck campaign, its cases sent ahead to the driver host
+// as how they were made, finds what the in-process one finds, shrunk the
+// same way, step for step.
+TEST(PropertyCampaign, IsolatedIsJudgedAsInProcess) {
+    std::size_t findings = 0;
+    for (const char *name : {"smmuv3", "vtd"}) {
+        const models::BundledDriver *d = models::find_bundled(name);
+        for (std::size_t m = 0; m < std::min<std::size_t>(2, d->mutants.size()); ++m) {
+            const svac_driver_ops &ops = *models::mutant_ops(*d, d->mutants[m]);
+            properties::PropertyConfig cfg;
+            cfg.campaign.seed = 77;
+            cfg.campaign.sequences = 300;
+            cfg.shrink_runs = 200;
+            cfg.shrink_time_s = 0;
+            const auto direct = properties::run_property_campaign(ops, cfg);
+            cfg.campaign.options.isolate = engine::Isolation{};
+            const auto hosted = properties::run_property_campaign(ops, cfg);
+            const std::string what = std::string(name) + ":" + std::string(d->mutants[m].name);
+            EXPECT_EQ(found(direct), found(hosted)) << what;
+            for (const auto &[clause, f] : direct.campaign.findings) {
+                ASSERT_TRUE(hosted.campaign.findings.count(clause)) << what;
+                EXPECT_EQ(f.trace, hosted.campaign.findings.at(clause).trace) << what;
+                ++findings;
+            }
+            EXPECT_EQ(direct.campaign.sequences, hosted.campaign.sequences) << what;
+            EXPECT_EQ(direct.campaign.stats.steps, hosted.campaign.stats.steps) << what;
+            EXPECT_EQ(direct.shrink_steps, hosted.shrink_steps) << what;
+        }
+    }
+    EXPECT_GE(findings, 3u);
+}

@@ -29,6 +29,9 @@ namespace {
 // progress of the call.
 constexpr uint64_t kGrowing = uint64_t{1} << 20;
 
+// The kit looks for the children of a host that says it has none once in
+// this many sequences: the host's own word charges a fork to its sequence.
+constexpr uint64_t kBackstopEvery = 16;
 // The run frames sent ahead stay under this many bytes: they wait in the
 // channel's buffer (a socket's holds far more) while the host is busy, so
 // sending them never waits on a host that is writing its own account.
@@ -92,27 +95,16 @@ RunRequest::RunRequest(const Isolation &limits, const RunOptions &options, std::
     : update_rules(options.update_rules), table_rules(options.table_rules),
       leak_check(limits.leak_check), fail_alloc_nth(options.fail_alloc_nth), until(last) {}
 
-std::string RunRequest::payload(const Trace &trace, bool same_program) const {
+std::string RunRequest::payload(const Trace &trace, const Made *made) const {
     json req = {{"update_rules", update_rules},
                 {"table_rules", table_rules},
                 {"fail_alloc_nth", fail_alloc_nth},
                 {"until", until},
                 {"leak_check", leak_check}};
-    std::optional<Trace> again;
-    if (same_program && trace.made) {
-        Rng rng(trace.made->rng_state);
-        again = generate_trace(rng, trace.made->config);
-    }
-    if (again && *again == trace) {
-        const GenConfig &c = trace.made->config;
-        req["made"] = {{"rng_state", trace.made->rng_state},
-                       {"ops", c.ops},
-                       {"arch_mask", c.arch_mask},
-                       {"profile", c.profile},
-                       {"hardware", c.hardware}};
-    } else {
+    if (made)
+        req["made"] = {{"generator", made->generator}, {"recipe", made->recipe}};
+    else
         req["trace"] = trace_to_json(trace);
-    }
     return req.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -423,14 +415,14 @@ bool HostLink::finish(std::optional<Finding> &f, const Trace &trace) {
     }
     // A host is one process: a driver that forked left a child there (a
     // zombie, or adopted: the host is its subreaper), which could talk on
-    // the channel in its name. The host says so itself; and the kit looks,
-    // unless the host has gone on to a sequence sent ahead (its children
-    // could be that one's: the kit looks again after it).
+    // the channel in its name. The host says so itself; and every
+    // kBackstopEvery sequences the kit looks too, unless the host has gone
+    // on to a sequence sent ahead (its children could be that one's).
     const json d = json::parse(end.payload, nullptr, false);
     std::string kids;
     if (d.is_object() && d.contains("children") && d["children"].is_string())
         kids = d["children"].get<std::string>().substr(0, 256);
-    if (kids.empty() && forked()) {
+    if (kids.empty() && forked() && sequences_ % kBackstopEvery == 0) {
         kids = children_of(pid_);
         if (shared_->run.load(std::memory_order_acquire) != sequences_) kids.clear();
     }
@@ -493,7 +485,8 @@ std::optional<Finding> HostLink::run(const Trace &trace, RunStats &stats, const 
     try {
         if (!greeted_) greet();
         if (!sent)
-            send(FrameType::run, RunRequest(limits, options, until).payload(trace, forked()));
+            send(FrameType::run,
+                 RunRequest(limits, options, until).payload(trace, made_of(options, 0)));
         send_ahead(limits, options);
         f = run_differential([&] { return std::make_unique<Replayer>(name_, *this); }, trace, stats,
                              hook, inspect, until, here);
@@ -514,6 +507,11 @@ std::optional<Finding> HostLink::run(const Trace &trace, RunStats &stats, const 
     return f;
 }
 
+const Made *HostLink::made_of(const RunOptions &options, std::size_t k) const {
+    // Only this program makes a trace from its recipe.
+    return forked() && k < options.made.size() ? &options.made[k] : nullptr;
+}
+
 bool HostLink::can_run(const Trace &trace, const Isolation &limits, const RunOptions &options,
                        std::size_t until) const {
     return queued_.empty() || (queued_.front().trace == trace &&
@@ -528,7 +526,7 @@ void HostLink::send_ahead(const Isolation &limits, const RunOptions &options) {
     for (std::size_t k = queued_.size(); k < options.ahead.size(); ++k) {
         const Trace &t = options.ahead[k];
         const RunRequest request(limits, options, t.ops.size());
-        const std::string payload = request.payload(t, forked());
+        const std::string payload = request.payload(t, made_of(options, k + 1));
         const std::size_t bytes = kHeaderBytes + payload.size();
         // A host that is gone is judged by the current sequence's replay,
         // at the op it was in.

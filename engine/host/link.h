@@ -32,9 +32,9 @@ struct RunRequest {
     std::size_t until = 0;
     RunRequest(const Isolation &limits, const RunOptions &options, std::size_t last);
     bool operator==(const RunRequest &) const = default;
-    // The frame's JSON. `same_program`: the host is this program forked, and
-    // is sent how a generated trace was made rather than the trace.
-    std::string payload(const Trace &trace, bool same_program) const;
+    // The frame's JSON: the trace, or how it was made (to a host that is
+    // this program forked: RunOptions::made).
+    std::string payload(const Trace &trace, const Made *made) const;
 };
 
 class HostLink final : public EventSource {
@@ -85,6 +85,9 @@ private:
     void send(FrameType t, std::string_view payload);
     bool try_send(FrameType t, std::string_view payload); // false: the host is gone
     void send_ahead(const Isolation &limits, const RunOptions &options);
+    // What a run frame sends of sequence k (0: this one, k: ahead[k - 1]):
+    // how it was made, or null for the trace.
+    const Made *made_of(const RunOptions &options, std::size_t k) const;
     void drain_output();
     void kill_host();
 

@@ -101,15 +101,14 @@ void send_events(Connection &c, std::string &events) {
 
 // The run frame's sequence: the trace, or how this same program made it.
 Trace sequence_of(const json &req) {
-    if (!req.contains("made")) return parse_trace(req.at("trace").dump(), "the run frame's trace");
+    if (!req.contains("made")) return trace_from_json(req.at("trace"), "the run frame's trace");
     const json &m = req.at("made");
-    GenConfig c;
-    c.ops = m.at("ops").get<uint32_t>();
-    c.arch_mask = m.at("arch_mask").get<uint32_t>();
-    c.profile = m.at("profile").get<std::string>();
-    c.hardware = m.at("hardware").get<bool>();
-    Rng rng(m.at("rng_state").get<uint64_t>());
-    return generate_trace(rng, c);
+    const Made made{m.at("generator").get<std::string>(), m.at("recipe")};
+    std::optional<Trace> trace = remake(made);
+    if (!trace)
+        throw std::runtime_error("the run frame's generator " + made.generator +
+                                 " is not in this program");
+    return std::move(*trace);
 }
 
 bool run_one(const svac_driver_ops &driver, Connection &c, const json &req, HostStatus *status) {
