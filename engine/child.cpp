@@ -69,6 +69,12 @@ std::string children_of(pid_t pid) {
     return kids;
 }
 
+bool has_children() {
+    siginfo_t si{};
+    return ::waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) ==
+           0;
+}
+
 void CallTime::restart() {
     wall0_ = clock::now();
     delay0_.reset();

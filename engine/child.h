@@ -24,6 +24,11 @@ uint64_t run_delay_ns(pid_t pid);
 // ("" for none): what a driver forked in a host, which is their subreaper.
 std::string children_of(pid_t pid);
 
+// Whether this process (any of its threads) has a child, running or ended
+// and not yet waited for, of any kind (__WALL): one system call, where
+// children_of reads /proc.
+bool has_children();
+
 // How long a driver call has had: the wall-clock time since it started less
 // the time the child spent waiting for a CPU. On a machine running at a
 // quarter of its speed a call gets the same budget as on an idle one, and a

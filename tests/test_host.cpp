@@ -6,6 +6,7 @@
 // account that breaks the protocol or disagrees with the kit's platform is
 // a finding (ROBUST-6), not a verdict taken on trust.
 #include "engine/campaign.h"
+#include "engine/child.h"
 #include "engine/driver.h"
 #include "engine/generator.h"
 #include "engine/host/link.h"
@@ -21,6 +22,7 @@
 #include <string>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -168,6 +170,41 @@ TEST(Host, SequencesSentAheadAreJudgedAsInProcess) {
     }
     EXPECT_GT(findings, SVAC_TEST_ASAN ? 8u : 15u);
     EXPECT_GT(runs, SVAC_TEST_ASAN ? 150u : 500u);
+}
+
+// What a host says of its children after each sequence starts from
+// has_children: a child of any thread, running or ended, counts until it is
+// waited for. Checked in a process of its own, which has no other child.
+TEST(HostChildren, AChildOfAnyThreadCountsUntilItIsWaitedFor) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        if (engine::has_children()) _exit(10);
+        const pid_t kid = ::fork();
+        if (kid == 0) {
+            ::pause();
+            _exit(0);
+        }
+        if (!engine::has_children() || engine::children_of(::getpid()) != std::to_string(kid))
+            _exit(11);
+        ::kill(kid, SIGKILL);
+        ::usleep(1000);
+        if (!engine::has_children()) _exit(12); // ended, not waited for
+        ::waitpid(kid, nullptr, 0);
+        if (engine::has_children()) _exit(13);
+        pid_t other = -1; // a thread's child
+        std::thread([&] {
+            other = ::fork();
+            if (other == 0) _exit(0);
+        }).join();
+        if (!engine::has_children()) _exit(14);
+        ::waitpid(other, nullptr, 0);
+        _exit(engine::has_children() ? 15 : 0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST(HostProtocol, FramesAreCheckedBeforeTheyAreTrusted) {

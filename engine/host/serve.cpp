@@ -155,7 +155,9 @@ bool run_one(const svac_driver_ops &driver, Connection &c, const json &req, Host
     } catch (const DriverError &) { // create returned NULL: the account says so
     }
     // What the driver forked stays here (the host is its subreaper): say so.
-    if (const std::string kids = children_of(::getpid()); !kids.empty()) done["children"] = kids;
+    if (has_children())
+        if (const std::string kids = children_of(::getpid()); !kids.empty())
+            done["children"] = kids;
     send_events(c, events);
     c.frame(FrameType::done, done.dump());
     return c.flush();
