@@ -51,13 +51,14 @@ constexpr std::size_t kFlushBytes = 256 * 1024;
 class Connection {
 public:
     Connection(int in, int out, ServeProgress *progress)
-        : in_(in), out_(out), progress_(progress) {}
+        : in_(in), out_(out), progress_(progress), host_(::getpid()) {}
 
     void frame(FrameType t, std::string_view payload) {
         append_header(pending_, t, seq_++, payload.size());
         pending_.append(payload);
     }
     bool flush() {
+        own();
         std::size_t off = 0;
         while (off < pending_.size()) {
             ssize_t w = ::write(out_, pending_.data() + off, pending_.size() - off);
@@ -71,6 +72,7 @@ public:
     }
     // The next frame from the kit; nullopt at the end of input or a bad frame.
     std::optional<Frame> next() {
+        own();
         for (;;) {
             if (auto f = reader_.next()) return f;
             if (!reader_.error().empty()) return std::nullopt;
@@ -83,8 +85,17 @@ public:
     }
 
 private:
+    // A copy of the host that the driver forked (fork() in a call: both
+    // copies return to the host's code) never speaks or listens on the
+    // channel, where it could answer for the host: it ends here, and the
+    // host, its parent, reports it in its done frame (ROBUST-6).
+    void own() const {
+        if (::getpid() != host_) _exit(0);
+    }
+
     int in_, out_;
     ServeProgress *progress_;
+    pid_t host_;
     uint32_t seq_ = 0;
     std::string pending_;
     FrameReader reader_;

@@ -33,7 +33,9 @@
  * Against the driver host (docs/host-protocol.md), each in bind_mm:
  *   WRITE_FDS      writes bytes that look like the protocol's into every
  *                  descriptor it has, then works
- *   FORK_BIND      forks (once per process) and lets both copies go on
+ *   FORK_BIND      forks (once per process) and lets both copies go on, the
+ *                  parent 300 ms later: the child, as much the host as its
+ *                  parent, gets to the channel first
  *   SIGNAL_PARENT  sends SIGINT and SIGTERM to its parent, then works
  *   CLOSE_BLOCK    closes every descriptor, then blocks for ever
  *   HEARTBEAT      starts a thread that writes heartbeats into every
@@ -306,7 +308,7 @@ static int hostile_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid,
                         svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t drvdata) {
     if (!forked) {
         forked = 1;
-        (void)fork();
+        if (fork() > 0) usleep(300 * 1000);
     }
     return base->bind_mm(drv, dev, mm, pasid, mm_exit, cb_ctx, drvdata);
 }
