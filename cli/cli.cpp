@@ -282,7 +282,11 @@ reports::Report make_report(const SelectedDriver &selected, const engine::Campai
                 {"ops", cfg.ops},
                 {"time_s", cfg.time_s},
                 {"generator", "plain"}};
-    for (const auto &c : ref::clause_catalog()) r.clauses.push_back(clause_result(c, result));
+    // The clauses of the campaign's profile: the others bind other API generations.
+    const ref::Profile *profile = ref::find_profile(cfg.profile);
+    for (const auto &c : ref::clause_catalog())
+        if (!profile || ref::binds(c.ident, *profile))
+            r.clauses.push_back(clause_result(c, result));
     for (const auto &[clause, f] : result.findings) {
         r.findings.push_back({std::string(ref::clause_id(clause)), f.step, f.message, f.expected,
                               f.actual, engine::trace_to_json(engine::finding_trace(f)),

@@ -35,24 +35,41 @@ constexpr double kMaxStepS = 24 * 3600;         // --step-timeout, --budget, pro
 constexpr uint64_t kMinMemoryMib = 16, kMaxMemoryMib = uint64_t{1} << 20; // 1 TiB
 constexpr uint64_t kMaxJobs = 256;
 
-int cmd_clauses(bool as_json, const std::string &group) {
+const ref::Profile &profile_option(const std::string &name) {
+    if (const ref::Profile *p = ref::find_profile(name)) return *p;
+    std::string known;
+    for (const auto &p : ref::profiles())
+        known += (known.empty() ? "" : ", ") + std::string(p.name);
+    throw cli::UsageError("--profile: unknown profile \"" + name + "\" (known: " + known + ")");
+}
+
+int cmd_clauses(bool as_json, const std::string &group, const std::string &profile) {
+    const ref::Profile *only = profile.empty() ? nullptr : &profile_option(profile);
     engine::json all = engine::json::array();
     std::size_t shown = 0;
     for (const auto &c : ref::clause_catalog()) {
         if (!group.empty() && ref::group_name(c.group) != group) continue;
+        if (only && !ref::binds(c.ident, *only)) continue;
         ++shown;
+        engine::json profiles = engine::json::array();
+        for (const auto &p : ref::profiles())
+            if (ref::binds(c.ident, p)) profiles.push_back(p.name);
         if (as_json) {
             all.push_back({{"id", c.id},
                            {"group", ref::group_name(c.group)},
+                           {"profiles", profiles},
                            {"statement", c.statement},
                            {"source", c.source}});
         } else {
-            fmt::print("{:<12} {}\n{:<12} source: {}\n", c.id, c.statement, "", c.source);
+            fmt::print("{:<12} {}\n{:<12} profiles: {}\n{:<12} source: {}\n", c.id, c.statement, "",
+                       ref::profile_names(c.profiles), "", c.source);
         }
     }
     if (as_json) fmt::print("{}\n", all.dump(2));
     if (!as_json) fmt::print("{} clauses\n", shown);
-    if (shown == 0) throw cli::UsageError("--group: no clause in group \"" + group + "\"");
+    if (shown == 0)
+        throw cli::UsageError("--group: no clause in group \"" + group + "\"" +
+                              (only ? " binds profile " + profile : std::string()));
     return cli::kConformant;
 }
 
@@ -97,8 +114,8 @@ int cmd_run(const cli::SelectedDriver &selected, engine::CampaignConfig cfg, con
             const std::string &generator, const cli::IsolationFlags &isolation) {
     cfg.options.isolate = isolation.choose(selected);
     const svac_driver_ops &driver = *selected;
-    if (!ref::find_profile(cfg.profile))
-        throw cli::UsageError("--profile: unknown profile \"" + cfg.profile + "\"");
+    if (std::string why = ref::not_judged_why(profile_option(cfg.profile)); !why.empty())
+        throw cli::UsageError("--profile: " + why);
     if (cfg.ops == 0) throw cli::UsageError("--ops: must be at least 1");
     cli::check_out_dir(out); // now, not after the campaign
     std::string started = reports::utc_now();
@@ -383,6 +400,10 @@ int main(int argc, char **argv) {
     auto *clauses = app.add_subcommand("clauses", "list the clause catalog");
     clauses->add_flag("--json", as_json, "print as JSON");
     clauses->add_option("--group", group, "only this group (FEAT, PARAM, BIND, ...)");
+    std::string clauses_profile;
+    clauses->add_option("--profile", clauses_profile,
+                        "only the clauses that bind drivers of this API generation (rfc2019, "
+                        "linux-5.3, linux-6.1, linux-6.12, linux-6.16)");
 
     auto *drivers = app.add_subcommand("drivers", "list the bundled drivers");
     bool list_mutants = false;
@@ -563,7 +584,7 @@ int main(int argc, char **argv) {
             return cmd_replay(trace_path, cli::select_driver(driver_name, driver_lib, driver_host),
                               quiet, replay_hw, iso_flags);
         if (*check) return cmd_check_trace(trace_path, verbose);
-        if (*clauses) return cmd_clauses(as_json, group);
+        if (*clauses) return cmd_clauses(as_json, group, clauses_profile);
         if (*drivers) return list_mutants ? cli::cmd_list_mutants() : cmd_drivers();
         if (*dump)
             return cli::cmd_dump_tables(trace_path,

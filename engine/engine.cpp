@@ -362,6 +362,7 @@ std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, R
                                     std::size_t until, const RunOptions &options,
                                     std::optional<uint64_t> &at) {
     stats.scope.add(trace.topology);
+    stats.scope.profile |= profile_of(trace).bit;
     ref::Reference reference(trace.topology, profile_of(trace));
     // A fail-nth sweep's injection point (ROBUST-4): the options', else the trace's.
     const uint64_t fail_nth =

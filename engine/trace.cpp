@@ -737,6 +737,7 @@ Trace trace_from_json(const json &j, std::string_view source) {
         t.profile = p.get<std::string>();
     }
     const ref::Profile &profile = *ref::find_profile(t.profile);
+    if (std::string why = ref::not_judged_why(profile); !why.empty()) v.fail("/profile", why);
     t.topology = parse_topology(v, v.field(j, "", "topology"));
     if (j.contains("fail_alloc_nth"))
         t.fail_alloc_nth = v.unsigned_value(j["fail_alloc_nth"], "/fail_alloc_nth", UINT64_MAX);

@@ -43,7 +43,7 @@ Expectation Reference::expect_bind(const Op &op) const {
         return e;
     }
     if (free_in_range(e.lo, e.hi) == 0) {
-        e.rc = {-ENOSPC, -ENOMEM};
+        e.rc = profile_->no_free_pasid;
         e.rc_clause = ClauseId::BIND_6;
         return e;
     }
@@ -60,7 +60,7 @@ ClauseId Reference::blame_bind_failure(const Op &op, const Expectation &exp, int
         exp.pasid == exp.hi && (rc == -ERANGE || rc == -EOVERFLOW))
         return ClauseId::PASID_3; // the mm's PASID equals hi: an exclusive bound
     if (exp.pasid_rule != Expectation::Pasid::fresh) return exp.rc_clause;
-    if (rc != -ENOSPC && rc != -ENOMEM) return ClauseId::BIND_2;
+    if (!profile_->no_free_pasid.contains(rc)) return ClauseId::BIND_2;
     // The driver ran out of PASIDs that the reference still has free.
     if (free_in_range(exp.lo, exp.hi) == 1 && holder_of(exp.hi, ~0u) < 0) return ClauseId::PASID_3;
     // A driver short of `free` PASIDs lost at least that many: to PASIDs it

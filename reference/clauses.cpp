@@ -6,9 +6,18 @@
 namespace svac::ref {
 
 namespace {
+// The profile masks clauses.def names.
+namespace pm {
+constexpr uint8_t RFC = kRfc2019, L53 = kLinux53, L616 = kLinux616;
+constexpr uint8_t UPTO_53 = kRfc2019 | kLinux53, UPTO_61 = UPTO_53 | kLinux61;
+constexpr uint8_t FEATURES = UPTO_61 | kLinux612, FEAT_IOPF = kLinux61 | kLinux612;
+constexpr uint8_t DOMAINS = kLinux612 | kLinux616, MM_PASID = kLinux61 | DOMAINS;
+constexpr uint8_t HANDLES = kLinux53 | MM_PASID, ALL = kRfc2019 | HANDLES;
+} // namespace pm
+
 constexpr Clause kCatalog[] = {
-#define SVAC_CLAUSE(ident, id, group, statement, source)                                           \
-    {ClauseId::ident, id, ClauseGroup::group, statement, source},
+#define SVAC_CLAUSE(ident, id, group, profiles, statement, source)                                 \
+    {ClauseId::ident, id, ClauseGroup::group, pm::profiles, statement, source},
 #include "reference/clauses.def"
 #undef SVAC_CLAUSE
 };
@@ -35,6 +44,12 @@ std::string_view group_name(ClauseGroup g) {
         return "PARAM";
     case ClauseGroup::BIND:
         return "BIND";
+    case ClauseGroup::HANDLE:
+        return "HANDLE";
+    case ClauseGroup::ATTACH:
+        return "ATTACH";
+    case ClauseGroup::DOMAIN:
+        return "DOMAIN";
     case ClauseGroup::UNBIND:
         return "UNBIND";
     case ClauseGroup::MMEXIT:
@@ -90,6 +105,8 @@ Needs needs_of(ClauseId c) {
                            : g == ClauseGroup::VTD ? arch_bit(Arch::vtd)
                                                    : ~0u;
     switch (c) {
+    case ClauseId::FEAT_11:
+        return {arch_bit(Arch::smmuv3), DeviceNeed::any};
     case ClauseId::IOPF_8:
     case ClauseId::SMMU_CMD_4:
         return {archs, DeviceNeed::stall};
@@ -115,6 +132,7 @@ void ClauseScope::add(const Topology &t) {
 }
 
 ClauseScope &ClauseScope::operator|=(const ClauseScope &o) {
+    profile |= o.profile;
     topologies += o.topologies;
     archs |= o.archs;
     pri_archs |= o.pri_archs;
@@ -122,7 +140,14 @@ ClauseScope &ClauseScope::operator|=(const ClauseScope &o) {
     return *this;
 }
 
+bool binds(ClauseId c, const Profile &p) {
+    return (clause(c).profiles & p.bit) != 0;
+}
+
 std::string not_applicable(ClauseId c, const ClauseScope &scope) {
+    if (scope.profile != 0 && !(clause(c).profiles & scope.profile))
+        return "not a clause of profile " + profile_names(scope.profile) + " (it binds " +
+               profile_names(clause(c).profiles) + ")";
     if (scope.topologies == 0) return "";
     const Needs n = needs_of(c);
     const bool one_arch = n.archs != ~0u;

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "reference/profile.h"
 #include "reference/topology.h"
 
 namespace svac::ref {
@@ -17,6 +18,9 @@ enum class ClauseGroup : uint8_t {
     FEAT,
     PARAM,
     BIND,
+    HANDLE,
+    ATTACH,
+    DOMAIN,
     UNBIND,
     MMEXIT,
     PASID,
@@ -28,7 +32,7 @@ enum class ClauseGroup : uint8_t {
 };
 
 enum class ClauseId : uint16_t {
-#define SVAC_CLAUSE(ident, id, group, statement, source) ident,
+#define SVAC_CLAUSE(ident, id, group, profiles, statement, source) ident,
 #include "reference/clauses.def"
 #undef SVAC_CLAUSE
     count_
@@ -40,6 +44,7 @@ struct Clause {
     ClauseId ident;
     std::string_view id; // "BIND-4"
     ClauseGroup group;
+    uint8_t profiles; // the profiles it binds: ProfileBit of each
     std::string_view statement;
     std::string_view source;
 };
@@ -52,11 +57,14 @@ std::optional<ClauseId> find_clause(std::string_view id);
 // A rule about what the hardware sees (HW, SMMU, VTD groups): its findings
 // carry the stores and commands of the call, and the tables decoded.
 bool hardware_rule(ClauseId c);
+// Does clause c bind drivers of profile p?
+bool binds(ClauseId c, const Profile &p);
 
 // What a campaign put before the driver, as far as the clauses care: the
 // architectures of its topologies' IOMMUs, and those behind which a device
 // has PRI or stalls (device_stalls). A run adds the topology it ran on.
 struct ClauseScope {
+    uint8_t profile = 0; // ProfileBit of the campaign's profile; 0: not known
     uint64_t topologies = 0;
     uint32_t archs = 0;       // bit 1u << Arch per architecture seen
     uint32_t pri_archs = 0;   // ... with a PRI device behind it
@@ -66,7 +74,8 @@ struct ClauseScope {
 };
 
 // Why clause c cannot apply to a campaign of that scope ("SMMUv3 rule; the
-// campaign's topologies had VT-d IOMMUs only"), or "" if it can. A rule about
+// campaign's topologies had VT-d IOMMUs only"), or "" if it can. A rule binds
+// the profiles its catalog entry names and no other. A rule about
 // an architecture needs one of its IOMMUs (SMMU-*: SMMUv3, VTD-*: VT-d); a
 // stall rule needs a device that stalls, a PRI rule a device with PRI, on an
 // architecture the rule is about. With no topology run, nothing is known:

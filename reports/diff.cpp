@@ -99,7 +99,9 @@ ReportDiff diff_reports(const Report &before, const Report &after) {
     for (const auto &c : before.clauses)
         if (!seen.count(c.id)) {
             d.removed.push_back(c.id);
-            if (c.status == "fail") d.fixed.push_back(c.id);
+            // A clause of another profile is not fixed: it does not bind the new one.
+            if (c.status == "fail")
+                (before.profile == after.profile ? d.fixed : d.now_not_applicable).push_back(c.id);
         }
     std::set<std::string> old_errors(before.errors.begin(), before.errors.end());
     for (const auto &e : after.errors)

@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -37,7 +39,7 @@ TEST(ClauseScope, VtdTopologiesRuleOutSmmuClausesAndStallRules) {
     std::size_t na = 0;
     for (const auto &c : ref::clause_catalog()) {
         const std::string why = ref::not_applicable(c.ident, s);
-        if (c.group == ref::ClauseGroup::SMMU) {
+        if (c.group == ref::ClauseGroup::SMMU || c.ident == ClauseId::FEAT_11) {
             EXPECT_EQ(why, "SMMUv3 rule; the campaign's topologies had VT-d IOMMUs only") << c.id;
         } else if (c.ident == ClauseId::IOPF_8) {
             EXPECT_EQ(why, "stall rule; no device of the campaign's topologies stalls, as only an "
@@ -47,7 +49,7 @@ TEST(ClauseScope, VtdTopologiesRuleOutSmmuClausesAndStallRules) {
         }
         na += !why.empty();
     }
-    EXPECT_EQ(na, 12u); // 11 SMMU-* and IOPF-8
+    EXPECT_EQ(na, 15u); // 13 SMMU-*, FEAT-11 (SMMUv3's IOPF before SVA) and IOPF-8
 }
 
 TEST(ClauseScope, SmmuTopologiesRuleOutVtdClauses) {
@@ -94,3 +96,78 @@ TEST(ClauseScope, ACampaignRecordsTheTopologiesItRan) {
 }
 
 } // namespace
+
+// Profiles: each clause binds the API generations its catalog entry names;
+// a campaign of one profile cannot apply the others' clauses.
+namespace {
+
+std::set<std::string> ids_binding(std::string_view profile) {
+    std::set<std::string> ids;
+    for (const auto &c : ref::clause_catalog())
+        if (ref::binds(c.ident, *ref::find_profile(profile))) ids.insert(std::string(c.id));
+    return ids;
+}
+
+} // namespace
+
+TEST(ClauseProfiles, EveryClauseBindsAProfileAndEveryProfileHasClauses) {
+    for (const auto &c : ref::clause_catalog()) EXPECT_NE(c.profiles, 0u) << c.id;
+    for (const auto &p : ref::profiles()) EXPECT_GT(ids_binding(p.name).size(), 40u) << p.name;
+}
+
+TEST(ClauseProfiles, Rfc2019IsTheFirstWaveCatalogAndNoModernRule) {
+    const auto rfc = ids_binding("rfc2019");
+    for (const char *id : {"FEAT-1", "FEAT-5", "PARAM-1", "BIND-4", "UNBIND-4", "UNBIND-5",
+                           "MMEXIT-1", "MMEXIT-4", "IOPF-9", "SMMU-CD-1", "ROBUST-6"})
+        EXPECT_TRUE(rfc.count(id)) << id;
+    for (const char *id :
+         {"FEAT-11", "HANDLE-1", "HANDLE-2", "HANDLE-3", "ATTACH-1", "ATTACH-5", "DOMAIN-1",
+          "DOMAIN-3", "PASID-6", "IOPF-12", "SMMU-CD-6", "SMMU-ASID-2"})
+        EXPECT_FALSE(rfc.count(id)) << id;
+    EXPECT_EQ(rfc.size(), 81u); // the catalog before the later generations joined it
+}
+
+TEST(ClauseProfiles, Linux616HasNoFeatureCallsAndTheModernRules) {
+    const auto l616 = ids_binding("linux-6.16");
+    for (const auto &id : l616) {
+        EXPECT_NE(id.rfind("FEAT-", 0), 0u) << id;
+        EXPECT_NE(id.rfind("PARAM-", 0), 0u) << id;
+        EXPECT_NE(id.rfind("MMEXIT-1", 0), 0u) << id;
+    }
+    for (const char *id : {"ATTACH-1", "ATTACH-3", "ATTACH-5", "DOMAIN-1", "DOMAIN-3", "PASID-6",
+                           "HANDLE-2", "IOPF-12", "SMMU-ASID-2"})
+        EXPECT_TRUE(l616.count(id)) << id;
+    // linux-6.12 has the feature calls (IOPF before SVA) and remove_dev_pasid.
+    const auto l612 = ids_binding("linux-6.12");
+    EXPECT_TRUE(l612.count("FEAT-11"));
+    EXPECT_FALSE(l612.count("DOMAIN-3"));
+    EXPECT_FALSE(l612.count("FEAT-6")); // 6.12 SMMUv3 disables SVA with bonds: 0
+    // The PASID's lifetime: bonds up to linux-5.3, the mm's from linux-6.1.
+    EXPECT_TRUE(ids_binding("linux-5.3").count("UNBIND-3"));
+    EXPECT_FALSE(ids_binding("linux-5.3").count("PASID-6"));
+    EXPECT_FALSE(ids_binding("linux-6.1").count("UNBIND-3"));
+    EXPECT_TRUE(ids_binding("linux-6.1").count("PASID-6"));
+}
+
+TEST(ClauseProfiles, AClauseOfAnotherProfileIsNotApplicableWhateverRan) {
+    ref::ClauseScope s;
+    s.profile = ref::find_profile("linux-6.16")->bit;
+    EXPECT_EQ(ref::not_applicable(ClauseId::ATTACH_1, s), "");
+    const std::string why = ref::not_applicable(ClauseId::FEAT_3, s);
+    EXPECT_NE(why.find("not a clause of profile linux-6.16"), std::string::npos) << why;
+    EXPECT_NE(why.find("linux-6.12"), std::string::npos) << why; // the profiles it binds
+    s.add(topology(ref::Arch::vtd, true, false));
+    EXPECT_NE(ref::not_applicable(ClauseId::PARAM_1, s).find("not a clause"), std::string::npos);
+    EXPECT_NE(ref::not_applicable(ClauseId::SMMU_ASID_2, s).find("SMMUv3 rule"), std::string::npos);
+}
+
+TEST(ClauseProfiles, OnlyTheRfc2019ContractIsJudgedSoFar) {
+    for (const auto &p : ref::profiles()) {
+        EXPECT_EQ(ref::judged(p), p.contract == ref::Contract::rfc2019) << p.name;
+        const std::string why = ref::not_judged_why(p);
+        EXPECT_EQ(why.empty(), ref::judged(p)) << p.name;
+        if (!why.empty()) {
+            EXPECT_NE(why.find("clauses --profile " + std::string(p.name)), std::string::npos);
+        }
+    }
+}

@@ -116,6 +116,12 @@ TEST_F(Cli, RunIsDeterministicAndConformant) {
         if (status != "pass") untested_core.insert(id);
     }
     EXPECT_EQ(groups_seen, kCoreGroups);
+    // The report lists its profile's clauses, and only those.
+    Result rfc = run("clauses --json --profile rfc2019");
+    ASSERT_EQ(rfc.status, 0) << rfc.all();
+    std::set<std::string> rfc_ids;
+    for (const auto &c : json::parse(rfc.out)) rfc_ids.insert(c["id"].get<std::string>());
+    EXPECT_EQ(ids, rfc_ids);
     for (const auto &id : untested_core)
         EXPECT_TRUE(kNeedHardware.count(id)) << id << " is untested by a 1000-sequence run";
 
@@ -160,6 +166,49 @@ TEST_F(Cli, ClausesCoverTheCoreGroups) {
     Result none = run("clauses --group NOPE");
     EXPECT_EQ(none.status, 2) << none.all();
     EXPECT_NE(none.err.find("NOPE"), std::string::npos) << none.err;
+}
+
+TEST_F(Cli, ClausesByProfileAndProfilesNotYetJudgedAreRefused) {
+    Result l616 = run("clauses --json --profile linux-6.16");
+    ASSERT_EQ(l616.status, 0) << l616.all();
+    std::set<std::string> ids, groups;
+    for (const auto &c : json::parse(l616.out)) {
+        ids.insert(c["id"].get<std::string>());
+        groups.insert(c["group"].get<std::string>());
+        EXPECT_NE(std::find(c["profiles"].begin(), c["profiles"].end(), "linux-6.16"),
+                  c["profiles"].end())
+            << c.dump();
+    }
+    EXPECT_FALSE(groups.count("FEAT"));
+    EXPECT_FALSE(groups.count("PARAM"));
+    for (const char *id : {"ATTACH-1", "DOMAIN-3", "PASID-6"}) EXPECT_TRUE(ids.count(id)) << id;
+    Result all = run("clauses --json");
+    EXPECT_GT(json::parse(all.out).size(), ids.size());
+    Result text = run("clauses --profile rfc2019");
+    ASSERT_EQ(text.status, 0) << text.all();
+    EXPECT_NE(text.out.find("81 clauses\n"), std::string::npos) << text.out;
+    EXPECT_EQ(text.out.find("HANDLE-1"), std::string::npos);
+    Result unknown = run("clauses --profile linux-9.9");
+    EXPECT_EQ(unknown.status, 2) << unknown.all();
+    EXPECT_NE(unknown.err.find("linux-6.16"), std::string::npos) << unknown.err; // the known ones
+    Result no_feat = run("clauses --group FEAT --profile linux-6.16");
+    EXPECT_EQ(no_feat.status, 2) << no_feat.all();
+
+    // A campaign or a trace of a profile the reference does not judge yet:
+    // refused with the reason, never judged as rfc2019.
+    Result r = run("run --driver smmuv3 --profile linux-6.12 --sequences 5 --out R");
+    EXPECT_EQ(r.status, 2) << r.all();
+    EXPECT_NE(r.err.find("domain-based"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "R" / "report.json"));
+    std::string trace = rebind_trace(1);
+    const std::string format = R"("format":"sva-trace/1",)";
+    trace.insert(trace.find(format) + format.size(), R"("profile":"linux-6.1",)");
+    write_file(dir_ / "t61.json", trace);
+    Result t = run("check-trace t61.json");
+    EXPECT_EQ(t.status, 2) << t.all();
+    EXPECT_NE(t.err.find("t61.json"), std::string::npos) << t.err;
+    EXPECT_NE(t.err.find("/profile"), std::string::npos) << t.err;
+    EXPECT_NE(t.err.find("handle-based"), std::string::npos) << t.err;
 }
 
 TEST_F(Cli, CheckTraceFindsAChangedPasid) {

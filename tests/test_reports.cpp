@@ -485,6 +485,21 @@ TEST(ReportDiff, NotApplicableIsAScopeChangeNeitherAFixNorALoss) {
     EXPECT_TRUE(back.regression());
 }
 
+TEST(ReportDiff, AFailureOfAClauseTheNewProfileDoesNotBindIsNotFixed) {
+    reports::Report rfc = sample_report(), modern = sample_report();
+    modern.profile = "linux-6.16";
+    std::erase_if(modern.clauses,
+                  [](const reports::ClauseResult &c) { return c.id == "UNBIND-4"; });
+    modern.findings.clear();
+    const reports::ReportDiff d = reports::diff_reports(rfc, modern);
+    EXPECT_EQ(d.removed, std::vector<std::string>{"UNBIND-4"});
+    EXPECT_TRUE(d.fixed.empty()); // UNBIND-4 failed; linux-6.16 has no such rule: not fixed
+    EXPECT_EQ(d.now_not_applicable, std::vector<std::string>{"UNBIND-4"});
+    // The same profile: a clause gone from the catalog with its failure is fixed, as before.
+    modern.profile = rfc.profile;
+    EXPECT_EQ(reports::diff_reports(rfc, modern).fixed, std::vector<std::string>{"UNBIND-4"});
+}
+
 TEST(ProgressLine, SaysDoneRateFindingsAndTimeLeft) {
     cli::ProgressSample s;
     s.done = 1000;

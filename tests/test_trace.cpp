@@ -702,7 +702,9 @@ TEST(TraceErrors, TopLevel) {
     expect_error(R"({"format":1,"topology":{},"ops":[]})", "/format", "expected \"sva-trace/1\"");
     expect_error(R"({"topology":{},"ops":[]})", "/", "missing field \"format\"");
     expect_error(R"({"format":"sva-trace/1","profile":"linux6","topology":{},"ops":[]})",
-                 "/profile", "unknown profile \"linux6\" (known: rfc2019)");
+                 "/profile",
+                 "unknown profile \"linux6\" (known: rfc2019, linux-5.3, linux-6.1, linux-6.12, "
+                 "linux-6.16)");
     expect_error(R"({"format":"sva-trace/1","ops":[]})", "/", "missing field \"topology\"");
     expect_error(
         R"({"format":"sva-trace/1","topology":{"iommus":[{"arch":"smmuv3"}],"devices":[],"mms":1}})",
