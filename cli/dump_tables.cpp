@@ -103,8 +103,8 @@ int dump_tables_here(const std::string &path, const SelectedDriver &selected, lo
                      bool as_json, const std::optional<engine::Isolation> &isolate) {
     const svac_driver_ops &driver = *selected;
     engine::Trace trace = engine::load_trace(path);
-    std::string why = engine::check_driver_topology(driver, trace.topology);
-    if (!why.empty()) throw engine::InputError(path + ": /topology: " + why);
+    std::string why = engine::check_driver_trace(driver, trace);
+    if (!why.empty()) throw engine::InputError(path + ": " + why);
     if (step >= 0 && static_cast<std::size_t>(step) >= trace.ops.size())
         throw UsageError("--step: the trace has " + std::to_string(trace.ops.size()) + " ops (0.." +
                          std::to_string(trace.ops.size() ? trace.ops.size() - 1 : 0) + ")");

@@ -183,8 +183,8 @@ int cmd_failnth(const FailnthOptions &opt) {
     std::string source;
     if (!opt.trace_path.empty()) {
         trace = engine::load_trace(opt.trace_path);
-        std::string why = engine::check_driver_topology(driver, trace.topology);
-        if (!why.empty()) throw engine::InputError(opt.trace_path + ": /topology: " + why);
+        std::string why = engine::check_driver_trace(driver, trace);
+        if (!why.empty()) throw engine::InputError(opt.trace_path + ": " + why);
         source = opt.trace_path;
     } else {
         ref::Arch arch;

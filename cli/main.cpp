@@ -114,7 +114,8 @@ int cmd_run(const cli::SelectedDriver &selected, engine::CampaignConfig cfg, con
             const std::string &generator, const cli::IsolationFlags &isolation) {
     cfg.options.isolate = isolation.choose(selected);
     const svac_driver_ops &driver = *selected;
-    if (std::string why = ref::not_judged_why(profile_option(cfg.profile)); !why.empty())
+    if (std::string why = engine::check_driver_profile(driver, profile_option(cfg.profile));
+        !why.empty())
         throw cli::UsageError("--profile: " + why);
     if (cfg.ops == 0) throw cli::UsageError("--ops: must be at least 1");
     cli::check_out_dir(out); // now, not after the campaign
@@ -228,8 +229,8 @@ int cmd_replay(const std::string &path, const cli::SelectedDriver &selected, boo
     const svac_driver_ops &driver = *selected;
     const std::optional<engine::Isolation> isolate = isolation.choose(selected);
     engine::Trace trace = engine::load_trace(path);
-    std::string why = engine::check_driver_topology(driver, trace.topology);
-    if (!why.empty()) throw engine::InputError(path + ": /topology: " + why);
+    std::string why = engine::check_driver_trace(driver, trace);
+    if (!why.empty()) throw engine::InputError(path + ": " + why);
     engine::RunStats stats;
     // Names in the step lines come from a shadow reference that follows the run.
     ref::Reference shadow(trace.topology, *ref::find_profile(trace.profile));
@@ -258,8 +259,9 @@ int cmd_replay(const std::string &path, const cli::SelectedDriver &selected, boo
     return report_trace_result(f, stats);
 }
 
-int cmd_check_trace(const std::string &path, bool verbose) {
-    engine::Trace trace = engine::load_trace(path);
+int cmd_check_trace(const std::string &path, bool verbose, const std::string &profile) {
+    engine::Trace trace =
+        profile.empty() ? engine::load_trace(path) : engine::load_trace(path, profile);
     engine::RunStats stats;
     ref::Reference shadow(trace.topology, *ref::find_profile(trace.profile));
     engine::StepHook hook = [&](std::size_t i, const ref::Op &op, uint32_t pasid,
@@ -268,7 +270,12 @@ int cmd_check_trace(const std::string &path, bool verbose) {
         if (verbose) print_step(i, op, pasid, exp, obs, v, &shadow);
         if (!v) shadow.commit(op, exp, obs);
     };
-    const std::optional<engine::Finding> f = engine::check_recorded(trace, stats, hook);
+    std::optional<engine::Finding> f;
+    try {
+        f = engine::check_recorded(trace, stats, hook);
+    } catch (const engine::InputError &e) { // an op naming what does not exist
+        throw engine::InputError(path + ": " + e.what());
+    }
     if (f) return report_trace_result(f, stats);
     // The trace of a finding whose clause a trace cannot show: say so, and
     // do not pass it as conformant.
@@ -396,6 +403,10 @@ int main(int argc, char **argv) {
         "check-trace", "check the outcomes a trace recorded against the reference alone");
     check->add_option("TRACE", trace_path, "trace JSON file")->required();
     check->add_flag("--verbose", verbose, "print every step");
+    std::string check_profile;
+    check->add_option("--profile", check_profile,
+                      "judge the trace as one of this API generation, whatever its own "
+                      "\"profile\" says (rfc2019, linux-5.3, linux-6.1, linux-6.12, linux-6.16)");
 
     auto *clauses = app.add_subcommand("clauses", "list the clause catalog");
     clauses->add_flag("--json", as_json, "print as JSON");
@@ -583,7 +594,7 @@ int main(int argc, char **argv) {
         if (*replay)
             return cmd_replay(trace_path, cli::select_driver(driver_name, driver_lib, driver_host),
                               quiet, replay_hw, iso_flags);
-        if (*check) return cmd_check_trace(trace_path, verbose);
+        if (*check) return cmd_check_trace(trace_path, verbose, check_profile);
         if (*clauses) return cmd_clauses(as_json, group, clauses_profile);
         if (*drivers) return list_mutants ? cli::cmd_list_mutants() : cmd_drivers();
         if (*dump)

@@ -1,4 +1,5 @@
 #include "engine/driver.h"
+#include "engine/trace.h"
 
 #include "reference/pagetable.h"
 
@@ -46,6 +47,30 @@ std::string check_driver_topology(const svac_driver_ops &ops, const ref::Topolog
                    std::string(ref::arch_name(t.iommus[i].arch)) + " IOMMUs (topology IOMMU " +
                    std::to_string(i) + ")";
     }
+    return {};
+}
+
+std::string check_driver_profile(const svac_driver_ops &ops, const ref::Profile &p) {
+    if (p.contract == ref::Contract::rfc2019) return {};
+    const char *needs = p.contract == ref::Contract::handle
+                            ? "the handle-based contract (sva_bind, sva_unbind, sva_get_pasid)"
+                        : p.blocked_domain ? "the domain-based contract (domain_alloc_sva, "
+                                             "set_dev_pasid on SVA and blocked domains, free)"
+                                           : "the domain-based contract (domain_alloc_sva, "
+                                             "set_dev_pasid, remove_dev_pasid, free)";
+    return "driver " + std::string(ops.name) + " implements the rfc2019 contract (driver ABI " +
+           std::to_string(ops.abi_version) + "); profile " + std::string(p.name) + " needs " +
+           needs +
+           ", which the driver ABI does not carry yet. 'sva-conform check-trace' judges a " +
+           std::string(p.name) + " trace against the reference alone";
+}
+
+std::string check_driver_trace(const svac_driver_ops &ops, const Trace &t) {
+    if (std::string why = check_driver_topology(ops, t.topology); !why.empty())
+        return "/topology: " + why;
+    const ref::Profile *p = ref::find_profile(t.profile);
+    if (std::string why = p ? check_driver_profile(ops, *p) : ""; !why.empty())
+        return "/profile: " + why;
     return {};
 }
 
@@ -219,6 +244,9 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
     case OpKind::queue_overflow:
         platform_->overflow_queue(op.dev);
         service_interrupts();
+        break;
+    case OpKind::set_ops: // later API generations: no rfc2019 driver call
+    case OpKind::mm_free:
         break;
     case OpKind::page_response:
         if (ctx.answer) {

@@ -25,6 +25,9 @@ std::string check_driver_ops(const svac_driver_ops *ops);
 
 // Whether the driver drives every IOMMU of the topology; empty if so.
 std::string check_driver_topology(const svac_driver_ops &ops, const ref::Topology &t);
+// Whether the driver implements the contract of profile p; empty if so. The
+// driver ABI carries the rfc2019 contract only so far.
+std::string check_driver_profile(const svac_driver_ops &ops, const ref::Profile &p);
 
 class DriverError : public std::runtime_error {
 public:

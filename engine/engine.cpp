@@ -138,6 +138,8 @@ json expectation_to_json(const ref::Expectation &exp, ref::OpKind kind) {
     if (exp.pasid_rule == ref::Expectation::Pasid::exact) j["pasid"] = exp.pasid;
     if (exp.pasid_rule == ref::Expectation::Pasid::fresh)
         j["pasid"] = {{"free_in", {exp.lo, exp.hi}}};
+    if (exp.handle_rule == ref::Expectation::Handle::same) j["handle"] = exp.handle;
+    if (exp.handle_rule == ref::Expectation::Handle::fresh) j["handle"] = "a new one";
     if (kind == ref::OpKind::dma) {
         j["outcomes"] = json::array();
         for (const auto &p : exp.dma) j["outcomes"].push_back(page_json(p));
@@ -173,6 +175,7 @@ json observation_to_json(const ref::Observation &obs, ref::OpKind kind) {
         j["rc_name"] = ref::errno_name(*obs.rc);
     }
     if (obs.pasid && kind == ref::OpKind::bind) j["pasid"] = *obs.pasid;
+    if (obs.handle && kind == ref::OpKind::bind) j["handle"] = *obs.handle;
     if (obs.callbacks) j["callbacks"] = callbacks_json(*obs.callbacks);
     if (obs.dma) {
         j["outcomes"] = json::array();
@@ -491,6 +494,8 @@ std::optional<Finding> check_recorded(const Trace &trace, RunStats &stats, const
         const ref::Op &op = trace.ops[i];
         uint32_t pasid = reference.resolve(op.pasid);
         ref::Expectation exp = reference.expect(op);
+        if (!exp.invalid.empty())
+            throw InputError("/ops/" + std::to_string(i) + ": " + exp.invalid);
         auto violation = reference.judge(op, exp, op.recorded, &stats.checks);
         ++stats.steps;
         if (hook) hook(i, op, pasid, exp, op.recorded, violation);

@@ -347,6 +347,8 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
         case OpKind::queue_overflow:
             op.dev = dev();
             break;
+        case OpKind::set_ops: // later API generations: not generated yet
+        case OpKind::mm_free:
         case OpKind::count_:
             continue;
         }

@@ -134,11 +134,15 @@ ref::Topology parse_topology(const Validator &v, const json &j) {
     return t;
 }
 
-uint32_t parse_feature(const Validator &v, const json &j, const std::string &where) {
+uint32_t parse_feature(const Validator &v, const json &j, const std::string &where,
+                       const ref::Profile &profile) {
     if (j.is_string()) {
         if (j.get<std::string>() == "sva") return SVAC_FEAT_SVA;
-        v.fail(where, "unknown feature name " + reports::excerpt(j) +
-                          " (name \"sva\", or give an integer for an unknown feature)");
+        if (j.get<std::string>() == "iopf" && profile.iopf_feature) return SVAC_FEAT_IOPF;
+        v.fail(where, "unknown feature name " + reports::excerpt(j) + " (profile " +
+                          std::string(profile.name) + " names " +
+                          (profile.iopf_feature ? "\"sva\" and \"iopf\"" : "\"sva\"") +
+                          "; give an integer for an unknown feature)");
     }
     return static_cast<uint32_t>(v.unsigned_value(j, where, UINT32_MAX));
 }
@@ -176,9 +180,12 @@ std::span<const std::string_view> allowed_keys(OpKind k) {
     static constexpr std::string_view query[] = {"op", "dev", "feat", "result", "rc", SVAC_ANY_OP};
     static constexpr std::string_view feature[] = {"op", "dev", "feat", "rc", SVAC_ANY_OP};
     static constexpr std::string_view param[] = {"op", "dev", "min", "max", "rc", SVAC_ANY_OP};
-    static constexpr std::string_view bind[] = {"op", "dev",   "mm",       "drvdata",
-                                                "rc", "pasid", SVAC_ANY_OP};
-    static constexpr std::string_view unbind[] = {"op", "dev", "pasid", "rc", SVAC_ANY_OP};
+    static constexpr std::string_view bind[] = {"op", "dev",   "mm",     "drvdata",
+                                                "rc", "pasid", "handle", SVAC_ANY_OP};
+    static constexpr std::string_view unbind[] = {"op",     "dev", "pasid",
+                                                  "handle", "rc",  SVAC_ANY_OP};
+    static constexpr std::string_view set_ops[] = {"op", "handle", "ops", "rc", SVAC_ANY_OP};
+    static constexpr std::string_view mm_free[] = {"op", "mm", SVAC_ANY_OP};
     static constexpr std::string_view mm_exit[] = {"op", "mm", SVAC_ANY_OP};
     static constexpr std::string_view mm_map[] = {"op",    "mm",   "va",       "pages",
                                                   "perms", "lazy", SVAC_ANY_OP};
@@ -226,6 +233,10 @@ std::span<const std::string_view> allowed_keys(OpKind k) {
         return fault_handler;
     case OpKind::queue_overflow:
         return queue_overflow;
+    case OpKind::set_ops:
+        return set_ops;
+    case OpKind::mm_free:
+        return mm_free;
     case OpKind::count_:
         break;
     }
@@ -478,6 +489,50 @@ ref::Op parse_op_with_platform(const Validator &v, const json &in, const std::st
     return op;
 }
 
+// An op that the trace's API generation does not have is refused, naming the
+// profile: set_sva_param (rfc2019), the feature queries (up to linux-5.3), the
+// feature calls (up to linux-6.12), set_ops (linux-5.3), mm_free (from
+// linux-6.1), the fault handler registration (up to linux-6.1).
+void refuse_outside_profile(const Validator &v, const json &j, const std::string &w,
+                            const ref::Op &op, const ref::Profile &p) {
+    bool has = true;
+    switch (op.kind) {
+    case OpKind::set_sva_param:
+        has = p.sva_param;
+        break;
+    case OpKind::has_feature:
+    case OpKind::feature_enabled:
+        has = p.feature_queries;
+        break;
+    case OpKind::enable_feature:
+    case OpKind::disable_feature:
+        has = p.feature_api;
+        break;
+    case OpKind::set_ops:
+        has = p.contract == ref::Contract::handle && p.mm_exit_callback;
+        break;
+    case OpKind::mm_free:
+        has = p.pasid_lifetime == ref::PasidLifetime::mm;
+        break;
+    case OpKind::register_fault_handler:
+    case OpKind::unregister_fault_handler:
+        has = p.contract != ref::Contract::domain;
+        break;
+    default:
+        break;
+    }
+    if (!has)
+        v.fail(w + "/op",
+               "profile " + std::string(p.name) + " has no " + std::string(ref::op_name(op.kind)));
+    if (op.kind == OpKind::unbind && op.by_handle && (j.contains("dev") || j.contains("pasid")))
+        v.fail(w, "profile " + std::string(p.name) +
+                      " unbinds a handle: name it (\"handle\"), not the device and PASID");
+    if (op.kind == OpKind::unbind && !op.by_handle && j.contains("handle"))
+        v.fail(w + "/handle", "profile " + std::string(p.name) + " unbinds by device and PASID");
+    if (op.kind == OpKind::bind && p.contract == ref::Contract::rfc2019 && j.contains("handle"))
+        v.fail(w + "/handle", "profile " + std::string(p.name) + " binds without a handle");
+}
+
 ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const ref::Topology &t,
                  const ref::Profile &profile) {
     v.object(j, w);
@@ -496,10 +551,14 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
                                       ")");
         return i;
     };
-    if (ref::op_has_dev(op.kind))
+    // From linux-5.3 an unbind names the handle a bind returned.
+    op.by_handle = op.kind == OpKind::unbind && profile.contract != ref::Contract::rfc2019;
+    refuse_outside_profile(v, j, w, op, profile);
+    if (ref::op_has_dev(op.kind) && !op.by_handle)
         op.dev = index("dev", static_cast<uint32_t>(t.devices.size()), "device");
     if (ref::op_has_mm(op.kind)) op.mm = index("mm", t.mms, "mm");
-    if (ref::op_has_feat(op.kind)) op.feat = parse_feature(v, v.field(j, w, "feat"), w + "/feat");
+    if (ref::op_has_feat(op.kind))
+        op.feat = parse_feature(v, v.field(j, w, "feat"), w + "/feat", profile);
     switch (op.kind) {
     case OpKind::has_feature:
     case OpKind::feature_enabled:
@@ -510,8 +569,6 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
     case OpKind::disable_feature:
         break;
     case OpKind::set_sva_param:
-        if (!profile.sva_param)
-            v.fail(w + "/op", "profile " + std::string(profile.name) + " has no set_sva_param");
         op.min =
             static_cast<uint32_t>(v.unsigned_value(v.field(j, w, "min"), w + "/min", UINT32_MAX));
         op.max =
@@ -520,12 +577,32 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
     case OpKind::bind:
         if (j.contains("drvdata"))
             op.drvdata = v.unsigned_value(j["drvdata"], w + "/drvdata", UINT64_MAX);
+        if (op.drvdata != 0 && !profile.mm_exit_callback)
+            v.fail(w + "/drvdata", "profile " + std::string(profile.name) +
+                                       " binds without drvdata (no mm_exit callback)");
         if (j.contains("pasid"))
             op.recorded.pasid =
                 static_cast<uint32_t>(v.unsigned_value(j["pasid"], w + "/pasid", UINT32_MAX));
+        if (j.contains("handle"))
+            op.recorded.handle =
+                static_cast<uint32_t>(v.unsigned_value(j["handle"], w + "/handle", kMaxHandleName));
         break;
     case OpKind::unbind:
-        op.pasid = parse_pasid_arg(v, v.field(j, w, "pasid"), w + "/pasid", t);
+        if (op.by_handle)
+            op.handle = static_cast<uint32_t>(
+                v.unsigned_value(v.field(j, w, "handle"), w + "/handle", kMaxHandleName));
+        else
+            op.pasid = parse_pasid_arg(v, v.field(j, w, "pasid"), w + "/pasid", t);
+        break;
+    case OpKind::set_ops:
+        op.by_handle = true;
+        op.handle = static_cast<uint32_t>(
+            v.unsigned_value(v.field(j, w, "handle"), w + "/handle", kMaxHandleName));
+        op.ops =
+            static_cast<uint32_t>(v.unsigned_value(v.field(j, w, "ops"), w + "/ops", UINT32_MAX));
+        if (op.ops == 0) v.fail(w + "/ops", "must be at least 1 (0 names no ops)");
+        break;
+    case OpKind::mm_free:
         break;
     case OpKind::mm_exit:
         break;
@@ -639,7 +716,12 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
     case OpKind::count_:
         break;
     }
+    if (j.contains("rc") && op.by_handle && op.kind == OpKind::unbind)
+        v.fail(w + "/rc", "from linux-5.3 unbind returns nothing");
     if (j.contains("rc")) op.recorded.rc = v.int_value(j["rc"], w + "/rc");
+    if (j.contains("callbacks") && !profile.mm_exit_callback)
+        v.fail(w + "/callbacks",
+               "profile " + std::string(profile.name) + " has no mm_exit callback");
     if (j.contains("callbacks"))
         op.recorded.callbacks = parse_callbacks(v, j["callbacks"], w + "/callbacks", t);
     parse_fault_parts(v, j, w, op.recorded);
@@ -737,7 +819,6 @@ Trace trace_from_json(const json &j, std::string_view source) {
         t.profile = p.get<std::string>();
     }
     const ref::Profile &profile = *ref::find_profile(t.profile);
-    if (std::string why = ref::not_judged_why(profile); !why.empty()) v.fail("/profile", why);
     t.topology = parse_topology(v, v.field(j, "", "topology"));
     if (j.contains("fail_alloc_nth"))
         t.fail_alloc_nth = v.unsigned_value(j["fail_alloc_nth"], "/fail_alloc_nth", UINT64_MAX);
@@ -772,6 +853,16 @@ Trace load_trace(const std::string &path) {
     auto text = reports::read_json_file(path, &error);
     if (!text) throw InputError(path + ": " + error);
     return parse_trace(*text, path);
+}
+
+Trace load_trace(const std::string &path, const std::string &profile) {
+    std::string error;
+    auto text = reports::read_json_file(path, &error);
+    if (!text) throw InputError(path + ": " + error);
+    auto parsed = reports::parse_json_text(*text, &error);
+    if (!parsed) throw InputError(path + ": " + error);
+    if (parsed->is_object()) (*parsed)["profile"] = profile;
+    return trace_from_json(*parsed, path);
 }
 
 json topology_to_json(const ref::Topology &t) {
@@ -867,7 +958,7 @@ json responses_json(const std::vector<ref::ResponseRecord> &v) {
 
 } // namespace
 
-json op_to_json(const ref::Op &op) {
+json op_to_json(const ref::Op &op, const ref::Profile &profile) {
     json j;
     j["op"] = ref::op_name(op.kind);
     if (ref::op_has_dev(op.kind)) j["dev"] = op.dev;
@@ -875,6 +966,8 @@ json op_to_json(const ref::Op &op) {
     if (ref::op_has_feat(op.kind)) {
         if (op.feat == SVAC_FEAT_SVA)
             j["feat"] = "sva";
+        else if (op.feat == SVAC_FEAT_IOPF && profile.iopf_feature)
+            j["feat"] = "iopf";
         else
             j["feat"] = op.feat;
     }
@@ -887,7 +980,16 @@ json op_to_json(const ref::Op &op) {
         j["drvdata"] = op.drvdata;
         break;
     case OpKind::unbind:
-        j["pasid"] = pasid_arg_json(op.pasid);
+        if (op.by_handle) {
+            j.erase("dev");
+            j["handle"] = op.handle;
+        } else {
+            j["pasid"] = pasid_arg_json(op.pasid);
+        }
+        break;
+    case OpKind::set_ops:
+        j["handle"] = op.handle;
+        j["ops"] = op.ops;
         break;
     case OpKind::mm_map:
     case OpKind::mm_protect:
@@ -928,10 +1030,11 @@ json op_to_json(const ref::Op &op) {
     if (r.rc) {
         if (ref::op_is_query(op.kind) && (*r.rc == 0 || *r.rc == 1))
             j["result"] = *r.rc == 1;
-        else if (has("rc"))
+        else if (has("rc") && !(op.by_handle && op.kind == OpKind::unbind))
             j["rc"] = *r.rc;
     }
     if (r.pasid && op.kind == OpKind::bind) j["pasid"] = *r.pasid;
+    if (r.handle && op.kind == OpKind::bind) j["handle"] = *r.handle;
     if (r.dma && has("outcome")) {
         if (r.dma->size() == 1 && op.pages <= 1)
             outcome_json(r.dma->front(), j);
@@ -975,7 +1078,9 @@ json trace_to_json(const Trace &t) {
     if (t.fail_alloc_nth) j["fail_alloc_nth"] = t.fail_alloc_nth;
     if (t.finding) j["finding"] = recorded_finding_json(*t.finding);
     j["ops"] = json::array();
-    for (const auto &op : t.ops) j["ops"].push_back(op_to_json(op));
+    const ref::Profile *profile = ref::find_profile(t.profile);
+    for (const auto &op : t.ops)
+        j["ops"].push_back(op_to_json(op, profile ? *profile : ref::default_profile()));
     return j;
 }
 
@@ -986,8 +1091,10 @@ std::string print_trace(const Trace &t) {
     if (t.fail_alloc_nth) s += "\"fail_alloc_nth\": " + std::to_string(t.fail_alloc_nth) + ",\n  ";
     if (t.finding) s += "\"finding\": " + recorded_finding_json(*t.finding).dump() + ",\n  ";
     s += "\"ops\": [";
+    const ref::Profile *profile = ref::find_profile(t.profile);
     for (std::size_t i = 0; i < t.ops.size(); ++i)
-        s += (i ? ",\n    " : "\n    ") + op_to_json(t.ops[i]).dump();
+        s += (i ? ",\n    " : "\n    ") +
+             op_to_json(t.ops[i], profile ? *profile : ref::default_profile()).dump();
     s += t.ops.empty() ? "]\n}\n" : "\n  ]\n}\n";
     return s;
 }

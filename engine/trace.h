@@ -75,6 +75,11 @@ struct Trace {
 };
 
 // Bad input: the message names the file, the place and the reason.
+// Whether the driver can run trace t: it drives the topology's IOMMUs
+// ("/topology: why") and implements its profile's contract ("/profile: why");
+// empty if so.
+std::string check_driver_trace(const svac_driver_ops &ops, const Trace &t);
+
 class InputError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -89,14 +94,18 @@ inline constexpr uint32_t kMaxPagesPerOp = 4096;
 inline constexpr uint32_t kMaxDmaPages = 16;          // dma: pages of one transaction
 inline constexpr uint32_t kMaxPrgIndex = 511;         // page_request: a 9-bit PRG index
 inline constexpr uint32_t kMaxResponseGroup = 65'535; // page_response: a PRG index or STAG
+inline constexpr uint32_t kMaxHandleName = 65'535;    // a handle's name (bind, unbind, set_ops)
 
 // Parses and validates a trace; `source` names it in errors ("t.json").
 Trace parse_trace(std::string_view text, std::string_view source);
 // The same, from JSON already parsed (a driver host's run frame).
 Trace trace_from_json(const json &j, std::string_view source);
 Trace load_trace(const std::string &path);
+// ... read as a trace of profile `profile`, whatever its own "profile" says
+// (check-trace --profile).
+Trace load_trace(const std::string &path, const std::string &profile);
 
-json op_to_json(const ref::Op &op);
+json op_to_json(const ref::Op &op, const ref::Profile &profile);
 json topology_to_json(const ref::Topology &t);
 json trace_to_json(const Trace &t);
 // The trace as text a person reads: one op per line.

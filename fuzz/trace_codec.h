@@ -170,7 +170,8 @@ bool codec_trace(engine::Trace &t, uint32_t arch_mask, Field &&field, bool decod
         Op &op = decoding ? scratch : t.ops[n++];
         if (!decoding && op.recorded != ref::Observation{}) return false;
         uint32_t kind = static_cast<uint32_t>(op.kind);
-        f32(kind, 0, static_cast<uint32_t>(OpKind::count_) - 1);
+        // The rfc2019 vocabulary (the codec's profile): up to queue_overflow.
+        f32(kind, 0, static_cast<uint32_t>(OpKind::queue_overflow));
         op.kind = static_cast<OpKind>(kind);
         switch (op.kind) {
         case OpKind::has_feature:
@@ -330,6 +331,8 @@ bool codec_trace(engine::Trace &t, uint32_t arch_mask, Field &&field, bool decod
         case OpKind::queue_overflow:
             dev(op);
             break;
+        case OpKind::set_ops: // not in the codec's rfc2019 vocabulary
+        case OpKind::mm_free:
         case OpKind::count_:
             return false;
         }

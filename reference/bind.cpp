@@ -13,9 +13,27 @@ bool looks_like_errno(uint32_t pasid) {
 }
 
 Expectation Reference::expect_bind(const Op &op) const {
+    Expectation e = expect_bind_enabled(op);
+    // linux-6.12: enabling SVA first is the caller's duty (the kernel-doc of
+    // iommu_sva_bind_device); the driver may refuse or go on.
+    if (!profile_->feature_api || binds(ClauseId::BIND_1, *profile_) || devs_[op.dev].sva_enabled)
+        return e;
+    e.rc |= ErrnoSet{-EINVAL, -ENODEV, -EOPNOTSUPP};
+    return e;
+}
+
+Expectation Reference::expect_bind_enabled(const Op &op) const {
     Expectation e;
     const MmState &mm = mms_[op.mm];
-    if (!devs_[op.dev].sva_enabled) {
+    const Device &d = topo_.devices[op.dev];
+    const Iommu &iommu = topo_.iommus[d.iommu];
+    if (!profile_->feature_api && !(iommu.sva && iommu.pasid_bits >= 1 && d.pasid_bits >= 1)) {
+        e.rc = {-EOPNOTSUPP, -ENODEV}; // linux-6.16: SVA is checked at attach
+        if (mm.exited) e.rc.add(-EINVAL);
+        e.rc_clause = ClauseId::ATTACH_5;
+        return e;
+    }
+    if (binds(ClauseId::BIND_1, *profile_) && !devs_[op.dev].sva_enabled) {
         e.rc = {-EINVAL, -ENODEV};
         if (mm.exited) e.rc.add(-ESRCH); // BIND-8 applies as well
         e.rc_clause = ClauseId::BIND_1;
@@ -26,11 +44,17 @@ Expectation Reference::expect_bind(const Op &op) const {
         e.rc_clause = ClauseId::BIND_8;
         return e;
     }
-    if (bond(op.dev, op.mm).refs > 0) {
+    if (const Bond &b = bond(op.dev, op.mm); b.refs > 0) {
         e.rc = {0};
-        e.rc_clause = e.pasid_clause = ClauseId::BIND_4;
+        // The same PASID and a reference (BIND-4); from linux-5.3 the same handle.
+        e.rc_clause = e.pasid_clause =
+            binds(ClauseId::BIND_4, *profile_) ? ClauseId::BIND_4 : ClauseId::HANDLE_2;
         e.pasid_rule = Expectation::Pasid::exact;
         e.pasid = mm.pasid;
+        if (profile_->contract != Contract::rfc2019) {
+            e.handle_rule = Expectation::Handle::same;
+            e.handle = b.handle;
+        }
         return e;
     }
     effective_range(op.dev, e.lo, e.hi);
@@ -51,6 +75,7 @@ Expectation Reference::expect_bind(const Op &op) const {
     e.rc_clause = ClauseId::PASID_5;
     e.pasid_rule = Expectation::Pasid::fresh;
     e.pasid_clause = ClauseId::BIND_5;
+    if (profile_->contract != Contract::rfc2019) e.handle_rule = Expectation::Handle::fresh;
     return e;
 }
 
@@ -104,18 +129,25 @@ std::optional<Violation> Reference::judge_bind_pasid(const Op &op, const Expecta
         const MmState &h = mms_[holder];
         // A PASID another device's mm holds: the driver keeps per-device spaces.
         bool same_device = bond(op.dev, static_cast<uint32_t>(holder)).refs > 0;
-        ClauseId c = h.exited              ? ClauseId::MMEXIT_3
+        // From linux-6.1 an mm keeps its PASID after its last unbind (PASID-6).
+        const bool kept =
+            profile_->pasid_lifetime == PasidLifetime::mm && (h.bonds == 0 || h.partially_unbound);
+        ClauseId c = kept                  ? ClauseId::PASID_6
+                     : h.exited            ? ClauseId::MMEXIT_3
                      : h.partially_unbound ? ClauseId::UNBIND_3
                      : same_device         ? ClauseId::BIND_5
                                            : ClauseId::PASID_1;
+        const char *why = kept       ? " (it keeps it until it is freed)"
+                          : h.exited ? " (exited, not yet unbound)"
+                                     : "";
         return fail(c, "PASID " + std::to_string(pasid) + " is still held by mm " +
-                           std::to_string(holder) + (h.exited ? " (exited, not yet unbound)" : ""));
+                           std::to_string(holder) + why);
     }
     return std::nullopt;
 }
 
 void Reference::commit_bind(const Op &op, const Expectation &exp, int rc,
-                            std::optional<uint32_t> pasid) {
+                            std::optional<uint32_t> pasid, std::optional<uint32_t> handle) {
     Bond &b = bond(op.dev, op.mm);
     MmState &mm = mms_[op.mm];
     if (rc != 0) {
@@ -133,7 +165,11 @@ void Reference::commit_bind(const Op &op, const Expectation &exp, int rc,
         take_pasid(op.mm, exp.pasid_rule == Expectation::Pasid::fresh && pasid
                               ? *pasid
                               : lowest_free(exp.lo, exp.hi));
-    b = Bond{1, op.drvdata, false, 0, false, next_gen_++};
+    b = Bond{1, op.drvdata, false, 0, false, next_gen_++, 0, 0};
+    if (profile_->contract != Contract::rfc2019) {
+        b.handle = handle ? *handle : unused_handle_name();
+        handles_[b.handle] = {op.dev, op.mm};
+    }
     std::erase(unbound_, std::pair{op.dev, mm.pasid});
     ++mm.bonds;
     ++devs_[op.dev].bonds;

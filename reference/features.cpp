@@ -4,8 +4,8 @@
 namespace svac::ref {
 
 namespace {
-bool known_feature(uint32_t feat) {
-    return feat == SVAC_FEAT_SVA;
+bool known_feature(uint32_t feat, const Profile &p) {
+    return feat == SVAC_FEAT_SVA || (feat == SVAC_FEAT_IOPF && p.iopf_feature);
 }
 
 Expectation query(bool result, ClauseId clause) {
@@ -34,28 +34,51 @@ bool Reference::sva_capable(uint32_t dev) const {
 }
 
 Expectation Reference::expect_has_feature(const Op &op) const {
-    if (!known_feature(op.feat)) return query(false, ClauseId::FEAT_8);
+    if (!known_feature(op.feat, *profile_)) return query(false, ClauseId::FEAT_8);
     return query(sva_capable(op.dev), ClauseId::FEAT_1);
 }
 
 Expectation Reference::expect_feature_enabled(const Op &op) const {
-    if (!known_feature(op.feat)) return query(false, ClauseId::FEAT_8);
+    if (!known_feature(op.feat, *profile_)) return query(false, ClauseId::FEAT_8);
     const DeviceState &d = devs_[op.dev];
     // A wrong answer breaks whichever promise made the state: the last
     // enable/disable (FEAT-4/5/7/9/10), or a query since (FEAT-2).
     return query(d.sva_enabled, d.query_since ? ClauseId::FEAT_2 : d.feat_promise);
 }
 
+// FEAT-11: on SMMUv3 a master that faults needs IOPF enabled before SVA.
+bool Reference::iopf_first(uint32_t dev) const {
+    return profile_->iopf_feature && topo_.iommus[topo_.devices[dev].iommu].arch == Arch::smmuv3;
+}
+
 Expectation Reference::expect_enable_feature(const Op &op) const {
-    if (!known_feature(op.feat)) return returns({-EINVAL, -ENODEV, -EOPNOTSUPP}, ClauseId::FEAT_8);
+    if (!known_feature(op.feat, *profile_))
+        return returns({-EINVAL, -ENODEV, -EOPNOTSUPP}, ClauseId::FEAT_8);
+    const DeviceState &d = devs_[op.dev];
+    if (op.feat == SVAC_FEAT_IOPF) {
+        if (!sva_capable(op.dev)) return returns({-ENODEV, -EINVAL, -EOPNOTSUPP}, ClauseId::FEAT_3);
+        if (d.iopf_enabled) return returns({0, -EBUSY, -EEXIST}, ClauseId::FEAT_4);
+        return returns({0}, ClauseId::FEAT_3);
+    }
     if (!sva_capable(op.dev)) return returns({-ENODEV, -EINVAL, -EOPNOTSUPP}, ClauseId::FEAT_3);
-    if (devs_[op.dev].sva_enabled) return returns({0, -EBUSY, -EEXIST}, ClauseId::FEAT_4);
+    if (d.sva_enabled) return returns({0, -EBUSY, -EEXIST}, ClauseId::FEAT_4);
+    if (iopf_first(op.dev) && !d.iopf_enabled) return returns({-EINVAL}, ClauseId::FEAT_11);
     return returns({0}, ClauseId::FEAT_3);
 }
 
 Expectation Reference::expect_disable_feature(const Op &op) const {
-    if (!known_feature(op.feat)) return returns({-EINVAL, -ENODEV, -EOPNOTSUPP}, ClauseId::FEAT_8);
+    if (!known_feature(op.feat, *profile_))
+        return returns({-EINVAL, -ENODEV, -EOPNOTSUPP}, ClauseId::FEAT_8);
     const DeviceState &d = devs_[op.dev];
+    if (op.feat == SVAC_FEAT_IOPF) {
+        if (iopf_first(op.dev) && d.sva_enabled && d.iopf_enabled)
+            return returns({-EBUSY}, ClauseId::FEAT_11);
+        if (!d.iopf_enabled) return returns({0, -EINVAL}, ClauseId::FEAT_7);
+        return returns({0}, ClauseId::FEAT_10);
+    }
+    // linux-6.12's SMMUv3 turns SVA off under live bonds; FEAT-6 binds up to linux-6.1.
+    if (d.bonds > 0 && !binds(ClauseId::FEAT_6, *profile_))
+        return returns({0, -EBUSY}, ClauseId::FEAT_10);
     if (d.bonds > 0) return returns({-EBUSY}, ClauseId::FEAT_6);
     if (!d.sva_enabled) return returns({0, -EINVAL}, ClauseId::FEAT_7);
     return returns({0}, ClauseId::FEAT_10);
@@ -68,8 +91,13 @@ void Reference::commit_feature(const Op &op, const Expectation &exp, int rc) {
         return;
     }
     d.query_since = false;
-    if (!known_feature(op.feat)) {
+    if (!known_feature(op.feat, *profile_)) {
         d.feat_promise = ClauseId::FEAT_8;
+        return;
+    }
+    if (op.feat == SVAC_FEAT_IOPF) { // no query reads it: only its state matters
+        if (rc == 0 && exp.rc_clause != ClauseId::FEAT_7)
+            d.iopf_enabled = op.kind == OpKind::enable_feature;
         return;
     }
     if (op.kind == OpKind::enable_feature) {

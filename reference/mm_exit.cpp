@@ -18,9 +18,13 @@ Expectation Reference::expect_mm_exit(const Op &op) const {
     Expectation e;
     e.rc_clause = ClauseId::MMEXIT_1;
     const MmState &mm = mms_[op.mm];
+    if (!profile_->mm_exit_callback) return e; // from linux-6.1: no callback (MMEXIT-2 only)
     for (uint32_t dev = 0; dev < devs_.size(); ++dev) {
         const Bond &b = bond(dev, op.mm);
-        if (b.refs > 0 && !mm.exited) e.callbacks.push_back({dev, mm.pasid, b.drvdata});
+        // linux-5.3: a handle has a callback once set_ops gave it ops.
+        const bool has_callback = profile_->pasid_out_param || b.ops != 0;
+        if (b.refs > 0 && !mm.exited && has_callback)
+            e.callbacks.push_back({dev, mm.pasid, b.drvdata});
     }
     return e; // sorted by construction
 }
@@ -73,6 +77,30 @@ std::optional<Violation> Reference::judge_callbacks(const Op &op, const Expectat
 
 void Reference::commit_mm_exit(const Op &op) {
     mms_[op.mm].exited = true;
+}
+
+// mm_free: the last reference outside the SVA bonds goes (the process's
+// final mmdrop). The mm is freed once it has exited and no bond holds it.
+Expectation Reference::expect_mm_free(const Op &op) const {
+    Expectation e;
+    e.rc_clause = ClauseId::PASID_6;
+    if (!mms_[op.mm].exited)
+        e.invalid = "mm_free of mm " + std::to_string(op.mm) + ", which has not exited";
+    return e;
+}
+
+void Reference::commit_mm_free(const Op &op) {
+    mms_[op.mm].dropped = true;
+    free_if_unreferenced(op.mm);
+}
+
+// PASID-6: from linux-6.1 the PASID goes with the mm (mm_pasid_drop at its
+// last mmdrop), not with its last bond.
+void Reference::free_if_unreferenced(uint32_t mm) {
+    const MmState &m = mms_[mm];
+    if (profile_->pasid_lifetime == PasidLifetime::mm && m.exited && m.dropped && m.bonds == 0 &&
+        m.pasid != 0)
+        release_pasid(mm);
 }
 
 } // namespace svac::ref

@@ -19,7 +19,9 @@ constexpr std::string_view kNames[] = {"has_feature",
                                        "page_response",
                                        "register_fault_handler",
                                        "unregister_fault_handler",
-                                       "queue_overflow"};
+                                       "queue_overflow",
+                                       "set_ops",
+                                       "mm_free"};
 static_assert(std::size(kNames) == static_cast<std::size_t>(OpKind::count_));
 } // namespace
 
@@ -37,10 +39,11 @@ bool op_from_name(std::string_view name, OpKind &k) {
 }
 
 bool op_has_dev(OpKind k) {
-    return k != OpKind::mm_exit && !op_is_mm_change(k);
+    return k != OpKind::mm_exit && k != OpKind::mm_free && k != OpKind::set_ops &&
+           !op_is_mm_change(k);
 }
 bool op_has_mm(OpKind k) {
-    return k == OpKind::bind || k == OpKind::mm_exit || op_is_mm_change(k);
+    return k == OpKind::bind || k == OpKind::mm_exit || k == OpKind::mm_free || op_is_mm_change(k);
 }
 bool op_has_feat(OpKind k) {
     return k == OpKind::has_feature || k == OpKind::feature_enabled ||
@@ -60,7 +63,7 @@ bool op_is_mm_change(OpKind k) {
 
 bool op_returns(OpKind k) {
     return k != OpKind::mm_exit && k != OpKind::dma && k != OpKind::page_request &&
-           k != OpKind::queue_overflow && !op_is_mm_change(k);
+           k != OpKind::queue_overflow && k != OpKind::mm_free && !op_is_mm_change(k);
 }
 
 bool op_is_fault_core(OpKind k) {

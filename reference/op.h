@@ -30,6 +30,9 @@ enum class OpKind : uint8_t {
     register_fault_handler,   // iommu_register_device_fault_handler (the core's IOPF handler)
     unregister_fault_handler, // iommu_unregister_device_fault_handler
     queue_overflow,           // the page request queue of the device's IOMMU overflows
+    // Later API generations (reference/profile.h)
+    set_ops, // linux-5.3: iommu_sva_set_ops(handle, ops): the handle's mm_exit callback
+    mm_free, // the mm's last mmdrop: from linux-6.1 its PASID goes with it (PASID-6)
     count_
 };
 
@@ -91,8 +94,12 @@ struct Callback {
 // What an op made visible. In a recorded trace each part is optional; from a
 // driver every part is there (pasid: the out-parameter, whatever the rc).
 struct Observation {
-    std::optional<int> rc; // return code; for queries 1 (true) or 0 (false)
-    std::optional<uint32_t> pasid;
+    std::optional<int> rc;         // return code; for queries 1 (true) or 0 (false)
+    std::optional<uint32_t> pasid; // bind: the PASID (a handle's: get_pasid)
+    // bind in a profile whose bind returns a handle: the handle's name, a
+    // small index (each handle a bind returned, named in order of first
+    // return; the name of a handle whose last unbind went may name another).
+    std::optional<uint32_t> handle;
     std::optional<std::vector<Callback>> callbacks; // mm_exit callbacks fired during the op
     std::optional<std::vector<DmaObservation>> dma; // dma: one per page, in order
     // I/O page faults. raised: what the hardware put in its queues (and
@@ -142,6 +149,9 @@ struct Op {
     uint32_t max = 0;
     uint64_t drvdata = 0;   // bind
     PasidArg pasid;         // unbind, dma
+    bool by_handle = false; // unbind, set_ops: name the bond by its handle (handle profiles)
+    uint32_t handle = 0;    // ... its name (Observation::handle)
+    uint32_t ops = 0;       // set_ops: which ops (0: none); a callback's ops are named alike
     bool no_pasid = false;  // dma without a PASID
     uint64_t va = 0;        // mm_map, mm_unmap, mm_protect, dma, page_request
     uint32_t pages = 0;     // mm_map, mm_unmap, mm_protect; dma: its length in pages (>= 1)

@@ -98,19 +98,6 @@ const Profile &default_profile() {
     return kProfiles[0];
 }
 
-bool judged(const Profile &p) {
-    return p.contract == Contract::rfc2019;
-}
-
-std::string not_judged_why(const Profile &p) {
-    if (judged(p)) return "";
-    const char *contract = p.contract == Contract::handle ? "handle" : "domain";
-    return "profile " + std::string(p.name) + " has the " + contract +
-           "-based driver contract, which this version of the reference does not judge yet (it "
-           "judges rfc2019); 'sva-conform clauses --profile " +
-           std::string(p.name) + "' lists its clauses";
-}
-
 std::string profile_names(uint8_t mask) {
     std::string s;
     for (const auto &p : kProfiles)

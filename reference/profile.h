@@ -53,11 +53,6 @@ struct Profile {
 };
 
 std::span<const Profile> profiles();
-// Does this reference judge the API of profile p? Every profile's clauses are
-// in the catalog; the reference runs the rfc2019 contract only so far.
-bool judged(const Profile &p);
-// Why a campaign or a trace cannot run under p ("" if it can).
-std::string not_judged_why(const Profile &p);
 const Profile *find_profile(std::string_view name);
 const Profile &default_profile(); // rfc2019
 // "rfc2019, linux-5.3, ...": the names of the profiles in a mask.

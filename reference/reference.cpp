@@ -11,9 +11,20 @@ Reference::Reference(const Topology &topology, const Profile &profile)
     : topo_(topology), profile_(&profile), devs_(topology.devices.size()), mms_(topology.mms),
       bonds_(topology.devices.size() * topology.mms),
       refused_binds_(topology.devices.size() * topology.mms),
-      faults_(static_cast<uint32_t>(topology.devices.size())) {}
+      faults_(static_cast<uint32_t>(topology.devices.size())) {
+    // SVA domains: the core gives each its IOPF handler; no driver registers one.
+    if (profile.contract == Contract::domain)
+        for (uint32_t d = 0; d < topology.devices.size(); ++d) faults_.register_handler(d);
+}
 
 Expectation Reference::expect(const Op &op) const {
+    if (op.by_handle && op.kind == OpKind::unbind) {
+        if (handles_.count(op.handle)) return expect_unbind(by_bond(op));
+        Expectation e;
+        e.invalid =
+            "unbind names handle " + std::to_string(op.handle) + ", which no live bind returned";
+        return e;
+    }
     switch (op.kind) {
     case OpKind::has_feature:
         return expect_has_feature(op);
@@ -49,6 +60,10 @@ Expectation Reference::expect(const Op &op) const {
         return expect_fault_handler(op);
     case OpKind::queue_overflow:
         return expect_queue_overflow(op);
+    case OpKind::set_ops:
+        return expect_set_ops(op);
+    case OpKind::mm_free:
+        return expect_mm_free(op);
     case OpKind::count_:
         break;
     }
@@ -85,7 +100,12 @@ void count_checks(const Op &op, const Expectation &exp, const Observation &obs, 
             if (exp.pasid_rule == Expectation::Pasid::fresh) {
                 n.hit(ClauseId::UNBIND_3);
                 n.hit(ClauseId::MMEXIT_3);
+                n.hit(ClauseId::PASID_6);
             }
+        }
+        if (obs.rc && *obs.rc == 0 && obs.handle) {
+            n.hit(ClauseId::HANDLE_1);
+            if (exp.handle_rule == Expectation::Handle::same) n.hit(ClauseId::HANDLE_2);
         }
         break;
     case OpKind::unbind:
@@ -117,6 +137,11 @@ void count_checks(const Op &op, const Expectation &exp, const Observation &obs, 
 
 std::optional<Violation> Reference::judge(const Op &op, const Expectation &exp,
                                           const Observation &obs, ClauseCounters *counters) const {
+    if (op.by_handle && handles_.count(op.handle)) {
+        const Op bonded = by_bond(op);
+        if (obs.alloc_failed) return judge_alloc_failure(bonded, exp, obs, counters);
+        return judge_outcome(bonded, exp, obs, counters);
+    }
     if (obs.alloc_failed) return judge_alloc_failure(op, exp, obs, counters); // ROBUST-4
     return judge_outcome(op, exp, obs, counters);
 }
@@ -176,6 +201,8 @@ std::optional<Violation> Reference::judge_outcome(const Op &op, const Expectatio
     }
     if (op.kind == OpKind::bind && obs.rc && *obs.rc == 0 && obs.pasid)
         if (auto v = judge_bind_pasid(op, exp, *obs.pasid)) return v;
+    if (op.kind == OpKind::bind && obs.rc && *obs.rc == 0 && obs.handle)
+        if (auto v = judge_handle(op, exp, *obs.handle)) return v;
     if (obs.callbacks)
         if (auto v = judge_callbacks(op, exp, *obs.callbacks)) return v;
     if (op.kind == OpKind::dma && obs.dma)
@@ -185,6 +212,14 @@ std::optional<Violation> Reference::judge_outcome(const Op &op, const Expectatio
 }
 
 void Reference::commit(const Op &op, const Expectation &exp, const Observation &obs) {
+    if (op.by_handle && op.kind == OpKind::unbind) {
+        if (handles_.count(op.handle)) commit_step(by_bond(op), exp, obs);
+        return;
+    }
+    commit_step(op, exp, obs);
+}
+
+void Reference::commit_step(const Op &op, const Expectation &exp, const Observation &obs) {
     int rc = obs.rc ? *obs.rc : (exp.query ? int{exp.result} : exp.rc.preferred());
     // Faults the driver reported during the op reach the core first: they
     // belong to the bonds as they were when the call began.
@@ -200,7 +235,7 @@ void Reference::commit(const Op &op, const Expectation &exp, const Observation &
         commit_set_sva_param(op, exp, rc);
         break;
     case OpKind::bind:
-        commit_bind(op, exp, rc, obs.pasid);
+        commit_bind(op, exp, rc, obs.pasid, obs.handle);
         if (rc != 0 && obs.alloc_failed) refused_binds_[op.dev * mms_.size() + op.mm] = true;
         break;
     case OpKind::unbind:
@@ -221,6 +256,12 @@ void Reference::commit(const Op &op, const Expectation &exp, const Observation &
     case OpKind::unregister_fault_handler:
     case OpKind::queue_overflow:
     case OpKind::count_:
+        break;
+    case OpKind::set_ops:
+        commit_set_ops(op, rc);
+        break;
+    case OpKind::mm_free:
+        commit_mm_free(op);
         break;
     }
 }
@@ -248,9 +289,17 @@ std::string describe(const Op &op, const Reference &ref) {
     case OpKind::set_sva_param:
         return s + "(dev " + num(op.dev) + ", min " + num(op.min) + ", max " + num(op.max) + ")";
     case OpKind::bind:
-        return s + "(dev " + num(op.dev) + ", mm " + num(op.mm) + ", drvdata " + num(op.drvdata) +
+        return s + "(dev " + num(op.dev) + ", mm " + num(op.mm) +
+               (ref.profile().mm_exit_callback ? ", drvdata " + num(op.drvdata) : std::string()) +
                ")";
+    case OpKind::set_ops:
+        return s + "(handle " + num(op.handle) + ", ops " + num(op.ops) + ")";
+    case OpKind::mm_free:
+        return s + "(mm " + num(op.mm) + ")";
     case OpKind::unbind:
+        if (op.by_handle)
+            return s + "(handle " + num(op.handle) + " [dev " + num(op.dev) + ", mm " + num(op.mm) +
+                   "])";
         return s + "(dev " + num(op.dev) + ", pasid " + num(ref.resolve(op.pasid)) +
                (op.pasid.of_mm ? " [mm " + num(op.pasid.value) + "'s]" : std::string()) + ")";
     case OpKind::mm_exit:

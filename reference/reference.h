@@ -72,6 +72,18 @@ struct Expectation {
     bool discard = false; // queue_overflow: the driver must drop the core's partial groups
     bool flush = false;   // unbind of the last reference: the core's groups of (dev, pasid)
                           // are answered INVALID before it returns (UNBIND-6)
+    // bind in a handle profile: the handle it must return. same: the live
+    // handle of (dev, mm), named `handle` (HANDLE-2); fresh: one that names
+    // no other live handle (HANDLE-1).
+    enum class Handle : uint8_t {
+        none,
+        same,
+        fresh
+    } handle_rule = Handle::none;
+    uint32_t handle = 0;
+    // The op names what does not exist (a handle no live bind returned, the
+    // free of an mm that has not exited): not a driver's fault, a bad trace.
+    std::string invalid;
 };
 
 struct Violation {
@@ -98,6 +110,11 @@ public:
     uint32_t resolve(const PasidArg &arg) const {
         return arg.of_mm ? pasid_of(arg.value) : arg.value;
     }
+    // An op that names its bond by handle, naming it by device and mm as the
+    // rfc2019 ops do (the op itself when the handle names no live bond).
+    Op by_bond(const Op &op) const;
+    // The live handles, by name: (dev, mm) of each.
+    const std::map<uint32_t, std::pair<uint32_t, uint32_t>> &handles() const { return handles_; }
 
     const Topology &topology() const { return topo_; }
 
@@ -151,6 +168,7 @@ public:
         return unbound_.back();
     }
     bool sva_capable(uint32_t dev) const;
+    bool iopf_first(uint32_t dev) const; // FEAT-11
     void effective_range(uint32_t dev, uint32_t &lo, uint32_t &hi) const;
 
 private:
@@ -164,13 +182,15 @@ private:
         ClauseId feat_promise = ClauseId::FEAT_5;
         bool query_since = false;
         ClauseId param_promise = ClauseId::PARAM_1;
-        bool pri_stopped = false; // a Response Failure reached it (IOPF-6)
+        bool pri_stopped = false;  // a Response Failure reached it (IOPF-6)
+        bool iopf_enabled = false; // IOMMU_DEV_FEAT_IOPF (profiles with iopf_feature)
     };
     struct MmState {
         uint32_t pasid = 0; // 0: none
         bool exited = false;
         uint32_t bonds = 0;
         bool partially_unbound = false; // a bond went while others stayed
+        bool dropped = false;           // mm_free: nothing outside its bonds holds it
         std::map<uint64_t, Page> pages; // by virtual page number
     };
     struct Bond {
@@ -180,6 +200,8 @@ private:
         uint64_t later_drvdata = 0; // ... with this drvdata
         bool failed_bind = false;   // a bind of (dev, mm) failed since the bond went
         uint64_t gen = 0;           // which bond of (dev, mm) this is (UNBIND-6)
+        uint32_t handle = 0;        // handle profiles: its handle's name
+        uint32_t ops = 0;           // linux-5.3: the ops set_ops gave it (0: none)
     };
 
     // features.cpp (FEAT)
@@ -193,10 +215,18 @@ private:
     void commit_set_sva_param(const Op &op, const Expectation &exp, int rc);
     // bind.cpp (BIND)
     Expectation expect_bind(const Op &op) const;
-    void commit_bind(const Op &op, const Expectation &exp, int rc, std::optional<uint32_t> pasid);
+    Expectation expect_bind_enabled(const Op &op) const; // as if SVA were enabled (linux-6.12)
+    void commit_bind(const Op &op, const Expectation &exp, int rc, std::optional<uint32_t> pasid,
+                     std::optional<uint32_t> handle);
     std::optional<Violation> judge_bind_pasid(const Op &op, const Expectation &exp,
                                               uint32_t pasid) const;
     ClauseId blame_bind_failure(const Op &op, const Expectation &exp, int rc) const;
+    // handle.cpp (HANDLE)
+    Expectation expect_set_ops(const Op &op) const;
+    void commit_set_ops(const Op &op, int rc);
+    std::optional<Violation> judge_handle(const Op &op, const Expectation &exp,
+                                          uint32_t handle) const;
+    uint32_t unused_handle_name() const;
     // unbind.cpp (UNBIND)
     Expectation expect_unbind(const Op &op) const;
     void commit_unbind(const Op &op, int rc);
@@ -206,6 +236,9 @@ private:
     std::optional<Violation> judge_callbacks(const Op &op, const Expectation &exp,
                                              const std::vector<Callback> &fired) const;
     void commit_mm_exit(const Op &op);
+    Expectation expect_mm_free(const Op &op) const;
+    void commit_mm_free(const Op &op);
+    void free_if_unreferenced(uint32_t mm); // PASID-6: the mm's PASID goes with the mm
     // hw.cpp (HW: what the hardware sees)
     Expectation expect_dma(const Op &op) const;
     std::optional<Violation> judge_dma(const Op &op, const Expectation &exp,
@@ -237,6 +270,8 @@ private:
     std::optional<Violation> judge_alloc_failure(const Op &op, const Expectation &exp,
                                                  const Observation &obs,
                                                  ClauseCounters *counters) const;
+    // commit() of an op that names its bond by device and mm.
+    void commit_step(const Op &op, const Expectation &exp, const Observation &obs);
     // judge() without the ROBUST-4 allowance.
     std::optional<Violation> judge_outcome(const Op &op, const Expectation &exp,
                                            const Observation &obs, ClauseCounters *counters) const;
@@ -268,6 +303,7 @@ private:
         unbound_;                     // (dev, pasid) whose bond went (HW-3 blame)
     FaultCore faults_;                // the core's fault handlers and groups
     std::vector<FaultGroup> flushed_; // groups answered at unbind, latest last (UNBIND-6 blame)
+    std::map<uint32_t, std::pair<uint32_t, uint32_t>> handles_; // live handle -> (dev, mm)
     uint64_t next_gen_ = 1;
 };
 

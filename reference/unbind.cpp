@@ -42,15 +42,18 @@ void Reference::commit_unbind(const Op &op, int rc) {
     auto mm = static_cast<uint32_t>(mm_index);
     Bond &b = bond(op.dev, mm);
     if (--b.refs > 0) return;
+    if (profile_->contract != Contract::rfc2019) handles_.erase(b.handle);
     b = Bond{};
     faults_.flush(op.dev, mms_[mm].pasid); // UNBIND-6: answered during the call
     --devs_[op.dev].bonds;
     unbound_.push_back({op.dev, mms_[mm].pasid});
     MmState &m = mms_[mm];
-    if (--m.bonds == 0)
+    if (--m.bonds > 0)
+        m.partially_unbound = true;
+    else if (profile_->pasid_lifetime == PasidLifetime::bonds)
         release_pasid(mm); // UNBIND-3, MMEXIT-3
     else
-        m.partially_unbound = true;
+        free_if_unreferenced(mm); // PASID-6: the PASID is the mm's until it is freed
 }
 
 } // namespace svac::ref

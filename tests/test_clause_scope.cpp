@@ -160,14 +160,3 @@ TEST(ClauseProfiles, AClauseOfAnotherProfileIsNotApplicableWhateverRan) {
     EXPECT_NE(ref::not_applicable(ClauseId::PARAM_1, s).find("not a clause"), std::string::npos);
     EXPECT_NE(ref::not_applicable(ClauseId::SMMU_ASID_2, s).find("SMMUv3 rule"), std::string::npos);
 }
-
-TEST(ClauseProfiles, OnlyTheRfc2019ContractIsJudgedSoFar) {
-    for (const auto &p : ref::profiles()) {
-        EXPECT_EQ(ref::judged(p), p.contract == ref::Contract::rfc2019) << p.name;
-        const std::string why = ref::not_judged_why(p);
-        EXPECT_EQ(why.empty(), ref::judged(p)) << p.name;
-        if (!why.empty()) {
-            EXPECT_NE(why.find("clauses --profile " + std::string(p.name)), std::string::npos);
-        }
-    }
-}

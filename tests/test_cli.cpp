@@ -168,7 +168,7 @@ TEST_F(Cli, ClausesCoverTheCoreGroups) {
     EXPECT_NE(none.err.find("NOPE"), std::string::npos) << none.err;
 }
 
-TEST_F(Cli, ClausesByProfileAndProfilesNotYetJudgedAreRefused) {
+TEST_F(Cli, ClausesByProfileAndDriversOfAnotherContractAreRefused) {
     Result l616 = run("clauses --json --profile linux-6.16");
     ASSERT_EQ(l616.status, 0) << l616.all();
     std::set<std::string> ids, groups;
@@ -194,21 +194,113 @@ TEST_F(Cli, ClausesByProfileAndProfilesNotYetJudgedAreRefused) {
     Result no_feat = run("clauses --group FEAT --profile linux-6.16");
     EXPECT_EQ(no_feat.status, 2) << no_feat.all();
 
-    // A campaign or a trace of a profile the reference does not judge yet:
-    // refused with the reason, never judged as rfc2019.
+    // A driver that implements the rfc2019 contract only cannot run a campaign
+    // or a trace of a later generation: refused with the reason. check-trace
+    // judges such a trace against the reference.
     Result r = run("run --driver smmuv3 --profile linux-6.12 --sequences 5 --out R");
     EXPECT_EQ(r.status, 2) << r.all();
-    EXPECT_NE(r.err.find("domain-based"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("domain-based contract"), std::string::npos) << r.err;
     EXPECT_FALSE(std::filesystem::exists(dir_ / "R" / "report.json"));
     std::string trace = rebind_trace(1);
     const std::string format = R"("format":"sva-trace/1",)";
     trace.insert(trace.find(format) + format.size(), R"("profile":"linux-6.1",)");
     write_file(dir_ / "t61.json", trace);
-    Result t = run("check-trace t61.json");
+    Result t = run("replay t61.json --driver smmuv3");
     EXPECT_EQ(t.status, 2) << t.all();
-    EXPECT_NE(t.err.find("t61.json"), std::string::npos) << t.err;
-    EXPECT_NE(t.err.find("/profile"), std::string::npos) << t.err;
-    EXPECT_NE(t.err.find("handle-based"), std::string::npos) << t.err;
+    EXPECT_NE(t.err.find("t61.json: /profile"), std::string::npos) << t.err;
+    EXPECT_NE(t.err.find("handle-based contract"), std::string::npos) << t.err;
+    // On SMMUv3, linux-6.1 wants IOPF enabled before SVA (FEAT-11).
+    Result c = run("check-trace t61.json");
+    EXPECT_EQ(c.status, 1) << c.all();
+    EXPECT_NE(c.out.find("FEAT-11 at step 0"), std::string::npos) << c.out;
+}
+
+// The recorded traces of examples/traces for the later generations: the
+// core that frees an mm's PASID at its last unbind and hands it to another
+// mm breaks PASID-6 under linux-6.12 and is right under linux-5.3; a second
+// bind of the same (dev, mm) that gets a new handle breaks HANDLE-2.
+TEST_F(Cli, CheckTraceJudgesEachProfilesRules) {
+    const std::string dir = std::string(SVAC_SOURCE_DIR) + "/examples/traces/";
+    Result reused = run("check-trace " + dir + "pasid-reused-after-last-unbind.json");
+    EXPECT_EQ(reused.status, 1) << reused.all();
+    EXPECT_NE(reused.out.find("PASID-6 at step 3"), std::string::npos) << reused.out;
+    Result old =
+        run("check-trace --profile linux-5.3 " + dir + "pasid-reused-after-last-unbind.json");
+    EXPECT_EQ(old.status, 0) << old.all();
+    Result shared = run("check-trace " + dir + "handle-not-shared.json");
+    EXPECT_EQ(shared.status, 1) << shared.all();
+    EXPECT_NE(shared.out.find("HANDLE-2 at step 2"), std::string::npos) << shared.out;
+    for (const char *ok : {"linux-6.12-conformant.json", "linux-5.3-set-ops.json"}) {
+        Result r = run("check-trace --verbose " + dir + ok);
+        EXPECT_EQ(r.status, 0) << ok << "\n" << r.all();
+    }
+}
+
+// Each rule of a later generation caught on a recorded trace, and each
+// malformed op named with its file and place.
+TEST_F(Cli, CheckTraceOfLaterGenerationsFindsAndRefuses) {
+    auto trace = [](const char *profile, const char *iommu, const std::string &ops) {
+        return std::string(R"({"format":"sva-trace/1","profile":")") + profile +
+               R"(","topology":{"iommus":[)" + iommu +
+               R"(],"devices":[{"iommu":0,"pri":true}],"mms":2},"ops":[)" + ops + "]}";
+    };
+    const char *vtd = R"({"arch":"vtd"})", *smmuv3 = R"({"arch":"smmuv3"})";
+    struct Case {
+        const char *profile, *iommu;
+        std::string ops;
+        int status;
+        std::string says;
+    };
+    const std::string enable = R"({"op":"enable_feature","dev":0,"feat":"sva","rc":0})";
+    const std::string bind0 = R"({"op":"bind","dev":0,"mm":0,"rc":0,"pasid":1,"handle":0})";
+    const Case cases[] = {
+        // linux-5.3: ops once per handle (HANDLE-3); the callback of a handle with ops (MMEXIT-1).
+        {"linux-5.3", vtd,
+         enable + "," + bind0 +
+             R"(,{"op":"set_ops","handle":0,"ops":1,"rc":0},{"op":"set_ops","handle":0,"ops":2,"rc":0})",
+         1, "HANDLE-3 at step 3"},
+        {"linux-5.3", vtd,
+         enable + "," + bind0 +
+             R"(,{"op":"set_ops","handle":0,"ops":1,"rc":0},{"op":"mm_exit","mm":0,"callbacks":[]})",
+         1, "MMEXIT-1 at step 3"},
+        // linux-6.1: no callback at exit; the PASID stays after the last unbind.
+        {"linux-6.1", vtd,
+         enable + "," + bind0 +
+             R"(,{"op":"mm_exit","mm":0,"callbacks":[{"dev":0,"pasid":1,"drvdata":0}]})",
+         2, "/ops/2/callbacks: profile linux-6.1 has no mm_exit callback"},
+        {"linux-6.1", vtd,
+         enable + "," + bind0 +
+             R"(,{"op":"unbind","handle":0},{"op":"mm_exit","mm":0},{"op":"mm_free","mm":0},)"
+             R"({"op":"bind","dev":0,"mm":1,"rc":0,"pasid":1,"handle":0})",
+         0, "conformant"},
+        // linux-6.1 on SMMUv3: IOPF before SVA, and not disabled under SVA (FEAT-11).
+        {"linux-6.1", smmuv3,
+         R"({"op":"enable_feature","dev":0,"feat":"iopf","rc":0},)" + enable +
+             R"(,{"op":"disable_feature","dev":0,"feat":"iopf","rc":0})",
+         1, "FEAT-11 at step 2"},
+        // linux-6.16: SVA without a feature call; an IOMMU that cannot walk CPU tables refuses
+        // (ATTACH-5).
+        {"linux-6.16", vtd, bind0, 0, "conformant"},
+        {"linux-6.16", R"({"arch":"vtd","sva":false})",
+         R"({"op":"bind","dev":0,"mm":0,"rc":0,"pasid":1})", 1, "ATTACH-5 at step 0"},
+        // Bad input: exit 2 naming the place.
+        {"linux-6.16", vtd, enable, 2, "/ops/0/op: profile linux-6.16 has no enable_feature"},
+        {"linux-6.12", vtd, bind0 + R"(,{"op":"unbind","handle":3})", 2,
+         "/ops/1: unbind names handle 3, which no live bind returned"},
+        {"linux-6.12", vtd, R"({"op":"unbind","dev":0,"pasid":1})", 2, "unbinds a handle"},
+        {"linux-6.12", vtd, R"({"op":"mm_free","mm":0})", 2, "which has not exited"},
+        {"rfc2019", vtd, R"({"op":"mm_free","mm":0})", 2, "profile rfc2019 has no mm_free"},
+        {"rfc2019", vtd, enable + R"(,{"op":"bind","dev":0,"mm":0,"rc":0,"pasid":1,"handle":0})", 2,
+         "/ops/1/handle: profile rfc2019 binds without a handle"},
+    };
+    int n = 0;
+    for (const Case &c : cases) {
+        const std::string name = "case" + std::to_string(n++) + ".json";
+        write_file(dir_ / name, trace(c.profile, c.iommu, c.ops));
+        Result r = run("check-trace " + name);
+        EXPECT_EQ(r.status, c.status) << name << "\n" << r.all();
+        EXPECT_NE(r.all().find(c.says), std::string::npos) << name << "\n" << r.all();
+    }
 }
 
 TEST_F(Cli, CheckTraceFindsAChangedPasid) {

@@ -355,7 +355,8 @@ Trace hand_written() {
 
 TEST(TraceRoundTrip, HandWrittenEveryOpAndField) {
     Trace t = hand_written();
-    bool seen[static_cast<std::size_t>(OpKind::count_)] = {};
+    // The rfc2019 vocabulary: up to queue_overflow (the later generations' below).
+    bool seen[static_cast<std::size_t>(OpKind::queue_overflow) + 1] = {};
     for (const auto &op : t.ops) seen[static_cast<std::size_t>(op.kind)] = true;
     for (std::size_t k = 0; k < std::size(seen); ++k)
         ASSERT_TRUE(seen[k]) << "add op " << ref::op_name(static_cast<OpKind>(k))
@@ -426,7 +427,8 @@ TEST(TraceRoundTrip, PartsAnOpDoesNotRecordAreLeftOut) {
     all.responses = std::vector<ref::ResponseRecord>{};
     all.retries = std::vector<ref::DmaObservation>{};
     all.discarded = 0;
-    for (std::size_t k = 0; k < static_cast<std::size_t>(OpKind::count_); ++k) {
+    // The rfc2019 vocabulary (the trace's profile): up to queue_overflow.
+    for (std::size_t k = 0; k <= static_cast<std::size_t>(OpKind::queue_overflow); ++k) {
         ref::Op op = make(static_cast<OpKind>(k));
         op.feat = SVAC_FEAT_SVA;
         op.mm = op.kind == OpKind::mm_exit ? 1 : 0; // the mm ops come after it
@@ -620,8 +622,8 @@ TEST(TraceRoundTrip, GeneratedTraces) {
         }
     }
     EXPECT_GT(ops, 1000u);
-    // Every op kind comes up, and the fault ops' variants.
-    for (std::size_t k = 0; k < std::size(seen); ++k)
+    // Every op kind of the generators' rfc2019 vocabulary comes up, and the fault ops' variants.
+    for (std::size_t k = 0; k <= static_cast<std::size_t>(OpKind::queue_overflow); ++k)
         EXPECT_GT(seen[k], 0u) << ref::op_name(static_cast<OpKind>(k));
     EXPECT_GT(lazy, 0u);
     EXPECT_GT(multi_page, 0u);
@@ -793,6 +795,53 @@ TEST(TraceErrors, Ops) {
                  "/ops/0/result", "unknown field \"result\"");
     expect_error(trace_text(R"({"op":"has_feature","dev":0,"feat":"sva","result":1})"),
                  "/ops/0/result", "expected true or false, got number");
+}
+
+// The ops and fields of the later API generations: handles (linux-5.3 on),
+// set_ops (linux-5.3), mm_free and the IOPF feature (linux-6.1).
+TEST(TraceRoundTrip, LaterGenerationsOpsAndFields) {
+    Trace t;
+    t.profile = "linux-5.3";
+    t.topology.iommus.push_back({ref::Arch::vtd, 20, true});
+    t.topology.devices.push_back(ref::Device{});
+    t.topology.mms = 2;
+    ref::Op op = make(OpKind::bind);
+    op.mm = 1;
+    op.drvdata = 9;
+    op.recorded.rc = 0;
+    op.recorded.pasid = 3;
+    op.recorded.handle = 65535;
+    t.ops.push_back(op);
+    op = make(OpKind::set_ops);
+    op.by_handle = true;
+    op.handle = 65535;
+    op.ops = 4;
+    op.recorded.rc = -EEXIST;
+    t.ops.push_back(op);
+    op = make(OpKind::unbind);
+    op.by_handle = true;
+    op.handle = 65535;
+    t.ops.push_back(op);
+    expect_round_trip(t);
+    const std::string text = engine::print_trace(t);
+    for (const char *spelling : {R"("handle":65535})", R"("op":"set_ops","handle":65535,"ops":4)",
+                                 R"({"op":"unbind","handle":65535})"})
+        EXPECT_NE(text.find(spelling), std::string::npos) << spelling << "\n" << text;
+
+    Trace m;
+    m.profile = "linux-6.1";
+    m.topology = t.topology;
+    op = make(OpKind::enable_feature);
+    op.feat = SVAC_FEAT_IOPF;
+    op.recorded.rc = 0;
+    m.ops.push_back(op);
+    op = make(OpKind::mm_exit);
+    m.ops.push_back(op);
+    op = make(OpKind::mm_free);
+    m.ops.push_back(op);
+    expect_round_trip(m);
+    EXPECT_NE(engine::print_trace(m).find(R"("feat":"iopf")"), std::string::npos);
+    EXPECT_NE(engine::print_trace(m).find(R"({"op":"mm_free","mm":0})"), std::string::npos);
 }
 
 TEST(TraceErrors, Features) {

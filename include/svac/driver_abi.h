@@ -41,6 +41,9 @@ extern "C" {
 /* Device features (enum iommu_dev_features of the 2019 proposal). Any other
  * value is an unknown feature: has/enabled answer 0, enable/disable fail. */
 #define SVAC_FEAT_SVA 1u
+/* IOMMU_DEV_FEAT_IOPF of Linux v5.13 to v6.15 (profiles linux-6.1 and
+ * linux-6.12): an rfc2019 driver answers it as an unknown feature. */
+#define SVAC_FEAT_IOPF 2u
 
 /* Architectures of the IOMMUs in a topology. */
 #define SVAC_ARCH_SMMUV3 0u
