@@ -65,6 +65,7 @@ const svac_driver_ops *remote_ops(const engine::host::RemoteDriver &d) {
     r.ops.name = r.name.c_str();
     r.ops.version = r.version.c_str();
     r.ops.arch_mask = d.arch_mask;
+    r.ops.contracts = d.contracts;
     return &r.ops;
 }
 
@@ -81,10 +82,10 @@ SelectedDriver remote_driver(const std::string &host) {
     } catch (const std::runtime_error &e) {
         throw UsageError("--driver-host " + std::string(e.what()));
     }
-    if (d.abi_version != SVAC_ABI_VERSION)
+    if (d.abi_version < SVAC_ABI_VERSION_MIN || d.abi_version > SVAC_ABI_VERSION)
         throw UsageError(fmt::format("{}: the host serves a driver built for ABI version {}, this "
-                                     "sva-conform speaks version {}",
-                                     what, d.abi_version, SVAC_ABI_VERSION));
+                                     "sva-conform speaks versions {} to {}",
+                                     what, d.abi_version, SVAC_ABI_VERSION_MIN, SVAC_ABI_VERSION));
     if (d.name.empty()) throw UsageError(what + ": the host's ready frame names no driver");
     SelectedDriver s;
     s.ops = remote_ops(d);

@@ -3,38 +3,58 @@
 
 #include "reference/pagetable.h"
 
+#include <cstddef>
+
 namespace svac::engine {
 
 std::string check_driver_ops(const svac_driver_ops *ops) {
     if (!ops) return "the driver's entry returned no ops table";
-    if (ops->abi_version != SVAC_ABI_VERSION)
+    if (ops->abi_version < SVAC_ABI_VERSION_MIN || ops->abi_version > SVAC_ABI_VERSION)
         return "the driver was built for ABI version " + std::to_string(ops->abi_version) +
-               ", this sva-conform speaks version " + std::to_string(SVAC_ABI_VERSION);
-    if (ops->size < sizeof(svac_driver_ops))
+               ", this sva-conform speaks versions " + std::to_string(SVAC_ABI_VERSION_MIN) +
+               " to " + std::to_string(SVAC_ABI_VERSION);
+    // Version 3 ends before `contracts`.
+    const std::size_t needs =
+        ops->abi_version >= 4 ? sizeof(svac_driver_ops) : offsetof(svac_driver_ops, contracts);
+    if (ops->size < needs)
         return "the driver's ops table is " + std::to_string(ops->size) + " bytes, ABI version " +
-               std::to_string(SVAC_ABI_VERSION) + " needs " +
-               std::to_string(sizeof(svac_driver_ops));
+               std::to_string(ops->abi_version) + " needs " + std::to_string(needs);
+    const uint32_t contracts = driver_contracts(*ops);
+    if (!(contracts & (SVAC_CONTRACT_RFC2019 | SVAC_CONTRACT_HANDLE)))
+        return "the driver's ops table implements no contract this sva-conform knows (contracts " +
+               std::to_string(contracts) +
+               "; from ABI version 4 a driver names those it implements: SVAC_CONTRACT_*)";
     struct Required {
         const void *fn;
         const char *name;
+        uint32_t contract; // 0: every driver
     };
+    const auto fn = [](auto *f) { return reinterpret_cast<const void *>(f); };
+    const bool v4 = ops->abi_version >= 4;
     const Required required[] = {
-        {reinterpret_cast<const void *>(ops->create), "create"},
-        {reinterpret_cast<const void *>(ops->destroy), "destroy"},
-        {reinterpret_cast<const void *>(ops->dev_has_feat), "dev_has_feat"},
-        {reinterpret_cast<const void *>(ops->dev_enable_feat), "dev_enable_feat"},
-        {reinterpret_cast<const void *>(ops->dev_disable_feat), "dev_disable_feat"},
-        {reinterpret_cast<const void *>(ops->dev_feat_enabled), "dev_feat_enabled"},
-        {reinterpret_cast<const void *>(ops->set_sva_param), "set_sva_param"},
-        {reinterpret_cast<const void *>(ops->bind_mm), "bind_mm"},
-        {reinterpret_cast<const void *>(ops->unbind_mm), "unbind_mm"},
-        {reinterpret_cast<const void *>(ops->mm_release), "mm_release"},
-        {reinterpret_cast<const void *>(ops->mm_invalidate_range), "mm_invalidate_range"},
-        {reinterpret_cast<const void *>(ops->service_irq), "service_irq"},
-        {reinterpret_cast<const void *>(ops->page_response), "page_response"},
+        {fn(ops->create), "create", 0},
+        {fn(ops->destroy), "destroy", 0},
+        {fn(ops->dev_has_feat), "dev_has_feat", 0},
+        {fn(ops->dev_enable_feat), "dev_enable_feat", 0},
+        {fn(ops->dev_disable_feat), "dev_disable_feat", 0},
+        {fn(ops->dev_feat_enabled), "dev_feat_enabled", 0},
+        {fn(ops->set_sva_param), "set_sva_param", SVAC_CONTRACT_RFC2019},
+        {fn(ops->bind_mm), "bind_mm", SVAC_CONTRACT_RFC2019},
+        {fn(ops->unbind_mm), "unbind_mm", SVAC_CONTRACT_RFC2019},
+        {fn(ops->mm_release), "mm_release", 0},
+        {fn(ops->mm_invalidate_range), "mm_invalidate_range", 0},
+        {fn(ops->service_irq), "service_irq", 0},
+        {fn(ops->page_response), "page_response", 0},
+        {v4 ? fn(ops->sva_bind) : nullptr, "sva_bind", SVAC_CONTRACT_HANDLE},
+        {v4 ? fn(ops->sva_unbind) : nullptr, "sva_unbind", SVAC_CONTRACT_HANDLE},
+        {v4 ? fn(ops->sva_get_pasid) : nullptr, "sva_get_pasid", SVAC_CONTRACT_HANDLE},
     };
     for (const auto &r : required)
-        if (!r.fn) return std::string("the driver's ops table has no ") + r.name;
+        if (!r.fn && (r.contract == 0 || (contracts & r.contract)))
+            return std::string("the driver's ops table has no ") + r.name +
+                   (r.contract == SVAC_CONTRACT_HANDLE
+                        ? ", which the handle-based contract it says it implements needs"
+                        : "");
     if (!ops->name || !*ops->name) return "the driver's ops table has no name";
     return {};
 }
@@ -51,18 +71,31 @@ std::string check_driver_topology(const svac_driver_ops &ops, const ref::Topolog
 }
 
 std::string check_driver_profile(const svac_driver_ops &ops, const ref::Profile &p) {
-    if (p.contract == ref::Contract::rfc2019) return {};
-    const char *needs = p.contract == ref::Contract::handle
-                            ? "the handle-based contract (sva_bind, sva_unbind, sva_get_pasid)"
-                        : p.blocked_domain ? "the domain-based contract (domain_alloc_sva, "
-                                             "set_dev_pasid on SVA and blocked domains, free)"
-                                           : "the domain-based contract (domain_alloc_sva, "
-                                             "set_dev_pasid, remove_dev_pasid, free)";
-    return "driver " + std::string(ops.name) + " implements the rfc2019 contract (driver ABI " +
-           std::to_string(ops.abi_version) + "); profile " + std::string(p.name) + " needs " +
-           needs +
-           ", which the driver ABI does not carry yet. 'sva-conform check-trace' judges a " +
-           std::string(p.name) + " trace against the reference alone";
+    const uint32_t contracts = driver_contracts(ops);
+    const char *needs = nullptr;
+    switch (p.contract) {
+    case ref::Contract::rfc2019:
+        if (!(contracts & SVAC_CONTRACT_RFC2019))
+            needs = "the rfc2019 contract (set_sva_param, bind_mm, unbind_mm)";
+        break;
+    case ref::Contract::handle:
+        if (!(contracts & SVAC_CONTRACT_HANDLE))
+            needs = "the handle-based contract (sva_bind, sva_unbind, sva_get_pasid: driver ABI 4, "
+                    "SVAC_CONTRACT_HANDLE)";
+        break;
+    case ref::Contract::domain:
+        return "profile " + std::string(p.name) + " needs " +
+               (p.blocked_domain
+                    ? "the domain-based contract (domain_alloc_sva, set_dev_pasid on SVA and "
+                      "blocked domains, free)"
+                    : "the domain-based contract (domain_alloc_sva, set_dev_pasid, "
+                      "remove_dev_pasid, free)") +
+               ", which the driver ABI does not carry yet. 'sva-conform check-trace' judges a " +
+               std::string(p.name) + " trace against the reference alone";
+    }
+    if (!needs) return {};
+    return "driver " + std::string(ops.name) + " (driver ABI " + std::to_string(ops.abi_version) +
+           ") does not implement " + needs + ", which profile " + std::string(p.name) + " needs";
 }
 
 std::string check_driver_trace(const svac_driver_ops &ops, const Trace &t) {
@@ -74,15 +107,32 @@ std::string check_driver_trace(const svac_driver_ops &ops, const Trace &t) {
     return {};
 }
 
+namespace {
+uint32_t api_of(const ref::Profile &p) {
+    switch (p.bit) {
+    case ref::kLinux53:
+        return SVAC_API_LINUX_5_3;
+    case ref::kLinux61:
+        return SVAC_API_LINUX_6_1;
+    default:
+        return SVAC_API_RFC2019;
+    }
+}
+} // namespace
+
 DriverInstance::DriverInstance(const svac_driver_ops &ops, const ref::Topology &topology,
-                               uint64_t fail_alloc_nth)
-    : DriverInstance(abi_calls(ops), topology, fail_alloc_nth) {}
+                               uint64_t fail_alloc_nth, const ref::Profile &profile)
+    : DriverInstance(abi_calls(ops), topology, fail_alloc_nth, profile) {}
 
 DriverInstance::DriverInstance(std::unique_ptr<DriverCalls> calls, const ref::Topology &topology,
-                               uint64_t fail_alloc_nth)
+                               uint64_t fail_alloc_nth, const ref::Profile &profile)
     : calls_(std::move(calls)), topo_(topology), topology_(topology),
-      platform_(std::make_unique<Platform>(topology)) {
+      platform_(std::make_unique<Platform>(topology, api_of(profile))), profile_(profile),
+      core_mms_(topology.mms) {
     platform_->fail_alloc_nth(fail_alloc_nth);
+    platform_->core.alloc_pasid = [this](uint32_t mm, uint32_t min, uint32_t max, uint32_t *pasid) {
+        return alloc_mm_pasid(mm, min, max, pasid);
+    };
     platform_->core.report = [this](uint32_t dev, const svac_fault &f) {
         return report_fault(dev, f);
     };
@@ -95,7 +145,8 @@ DriverInstance::DriverInstance(std::unique_ptr<DriverCalls> calls, const ref::To
     };
     live_instance_ = calls_->create(platform_->abi(), topology_.get(),
                                     [this](uint32_t dev, uint32_t pasid, uint64_t drvdata) {
-                                        fired_.push_back({dev, pasid, drvdata});
+                                        if (exit_passes_on(dev, pasid))
+                                            fired_.push_back({dev, pasid, drvdata});
                                     });
     if (!live_instance_) {
         bool refused = platform_->take_alloc_refused();
@@ -181,6 +232,7 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
     using ref::OpKind;
     ref::Observation obs;
     core_ = ctx.core;
+    forget_handles(ctx);
     live_.reset();
     reported_.clear();
     discarded_ = 0;
@@ -210,6 +262,10 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
                      .rc;
         break;
     case OpKind::bind: {
+        if (profile_.contract == ref::Contract::handle) {
+            bind_handle(op, obs);
+            break;
+        }
         // A driver that reports success must set *pasid (EntryReturn: invalid before).
         EntryReturn r = calls_->call(
             {.entry = Entry::bind_mm, .dev = op.dev, .mm = op.mm, .drvdata = op.drvdata});
@@ -219,9 +275,14 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
         break;
     }
     case OpKind::unbind:
+        if (op.by_handle) {
+            unbind_handle(op); // returns nothing
+            break;
+        }
         obs.rc = calls_->call({.entry = Entry::unbind_mm, .dev = op.dev, .pasid = pasid}).rc;
         break;
     case OpKind::mm_exit:
+        if (op.mm < core_mms_.size()) core_mms_[op.mm].exited = true;
         calls_->call({.entry = Entry::mm_release, .mm = op.mm});
         platform_->mms().teardown(op.mm); // exit_mmap, after the notifier's release
         break;
@@ -245,8 +306,12 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
         platform_->overflow_queue(op.dev);
         service_interrupts();
         break;
-    case OpKind::set_ops: // later API generations: no rfc2019 driver call
-    case OpKind::mm_free:
+    case OpKind::set_ops: // the core's: no driver call
+        obs.rc = set_ops(op);
+        break;
+    case OpKind::mm_free: // the mm's last mmdrop: the core's, no driver call
+        if (op.mm < core_mms_.size()) core_mms_[op.mm].dropped = true;
+        free_mm_pasids();
         break;
     case OpKind::page_response:
         if (ctx.answer) {

@@ -11,8 +11,10 @@
 
 #include <svac/driver_abi.h>
 
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -50,20 +52,27 @@ public:
 // driver reports faults to (the reference's, lent for the call: the driver
 // works on a copy, made when the call first changes it), and for
 // page_response the core's answer.
+// For the handle-based contract, the handles the core holds (the
+// reference's: by name, the (dev, mm) of each).
 struct CoreContext {
     const ref::FaultCore *core = nullptr;
     const ref::Answer *answer = nullptr; // page_response: nullptr when nothing is pending
+    const std::map<uint32_t, std::pair<uint32_t, uint32_t>> *handles = nullptr;
 };
 
 class DriverInstance {
 public:
     // Throws CreateFailed if create() refuses. fail_alloc_nth: the platform
     // refuses the driver's Nth allocation (Platform::fail_alloc_nth).
+    // profile: the API generation the kit plays (its contract: rfc2019 or
+    // handle-based).
     DriverInstance(const svac_driver_ops &ops, const ref::Topology &topology,
-                   uint64_t fail_alloc_nth = 0);
+                   uint64_t fail_alloc_nth = 0,
+                   const ref::Profile &profile = ref::default_profile());
     // The same, calling the driver through `calls` (engine/driver_calls.h).
     DriverInstance(std::unique_ptr<DriverCalls> calls, const ref::Topology &topology,
-                   uint64_t fail_alloc_nth = 0);
+                   uint64_t fail_alloc_nth = 0,
+                   const ref::Profile &profile = ref::default_profile());
     ~DriverInstance();
     DriverInstance(const DriverInstance &) = delete;
     DriverInstance &operator=(const DriverInstance &) = delete;
@@ -85,6 +94,15 @@ public:
     bool create_alloc_refused() const { return create_alloc_refused_; }
 
 private:
+    // The core's part of the handle-based contract (core_handles.cpp).
+    void bind_handle(const ref::Op &op, ref::Observation &obs);
+    void unbind_handle(const ref::Op &op);
+    int set_ops(const ref::Op &op);
+    bool exit_passes_on(uint32_t dev, uint32_t pasid) const;
+    void forget_handles(const CoreContext &ctx);
+    int alloc_mm_pasid(uint32_t mm, uint32_t min, uint32_t max, uint32_t *pasid);
+    void free_mm_pasids();
+
     int report_fault(uint32_t dev, const svac_fault &f);
     void flush_faults(uint32_t dev, uint32_t pasid);
     int send(const ref::Answer &a);
@@ -104,6 +122,22 @@ private:
     ref::FaultCore &live();
     std::vector<ref::FaultRecord> reported_;
     uint32_t discarded_ = 0;
+
+    // The handle-based contract: the profile, the handles the driver
+    // returned by their names, and the core's PASID of each mm (linux-6.1).
+    const ref::Profile &profile_;
+    struct LiveHandle {
+        uint64_t value = 0; // as the driver returned it
+        uint32_t dev = 0, mm = 0, pasid = 0;
+        uint32_t ops = 0; // linux-5.3: set_ops (0: none)
+    };
+    std::map<uint32_t, LiveHandle> handles_;
+    struct CoreMm {
+        uint32_t pasid = 0; // 0: none yet
+        bool exited = false, dropped = false;
+    };
+    std::vector<CoreMm> core_mms_;
+    std::set<uint32_t> core_pasids_; // the PASIDs core_mms_ hold
 };
 
 } // namespace svac::engine

@@ -30,6 +30,12 @@ std::string_view entry_name(Entry e) {
         return "service_irq";
     case Entry::page_response:
         return "page_response";
+    case Entry::sva_bind:
+        return "sva_bind";
+    case Entry::sva_unbind:
+        return "sva_unbind";
+    case Entry::sva_get_pasid:
+        return "sva_get_pasid";
     case Entry::count_:
         break;
     }
@@ -40,7 +46,8 @@ bool EntryCall::operator==(const EntryCall &o) const {
     return entry == o.entry && dev == o.dev && feat == o.feat && mm == o.mm && pasid == o.pasid &&
            min_pasid == o.min_pasid && max_pasid == o.max_pasid && iommu == o.iommu &&
            drvdata == o.drvdata && start == o.start && end == o.end && resp.flags == o.resp.flags &&
-           resp.pasid == o.resp.pasid && resp.grpid == o.resp.grpid && resp.code == o.resp.code;
+           resp.pasid == o.resp.pasid && resp.grpid == o.resp.grpid && resp.code == o.resp.code &&
+           handle == o.handle && with_exit == o.with_exit;
 }
 
 std::string EntryCall::to_string() const {
@@ -68,6 +75,11 @@ std::string EntryCall::to_string() const {
     case Entry::page_response:
         return fmt::format("{}(dev {}, pasid {}, group {}, code {})", n, dev, resp.pasid,
                            resp.grpid, resp.code);
+    case Entry::sva_bind:
+        return fmt::format("{}(dev {}, mm {}, drvdata {:#x})", n, dev, mm, drvdata);
+    case Entry::sva_unbind:
+    case Entry::sva_get_pasid:
+        return fmt::format("{}(handle {:#x})", n, handle);
     case Entry::count_:
         break;
     }
@@ -94,10 +106,14 @@ public:
     }
 
     std::string name() const override { return ops_.name; }
+    uint32_t abi_version() const override { return ops_.abi_version; }
 
     bool create(const svac_platform *p, const svac_topology *t, MmExit on_exit) override {
         on_exit_ = std::move(on_exit);
-        drv_ = ops_.create(p, t);
+        // The platform says the driver's own ABI version (driver_abi.h).
+        lent_ = *p;
+        lent_.abi_version = ops_.abi_version;
+        drv_ = ops_.create(&lent_, t);
         return drv_ != nullptr;
     }
 
@@ -145,6 +161,18 @@ public:
         case Entry::page_response:
             r.rc = ops_.page_response(drv_, c.dev, &c.resp);
             break;
+        case Entry::sva_bind:
+            // linux-5.3: the handle's mm_exit, which the core passes on once set_ops gave it ops.
+            r.rc = ops_.sva_bind(drv_, c.dev, c.mm, c.drvdata,
+                                 c.with_exit ? &AbiCalls::mm_exit : nullptr,
+                                 c.with_exit ? this : nullptr, &r.handle);
+            break;
+        case Entry::sva_unbind:
+            ops_.sva_unbind(drv_, c.handle);
+            break;
+        case Entry::sva_get_pasid:
+            r.pasid = ops_.sva_get_pasid(drv_, c.handle);
+            break;
         case Entry::count_:
             break;
         }
@@ -158,6 +186,7 @@ private:
     }
 
     const svac_driver_ops &ops_;
+    svac_platform lent_{};
     void *drv_ = nullptr;
     MmExit on_exit_;
 };
@@ -166,6 +195,10 @@ private:
 
 std::unique_ptr<DriverCalls> abi_calls(const svac_driver_ops &ops) {
     return std::make_unique<AbiCalls>(ops);
+}
+
+uint32_t driver_contracts(const svac_driver_ops &ops) {
+    return ops.abi_version >= 4 ? ops.contracts : SVAC_CONTRACT_RFC2019;
 }
 
 } // namespace svac::engine

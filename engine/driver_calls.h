@@ -30,6 +30,10 @@ enum class Entry : uint8_t {
     mm_invalidate_range,
     service_irq,
     page_response,
+    // ABI version 4: the handle-based contract
+    sva_bind,
+    sva_unbind,
+    sva_get_pasid,
     count_
 };
 
@@ -48,6 +52,8 @@ struct EntryCall {
     uint64_t drvdata = 0;
     uint64_t start = 0, end = 0;
     svac_page_response resp{};
+    uint64_t handle = 0;    // sva_unbind, sva_get_pasid
+    bool with_exit = false; // sva_bind: with the handle's mm_exit (linux-5.3)
 
     bool operator==(const EntryCall &o) const;
     // "bind_mm(dev 0, mm 1, drvdata 0x7)": for messages.
@@ -56,11 +62,13 @@ struct EntryCall {
 
 // What an entry point returned: its code (0 for the void ones), and for
 // bind_mm the PASID it wrote through its out-parameter, and whether it
-// stored past that u32 (HW-8: the words after it are the caller's).
+// stored past that u32 (HW-8: the words after it are the caller's); for
+// sva_bind the handle it wrote, for sva_get_pasid the PASID it returned.
 struct EntryReturn {
     int rc = 0;
     uint32_t pasid = SVAC_PASID_INVALID;
     bool pasid_overrun = false;
+    uint64_t handle = 0;
 };
 
 class DriverCalls {
@@ -70,6 +78,8 @@ public:
 
     virtual ~DriverCalls() = default;
     virtual std::string name() const = 0;
+    // The ABI version the driver was built for: its platform says the same.
+    virtual uint32_t abi_version() const { return SVAC_ABI_VERSION; }
     // create(): false when the driver returned NULL. The driver's mm-exit
     // callbacks reach `on_exit` until destroy.
     virtual bool create(const svac_platform *p, const svac_topology *t, MmExit on_exit) = 0;
@@ -80,5 +90,9 @@ public:
 // The ops table's functions, called in this process (checked by
 // check_driver_ops first).
 std::unique_ptr<DriverCalls> abi_calls(const svac_driver_ops &ops);
+
+// The contracts an ops table implements (SVAC_CONTRACT_*): a version 3
+// table has no `contracts` member and implements the rfc2019 one.
+uint32_t driver_contracts(const svac_driver_ops &ops);
 
 } // namespace svac::engine

@@ -90,20 +90,26 @@ json dma_json(const ref::DmaObservation &d) {
     return j;
 }
 
+// The ops that ran (`ran`: their indices in trace), with what each did.
+void append_ran(Finding &f, const Trace &trace, const std::vector<std::size_t> &ran,
+                const std::vector<ref::Observation> &seen) {
+    for (std::size_t k = 0; k < ran.size(); ++k) {
+        f.trace.ops.push_back(trace.ops[ran[k]]);
+        f.trace.ops.back().recorded = seen[k];
+    }
+}
+
 // ROBUST-5 at the last op run: destroy left driver-owned platform memory.
-Finding leak_finding(const Trace &trace, std::size_t last,
+Finding leak_finding(const Trace &trace, const std::vector<std::size_t> &ran,
                      const std::vector<ref::Observation> &seen, SimMemory::Usage left,
                      uint64_t fail_nth) {
     Finding f = finding_of(ref::ClauseId::ROBUST_5, trace, fail_nth);
-    f.step = last;
+    f.step = ran.size() - 1;
     f.judged_from = Evidence::memory;
     f.message = "destroy left " + allocations(left) + " unfreed";
     f.expected = {{"platform_allocations", 0}, {"clause", ref::clause_id(f.clause)}};
     f.actual = {{"platform_allocations", left.blocks}, {"bytes", left.bytes}};
-    for (std::size_t k = 0; k <= last; ++k) {
-        f.trace.ops.push_back(trace.ops[k]);
-        f.trace.ops.back().recorded = seen[k];
-    }
+    append_ran(f, trace, ran, seen);
     return f;
 }
 
@@ -296,8 +302,9 @@ Executed execute(ref::Reference &reference, DriverInstance &instance, const ref:
     Executed e;
     Platform &platform = instance.platform();
     uint32_t pasid = reference.resolve(op.pasid);
-    // The core's fault state, lent to the driver for the call.
-    CoreContext ctx{&reference.fault_core(), exp.respond ? &exp.answers[0] : nullptr};
+    // The core's fault state and handles, lent to the driver for the call.
+    CoreContext ctx{&reference.fault_core(), exp.respond ? &exp.answers[0] : nullptr,
+                    &reference.handles()};
     if (ref::op_is_mm_change(op.kind)) {
         // The CPU changes its page table first; the driver's mmu notifier
         // runs for a change to pages that were mapped (not for a fresh map).
@@ -338,20 +345,43 @@ std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, R
                                     const StepHook &hook,
                                     const std::function<void(DriverInstance &)> &inspect,
                                     std::size_t until, const RunOptions &options,
-                                    std::optional<uint64_t> &at);
+                                    std::optional<uint64_t> &at, std::vector<std::size_t> &ran);
+
+// The ops of trace that ran, in a trace of their own; `step` (an index in
+// trace) becomes its index there (past the end: destroy).
+Trace ran_only(const Trace &trace, const std::vector<std::size_t> &ran,
+               std::optional<uint64_t> &step) {
+    Trace t = trace;
+    t.ops.clear();
+    for (std::size_t k : ran) t.ops.push_back(trace.ops[k]);
+    if (step)
+        step = *step >= trace.ops.size()
+                   ? t.ops.size()
+                   : static_cast<uint64_t>(std::lower_bound(ran.begin(), ran.end(), *step) -
+                                           ran.begin());
+    return t;
+}
 } // namespace
 
 std::optional<Finding> run_differential(const MakeCalls &make, const Trace &trace, RunStats &stats,
                                         const StepHook &hook,
                                         const std::function<void(DriverInstance &)> &inspect,
                                         std::size_t until, const RunOptions &options) {
-    // Where the driver was when its call was lost (none: create).
+    // Where the driver was when its call was lost (none: create), and the
+    // ops that ran: a generated op that names a handle no live bind returned
+    // does not (a bind the generator took for granted failed).
     std::optional<uint64_t> at;
+    std::vector<std::size_t> ran;
     try {
-        return run_sequence(make, trace, stats, hook, inspect, until, options, at);
+        return run_sequence(make, trace, stats, hook, inspect, until, options, at, ran);
     } catch (const CallLost &lost) {
-        Finding f = robust_finding(lost.clause, trace, lost.located ? lost.step : at, lost.what(),
-                                   lost.detail);
+        std::optional<uint64_t> step = lost.located ? std::optional<uint64_t>(lost.step) : at;
+        if (step && *step < trace.ops.size() &&
+            std::find(ran.begin(), ran.end(), *step) == ran.end())
+            ran.push_back(*step); // the op the call was lost in
+        const bool none_skipped = ran.empty() || ran.back() + 1 == ran.size();
+        const Trace shown = none_skipped ? trace : ran_only(trace, ran, step);
+        Finding f = robust_finding(lost.clause, shown, step, lost.what(), lost.detail);
         if (options.fail_alloc_nth) f.trace.fail_alloc_nth = options.fail_alloc_nth;
         return f;
     }
@@ -363,7 +393,7 @@ std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, R
                                     const StepHook &hook,
                                     const std::function<void(DriverInstance &)> &inspect,
                                     std::size_t until, const RunOptions &options,
-                                    std::optional<uint64_t> &at) {
+                                    std::optional<uint64_t> &at, std::vector<std::size_t> &ran) {
     stats.scope.add(trace.topology);
     stats.scope.profile |= profile_of(trace).bit;
     ref::Reference reference(trace.topology, profile_of(trace));
@@ -372,7 +402,7 @@ std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, R
         options.fail_alloc_nth ? options.fail_alloc_nth : trace.fail_alloc_nth;
     std::optional<DriverInstance> created;
     try {
-        created.emplace(make(), trace.topology, fail_nth);
+        created.emplace(make(), trace.topology, fail_nth, profile_of(trace));
     } catch (const CreateFailed &e) {
         if (!e.alloc_refused) throw;
         // create gave up for want of memory: it must leave nothing (ROBUST-5).
@@ -392,10 +422,15 @@ std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, R
     until = std::min(until, trace.ops.size());
     for (std::size_t i = 0; i < until; ++i) {
         const ref::Op &op = trace.ops[i];
+        ref::Expectation exp = reference.expect(op);
+        // A generated op may name a handle that only a bind that failed would
+        // have returned: its caller holds no such handle and makes no call.
+        if (!exp.invalid.empty()) continue;
         at = i;
         if (options.before_step) options.before_step(i);
         uint32_t pasid = reference.resolve(op.pasid);
-        ref::Expectation exp = reference.expect(op);
+        // The table rules name the bond by device and mm, as it was before the op.
+        const ref::Op bonded = op.by_handle ? reference.by_bond(op) : op;
         Platform &platform = instance.platform();
         platform.call_record().clear();
         auto [obs, committed] = execute(reference, instance, op, exp);
@@ -412,28 +447,26 @@ std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, R
                        platform.mm_infos()};
         Evidence evidence = Evidence::outcomes;
         if (!violation && options.update_rules) {
-            violation = ref::judge_update(reference, op, hw, &stats.checks);
+            violation = ref::judge_update(reference, bonded, hw, &stats.checks);
             evidence = Evidence::stores;
         }
         if (!violation && !committed) reference.commit(op, exp, obs);
         if (!violation && options.table_rules) {
-            violation = ref::judge_tables(reference, op, hw, &stats.checks);
+            violation = ref::judge_tables(reference, bonded, hw, &stats.checks);
             evidence = Evidence::tables;
             // What a call refused memory left in its tables (ROBUST-4).
-            if (violation && obs.alloc_failed) ref::blame_alloc_failure(op, obs, *violation);
+            if (violation && obs.alloc_failed) ref::blame_alloc_failure(bonded, obs, *violation);
         }
         ++stats.steps;
         if (hook) hook(i, op, pasid, exp, obs, violation);
         if (violation) {
             Finding f = make_finding(trace, i, *violation, exp, obs, fail_nth);
+            f.step = ran.size();
             f.judged_from = evidence;
             // A hardware rule: what the call stored and which commands it issued.
             if (ref::hardware_rule(violation->clause))
                 f.actual.update(call_to_json(platform.call_record(), platform.iommu_models()));
-            for (std::size_t k = 0; k < i; ++k) {
-                f.trace.ops.push_back(trace.ops[k]);
-                f.trace.ops.back().recorded = seen[k];
-            }
+            append_ran(f, trace, ran, seen);
             f.trace.ops.push_back(op);
             f.trace.ops.back().recorded = obs;
             if (inspect) inspect(instance);
@@ -442,6 +475,7 @@ std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, R
             stats.driver_allocs += platform.allocs();
             return f;
         }
+        ran.push_back(i);
         seen.push_back(std::move(obs));
     }
     if (inspect) inspect(instance);
@@ -452,10 +486,10 @@ std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, R
     instance.destroy();
     // MMEXIT-4: a callback is the mm's exit's to fire, never destroy's.
     const std::vector<ref::Callback> fired = instance.take_fired();
-    if (until > 0) stats.checks.hit(ref::ClauseId::MMEXIT_4);
-    if (until > 0 && !fired.empty()) {
+    if (!ran.empty()) stats.checks.hit(ref::ClauseId::MMEXIT_4);
+    if (!ran.empty() && !fired.empty()) {
         Finding f = finding_of(ref::ClauseId::MMEXIT_4, trace, fail_nth);
-        f.step = until - 1;
+        f.step = ran.size() - 1;
         f.judged_from = Evidence::memory;
         const ref::Callback &c = fired.front();
         f.message = fmt::format("destroy fired mm_exit callback (dev {}, pasid {}, drvdata {:#x}) "
@@ -463,10 +497,7 @@ std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, R
                                 c.dev, c.pasid, c.drvdata);
         f.expected = {{"callbacks", json::array()}, {"clause", ref::clause_id(f.clause)}};
         f.actual = {{"callbacks_in_destroy", fired.size()}};
-        for (std::size_t k = 0; k < until; ++k) {
-            f.trace.ops.push_back(trace.ops[k]);
-            f.trace.ops.back().recorded = seen[k];
-        }
+        append_ran(f, trace, ran, seen);
         return f;
     }
     if (platform.take_alloc_refused())
@@ -475,10 +506,10 @@ std::optional<Finding> run_sequence(const MakeCalls &make, const Trace &trace, R
     const SimMemory::Usage left = platform.memory().owned(SimMemory::Owner::driver);
     stats.leaked_blocks = left.blocks;
     stats.leaked_bytes = left.bytes;
-    if (until == 0) return std::nullopt;
+    if (ran.empty()) return std::nullopt;
     stats.checks.hit(ref::ClauseId::ROBUST_5);
     if (left.blocks == 0) return std::nullopt;
-    return leak_finding(trace, until - 1, seen, left, fail_nth);
+    return leak_finding(trace, ran, seen, left, fail_nth);
 }
 
 } // namespace

@@ -29,9 +29,47 @@ ref::Arch pick_arch(Rng &rng, uint32_t mask) {
     return n ? choices[rng.below(n)] : ref::Arch::smmuv3;
 }
 
-uint32_t feature(Rng &rng) {
+// SVA, now and then an unknown feature; where the profile has it, IOPF too.
+uint32_t feature(Rng &rng, const ref::Profile &p) {
+    if (p.iopf_feature && rng.percent(30)) return SVAC_FEAT_IOPF;
     return rng.percent(95) ? SVAC_FEAT_SVA : static_cast<uint32_t>(rng.between(2, 200));
 }
+
+// The handles the device drivers hold, as the generator expects them: a bind
+// takes one (the lowest free name, or the (dev, mm)'s own again), an unbind
+// drops one. A bind that fails leaves the generator holding a name no bind
+// returned; the engine runs no op that names one.
+struct Handles {
+    struct Held {
+        uint32_t dev, mm, refs;
+    };
+    std::map<uint32_t, Held> live;
+    void bind(uint32_t dev, uint32_t mm) {
+        uint32_t name = 0;
+        for (auto &[n, h] : live) {
+            if (h.dev == dev && h.mm == mm) {
+                ++h.refs;
+                return;
+            }
+        }
+        for (const auto &[n, h] : live) {
+            if (n != name) break;
+            ++name;
+        }
+        live[name] = {dev, mm, 1};
+    }
+    // A live name, or nullopt.
+    std::optional<uint32_t> pick(Rng &rng) const {
+        if (live.empty()) return std::nullopt;
+        auto it = live.begin();
+        std::advance(it, static_cast<long>(rng.below(live.size())));
+        return it->first;
+    }
+    void unbind(uint32_t name) {
+        auto it = live.find(name);
+        if (it != live.end() && --it->second.refs == 0) live.erase(it);
+    }
+};
 
 // PASID limits around the interesting edges of the device's width.
 void param_range(Rng &rng, uint32_t width_max, Op &op) {
@@ -132,18 +170,28 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
     Trace trace;
     trace.profile = cfg.profile;
     trace.topology = generate_topology(rng, cfg);
+    const ref::Profile *found = ref::find_profile(cfg.profile);
+    const ref::Profile &profile = found ? *found : ref::default_profile();
+    const bool by_handle = profile.contract != ref::Contract::rfc2019;
     const ref::Topology &t = trace.topology;
     const auto n_devs = static_cast<uint32_t>(t.devices.size());
-    std::vector<bool> exited(t.mms, false);
+    std::vector<bool> exited(t.mms, false), freed(t.mms, false);
+    Handles handles;
     auto dev = [&] { return static_cast<uint32_t>(rng.below(n_devs)); };
     auto mm = [&] { return static_cast<uint32_t>(rng.below(t.mms)); };
 
-    // Most sequences start with SVA enabled on every device, so binds count.
-    if (rng.percent(80))
+    // Most sequences start with SVA enabled on every device (IOPF first where
+    // the profile has it), so binds count.
+    if (rng.percent(80) && profile.feature_api)
         for (uint32_t d = 0; d < n_devs && trace.ops.size() < cfg.ops; ++d) {
             Op op;
             op.kind = OpKind::enable_feature;
             op.dev = d;
+            if (profile.iopf_feature) {
+                op.feat = SVAC_FEAT_IOPF;
+                trace.ops.push_back(op);
+                if (trace.ops.size() == cfg.ops) break;
+            }
             op.feat = SVAC_FEAT_SVA;
             trace.ops.push_back(op);
         }
@@ -156,7 +204,9 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
         // Most sequences give every device a fault handler early, so that
         // most faults are handled; the others leave some devices without.
         bool all_handlers = rng.percent(70);
-        for (uint32_t d = 0; d < n_devs && trace.ops.size() < cfg.ops; ++d)
+        for (uint32_t d = 0; d < n_devs && trace.ops.size() < cfg.ops &&
+                             ref::op_in_profile(OpKind::register_fault_handler, profile);
+             ++d)
             if (all_handlers || rng.percent(50)) {
                 Op op;
                 op.kind = OpKind::register_fault_handler;
@@ -199,14 +249,19 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
         {OpKind::register_fault_handler, 3},
         {OpKind::unregister_fault_handler, 1},
         {OpKind::queue_overflow, 1},
+        // later API generations (rfc2019's mix stays as it was)
+        {OpKind::set_ops, 3},
+        {OpKind::mm_free, 3},
     };
     unsigned total = 0;
-    for (const auto &w : kMix) total += w.weight;
+    for (const auto &w : kMix)
+        if (ref::op_in_profile(w.kind, profile)) total += w.weight;
 
     while (trace.ops.size() < cfg.ops) {
         auto pick = static_cast<unsigned>(rng.below(total));
         OpKind kind = kMix[0].kind;
         for (const auto &w : kMix) {
+            if (!ref::op_in_profile(w.kind, profile)) continue;
             if (pick < w.weight) {
                 kind = w.kind;
                 break;
@@ -222,7 +277,7 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
         case OpKind::enable_feature:
         case OpKind::disable_feature:
             op.dev = dev();
-            op.feat = feature(rng);
+            op.feat = feature(rng, profile);
             break;
         case OpKind::set_sva_param:
             op.dev = dev();
@@ -232,8 +287,17 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
             op.dev = dev();
             op.mm = mm();
             op.drvdata = rng.below(1000);
+            if (by_handle && !exited[op.mm]) handles.bind(op.dev, op.mm);
             break;
         case OpKind::unbind:
+            if (by_handle) { // a handle the caller holds
+                auto name = handles.pick(rng);
+                if (!name) continue;
+                op.by_handle = true;
+                op.handle = *name;
+                handles.unbind(*name);
+                break;
+            }
             op.dev = dev();
             if (rng.percent(85)) {
                 op.pasid = {true, mm()};
@@ -347,8 +411,19 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
         case OpKind::queue_overflow:
             op.dev = dev();
             break;
-        case OpKind::set_ops: // later API generations: not generated yet
-        case OpKind::mm_free:
+        case OpKind::set_ops: { // mostly the ops it has, or its first
+            auto name = handles.pick(rng);
+            if (!name) continue;
+            op.by_handle = true;
+            op.handle = *name;
+            op.ops = static_cast<uint32_t>(rng.between(1, 2));
+            break;
+        }
+        case OpKind::mm_free: // the last mmdrop, once, after the mm's exit
+            op.mm = mm();
+            if (!exited[op.mm] || freed[op.mm]) continue;
+            freed[op.mm] = true;
+            break;
         case OpKind::count_:
             continue;
         }

@@ -211,7 +211,7 @@ uint32_t cpu_pgtable(const ref::Topology &t) {
 }
 } // namespace
 
-Platform::Platform(const ref::Topology &topology)
+Platform::Platform(const ref::Topology &topology, uint32_t api)
     : topo_(topology), mms_(mem_, cpu_pgtable(topology), topology.mms) {
     for (uint32_t i = 0; i < topology.iommus.size(); ++i)
         iommus_.push_back(ref::make_iommu_model(topology.iommus[i], i));
@@ -290,6 +290,14 @@ Platform::Platform(const ref::Topology &topology)
     abi_.discard_partial = [](void *ctx, uint32_t iommu) {
         Platform &p = self(ctx);
         if (p.core.discard) p.core.discard(iommu);
+    };
+    abi_.api = api;
+    abi_.alloc_mm_pasid = [](void *ctx, uint32_t mm, uint32_t min, uint32_t max,
+                             uint32_t *pasid) -> int {
+        Platform &p = self(ctx);
+        if (p.abi_.api != SVAC_API_LINUX_6_1 || !p.core.alloc_pasid) return -EOPNOTSUPP;
+        if (mm >= p.topo_.mms || !pasid) return -EINVAL;
+        return p.core.alloc_pasid(mm, min, max, pasid);
     };
     devices_.resize(topology.devices.size());
 }

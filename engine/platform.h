@@ -108,7 +108,8 @@ private:
 
 class Platform {
 public:
-    explicit Platform(const ref::Topology &topology);
+    // api: the API generation the kit plays (SVAC_API_*).
+    explicit Platform(const ref::Topology &topology, uint32_t api = SVAC_API_RFC2019);
     Platform(const Platform &) = delete;
     Platform &operator=(const Platform &) = delete;
 
@@ -151,11 +152,13 @@ public:
     bool irq_pending(uint32_t iommu) const { return iommus_[iommu]->irq_pending(); }
 
     // The core's fault API as the driver calls it (platform->report_fault,
-    // flush_faults, discard_partial): the driver instance routes it.
+    // flush_faults, discard_partial), and its PASID allocator
+    // (alloc_mm_pasid): the driver instance routes them.
     struct CoreHooks {
         std::function<int(uint32_t dev, const svac_fault &f)> report;
         std::function<void(uint32_t dev, uint32_t pasid)> flush;
         std::function<void(uint32_t iommu)> discard;
+        std::function<int(uint32_t mm, uint32_t min, uint32_t max, uint32_t *pasid)> alloc_pasid;
     } core;
 
     // What the current driver call stored and submitted; the engine clears it

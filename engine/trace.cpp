@@ -490,38 +490,10 @@ ref::Op parse_op_with_platform(const Validator &v, const json &in, const std::st
 }
 
 // An op that the trace's API generation does not have is refused, naming the
-// profile: set_sva_param (rfc2019), the feature queries (up to linux-5.3), the
-// feature calls (up to linux-6.12), set_ops (linux-5.3), mm_free (from
-// linux-6.1), the fault handler registration (up to linux-6.1).
+// profile (ref::op_in_profile).
 void refuse_outside_profile(const Validator &v, const json &j, const std::string &w,
                             const ref::Op &op, const ref::Profile &p) {
-    bool has = true;
-    switch (op.kind) {
-    case OpKind::set_sva_param:
-        has = p.sva_param;
-        break;
-    case OpKind::has_feature:
-    case OpKind::feature_enabled:
-        has = p.feature_queries;
-        break;
-    case OpKind::enable_feature:
-    case OpKind::disable_feature:
-        has = p.feature_api;
-        break;
-    case OpKind::set_ops:
-        has = p.contract == ref::Contract::handle && p.mm_exit_callback;
-        break;
-    case OpKind::mm_free:
-        has = p.pasid_lifetime == ref::PasidLifetime::mm;
-        break;
-    case OpKind::register_fault_handler:
-    case OpKind::unregister_fault_handler:
-        has = p.contract != ref::Contract::domain;
-        break;
-    default:
-        break;
-    }
-    if (!has)
+    if (!ref::op_in_profile(op.kind, p))
         v.fail(w + "/op",
                "profile " + std::string(p.name) + " has no " + std::string(ref::op_name(op.kind)));
     if (op.kind == OpKind::unbind && op.by_handle && (j.contains("dev") || j.contains("pasid")))

@@ -201,6 +201,7 @@ private:
     void param(const OpSpec &s, Op &op) const;
     void bind(const OpSpec &s, Op &op) const;
     void unbind(const OpSpec &s, Op &op) const;
+    bool by_handle(const OpSpec &s, Op &op) const;
     void dma(const OpSpec &s, Op &op) const;
     void mm_change(const OpSpec &s, Op &op) const;
     void page_request(const OpSpec &s, Op &op) const;
@@ -220,9 +221,10 @@ bool Resolver::resolve(const OpSpec &s, Op &op) const {
     op.kind = s.kind;
     if (s.prelude) { // the prelude names its device or mm directly
         if (s.kind == OpKind::enable_feature || s.kind == OpKind::register_fault_handler) {
-            if (s.a >= n_devs_) return false;
+            if (s.a >= n_devs_ || !ref::op_in_profile(s.kind, ref_.profile())) return false;
             op.dev = s.a;
-            if (s.kind == OpKind::enable_feature) op.feat = SVAC_FEAT_SVA;
+            if (s.kind == OpKind::enable_feature)
+                op.feat = s.variant == 1 ? SVAC_FEAT_IOPF : SVAC_FEAT_SVA;
             return true;
         }
         if (s.b >= n_mms_ || !live(s.b)) return false;
@@ -248,6 +250,7 @@ bool Resolver::resolve(const OpSpec &s, Op &op) const {
         bind(s, op);
         return true;
     case OpKind::unbind:
+        if (ref_.profile().contract != ref::Contract::rfc2019) return by_handle(s, op);
         unbind(s, op);
         return true;
     case OpKind::mm_exit:
@@ -280,17 +283,40 @@ bool Resolver::resolve(const OpSpec &s, Op &op) const {
     case OpKind::queue_overflow:
         fault_handler(s, op);
         return true;
-    case OpKind::set_ops: // later API generations: not generated yet
-    case OpKind::mm_free:
+    case OpKind::set_ops:
+        op.ops = 1 + static_cast<uint32_t>(s.d % 2);
+        return by_handle(s, op);
+    case OpKind::mm_free: { // the last mmdrop of an mm that exited
+        auto cands = mms([&](uint32_t m) { return ref_.mm_exited(m) && !ref_.mm_dropped(m); });
+        if (cands.empty()) return false;
+        op.mm = cands[s.b % cands.size()];
+        return true;
+    }
     case OpKind::count_:
         break;
     }
     return false;
 }
 
+// unbind and set_ops from linux-5.3: a live handle (none: no call).
+bool Resolver::by_handle(const OpSpec &s, Op &op) const {
+    const auto &live = ref_.handles();
+    if (live.empty()) return false;
+    auto it = live.begin();
+    std::advance(it, static_cast<long>((uint64_t{s.a} * 64 + s.b) % live.size()));
+    op.by_handle = true;
+    op.handle = it->first;
+    return true;
+}
+
 void Resolver::feature(const OpSpec &s, Op &op) const {
     op.feat = SVAC_FEAT_SVA;
     uint32_t v = s.variant % 3;
+    if (ref_.profile().iopf_feature && (s.d >> 16) % 3 == 0) { // IOPF, on any device
+        op.dev = s.a % n_devs_;
+        op.feat = SVAC_FEAT_IOPF;
+        return;
+    }
     if (s.invalid && (v == 0 || op_is_query(s.kind))) { // an unknown feature (FEAT-8)
         op.dev = s.a % n_devs_;
         op.feat = static_cast<uint32_t>(2 + s.d % 199);
@@ -634,9 +660,11 @@ void Resolver::fault_handler(const OpSpec &s, Op &op) const {
 
 } // namespace
 
-std::array<uint16_t, kOpKinds> default_weights() {
+std::array<uint16_t, kOpKinds> default_weights(const ref::Profile &profile) {
     std::array<uint16_t, kOpKinds> w{};
-    auto set = [&](OpKind k, uint16_t v) { w[static_cast<std::size_t>(k)] = v; };
+    auto set = [&](OpKind k, uint16_t v) {
+        if (ref::op_in_profile(k, profile)) w[static_cast<std::size_t>(k)] = v;
+    };
     set(OpKind::has_feature, 4);
     set(OpKind::feature_enabled, 5);
     set(OpKind::enable_feature, 6);
@@ -656,6 +684,9 @@ std::array<uint16_t, kOpKinds> default_weights() {
     set(OpKind::register_fault_handler, 3);
     set(OpKind::unregister_fault_handler, 1);
     set(OpKind::queue_overflow, 1);
+    // later API generations
+    set(OpKind::set_ops, 3);
+    set(OpKind::mm_free, 3);
     return w;
 }
 
@@ -689,7 +720,8 @@ rc::Gen<Swarm> gen_swarm(const GenConfig &cfg) {
     return [cfg](const rc::Random &random, int) {
         rc::Random r = random;
         Swarm s;
-        const auto base = default_weights();
+        const ref::Profile *p = ref::find_profile(cfg.profile);
+        const auto base = default_weights(p ? *p : ref::default_profile());
         // One case in five runs the full mix; the others keep each kind with
         // probability 3/5, at half to twice its usual weight.
         bool full = percent(r, 20);
@@ -705,6 +737,7 @@ rc::Gen<Swarm> gen_swarm(const GenConfig &cfg) {
         if (std::all_of(s.weight.begin(), s.weight.end(), [](uint16_t w) { return w == 0; }))
             for (std::size_t k = 0; k < kOpKinds; ++k)
                 if (cfg.hardware || !is_hardware(static_cast<OpKind>(k))) s.weight[k] = base[k];
+        s.iopf_first = p && p->iopf_feature;
         s.invalid_pct = static_cast<uint8_t>(
             std::min<uint64_t>(100, below(r, 2 * uint64_t{cfg.invalid_pct} + 1)));
         s.enable_all = percent(r, 80);
@@ -730,6 +763,11 @@ rc::Gen<std::vector<OpSpec>> gen_op_specs(const Swarm &swarm, const GenConfig &c
                 s.kind = OpKind::enable_feature;
                 s.prelude = true;
                 s.a = d;
+                if (swarm.iopf_first) { // variant 1: IOPF, before SVA
+                    s.variant = 1;
+                    elems.push_back(rc::shrinkable::just(s));
+                    s.variant = 0;
+                }
                 elems.push_back(rc::shrinkable::just(s));
             }
         for (uint32_t d = 0; d < kMaxDevices; ++d)

@@ -45,6 +45,7 @@ struct Swarm {
     std::array<uint16_t, kOpKinds> weight{}; // 0: the kind is left out
     uint8_t invalid_pct = 0;                 // deliberately invalid calls, percent
     bool enable_all = true;                  // prelude: enable SVA on every device
+    bool iopf_first = false;                 // ... IOPF first (the profile has the feature)
     uint8_t handler_pct = 0;                 // prelude: register each device's fault handler
     uint8_t map_pct = 75;                    // prelude: map each mm's pages, percent
     uint8_t lazy_pct = 0;                    // mm_map: lazy mappings (populated on fault), percent
@@ -65,8 +66,10 @@ struct OpSpec {
     bool operator==(const OpSpec &) const = default;
 };
 
-// The default weights of the op kinds (the plain generator's mix).
-std::array<uint16_t, kOpKinds> default_weights();
+// The default weights of the op kinds (the plain generator's mix): 0 for
+// kinds outside the profile's vocabulary.
+std::array<uint16_t, kOpKinds>
+default_weights(const ref::Profile &profile = ref::default_profile());
 
 rc::Gen<ref::Topology> gen_topology(uint32_t arch_mask);
 rc::Gen<Swarm> gen_swarm(const GenConfig &cfg);

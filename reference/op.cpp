@@ -1,4 +1,5 @@
 #include "reference/op.h"
+#include "reference/profile.h"
 
 namespace svac::ref {
 
@@ -95,5 +96,27 @@ Observation::Observation(Observation &&) noexcept = default;
 Observation &Observation::operator=(const Observation &) = default;
 Observation &Observation::operator=(Observation &&) noexcept = default;
 Observation::~Observation() = default;
+
+bool op_in_profile(OpKind k, const Profile &p) {
+    switch (k) {
+    case OpKind::set_sva_param:
+        return p.sva_param;
+    case OpKind::has_feature:
+    case OpKind::feature_enabled:
+        return p.feature_queries;
+    case OpKind::enable_feature:
+    case OpKind::disable_feature:
+        return p.feature_api;
+    case OpKind::set_ops:
+        return p.contract == Contract::handle && p.mm_exit_callback;
+    case OpKind::mm_free:
+        return p.pasid_lifetime == PasidLifetime::mm;
+    case OpKind::register_fault_handler:
+    case OpKind::unregister_fault_handler:
+        return p.contract != Contract::domain;
+    default:
+        return true;
+    }
+}
 
 } // namespace svac::ref

@@ -185,6 +185,13 @@ bool op_returns(
 bool op_is_fault_core(
     OpKind k); // register/unregister_fault_handler: the core alone, no driver call
 
+struct Profile;
+// Is the op in profile p's vocabulary? set_sva_param: rfc2019; the feature
+// queries up to linux-5.3; the feature calls up to linux-6.12; set_ops:
+// linux-5.3; mm_free from linux-6.1; the fault handler registration up to
+// linux-6.1.
+bool op_in_profile(OpKind k, const Profile &p);
+
 // "rwx" <-> Perm mask.
 std::string perms_name(uint8_t perms);
 bool perms_from_name(std::string_view name, uint8_t &perms);

@@ -146,6 +146,7 @@ public:
     // Read-only views of the state, for generators and tests.
     uint32_t pasid_of(uint32_t mm) const { return mm < mms_.size() ? mms_[mm].pasid : 0; }
     bool mm_exited(uint32_t mm) const { return mms_[mm].exited; }
+    bool mm_dropped(uint32_t mm) const { return mms_[mm].dropped; } // mm_free came
     bool sva_enabled(uint32_t dev) const { return devs_[dev].sva_enabled; }
     uint32_t bond_refs(uint32_t dev, uint32_t mm) const { return bond(dev, mm).refs; }
     uint32_t device_bonds(uint32_t dev) const { return devs_[dev].bonds; }

@@ -6,6 +6,8 @@
 #include "reports/writers.h"
 #include "tests/reports/report_test_support.h"
 
+#include <svac/driver_abi.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -112,7 +114,7 @@ TEST_F(ReportCli, ProvenanceNamesToolDriverLibraryCommandAndHost) {
     EXPECT_FALSE(r["tool"]["version"].get<std::string>().empty());
     EXPECT_FALSE(r["tool"]["commit"].get<std::string>().empty());
     EXPECT_EQ(r["driver"]["name"], std::string("vtd:") + kMutant);
-    EXPECT_EQ(r["driver"]["abi_version"], 3);
+    EXPECT_EQ(r["driver"]["abi_version"], SVAC_ABI_VERSION);
     const json &lib = r["driver"]["library"];
     EXPECT_EQ(lib["kind"], "bundled");
     EXPECT_EQ(fs::path(lib["path"].get<std::string>()), fs::canonical(SVAC_CLI));

@@ -72,6 +72,7 @@ RemoteDriver read_ready(const Frame &f) {
     text(r, "version", d.version);
     number("abi_version", d.abi_version);
     number("arch_mask", d.arch_mask);
+    number("contracts", d.contracts);
     if (r.contains("library")) {
         if (!r["library"].is_object())
             throw std::runtime_error("its ready frame's library is not an object");
@@ -449,9 +450,10 @@ void HostLink::greet() {
         lose(ref::ClauseId::ROBUST_6, "its messages broke the protocol", e.what());
     }
     // A remote host must still serve the driver the campaign is for.
-    if (!forked() && (said.name != name_ || said.arch_mask != driver_->arch_mask ||
-                      said.abi_version != driver_->abi_version ||
-                      said.version != (driver_->version ? driver_->version : "")))
+    if (!forked() &&
+        (said.name != name_ || said.arch_mask != driver_->arch_mask ||
+         said.abi_version != driver_->abi_version || said.contracts != driver_contracts(*driver_) ||
+         said.version != (driver_->version ? driver_->version : "")))
         lose(ref::ClauseId::ROBUST_6, "the host at " + remote_ + " serves another driver",
              fmt::format("{} {} (ABI {}, architectures {:#x}), not {}", said.name, said.version,
                          said.abi_version, said.arch_mask, name_));

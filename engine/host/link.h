@@ -133,6 +133,7 @@ struct RemoteDriver {
     std::string name, version;
     uint32_t abi_version = 0;
     uint32_t arch_mask = 0;
+    uint32_t contracts = SVAC_CONTRACT_RFC2019; // SVAC_CONTRACT_*
     std::string library_kind, library_path, library_sha256;
 };
 

@@ -96,6 +96,8 @@ void EventWriter::call(const EntryCall &c) {
     for (uint32_t v : {c.dev, c.feat, c.mm, c.pasid, c.min_pasid, c.max_pasid, c.iommu}) u32(v);
     for (uint64_t v : {c.drvdata, c.start, c.end}) u64(v);
     for (uint32_t v : {c.resp.flags, c.resp.pasid, c.resp.grpid, c.resp.code}) u32(v);
+    u64(c.handle);
+    u8(c.with_exit);
 }
 
 void EventWriter::fault(const svac_fault &f) {
@@ -133,6 +135,8 @@ std::string_view event_tag_name(EventTag t) {
         return "mm_exit";
     case EventTag::returned:
         return "returned";
+    case EventTag::alloc_mm_pasid:
+        return "alloc_mm_pasid";
     }
     return "?";
 }

@@ -25,13 +25,16 @@
 namespace svac::engine::host {
 
 // 2: `leave` carries pasid_overrun.
-inline constexpr uint32_t kProtocolVersion = 2;
+// 3: driver ABI 4: calls carry a handle and with_exit, `leave` the handle a
+// call returned; the ready frame says the driver's contracts; the core's
+// alloc_mm_pasid is an event.
+inline constexpr uint32_t kProtocolVersion = 3;
 inline constexpr std::size_t kHeaderBytes = 12;
 inline constexpr uint32_t kMaxPayload = 4u << 20;
 
 enum class FrameType : uint8_t {
     // host -> kit
-    ready = 1,  // JSON: {"protocol", "name", "version", "abi_version", "arch_mask"}
+    ready = 1,  // JSON: {"protocol", "name", "version", "abi_version", "arch_mask", "contracts"}
     step = 2,   // u32: the op the host begins (the op count: destroy)
     events = 3, // event records
     done = 4,   // JSON: {"leak": bool} — the sequence is over
@@ -89,7 +92,7 @@ enum class EventTag : uint8_t {
     create = 1,           // the host calls create
     created = 2,          // u8 ok: create returned non-NULL
     enter = 3,            // an EntryCall
-    leave = 4,            // i32 rc, u32 pasid, u8 pasid_overrun
+    leave = 4,            // i32 rc, u32 pasid, u8 pasid_overrun, u64 handle
     alloc = 5,            // u64 bytes, u64 align, u64 pa returned
     free = 6,             // u64 pa
     write64 = 7,          // u64 pa, u64 val
@@ -100,6 +103,7 @@ enum class EventTag : uint8_t {
     discard_partial = 12, // u32 iommu
     mm_exit = 13,         // u32 dev, u32 pasid, u64 drvdata: the driver fired a callback
     returned = 14,        // i32 rc: the platform call of the latest report_fault/flush_faults
+    alloc_mm_pasid = 15,  // u32 mm, u32 min, u32 max, i32 rc, u32 pasid: the core's allocator
 };
 
 // Appends records to an event buffer.

@@ -95,6 +95,19 @@ bool Recorder::create(const svac_platform *p, const svac_topology *t, MmExit on_
         r.out_.u32(iommu);
         r.real_->discard_partial(r.real_->ctx, iommu);
     };
+    recording_.alloc_mm_pasid = [](void *ctx, uint32_t mm, uint32_t min, uint32_t max,
+                                   uint32_t *pasid) {
+        Recorder &r = self(ctx);
+        uint32_t got = SVAC_PASID_INVALID;
+        const int rc = r.real_->alloc_mm_pasid(r.real_->ctx, mm, min, max, &got);
+        r.out_.tag(EventTag::alloc_mm_pasid);
+        for (uint32_t v : {mm, min, max}) r.out_.u32(v);
+        r.out_.i32(rc);
+        r.out_.u32(got);
+        r.done();
+        if (rc == 0 && pasid) *pasid = got;
+        return rc;
+    };
     out_.tag(EventTag::create);
     const bool ok = driver_->create(
         &recording_, t, [this, on_exit](uint32_t dev, uint32_t pasid, uint64_t drvdata) {
@@ -117,6 +130,7 @@ EntryReturn Recorder::call(const EntryCall &c) {
     out_.i32(r.rc);
     out_.u32(r.pasid);
     out_.u8(r.pasid_overrun);
+    out_.u64(r.handle);
     return r;
 }
 

@@ -32,7 +32,8 @@ template <class T> T Replayer::read() {
 
 EventTag Replayer::next_tag() {
     const auto t = read<uint8_t>();
-    if (t < static_cast<uint8_t>(EventTag::create) || t > static_cast<uint8_t>(EventTag::returned))
+    if (t < static_cast<uint8_t>(EventTag::create) ||
+        t > static_cast<uint8_t>(EventTag::alloc_mm_pasid))
         disagree(fmt::format("an event with the unknown tag {}", t));
     return static_cast<EventTag>(t);
 }
@@ -48,6 +49,8 @@ EntryCall Replayer::read_call() {
     for (uint64_t *v : {&c.drvdata, &c.start, &c.end}) *v = read<uint64_t>();
     for (uint32_t *v : {&c.resp.flags, &c.resp.pasid, &c.resp.grpid, &c.resp.code})
         *v = read<uint32_t>();
+    c.handle = read<uint64_t>();
+    c.with_exit = read<uint8_t>() != 0;
     return c;
 }
 
@@ -117,6 +120,18 @@ EventTag Replayer::replay() {
         case EventTag::discard_partial:
             p_->discard_partial(p_->ctx, read<uint32_t>());
             break;
+        case EventTag::alloc_mm_pasid: {
+            const auto mm = read<uint32_t>(), min = read<uint32_t>(), max = read<uint32_t>();
+            const auto rc = read<int32_t>();
+            const auto pasid = read<uint32_t>();
+            uint32_t got_pasid = SVAC_PASID_INVALID;
+            const int got = p_->alloc_mm_pasid(p_->ctx, mm, min, max, &got_pasid);
+            if (got != rc || (rc == 0 && got_pasid != pasid))
+                disagree(fmt::format("alloc_mm_pasid(mm {}, {}..{}) gave {} (PASID {}) in the "
+                                     "host, {} (PASID {}) here",
+                                     mm, min, max, rc, pasid, got, got_pasid));
+            break;
+        }
         case EventTag::mm_exit: {
             const auto dev = read<uint32_t>(), pasid = read<uint32_t>();
             const auto drvdata = read<uint64_t>();
@@ -161,6 +176,7 @@ EntryReturn Replayer::call(const EntryCall &c) {
     r.rc = read<int32_t>();
     r.pasid = read<uint32_t>();
     r.pasid_overrun = read<uint8_t>() != 0;
+    r.handle = read<uint64_t>();
     return r;
 }
 

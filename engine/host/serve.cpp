@@ -183,7 +183,8 @@ int serve(const svac_driver_ops &driver, int in_fd, int out_fd, HostStatus *stat
                   {"name", driver.name ? driver.name : ""},
                   {"version", driver.version ? driver.version : ""},
                   {"abi_version", driver.abi_version},
-                  {"arch_mask", driver.arch_mask}};
+                  {"arch_mask", driver.arch_mask},
+                  {"contracts", driver_contracts(driver)}};
     if (library)
         ready["library"] = {
             {"kind", library->kind}, {"path", library->path}, {"sha256", library->sha256}};

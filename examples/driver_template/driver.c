@@ -208,6 +208,7 @@ static const struct svac_driver_ops intel_svm_ops = {
     .mm_invalidate_range = intel_mm_invalidate_range,
     .service_irq = intel_iommu_service_irq,
     .page_response = intel_iommu_page_response,
+    .contracts = SVAC_CONTRACT_RFC2019,
 };
 
 __attribute__((visibility("default"))) const struct svac_driver_ops *svac_driver_entry(void) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sva-conform driver ABI, version 3.
+ * sva-conform driver ABI, version 4.
  *
  * A driver under test is the iommu_ops side of Shared Virtual Addressing:
  * device features, PASID limits, bind/unbind of process address spaces and
@@ -16,10 +16,12 @@
  * (-EINVAL is -22 and so on); 0 is success. Boolean queries return 1 or 0.
  *
  * Compatibility: both structs start with abi_version and size. The harness
- * refuses a driver whose abi_version differs from its own or whose ops
- * struct is smaller than the harness expects for that version; a driver
- * refuses (create() returns NULL) a platform smaller than it needs. Later
- * versions only append members.
+ * takes drivers of versions SVAC_ABI_VERSION_MIN to SVAC_ABI_VERSION and
+ * refuses one whose ops struct is smaller than that version's; it lends a
+ * driver a platform that says the driver's own version (so a version 3
+ * driver that insists on abi_version == 3 keeps loading), with every member
+ * of the harness's version. A driver refuses (create() returns NULL) a
+ * platform smaller than it needs. Later versions only append members.
  */
 #ifndef SVAC_DRIVER_ABI_H
 #define SVAC_DRIVER_ABI_H
@@ -30,13 +32,30 @@
 extern "C" {
 #endif
 
-#define SVAC_ABI_VERSION 3u
+#define SVAC_ABI_VERSION 4u
+#define SVAC_ABI_VERSION_MIN 3u
 /* Version 1: feature calls, set_sva_param, bind/unbind, mm_release.
  * Version 2: StreamIDs/requester IDs, IOMMU registers, the command queue,
  * the CPU side of an mm, and the mmu notifier (mm_invalidate_range).
  * Version 3: I/O page faults: the PRI and event queues, the core's fault
  * reporting API (report_fault, flush_faults, discard_partial), and the
- * driver's service_irq and page_response. */
+ * driver's service_irq and page_response.
+ * Version 4: the API generations kernels shipped. The ops say which driver
+ * contracts they implement (SVAC_CONTRACT_*); the handle-based one of Linux
+ * v5.3 to v6.1 adds sva_bind, sva_unbind and sva_get_pasid, and the
+ * platform says which generation the kit plays (SVAC_API_*) and lends the
+ * core's PASID allocator of Linux v6.1 (alloc_mm_pasid). */
+
+/* The API generation the kit plays, as the platform's `api` says: the
+ * profiles of 'sva-conform clauses --profile'. */
+#define SVAC_API_RFC2019 0u   /* the Feb 2019 proposal: bind_mm, set_sva_param */
+#define SVAC_API_LINUX_5_3 1u /* sva_bind returns a handle; the driver allocates PASIDs */
+#define SVAC_API_LINUX_6_1 2u /* as 5.3, the PASID from alloc_mm_pasid, no mm-exit callback */
+
+/* The driver contracts an ops table implements (svac_driver_ops.contracts;
+ * a version 3 driver implements the rfc2019 one alone). */
+#define SVAC_CONTRACT_RFC2019 (1u << 0) /* bind_mm, unbind_mm, set_sva_param */
+#define SVAC_CONTRACT_HANDLE (1u << 1)  /* sva_bind, sva_unbind, sva_get_pasid */
 
 /* Device features (enum iommu_dev_features of the 2019 proposal). Any other
  * value is an unknown feature: has/enabled answer 0, enable/disable fail. */
@@ -215,6 +234,16 @@ struct svac_platform {
     int (*report_fault)(void *ctx, uint32_t dev, const struct svac_fault *fault);
     void (*flush_faults)(void *ctx, uint32_t dev, uint32_t pasid);
     void (*discard_partial)(void *ctx, uint32_t iommu);
+
+    /* Version 4. The API generation the kit plays (SVAC_API_*). */
+    uint32_t api;
+    /* iommu_sva_alloc_pasid of Linux v6.1 (SVAC_API_LINUX_6_1): the mm's
+     * PASID, allocated at its first call and the mm's until the mm is freed
+     * (not at its last unbind). 0 with *pasid set; -EINVAL when min is 0 or
+     * max < min; -EOVERFLOW when the mm's PASID lies outside [min, max] (both
+     * inclusive); -ENOMEM when no PASID in the range is free. Under other
+     * generations the driver allocates PASIDs itself: -EOPNOTSUPP. */
+    int (*alloc_mm_pasid)(void *ctx, uint32_t mm, uint32_t min, uint32_t max, uint32_t *pasid);
 };
 
 /* The mm-exit callback of iommu_sva_bind(): called from mm_release for each
@@ -268,6 +297,27 @@ struct svac_driver_ops {
      * 0, or -EINVAL for a response the driver cannot send (an unknown
      * device, a code that is not SVAC_RESP_*). */
     int (*page_response)(void *drv, uint32_t dev, const struct svac_page_response *resp);
+
+    /* Version 4. The contracts the driver implements (SVAC_CONTRACT_*); the
+     * functions of a contract it does not implement may be NULL. */
+    uint32_t contracts;
+    /* The handle-based contract (struct iommu_ops sva_bind, sva_unbind and
+     * sva_get_pasid of Linux v5.3 to v6.1).
+     * sva_bind: binds mm to dev; on success *handle names the bond (never
+     * 0). A second bind of the same (dev, mm) returns the same handle and
+     * takes a reference. Under SVAC_API_LINUX_5_3, mm_exit and cb_ctx stand
+     * for the handle's iommu_sva_ops, which the core sets later
+     * (iommu_sva_set_ops): at mm exit the driver calls mm_exit for each
+     * bond once, with the drvdata of its first bind, and the core passes the
+     * call on if the handle has ops. Under SVAC_API_LINUX_6_1 mm_exit is
+     * NULL: a bond of an exited mm aborts DMA quietly until it is unbound.
+     * sva_unbind drops one reference; the last one ends the bond.
+     * sva_get_pasid: the bond's PASID (SVAC_PASID_INVALID for a handle that
+     * names no bond). */
+    int (*sva_bind)(void *drv, uint32_t dev, uint32_t mm, uint64_t drvdata, svac_mm_exit_fn mm_exit,
+                    void *cb_ctx, uint64_t *handle);
+    void (*sva_unbind)(void *drv, uint64_t handle);
+    uint32_t (*sva_get_pasid)(void *drv, uint64_t handle);
 };
 
 /* The one symbol a driver shared object exports. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 //
-// Bundled Arm SMMUv3 SVA driver model (profile rfc2019).
+// Bundled Arm SMMUv3 SVA driver model (profiles rfc2019, linux-5.3 and
+// linux-6.1).
 //
 // The iommu_ops side of SVA for SMMUv3 masters: the SVA device feature,
 // PASID limits, bonds between masters and mms, the mm release path and one
@@ -9,7 +10,10 @@
 // (linear, or two levels with 64 KiB leaves), a CD per bond sharing the
 // CPU's page table, and the invalidation commands that go with each change.
 // It sees the driver ABI only; all state hangs off the instance create()
-// returns.
+// returns. The handle-based face (sva_bind, sva_unbind, sva_get_pasid) is
+// the v5.3 to v6.1 arm-smmu-v3-sva.c on the same tables: under linux-6.1
+// the mm's PASID comes from the core (iommu_sva_alloc_pasid) and the IOPF
+// feature comes before SVA.
 
 #include "models/smmuv3/cd_index.h"
 #include "models/smmuv3/entry_writer.h"
@@ -94,6 +98,7 @@ struct arm_smmu_master {
     bool stall;
     bool ats;
     bool sva_enabled;
+    bool iopf_enabled;  // linux-6.1: IOMMU_DEV_FEAT_IOPF
     uint32_t param_min; // iommu_sva_set_param limits, both inclusive
     uint32_t param_max;
     uint32_t dev_pasid_max; // 2^pasid_bits - 1 of the device alone
@@ -173,9 +178,10 @@ struct arm_smmu_sva {
     std::vector<arm_smmu_master> masters;
     std::vector<arm_smmu_mm> mms;
     std::vector<arm_smmu_bond> bonds; // [master * n_mms + mm]
-    pasid_allocator pasids;
-    int cmd_err;  // the first command an SMMU rejected during the current call
-    uint32_t bug; // arm_smmu_bug
+    pasid_allocator pasids;           // rfc2019 and linux-5.3: the driver's own
+    int cmd_err;                      // the first command an SMMU rejected during the current call
+    uint32_t bug;                     // arm_smmu_bug
+    uint32_t api;                     // SVAC_API_*: the generation the core plays
 };
 
 arm_smmu_sva *to_sva(void *drv) {
@@ -694,17 +700,23 @@ bool arm_smmu_master_sva_supported(const arm_smmu_sva *sva, const arm_smmu_maste
     return sva->smmus[master->smmu].sva && master->has_pasid && (master->pri || master->stall);
 }
 
+// IOMMU_DEV_FEAT_IOPF exists from linux-6.1 on (v5.13).
+bool arm_smmu_known_feature(const arm_smmu_sva *sva, uint32_t feat) {
+    return feat == SVAC_FEAT_SVA || (feat == SVAC_FEAT_IOPF && sva->api == SVAC_API_LINUX_6_1);
+}
+
 int arm_smmu_dev_has_feature(void *drv, uint32_t dev, uint32_t feat) {
     arm_smmu_sva *sva = to_sva(drv);
     arm_smmu_master *master = find_master(sva, dev);
-    if (!master || feat != SVAC_FEAT_SVA) return 0;
+    if (!master || !arm_smmu_known_feature(sva, feat)) return 0;
     return arm_smmu_master_sva_supported(sva, master);
 }
 
 int arm_smmu_dev_feature_enabled(void *drv, uint32_t dev, uint32_t feat) {
-    arm_smmu_master *master = find_master(to_sva(drv), dev);
-    if (!master || feat != SVAC_FEAT_SVA) return 0;
-    return master->sva_enabled;
+    arm_smmu_sva *sva = to_sva(drv);
+    arm_smmu_master *master = find_master(sva, dev);
+    if (!master || !arm_smmu_known_feature(sva, feat)) return 0;
+    return feat == SVAC_FEAT_IOPF ? master->iopf_enabled : master->sva_enabled;
 }
 
 // The STE moves from bypass to the CD table; non-PASID traffic still
@@ -728,12 +740,29 @@ void arm_smmu_master_disable_sva(arm_smmu_sva *sva, arm_smmu_master *master) {
     master->sva_enabled = false;
 }
 
+// linux-6.1 (arm_smmu_dev_enable_feature): IOPF first, then SVA.
+int arm_smmu_master_enable_iopf(arm_smmu_sva *sva, arm_smmu_master *master) {
+    if (!arm_smmu_master_sva_supported(sva, master)) return -EINVAL;
+    if (master->iopf_enabled) return -EBUSY;
+    master->iopf_enabled = true;
+    return 0;
+}
+
+int arm_smmu_master_disable_iopf(arm_smmu_master *master) {
+    if (!master->iopf_enabled) return -EINVAL;
+    if (master->sva_enabled) return -EBUSY;
+    master->iopf_enabled = false;
+    return 0;
+}
+
 int arm_smmu_dev_enable_feature(void *drv, uint32_t dev, uint32_t feat) {
     arm_smmu_sva *sva = to_sva(drv);
     arm_smmu_master *master = find_master(sva, dev);
-    if (!master || feat != SVAC_FEAT_SVA) return -EINVAL;
+    if (!master || !arm_smmu_known_feature(sva, feat)) return -EINVAL;
+    if (feat == SVAC_FEAT_IOPF) return arm_smmu_master_enable_iopf(sva, master);
     if (!arm_smmu_master_sva_supported(sva, master)) return -ENODEV;
     if (master->sva_enabled) return 0;
+    if (sva->api == SVAC_API_LINUX_6_1 && !master->iopf_enabled) return -EINVAL;
     sva->cmd_err = 0;
     int ret = arm_smmu_master_enable_sva(sva, master);
     return ret ? ret : sva->cmd_err;
@@ -742,7 +771,8 @@ int arm_smmu_dev_enable_feature(void *drv, uint32_t dev, uint32_t feat) {
 int arm_smmu_dev_disable_feature(void *drv, uint32_t dev, uint32_t feat) {
     arm_smmu_sva *sva = to_sva(drv);
     arm_smmu_master *master = find_master(sva, dev);
-    if (!master || feat != SVAC_FEAT_SVA) return -EINVAL;
+    if (!master || !arm_smmu_known_feature(sva, feat)) return -EINVAL;
+    if (feat == SVAC_FEAT_IOPF) return arm_smmu_master_disable_iopf(master);
     // Bonds of exited mms still count until they are unbound.
     if (master->nr_bonds && sva->bug != BUG_DISABLE_WHILE_BOUND) return -EBUSY;
     if (!master->sva_enabled) return 0;
@@ -799,6 +829,12 @@ uint32_t arm_smmu_bond_pasid(arm_smmu_sva *sva, const arm_smmu_master *master, u
     uint32_t lo, hi;
     arm_smmu_master_pasid_range(master, &lo, &hi);
     if (sva->bug == BUG_EXCLUSIVE_PASID_MAX) hi--; // as if max were an IDR's exclusive end
+    if (sva->api == SVAC_API_LINUX_6_1) {          // the core's: the mm's for its life
+        const svac_platform *p = sva->platform;
+        uint32_t id = 0;
+        *err = p->alloc_mm_pasid(p->ctx, mm, lo, hi, &id);
+        return *err ? 0 : id;
+    }
     uint32_t pasid = sva->mms[mm].pasid;
     if (pasid) {
         if (pasid >= lo && pasid <= hi) return pasid;
@@ -845,7 +881,7 @@ int arm_smmu_sva_bind_new(arm_smmu_sva *sva, uint32_t dev, uint32_t mm, uint32_t
     svac_mm_info info{};
     ret = arm_smmu_sva_set_cd(sva, master, id, mm, &info);
     if (ret) {
-        if (!smmu_mm->pasid) { // a failed bind consumes no PASID
+        if (!smmu_mm->pasid && sva->api != SVAC_API_LINUX_6_1) { // a failed bind consumes no PASID
             sva->pasids.free(id);
             sva->pasids.next = cursor;
         }
@@ -897,15 +933,11 @@ void arm_smmu_sva_unbind_master(arm_smmu_sva *sva, const arm_smmu_master *master
         arm_smmu_sva_inv_master(sva, master, ssid, uint16_t(smmu_mm->info.asid));
 }
 
-int arm_smmu_sva_unbind(void *drv, uint32_t dev, uint32_t pasid) {
-    arm_smmu_sva *sva = to_sva(drv);
-    arm_smmu_master *master = find_master(sva, dev);
-    if (!master) return -EINVAL;
-
-    int64_t mm = sva->pasids.find(pasid);
-    arm_smmu_bond *bond = mm < 0 ? nullptr : &master_bond(sva, dev, uint32_t(mm));
-    if (!bond || !bond->refs) return sva->bug == BUG_UNBIND_UNBOUND_OK ? 0 : -ESRCH;
-
+// Drops one reference of the live bond of (dev, mm).
+int arm_smmu_sva_unbind_bond(arm_smmu_sva *sva, uint32_t dev, uint32_t mm) {
+    arm_smmu_master *master = &sva->masters[dev];
+    arm_smmu_bond *bond = &master_bond(sva, dev, mm);
+    const uint32_t pasid = sva->mms[mm].pasid;
     if (--bond->refs) return 0;
     // The callback goes with the bond: mm release fires only registered ones.
     if (sva->bug != BUG_CALLBACK_AFTER_UNBIND) *bond = arm_smmu_bond{};
@@ -924,15 +956,66 @@ int arm_smmu_sva_unbind(void *drv, uint32_t dev, uint32_t pasid) {
     if (sva->bug != BUG_NO_FAULT_FLUSH_AT_UNBIND && p->flush_faults)
         p->flush_faults(p->ctx, dev, pasid);
 
-    // The PASID belongs to the mm until its last bond on any master goes,
-    // whether or not the mm has exited.
+    // Up to linux-5.3 the PASID belongs to the mm until its last bond on any
+    // master goes, whether or not the mm has exited; from linux-6.1 it is the
+    // core's, and the mm's until the mm is freed.
     if (--smmu_mm->nr_bonds == 0) {
-        sva->pasids.free(smmu_mm->pasid);
-        smmu_mm->pasid = 0;
+        if (sva->api != SVAC_API_LINUX_6_1) {
+            sva->pasids.free(smmu_mm->pasid);
+            smmu_mm->pasid = 0;
+        }
     } else if (sva->bug == BUG_PASID_FREED_AT_FIRST_UNBIND) {
         sva->pasids.free(smmu_mm->pasid);
     }
     return sva->cmd_err;
+}
+
+int arm_smmu_sva_unbind(void *drv, uint32_t dev, uint32_t pasid) {
+    arm_smmu_sva *sva = to_sva(drv);
+    arm_smmu_master *master = find_master(sva, dev);
+    if (!master) return -EINVAL;
+
+    int64_t mm = sva->pasids.find(pasid);
+    arm_smmu_bond *bond = mm < 0 ? nullptr : &master_bond(sva, dev, uint32_t(mm));
+    if (!bond || !bond->refs) return sva->bug == BUG_UNBIND_UNBOUND_OK ? 0 : -ESRCH;
+    return arm_smmu_sva_unbind_bond(sva, dev, uint32_t(mm));
+}
+
+// --- the handle-based contract (linux-5.3, linux-6.1) ---
+
+// A bond's handle: its slot, from 1. A second bind of (dev, mm) gets the same.
+uint64_t arm_smmu_bond_handle(const arm_smmu_sva *sva, uint32_t dev, uint32_t mm) {
+    return uint64_t(dev) * sva->mms.size() + mm + 1;
+}
+
+// The (dev, mm) of a live bond's handle; false for any other value.
+bool arm_smmu_handle_bond(arm_smmu_sva *sva, uint64_t handle, uint32_t *dev, uint32_t *mm) {
+    if (handle == 0 || handle > sva->bonds.size()) return false;
+    *dev = uint32_t((handle - 1) / sva->mms.size());
+    *mm = uint32_t((handle - 1) % sva->mms.size());
+    return master_bond(sva, *dev, *mm).refs != 0;
+}
+
+int arm_smmu_sva_bind_handle(void *drv, uint32_t dev, uint32_t mm, uint64_t drvdata,
+                             svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t *handle) {
+    if (!handle) return -EINVAL;
+    uint32_t pasid = 0;
+    int ret = arm_smmu_sva_bind(drv, dev, mm, &pasid, mm_exit, cb_ctx, drvdata);
+    if (ret) return ret;
+    *handle = arm_smmu_bond_handle(to_sva(drv), dev, mm);
+    return 0;
+}
+
+void arm_smmu_sva_unbind_handle(void *drv, uint64_t handle) {
+    arm_smmu_sva *sva = to_sva(drv);
+    uint32_t dev, mm;
+    if (arm_smmu_handle_bond(sva, handle, &dev, &mm)) arm_smmu_sva_unbind_bond(sva, dev, mm);
+}
+
+uint32_t arm_smmu_sva_get_pasid(void *drv, uint64_t handle) {
+    arm_smmu_sva *sva = to_sva(drv);
+    uint32_t dev, mm;
+    return arm_smmu_handle_bond(sva, handle, &dev, &mm) ? sva->mms[mm].pasid : SVAC_PASID_INVALID;
 }
 
 // DMA with the PASID now aborts quietly. The swap is hitless: the release
@@ -1058,7 +1141,8 @@ bool arm_smmu_streams_unique(const svac_topology *t) {
 bool arm_smmu_platform_ok(const svac_platform *p) {
     return p && p->abi_version == SVAC_ABI_VERSION && p->size >= sizeof(svac_platform) &&
            p->alloc && p->free && p->read64 && p->write64 && p->write_reg && p->submit_cmd &&
-           p->mm_info;
+           p->mm_info && p->api <= SVAC_API_LINUX_6_1 &&
+           (p->api != SVAC_API_LINUX_6_1 || p->alloc_mm_pasid);
 }
 
 arm_smmu_master arm_smmu_probe_master(const svac_device_desc &d, const arm_smmu_device &smmu) {
@@ -1205,6 +1289,7 @@ void *arm_smmu_create_bug(const svac_platform *p, const svac_topology *t, uint32
         if (!arm_smmu_streams_unique(t)) return nullptr;
         sva = arm_smmu_sva_alloc(p, t);
         sva->bug = bug;
+        sva->api = p->api;
     } catch (const std::bad_alloc &) {
         return nullptr;
     } catch (const std::length_error &) {
@@ -1251,6 +1336,10 @@ constexpr svac_driver_ops arm_smmu_sva_ops = {
     .mm_invalidate_range = arm_smmu_mm_invalidate_range,
     .service_irq = arm_smmu_service_irq,
     .page_response = arm_smmu_page_response,
+    .contracts = SVAC_CONTRACT_RFC2019 | SVAC_CONTRACT_HANDLE,
+    .sva_bind = arm_smmu_sva_bind_handle,
+    .sva_unbind = arm_smmu_sva_unbind_handle,
+    .sva_get_pasid = arm_smmu_sva_get_pasid,
 };
 
 // --- mutants: one ops table per seeded bug, whose create turns it on ---

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 //
-// Bundled Intel VT-d scalable-mode SVA driver model (profile rfc2019).
+// Bundled Intel VT-d scalable-mode SVA driver model (profiles rfc2019,
+// linux-5.3 and linux-6.1).
 //
 // The iommu_ops side of SVA for VT-d: the SVA device feature, PASID limits,
 // bonds between devices and mms and the mm release path, with the tables the
@@ -9,7 +10,11 @@
 // invalidations that keep the IOMMU caches in step; and the I/O page fault
 // path: the page request queue it drains into the core's fault handler, and
 // the page group responses it sends for the core. It sees the driver ABI
-// only; all state hangs off the instance create() returns.
+// only; all state hangs off the instance create() returns. The handle-based
+// face (sva_bind, sva_unbind, sva_get_pasid) is the v5.7 to v6.1 intel
+// svm.c on the same tables: under linux-6.1 the mm's PASID comes from the
+// core (iommu_sva_alloc_pasid) and IOMMU_DEV_FEAT_IOPF is a feature of its
+// own, which SVA does not need.
 
 #include "models/vtd/pasid_entry_writer.h"
 #include "models/vtd/pasid_index.h"
@@ -71,6 +76,7 @@ struct device_domain_info {
     bool pri;
     bool ats;
     bool sva_enabled;
+    bool iopf_enabled;      // linux-6.1: IOMMU_DEV_FEAT_IOPF
     uint32_t pasid_max;     // largest PASID of min(device, IOMMU) width
     uint32_t dev_pasid_max; // 2^pasid_bits - 1 of the device alone
     uint32_t param_min;     // iommu_sva_set_param limits, both inclusive
@@ -142,9 +148,10 @@ struct intel_sva {
     std::vector<device_domain_info> devices;
     std::vector<intel_svm_mm> mms;
     std::vector<intel_svm_bond> bonds; // [dev * n_mms + mm]
-    ioasid_space pasids;
+    ioasid_space pasids;               // rfc2019 and linux-5.3: the driver's own
     bool translation_enabled;
     uint32_t bug; // intel_sva_bug
+    uint32_t api; // SVAC_API_*: the generation the core plays
 };
 
 intel_sva *to_sva(void *drv) {
@@ -525,23 +532,34 @@ bool intel_svm_capable(const intel_sva *sva, const device_domain_info *info) {
     return sva->iommus[info->iommu].sva && info->pasid_max >= 1 && info->pri;
 }
 
+// IOMMU_DEV_FEAT_IOPF exists from linux-6.1 on (v5.13).
+bool intel_known_feat(const intel_sva *sva, uint32_t feat) {
+    return feat == SVAC_FEAT_SVA || (feat == SVAC_FEAT_IOPF && sva->api == SVAC_API_LINUX_6_1);
+}
+
 int intel_iommu_dev_has_feat(void *drv, uint32_t dev, uint32_t feat) {
     intel_sva *sva = to_sva(drv);
     device_domain_info *info = find_info(sva, dev);
-    if (!info || feat != SVAC_FEAT_SVA) return 0;
+    if (!info || !intel_known_feat(sva, feat)) return 0;
     return intel_svm_capable(sva, info);
 }
 
 int intel_iommu_dev_feat_enabled(void *drv, uint32_t dev, uint32_t feat) {
-    device_domain_info *info = find_info(to_sva(drv), dev);
-    if (!info || feat != SVAC_FEAT_SVA) return 0;
-    return info->sva_enabled;
+    intel_sva *sva = to_sva(drv);
+    device_domain_info *info = find_info(sva, dev);
+    if (!info || !intel_known_feat(sva, feat)) return 0;
+    return feat == SVAC_FEAT_IOPF ? info->iopf_enabled : info->sva_enabled;
 }
 
 int intel_iommu_dev_enable_feat(void *drv, uint32_t dev, uint32_t feat) {
     intel_sva *sva = to_sva(drv);
     device_domain_info *info = find_info(sva, dev);
-    if (!info || feat != SVAC_FEAT_SVA) return -EINVAL;
+    if (!info || !intel_known_feat(sva, feat)) return -EINVAL;
+    if (feat == SVAC_FEAT_IOPF) { // v6.1 intel_iommu_enable_iopf: PRI is all it needs
+        if (!intel_svm_capable(sva, info)) return -ENODEV;
+        info->iopf_enabled = true;
+        return 0;
+    }
     if (!intel_svm_capable(sva, info)) return -ENODEV;
     if (info->sva_enabled) return 0;
     intel_context_set_sva(sva, info, true);
@@ -552,7 +570,11 @@ int intel_iommu_dev_enable_feat(void *drv, uint32_t dev, uint32_t feat) {
 int intel_iommu_dev_disable_feat(void *drv, uint32_t dev, uint32_t feat) {
     intel_sva *sva = to_sva(drv);
     device_domain_info *info = find_info(sva, dev);
-    if (!info || feat != SVAC_FEAT_SVA) return -EINVAL;
+    if (!info || !intel_known_feat(sva, feat)) return -EINVAL;
+    if (feat == SVAC_FEAT_IOPF) {
+        info->iopf_enabled = false;
+        return 0;
+    }
     // Bonds of exited mms still count until they are unbound.
     if (info->nr_bonds && sva->bug != BUG_DISABLE_WHILE_BOUND) return -EBUSY;
     if (!info->sva_enabled) return 0;
@@ -611,13 +633,16 @@ int intel_svm_bond_setup(intel_sva *sva, uint32_t dev, uint32_t mm, uint32_t *pa
     if (p->mm_info(p->ctx, mm, &mi) || !first_level_supported(mi)) return -EINVAL;
 
     uint32_t id = svm->pasid;
-    if (!id) {
+    if (sva->api == SVAC_API_LINUX_6_1) { // the core's: the mm's for its life
+        int ret = p->alloc_mm_pasid(p->ctx, mm, lo, hi, &id);
+        if (ret) return ret;
+    } else if (!id) {
         id = sva->pasids.alloc(lo, hi, mm);
         if (!id) return -ENOSPC;
     }
     int ret = intel_pasid_setup_first_level(sva, info, id, mi.pgd);
     if (ret) {
-        if (!svm->pasid) sva->pasids.free(id);
+        if (!svm->pasid && sva->api != SVAC_API_LINUX_6_1) sva->pasids.free(id);
         return ret;
     }
     svm->pasid = id;
@@ -655,16 +680,12 @@ int intel_svm_bind(void *drv, uint32_t dev, uint32_t mm, uint32_t *pasid, svac_m
     return 0;
 }
 
-int intel_svm_unbind(void *drv, uint32_t dev, uint32_t pasid) {
-    intel_sva *sva = to_sva(drv);
-    device_domain_info *info = find_info(sva, dev);
-    if (!info) return -EINVAL;
-
-    int64_t mm = sva->pasids.find(pasid);
-    if (mm < 0) return -ESRCH;
-    intel_svm_bond &bond = dev_bond(sva, dev, uint32_t(mm));
-    if (!bond.refs) return -ESRCH;
-    intel_svm_mm *svm = &sva->mms[size_t(mm)];
+// Drops one reference of the live bond of (dev, mm).
+int intel_svm_unbind_bond(intel_sva *sva, uint32_t dev, uint32_t mm) {
+    device_domain_info *info = &sva->devices[dev];
+    intel_svm_bond &bond = dev_bond(sva, dev, mm);
+    intel_svm_mm *svm = &sva->mms[mm];
+    const uint32_t pasid = svm->pasid;
     if (svm->released && sva->bug == BUG_UNBIND_AFTER_EXIT_FAILS) return -ESRCH;
     if (--bond.refs) return 0;
 
@@ -674,11 +695,14 @@ int intel_svm_unbind(void *drv, uint32_t dev, uint32_t pasid) {
     if (sva->bug != BUG_CALLBACK_AFTER_UNBIND) bond = intel_svm_bond{};
     info->nr_bonds--;
 
-    // The PASID belongs to the mm until its last bond on any device goes,
-    // whether or not the mm has exited.
+    // Up to linux-5.3 the PASID belongs to the mm until its last bond on any
+    // device goes, whether or not the mm has exited; from linux-6.1 it is the
+    // core's, and the mm's until the mm is freed.
     if (--svm->nr_bonds == 0) {
-        sva->pasids.free(svm->pasid);
-        svm->pasid = 0;
+        if (sva->api != SVAC_API_LINUX_6_1) {
+            sva->pasids.free(svm->pasid);
+            svm->pasid = 0;
+        }
     } else if (sva->bug == BUG_PASID_FREED_AT_FIRST_UNBIND) {
         sva->pasids.free(svm->pasid);
     }
@@ -691,6 +715,54 @@ int intel_svm_unbind(void *drv, uint32_t dev, uint32_t pasid) {
     if (sva->bug != BUG_NO_FAULT_FLUSH_AT_UNBIND && p->flush_faults)
         p->flush_faults(p->ctx, dev, pasid);
     return 0;
+}
+
+int intel_svm_unbind(void *drv, uint32_t dev, uint32_t pasid) {
+    intel_sva *sva = to_sva(drv);
+    device_domain_info *info = find_info(sva, dev);
+    if (!info) return -EINVAL;
+
+    int64_t mm = sva->pasids.find(pasid);
+    if (mm < 0) return -ESRCH;
+    if (!dev_bond(sva, dev, uint32_t(mm)).refs) return -ESRCH;
+    return intel_svm_unbind_bond(sva, dev, uint32_t(mm));
+}
+
+// --- the handle-based contract (linux-5.3, linux-6.1) ---
+
+// A bond's handle: its slot, from 1. A second bind of (dev, mm) gets the same.
+uint64_t intel_svm_bond_handle(const intel_sva *sva, uint32_t dev, uint32_t mm) {
+    return uint64_t(dev) * sva->mms.size() + mm + 1;
+}
+
+// The (dev, mm) of a live bond's handle; false for any other value.
+bool intel_svm_handle_bond(intel_sva *sva, uint64_t handle, uint32_t *dev, uint32_t *mm) {
+    if (handle == 0 || handle > sva->bonds.size()) return false;
+    *dev = uint32_t((handle - 1) / sva->mms.size());
+    *mm = uint32_t((handle - 1) % sva->mms.size());
+    return dev_bond(sva, *dev, *mm).refs != 0;
+}
+
+int intel_svm_bind_handle(void *drv, uint32_t dev, uint32_t mm, uint64_t drvdata,
+                          svac_mm_exit_fn mm_exit, void *cb_ctx, uint64_t *handle) {
+    if (!handle) return -EINVAL;
+    uint32_t pasid = 0;
+    int ret = intel_svm_bind(drv, dev, mm, &pasid, mm_exit, cb_ctx, drvdata);
+    if (ret) return ret;
+    *handle = intel_svm_bond_handle(to_sva(drv), dev, mm);
+    return 0;
+}
+
+void intel_svm_unbind_handle(void *drv, uint64_t handle) {
+    intel_sva *sva = to_sva(drv);
+    uint32_t dev, mm;
+    if (intel_svm_handle_bond(sva, handle, &dev, &mm)) intel_svm_unbind_bond(sva, dev, mm);
+}
+
+uint32_t intel_svm_get_pasid(void *drv, uint64_t handle) {
+    intel_sva *sva = to_sva(drv);
+    uint32_t dev, mm;
+    return intel_svm_handle_bond(sva, handle, &dev, &mm) ? sva->mms[mm].pasid : SVAC_PASID_INVALID;
 }
 
 // mmu_notifier release: the mm is exiting. Every bond's entry stops walking
@@ -747,7 +819,8 @@ void intel_mm_invalidate_range(void *drv, uint32_t mm, uint64_t start, uint64_t 
 bool intel_platform_ok(const svac_platform *p) {
     if (!p || p->abi_version != SVAC_ABI_VERSION || p->size < sizeof(svac_platform)) return false;
     return p->alloc && p->free && p->read64 && p->write64 && p->write_reg && p->read_reg &&
-           p->submit_cmd && p->mm_info;
+           p->submit_cmd && p->mm_info && p->api <= SVAC_API_LINUX_6_1 &&
+           (p->api != SVAC_API_LINUX_6_1 || p->alloc_mm_pasid);
 }
 
 bool intel_topology_ok(const svac_topology *t) {
@@ -915,6 +988,7 @@ void *intel_iommu_create_bug(const svac_platform *p, const svac_topology *t, uin
     try {
         sva = intel_sva_alloc(p, t);
         sva->bug = bug;
+        sva->api = p->api;
     } catch (const std::bad_alloc &) {
         return nullptr;
     } catch (const std::length_error &) {
@@ -957,6 +1031,10 @@ constexpr svac_driver_ops intel_svm_ops = {
     .mm_invalidate_range = intel_mm_invalidate_range,
     .service_irq = intel_iommu_service_irq,
     .page_response = intel_iommu_page_response,
+    .contracts = SVAC_CONTRACT_RFC2019 | SVAC_CONTRACT_HANDLE,
+    .sva_bind = intel_svm_bind_handle,
+    .sva_unbind = intel_svm_unbind_handle,
+    .sva_get_pasid = intel_svm_get_pasid,
 };
 
 // --- mutants: one ops table per seeded bug, whose create turns it on ---
