@@ -29,7 +29,9 @@ void BM_MutationScore(benchmark::State &state) {
     for (auto _ : state)
         for (const models::BundledDriver &d : models::bundled_drivers())
             for (const models::Mutant &m : d.mutants) {
-                properties::Hunt h = properties::hunt(*models::mutant_ops(d, m), 1, kBudget);
+                // Each under its own API generation.
+                properties::Hunt h = properties::hunt(*models::mutant_ops(d, m), 1, kBudget, 0,
+                                                      std::string(m.profile));
                 ++total;
                 if (!h.found) continue;
                 ++found;

@@ -91,6 +91,7 @@ struct MutantsOptions {
     uint64_t max_sequences = 0; // per mutant; 0: no cap
     std::string out = "reports/latest";
     uint64_t seed = 1;
+    std::string profile = "rfc2019"; // the mutants hunted under it, and how
 };
 int cmd_mutants(const MutantsOptions &opt);
 

@@ -451,6 +451,11 @@ int main(int argc, char **argv) {
     mutants->add_option("--seed", mutants_opt.seed, "seed of the generated sequences")
         ->capture_default_str()
         ->check(any_seed);
+    mutants
+        ->add_option("--profile", mutants_opt.profile,
+                     "the API generation whose mutants are hunted (see `sva-conform drivers "
+                     "--mutants`), with sequences of its vocabulary")
+        ->capture_default_str();
 
     cli::FuzzOptions fuzz_opt;
     auto *fuzz = app.add_subcommand(

@@ -54,6 +54,7 @@ reports::json hunt_json(const Hunt &h) {
     reports::json j;
     j["driver"] = h.driver->name;
     j["mutant"] = h.mutant->name;
+    j["profile"] = h.mutant->profile;
     j["intended_clause"] = h.mutant->clause;
     j["symptoms"] = split_clauses(h.mutant->symptoms);
     j["description"] = h.mutant->description;
@@ -122,6 +123,7 @@ reports::json mutants_doc(const MutantsOptions &opt, const std::string &started,
     doc["tool"] = {
         {"name", "sva-conform"}, {"version", tool_version()}, {"commit", SVAC_GIT_COMMIT}};
     doc["seed"] = opt.seed;
+    doc["profile"] = opt.profile;
     doc["budget_s"] = opt.budget_s;
     doc["max_sequences"] = opt.max_sequences;
     doc["ops"] = kHuntOps;
@@ -174,7 +176,10 @@ int cmd_list_mutants() {
     for (const auto &d : models::bundled_drivers()) {
         fmt::print("{} ({} mutants)\n", d.name, d.mutants.size());
         for (const auto &m : d.mutants) {
-            fmt::print("  {:<30} {:<11} {}\n", m.name, m.clause, m.description);
+            // The first wave's mutants are rfc2019's; a later one says its profile.
+            const std::string under =
+                m.profile == "rfc2019" ? "" : "[" + std::string(m.profile) + "] ";
+            fmt::print("  {:<30} {:<11} {}{}\n", m.name, m.clause, under, m.description);
             if (!m.symptoms.empty())
                 fmt::print("  {:<30} {:<11} may show first as {}\n", "", "", m.symptoms);
         }
@@ -187,7 +192,26 @@ int cmd_mutants(const MutantsOptions &opt) {
     for (const auto &d : models::bundled_drivers())
         if (opt.driver.empty() || d.name == opt.driver) drivers.push_back(&d);
     if (drivers.empty()) select_driver(opt.driver); // throws the usage error naming the drivers
-    check_out_dir(opt.out);                         // now, not after the hunts
+    const ref::Profile *profile = ref::find_profile(opt.profile);
+    std::size_t total = 0;
+    for (const auto *d : drivers) total += models::mutants_of(*d, opt.profile).size();
+    if (!profile || total == 0) {
+        std::string with;
+        for (const auto &p : ref::profiles())
+            for (const auto *d : drivers)
+                if (!models::mutants_of(*d, p.name).empty()) {
+                    with += (with.empty() ? "" : ", ") + std::string(p.name);
+                    break;
+                }
+        throw UsageError(
+            "--profile: " +
+            std::string(profile ? "no mutant is hunted under profile \"" : "unknown profile \"") +
+            opt.profile + "\" (mutants are hunted under " + with + ")");
+    }
+    for (const auto *d : drivers)
+        if (std::string why = engine::check_driver_profile(*d->entry(), *profile); !why.empty())
+            throw UsageError("--profile: " + why);
+    check_out_dir(opt.out); // now, not after the hunts
 
     const std::string path = (std::filesystem::path(opt.out) / "mutants.json").string();
     const std::string started = reports::utc_now();
@@ -198,8 +222,6 @@ int cmd_mutants(const MutantsOptions &opt) {
     engine::install_stop_handlers(); // a signal: what was measured, "complete": false
 
     ProgressLine line; // live on a terminal only
-    std::size_t total = 0;
-    for (const auto *d : drivers) total += d->mutants.size();
     auto show = [&](const std::string &note) {
         line.update({.done = m.hunts.size(),
                      .total = total,
@@ -212,14 +234,14 @@ int cmd_mutants(const MutantsOptions &opt) {
     };
     auto measure = [&]() -> bool { // false: stopped
         for (const auto *d : drivers) {
-            for (const auto &mutant : d->mutants) {
-                show(std::string(d->name) + ":" + std::string(mutant.name));
+            for (const models::Mutant *mutant : models::mutants_of(*d, opt.profile)) {
+                show(std::string(d->name) + ":" + std::string(mutant->name));
                 const svac_driver_ops &ops =
-                    *select_driver(std::string(d->name) + ":" + std::string(mutant.name));
-                Hunt h = hunt(ops, opt.seed, opt.budget_s, opt.max_sequences);
+                    *select_driver(std::string(d->name) + ":" + std::string(mutant->name));
+                Hunt h = hunt(ops, opt.seed, opt.budget_s, opt.max_sequences, opt.profile);
                 if (h.interrupted) return false;
                 h.driver = d;
-                h.mutant = &mutant;
+                h.mutant = mutant;
                 m.hunts.push_back(std::move(h));
                 write_doc(path, mutants_doc(opt, started, t0, m));
             }
@@ -227,8 +249,9 @@ int cmd_mutants(const MutantsOptions &opt) {
             CleanRun c;
             c.driver = d;
             auto c0 = engine::Clock::now();
-            c.result = campaign_for_hunt(*select_driver(std::string(d->name)), opt.seed,
-                                         kCleanSequences, std::max(opt.budget_s, 1.0), [] {})
+            c.result = campaign_for_hunt(
+                           *select_driver(std::string(d->name)), opt.seed, kCleanSequences,
+                           std::max(opt.budget_s, 1.0), [] {}, opt.profile)
                            .campaign;
             c.seconds = engine::seconds_since(c0);
             if (c.result.interrupted) return false;

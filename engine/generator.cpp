@@ -287,6 +287,7 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
             op.dev = dev();
             op.mm = mm();
             op.drvdata = rng.below(1000);
+            if (!profile.mm_exit_callback) op.drvdata = 0; // no callback to pass it to
             if (by_handle && !exited[op.mm]) handles.bind(op.dev, op.mm);
             break;
         case OpKind::unbind:

@@ -1026,7 +1026,7 @@ json op_to_json(const ref::Op &op, const ref::Profile &profile) {
     if (r.refused_commands && *r.refused_commands) j["refused_commands"] = *r.refused_commands;
     if (r.pasid_overrun) j["pasid_overrun"] = true;
     if (r.alloc_failed) j["alloc_failed"] = true;
-    if (r.callbacks) {
+    if (r.callbacks && profile.mm_exit_callback) { // none exist from linux-6.1
         j["callbacks"] = json::array();
         for (const auto &c : *r.callbacks)
             j["callbacks"].push_back({{"dev", c.dev}, {"pasid", c.pasid}, {"drvdata", c.drvdata}});

@@ -10,13 +10,15 @@ namespace svac::models {
 namespace {
 
 constexpr Mutant kSmmuv3Mutants[] = {
-#define SVAC_MUTANT(id, name, clause, symptoms, description) {name, clause, symptoms, description},
+#define SVAC_MUTANT(id, name, profile, clause, symptoms, description)                              \
+    {name, profile, clause, symptoms, description},
 #include "models/smmuv3/smmuv3_mutants.def"
 #undef SVAC_MUTANT
 };
 
 constexpr Mutant kVtdMutants[] = {
-#define SVAC_MUTANT(id, name, clause, symptoms, description) {name, clause, symptoms, description},
+#define SVAC_MUTANT(id, name, profile, clause, symptoms, description)                              \
+    {name, profile, clause, symptoms, description},
 #include "models/vtd/vtd_mutants.def"
 #undef SVAC_MUTANT
 };
@@ -48,6 +50,13 @@ const Mutant *find_mutant(const BundledDriver &d, std::string_view name) {
     for (const Mutant &m : d.mutants)
         if (m.name == name) return &m;
     return nullptr;
+}
+
+std::vector<const Mutant *> mutants_of(const BundledDriver &d, std::string_view profile) {
+    std::vector<const Mutant *> v;
+    for (const Mutant &m : d.mutants)
+        if (m.profile == profile) v.push_back(&m);
+    return v;
 }
 
 const svac_driver_ops *mutant_ops(const BundledDriver &d, const Mutant &m) {

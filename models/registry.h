@@ -10,6 +10,7 @@
 
 #include <span>
 #include <string_view>
+#include <vector>
 
 // Entry points of the bundled drivers. Each has its own name so that several
 // link into one binary; a plugin wrapper exports one as svac_driver_entry.
@@ -26,6 +27,7 @@ namespace svac::models {
 // A seeded bug, modelled on a real one.
 struct Mutant {
     std::string_view name;
+    std::string_view profile;  // the API generation it is hunted under ('clauses --profile')
     std::string_view clause;   // the clause it breaks
     std::string_view symptoms; // clauses it may be caught under first, comma-separated
     std::string_view description;
@@ -47,6 +49,9 @@ const BundledDriver *find_bundled(std::string_view name);
 
 // The mutant of d called name, or nullptr.
 const Mutant *find_mutant(const BundledDriver &d, std::string_view name);
+
+// The mutants of d hunted under profile (rfc2019: the first wave's).
+std::vector<const Mutant *> mutants_of(const BundledDriver &d, std::string_view profile);
 
 // The ops table of mutant m of d.
 const svac_driver_ops *mutant_ops(const BundledDriver &d, const Mutant &m);

@@ -410,7 +410,7 @@ void Resolver::param(const OpSpec &s, Op &op) const {
 }
 
 void Resolver::bind(const OpSpec &s, Op &op) const {
-    op.drvdata = s.d % 1000;
+    op.drvdata = ref_.profile().mm_exit_callback ? s.d % 1000 : 0; // no callback to pass it to
     uint32_t v = s.variant % 2;
     // Valid: a device with SVA on and a live mm. Invalid: SVA off (BIND-1) or
     // an mm that has exited (BIND-8).

@@ -8,8 +8,10 @@
 namespace svac::properties {
 
 PropertyResult campaign_for_hunt(const svac_driver_ops &ops, uint64_t seed, uint64_t sequences,
-                                 double time_s, const std::function<void()> &on_found) {
+                                 double time_s, const std::function<void()> &on_found,
+                                 const std::string &profile) {
     PropertyConfig cfg;
+    cfg.campaign.profile = profile;
     cfg.campaign.ops = kHuntOps;
     cfg.campaign.seed = seed;
     cfg.campaign.sequences = sequences;
@@ -19,7 +21,8 @@ PropertyResult campaign_for_hunt(const svac_driver_ops &ops, uint64_t seed, uint
     return run_property_campaign(ops, cfg);
 }
 
-Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s, uint64_t max_sequences) {
+Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s, uint64_t max_sequences,
+          const std::string &profile) {
     Hunt h;
     const auto t0 = engine::Clock::now();
     double found_at = -1; // seconds until the first failing case, before its shrink
@@ -30,9 +33,12 @@ Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s, uint64_t m
         if (left <= 0 || (max_sequences && h.sequences >= max_sequences)) break;
         uint64_t sequences = std::min<uint64_t>(uint64_t{16} << std::min<uint64_t>(round, 8), 4096);
         if (max_sequences) sequences = std::min(sequences, max_sequences - h.sequences);
-        r = campaign_for_hunt(ops, engine::Rng::derive(seed, round), sequences, left, [&] {
-            if (found_at < 0) found_at = engine::seconds_since(t0);
-        });
+        r = campaign_for_hunt(
+            ops, engine::Rng::derive(seed, round), sequences, left,
+            [&] {
+                if (found_at < 0) found_at = engine::seconds_since(t0);
+            },
+            profile);
         h.sequences += r.campaign.sequences;
         for (const auto &e : r.campaign.errors)
             if (h.errors.size() < 5) h.errors.push_back(e);

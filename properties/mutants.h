@@ -24,8 +24,10 @@ inline constexpr uint32_t kHuntOps = 128;
 
 // The one place a hunt runs a campaign: the property campaign, whose
 // findings come back shrunk to the same clause.
+// profile: the API generation the campaign generates for.
 PropertyResult campaign_for_hunt(const svac_driver_ops &ops, uint64_t seed, uint64_t sequences,
-                                 double time_s, const std::function<void()> &on_found);
+                                 double time_s, const std::function<void()> &on_found,
+                                 const std::string &profile = "rfc2019");
 
 struct Hunt {
     const models::BundledDriver *driver = nullptr;
@@ -44,6 +46,8 @@ struct Hunt {
 // Rounds of growing size, each with its own seed, until a finding, the
 // budget runs out, max_sequences have run (0: no cap) or a stop is
 // requested (engine/interrupt.h).
-Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s, uint64_t max_sequences = 0);
+// The hunt generates for `profile` (a mutant's own: Mutant::profile).
+Hunt hunt(const svac_driver_ops &ops, uint64_t seed, double budget_s, uint64_t max_sequences = 0,
+          const std::string &profile = "rfc2019");
 
 } // namespace svac::properties

@@ -30,6 +30,7 @@ void add_findings(std::vector<Found> &all, const models::BundledDriver &d,
     engine::CampaignConfig cfg;
     cfg.seed = 1;
     cfg.sequences = 400;
+    cfg.profile = m.profile;
     engine::CampaignResult r = engine::run_campaign(*models::mutant_ops(d, m), cfg);
     for (const auto &[clause, f] : r.findings)
         all.push_back({std::string(d.name) + ":" + std::string(m.name), f});

@@ -5,7 +5,10 @@
 #include "engine/campaign.h"
 #include "engine/driver.h"
 #include "engine/engine.h"
+#include "engine/generator.h"
 #include "models/registry.h"
+#include "properties/campaign.h"
+#include "properties/generators.h"
 
 #include <svac/driver_abi.h>
 
@@ -235,4 +238,56 @@ TEST(HandleContract, ADriverOfAbiVersion3StillLoadsAndRuns) {
     v4 = bundled("smmuv3");
     v4.contracts = 0;
     EXPECT_NE(engine::check_driver_ops(&v4).find("no contract"), std::string::npos);
+}
+
+// What the generators make for a handle profile is a trace of that profile:
+// it reads back through the file format (which refuses any op, field or
+// handle the generation lacks) as it was made.
+TEST(HandleContract, GeneratedTracesOfEachProfileReadBack) {
+    for (const char *profile : {"linux-5.3", "linux-6.1"}) {
+        SCOPED_TRACE(profile);
+        engine::GenConfig cfg;
+        cfg.profile = profile;
+        cfg.ops = 48;
+        std::size_t by_handle = 0, mm_free = 0, set_ops = 0;
+        for (uint64_t s = 0; s < 300; ++s) {
+            engine::Rng rng(engine::Rng::derive(9, s));
+            cfg.arch_mask = s % 2 ? 1u << SVAC_ARCH_SMMUV3 : 1u << SVAC_ARCH_VTD;
+            const engine::Trace t = engine::generate_trace(rng, cfg);
+            const std::string text = engine::print_trace(t);
+            const engine::Trace back = engine::parse_trace(text, "generated");
+            ASSERT_EQ(engine::print_trace(back), text);
+            for (const Op &op : t.ops) {
+                by_handle += op.by_handle;
+                mm_free += op.kind == OpKind::mm_free;
+                set_ops += op.kind == OpKind::set_ops;
+                EXPECT_TRUE(ref::op_in_profile(op.kind, *ref::find_profile(profile)));
+            }
+        }
+        EXPECT_GT(by_handle, 100u);
+        if (std::string(profile) == "linux-6.1")
+            EXPECT_GT(mm_free, 10u);
+        else
+            EXPECT_GT(set_ops, 10u);
+    }
+}
+
+// The same for RapidCheck's generator, whose shadow reference names handles.
+TEST(HandleContract, PropertyTracesOfEachProfileReadBack) {
+    for (const char *profile : {"linux-5.3", "linux-6.1"}) {
+        SCOPED_TRACE(profile);
+        properties::GenConfig cfg;
+        cfg.profile = profile;
+        cfg.arch_mask = (1u << SVAC_ARCH_SMMUV3) | (1u << SVAC_ARCH_VTD);
+        const auto gen = properties::gen_trace(cfg);
+        std::size_t by_handle = 0;
+        for (uint64_t s = 0; s < 200; ++s) {
+            const engine::Trace t = gen(properties::case_random(4, s)).value();
+            EXPECT_EQ(t.profile, profile);
+            const std::string text = engine::print_trace(t);
+            ASSERT_EQ(engine::print_trace(engine::parse_trace(text, "generated")), text);
+            for (const Op &op : t.ops) by_handle += op.by_handle;
+        }
+        EXPECT_GT(by_handle, 100u);
+    }
 }

@@ -69,15 +69,19 @@ void erase_robust(std::vector<uint64_t> &checks) {
 struct Named {
     std::string name;
     const svac_driver_ops *ops;
+    std::string profile = "rfc2019"; // the sequences' API generation
 };
 
+// Each bundled driver under rfc2019 and linux-6.1 (the handle-based
+// contract through the host), and each mutant under its own profile.
 std::vector<Named> drivers_and_mutants() {
     std::vector<Named> v;
     for (const auto &d : models::bundled_drivers()) {
         v.push_back({std::string(d.name), d.entry()});
+        v.push_back({std::string(d.name), d.entry(), "linux-6.1"});
         for (const auto &m : d.mutants)
-            v.push_back(
-                {std::string(d.name) + ":" + std::string(m.name), models::mutant_ops(d, m)});
+            v.push_back({std::string(d.name) + ":" + std::string(m.name), models::mutant_ops(d, m),
+                         std::string(m.profile)});
     }
     return v;
 }
@@ -89,6 +93,7 @@ TEST(Host, EveryDriverAndMutantIsJudgedAsInProcess) {
     for (const Named &d : drivers_and_mutants()) {
         engine::GenConfig gen;
         gen.arch_mask = d.ops->arch_mask;
+        gen.profile = d.profile;
         engine::Rng rng(7);
         for (int s = 0; s < kSequencesEach; ++s) {
             Trace t = engine::generate_trace(rng, gen);
@@ -133,6 +138,7 @@ TEST(Host, SequencesSentAheadAreJudgedAsInProcess) {
         for (const bool as_made : {false, true}) {
             engine::GenConfig gen;
             gen.arch_mask = d.ops->arch_mask;
+            gen.profile = d.profile;
             std::vector<Trace> traces;
             std::vector<engine::Made> made;
             for (int s = 0; s < kSequencesEach / 4; ++s) {

@@ -144,6 +144,7 @@ TEST_P(MutantFound, ByABoundedCampaign) {
         cfg.ops = kOps;
         cfg.sequences = std::min<uint64_t>(uint64_t{16} << std::min<uint64_t>(round, 8), 4096);
         cfg.sequences = std::min(cfg.sequences, kMaxSequences - sequences);
+        cfg.profile = mutant->profile; // hunted with sequences of its API generation
         r = engine::run_campaign(ops, cfg);
         sequences += r.sequences;
         ASSERT_TRUE(r.errors.empty()) << ops.name << ": " << r.errors.front();
@@ -174,6 +175,7 @@ TEST_P(MutantFound, ByABoundedCampaign) {
 
     // The reproducer diverges again on the mutant, at the same step, and
     // not at all on the unmutated driver: the finding is the bug's.
+    EXPECT_EQ(first->trace.profile, mutant->profile);
     engine::RunStats stats;
     auto again = engine::run_differential(ops, first->trace, stats);
     ASSERT_TRUE(again.has_value()) << engine::print_trace(first->trace);
@@ -196,15 +198,19 @@ INSTANTIATE_TEST_SUITE_P(Mutants, MutantFound, testing::ValuesIn(all_mutants()),
 // --- the unmutated drivers ---
 
 TEST(MutantUnmutated, BothDriversClean) {
-    for (const auto &d : models::bundled_drivers()) {
-        engine::CampaignConfig cfg;
-        cfg.seed = kSeed;
-        cfg.sequences = kCleanSequences;
-        auto r = engine::run_campaign(*d.entry(), cfg);
-        EXPECT_EQ(r.sequences, kCleanSequences);
-        EXPECT_TRUE(r.errors.empty()) << d.name << ": " << r.errors.front();
-        EXPECT_TRUE(r.findings.empty()) << d.name << " found:" << found_clauses(r);
-    }
+    for (const auto &d : models::bundled_drivers())
+        for (const char *profile : {"rfc2019", "linux-6.1"}) { // every profile with mutants
+            ASSERT_FALSE(models::mutants_of(d, profile).empty()) << d.name << " " << profile;
+            engine::CampaignConfig cfg;
+            cfg.seed = kSeed;
+            cfg.sequences = kCleanSequences;
+            cfg.profile = profile;
+            auto r = engine::run_campaign(*d.entry(), cfg);
+            EXPECT_EQ(r.sequences, kCleanSequences);
+            EXPECT_TRUE(r.errors.empty()) << d.name << ": " << r.errors.front();
+            EXPECT_TRUE(r.findings.empty())
+                << d.name << " " << profile << " found:" << found_clauses(r);
+        }
 }
 
 // --- the command ---
@@ -281,11 +287,13 @@ TEST_F(MutantCli, MutantsRunFindsEverySmmuv3MutantAndWritesJson) {
     ASSERT_EQ(doc["drivers"].size(), 1u);
     EXPECT_EQ(doc["drivers"][0]["driver"], "smmuv3");
     const models::BundledDriver *d = models::find_bundled("smmuv3");
-    ASSERT_EQ(doc["mutants"].size(), d->mutants.size());
-    for (std::size_t i = 0; i < d->mutants.size(); ++i) {
+    const auto hunted = models::mutants_of(*d, "rfc2019"); // the default profile's
+    ASSERT_EQ(doc["mutants"].size(), hunted.size());
+    EXPECT_EQ(doc["profile"], "rfc2019");
+    for (std::size_t i = 0; i < hunted.size(); ++i) {
         const auto &row = doc["mutants"][i];
-        EXPECT_EQ(row["mutant"], std::string(d->mutants[i].name));
-        EXPECT_EQ(row["intended_clause"], std::string(d->mutants[i].clause));
+        EXPECT_EQ(row["mutant"], std::string(hunted[i]->name));
+        EXPECT_EQ(row["intended_clause"], std::string(hunted[i]->clause));
         EXPECT_EQ(row["found"], true) << row.dump();
         EXPECT_TRUE(row["clause"].is_string());
         EXPECT_LE(row["shrunk_length"].get<std::size_t>(), row["trace_length"].get<std::size_t>());
@@ -314,6 +322,37 @@ TEST_F(MutantCli, MutantsRunFindsEverySmmuv3MutantAndWritesJson) {
         << dump.out;
 }
 
+// The mutants of a later API generation are hunted under it, with sequences
+// of its vocabulary: every one found, the unmutated drivers clean under it.
+TEST_F(MutantCli, ProfileHuntsThatGenerationsMutants) {
+    Result r = run("mutants --profile linux-6.1 --budget 60 --max-sequences 5000 --out out");
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    auto doc = nlohmann::json::parse(read_file(dir_ / "out" / "mutants.json"));
+    EXPECT_EQ(doc["profile"], "linux-6.1");
+    EXPECT_EQ(doc["summary"]["pass"], true) << doc["summary"].dump();
+    std::size_t want = 0;
+    for (const auto &d : models::bundled_drivers())
+        want += models::mutants_of(d, "linux-6.1").size();
+    EXPECT_GE(want, 7u);
+    ASSERT_EQ(doc["mutants"].size(), want);
+    for (const auto &row : doc["mutants"]) {
+        EXPECT_EQ(row["profile"], "linux-6.1");
+        EXPECT_EQ(row["found"], true) << row.dump();
+        EXPECT_EQ(row["trace"]["profile"], "linux-6.1") << row.dump();
+    }
+    EXPECT_EQ(doc["drivers"].size(), 2u);
+
+    // A generation without mutants, or none at all, is a usage error.
+    Result none = run("mutants --profile linux-5.3 --out out2");
+    EXPECT_EQ(none.status, 2) << none.all();
+    EXPECT_NE(none.err.find("no mutant is hunted under profile \"linux-5.3\""), std::string::npos)
+        << none.err;
+    EXPECT_NE(none.err.find("rfc2019, linux-6.1"), std::string::npos) << none.err;
+    Result bad = run("mutants --profile linux-9 --out out3");
+    EXPECT_EQ(bad.status, 2) << bad.all();
+    EXPECT_NE(bad.err.find("unknown profile"), std::string::npos) << bad.err;
+}
+
 // --max-sequences caps each hunt in sequences: with one, most mutants stay
 // hidden, and no row ran more.
 TEST_F(MutantCli, MaxSequencesCapsEachHunt) {
@@ -321,7 +360,8 @@ TEST_F(MutantCli, MaxSequencesCapsEachHunt) {
     EXPECT_EQ(r.status, 1) << r.out << r.err;
     auto doc = nlohmann::json::parse(read_file(dir_ / "out" / "mutants.json"));
     EXPECT_EQ(doc["complete"], true);
-    ASSERT_EQ(doc["mutants"].size(), models::find_bundled("vtd")->mutants.size());
+    ASSERT_EQ(doc["mutants"].size(),
+              models::mutants_of(*models::find_bundled("vtd"), "rfc2019").size());
     std::size_t found = 0;
     for (const auto &row : doc["mutants"]) {
         EXPECT_EQ(row["sequences"], 1u) << row.dump();
@@ -373,7 +413,8 @@ TEST_P(MutantStop, WritesWhatWasMeasuredMarkedIncomplete) {
     EXPECT_EQ(doc["complete"], false) << out;
     EXPECT_EQ(doc["summary"]["pass"], false);
     std::size_t total = 0;
-    for (const auto &d : models::bundled_drivers()) total += d.mutants.size();
+    for (const auto &d : models::bundled_drivers())
+        total += models::mutants_of(d, "rfc2019").size();
     EXPECT_GE(rows(doc), seen);
     EXPECT_LT(rows(doc), total);
     EXPECT_EQ(doc["summary"]["mutants"], rows(doc));

@@ -748,9 +748,9 @@ int arm_smmu_master_enable_iopf(arm_smmu_sva *sva, arm_smmu_master *master) {
     return 0;
 }
 
-int arm_smmu_master_disable_iopf(arm_smmu_master *master) {
+int arm_smmu_master_disable_iopf(const arm_smmu_sva *sva, arm_smmu_master *master) {
     if (!master->iopf_enabled) return -EINVAL;
-    if (master->sva_enabled) return -EBUSY;
+    if (master->sva_enabled && sva->bug != BUG_IOPF_DISABLED_UNDER_SVA) return -EBUSY;
     master->iopf_enabled = false;
     return 0;
 }
@@ -762,7 +762,8 @@ int arm_smmu_dev_enable_feature(void *drv, uint32_t dev, uint32_t feat) {
     if (feat == SVAC_FEAT_IOPF) return arm_smmu_master_enable_iopf(sva, master);
     if (!arm_smmu_master_sva_supported(sva, master)) return -ENODEV;
     if (master->sva_enabled) return 0;
-    if (sva->api == SVAC_API_LINUX_6_1 && !master->iopf_enabled) return -EINVAL;
+    if (sva->api == SVAC_API_LINUX_6_1 && !master->iopf_enabled && sva->bug != BUG_SVA_BEFORE_IOPF)
+        return -EINVAL;
     sva->cmd_err = 0;
     int ret = arm_smmu_master_enable_sva(sva, master);
     return ret ? ret : sva->cmd_err;
@@ -772,7 +773,7 @@ int arm_smmu_dev_disable_feature(void *drv, uint32_t dev, uint32_t feat) {
     arm_smmu_sva *sva = to_sva(drv);
     arm_smmu_master *master = find_master(sva, dev);
     if (!master || !arm_smmu_known_feature(sva, feat)) return -EINVAL;
-    if (feat == SVAC_FEAT_IOPF) return arm_smmu_master_disable_iopf(master);
+    if (feat == SVAC_FEAT_IOPF) return arm_smmu_master_disable_iopf(sva, master);
     // Bonds of exited mms still count until they are unbound.
     if (master->nr_bonds && sva->bug != BUG_DISABLE_WHILE_BOUND) return -EBUSY;
     if (!master->sva_enabled) return 0;
@@ -824,12 +825,17 @@ void arm_smmu_bond_init(arm_smmu_sva *sva, uint32_t dev, uint32_t mm, svac_mm_ex
 
 // The PASID for a new bond: the mm's own, or a fresh one. 0 with *err set
 // when there is none.
+// From linux-6.1 the mm's PASID is the core's (iommu_sva_alloc_pasid).
+bool arm_smmu_core_pasid(const arm_smmu_sva *sva) {
+    return sva->api == SVAC_API_LINUX_6_1 && sva->bug != BUG_PASID_FREED_AT_UNBIND;
+}
+
 uint32_t arm_smmu_bond_pasid(arm_smmu_sva *sva, const arm_smmu_master *master, uint32_t mm,
                              int *err) {
     uint32_t lo, hi;
     arm_smmu_master_pasid_range(master, &lo, &hi);
     if (sva->bug == BUG_EXCLUSIVE_PASID_MAX) hi--; // as if max were an IDR's exclusive end
-    if (sva->api == SVAC_API_LINUX_6_1) {          // the core's: the mm's for its life
+    if (arm_smmu_core_pasid(sva)) {                // the mm's for its life
         const svac_platform *p = sva->platform;
         uint32_t id = 0;
         *err = p->alloc_mm_pasid(p->ctx, mm, lo, hi, &id);
@@ -881,7 +887,7 @@ int arm_smmu_sva_bind_new(arm_smmu_sva *sva, uint32_t dev, uint32_t mm, uint32_t
     svac_mm_info info{};
     ret = arm_smmu_sva_set_cd(sva, master, id, mm, &info);
     if (ret) {
-        if (!smmu_mm->pasid && sva->api != SVAC_API_LINUX_6_1) { // a failed bind consumes no PASID
+        if (!smmu_mm->pasid && !arm_smmu_core_pasid(sva)) { // a failed bind consumes no PASID
             sva->pasids.free(id);
             sva->pasids.next = cursor;
         }
@@ -960,7 +966,7 @@ int arm_smmu_sva_unbind_bond(arm_smmu_sva *sva, uint32_t dev, uint32_t mm) {
     // master goes, whether or not the mm has exited; from linux-6.1 it is the
     // core's, and the mm's until the mm is freed.
     if (--smmu_mm->nr_bonds == 0) {
-        if (sva->api != SVAC_API_LINUX_6_1) {
+        if (!arm_smmu_core_pasid(sva)) {
             sva->pasids.free(smmu_mm->pasid);
             smmu_mm->pasid = 0;
         }
@@ -990,9 +996,11 @@ uint64_t arm_smmu_bond_handle(const arm_smmu_sva *sva, uint32_t dev, uint32_t mm
 
 // The (dev, mm) of a live bond's handle; false for any other value.
 bool arm_smmu_handle_bond(arm_smmu_sva *sva, uint64_t handle, uint32_t *dev, uint32_t *mm) {
-    if (handle == 0 || handle > sva->bonds.size()) return false;
-    *dev = uint32_t((handle - 1) / sva->mms.size());
-    *mm = uint32_t((handle - 1) % sva->mms.size());
+    if (handle == 0 || (handle > sva->bonds.size() && sva->bug != BUG_REBIND_NEW_HANDLE))
+        return false;
+    const uint64_t slot = (handle - 1) % sva->bonds.size();
+    *dev = uint32_t(slot / sva->mms.size());
+    *mm = uint32_t(slot % sva->mms.size());
     return master_bond(sva, *dev, *mm).refs != 0;
 }
 
@@ -1002,7 +1010,10 @@ int arm_smmu_sva_bind_handle(void *drv, uint32_t dev, uint32_t mm, uint64_t drvd
     uint32_t pasid = 0;
     int ret = arm_smmu_sva_bind(drv, dev, mm, &pasid, mm_exit, cb_ctx, drvdata);
     if (ret) return ret;
-    *handle = arm_smmu_bond_handle(to_sva(drv), dev, mm);
+    arm_smmu_sva *sva = to_sva(drv);
+    *handle = arm_smmu_bond_handle(sva, dev, mm);
+    if (sva->bug == BUG_REBIND_NEW_HANDLE) // one per reference
+        *handle += sva->bonds.size() * (master_bond(sva, dev, mm).refs - 1);
     return 0;
 }
 

@@ -556,7 +556,7 @@ int intel_iommu_dev_enable_feat(void *drv, uint32_t dev, uint32_t feat) {
     device_domain_info *info = find_info(sva, dev);
     if (!info || !intel_known_feat(sva, feat)) return -EINVAL;
     if (feat == SVAC_FEAT_IOPF) { // v6.1 intel_iommu_enable_iopf: PRI is all it needs
-        if (!intel_svm_capable(sva, info)) return -ENODEV;
+        if (!intel_svm_capable(sva, info) && sva->bug != BUG_IOPF_WITHOUT_PRI) return -ENODEV;
         info->iopf_enabled = true;
         return 0;
     }
@@ -617,6 +617,11 @@ void intel_svm_pasid_range(const device_domain_info *info, uint32_t *lo, uint32_
     *hi = std::min(info->pasid_max, info->param_max);
 }
 
+// From linux-6.1 the mm's PASID is the core's (iommu_sva_alloc_pasid).
+bool intel_core_pasid(const intel_sva *sva) {
+    return sva->api == SVAC_API_LINUX_6_1 && sva->bug != BUG_PASID_FREED_AT_UNBIND;
+}
+
 // Allocates the mm's PASID when it has none and installs the first-level
 // entry; on failure nothing is left behind.
 int intel_svm_bond_setup(intel_sva *sva, uint32_t dev, uint32_t mm, uint32_t *pasid) {
@@ -633,7 +638,7 @@ int intel_svm_bond_setup(intel_sva *sva, uint32_t dev, uint32_t mm, uint32_t *pa
     if (p->mm_info(p->ctx, mm, &mi) || !first_level_supported(mi)) return -EINVAL;
 
     uint32_t id = svm->pasid;
-    if (sva->api == SVAC_API_LINUX_6_1) { // the core's: the mm's for its life
+    if (intel_core_pasid(sva)) { // the mm's for its life
         int ret = p->alloc_mm_pasid(p->ctx, mm, lo, hi, &id);
         if (ret) return ret;
     } else if (!id) {
@@ -642,7 +647,7 @@ int intel_svm_bond_setup(intel_sva *sva, uint32_t dev, uint32_t mm, uint32_t *pa
     }
     int ret = intel_pasid_setup_first_level(sva, info, id, mi.pgd);
     if (ret) {
-        if (!svm->pasid && sva->api != SVAC_API_LINUX_6_1) sva->pasids.free(id);
+        if (!svm->pasid && !intel_core_pasid(sva)) sva->pasids.free(id);
         return ret;
     }
     svm->pasid = id;
@@ -699,7 +704,7 @@ int intel_svm_unbind_bond(intel_sva *sva, uint32_t dev, uint32_t mm) {
     // device goes, whether or not the mm has exited; from linux-6.1 it is the
     // core's, and the mm's until the mm is freed.
     if (--svm->nr_bonds == 0) {
-        if (sva->api != SVAC_API_LINUX_6_1) {
+        if (!intel_core_pasid(sva)) {
             sva->pasids.free(svm->pasid);
             svm->pasid = 0;
         }
@@ -737,9 +742,11 @@ uint64_t intel_svm_bond_handle(const intel_sva *sva, uint32_t dev, uint32_t mm) 
 
 // The (dev, mm) of a live bond's handle; false for any other value.
 bool intel_svm_handle_bond(intel_sva *sva, uint64_t handle, uint32_t *dev, uint32_t *mm) {
-    if (handle == 0 || handle > sva->bonds.size()) return false;
-    *dev = uint32_t((handle - 1) / sva->mms.size());
-    *mm = uint32_t((handle - 1) % sva->mms.size());
+    if (handle == 0 || (handle > sva->bonds.size() && sva->bug != BUG_REBIND_NEW_HANDLE))
+        return false;
+    const uint64_t slot = (handle - 1) % sva->bonds.size();
+    *dev = uint32_t(slot / sva->mms.size());
+    *mm = uint32_t(slot % sva->mms.size());
     return dev_bond(sva, *dev, *mm).refs != 0;
 }
 
@@ -749,7 +756,10 @@ int intel_svm_bind_handle(void *drv, uint32_t dev, uint32_t mm, uint64_t drvdata
     uint32_t pasid = 0;
     int ret = intel_svm_bind(drv, dev, mm, &pasid, mm_exit, cb_ctx, drvdata);
     if (ret) return ret;
-    *handle = intel_svm_bond_handle(to_sva(drv), dev, mm);
+    intel_sva *sva = to_sva(drv);
+    *handle = intel_svm_bond_handle(sva, dev, mm);
+    if (sva->bug == BUG_REBIND_NEW_HANDLE) // one per reference
+        *handle += sva->bonds.size() * (dev_bond(sva, dev, mm).refs - 1);
     return 0;
 }
 
