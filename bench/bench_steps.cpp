@@ -18,12 +18,14 @@ namespace {
 
 using namespace svac;
 
-std::vector<engine::Trace> corpus(uint32_t arch_mask, uint32_t ops, bool hardware) {
+std::vector<engine::Trace> corpus(uint32_t arch_mask, uint32_t ops, bool hardware,
+                                  const char *profile = "rfc2019") {
     std::vector<engine::Trace> traces;
     engine::GenConfig gen;
     gen.ops = ops;
     gen.arch_mask = arch_mask;
     gen.hardware = hardware;
+    gen.profile = profile;
     for (uint64_t i = 0; i < 512; ++i) {
         engine::Rng rng(engine::Rng::derive(42, i));
         traces.push_back(engine::generate_trace(rng, gen));
@@ -68,6 +70,28 @@ BENCHMARK_CAPTURE(BM_DifferentialSteps, vtd, "vtd")
     ->Args({32, 0})
     ->Args({32, 1})
     ->Args({256, 1});
+
+// Each API generation a driver implements, side by side in one run: the same
+// seeds, 32-op sequences with the hardware ops, each profile's vocabulary
+// (profile 0: rfc2019, 1: linux-5.3, 2: linux-6.1). The later ones run the
+// kit's part of the core as well (handles, the PASID allocator).
+void BM_ProfileSteps(benchmark::State &state, const char *driver_name) {
+    static constexpr const char *kProfiles[] = {"rfc2019", "linux-5.3", "linux-6.1"};
+    const char *profile = kProfiles[state.range(0)];
+    const svac_driver_ops *ops = models::find_bundled(driver_name)->entry();
+    auto traces = corpus(ops->arch_mask, 32, true, profile);
+    engine::RunStats stats;
+    std::size_t i = 0, findings = 0;
+    for (auto _ : state) {
+        auto f = engine::run_differential(*ops, traces[i++ % traces.size()], stats);
+        findings += f.has_value();
+    }
+    state.SetLabel(profile);
+    state.SetItemsProcessed(static_cast<int64_t>(stats.steps));
+    state.counters["findings"] = static_cast<double>(findings);
+}
+BENCHMARK_CAPTURE(BM_ProfileSteps, smmuv3, "smmuv3")->ArgName("profile")->DenseRange(0, 2);
+BENCHMARK_CAPTURE(BM_ProfileSteps, vtd, "vtd")->ArgName("profile")->DenseRange(0, 2);
 
 // Isolated against in-process, in one run: a campaign (`run`'s, 32-op
 // sequences; RapidCheck's generator, `run`'s default, or the plain one) of
