@@ -112,10 +112,11 @@ struct FuzzOptions {
     std::string out = "reports/fuzz";
     std::string fuzzer_dir; // empty: $SVAC_FUZZ_DIR, else the asan build's fuzz/
     uint64_t seed = 1;
+    std::string profile = "rfc2019"; // sva_diff: the vocabulary the inputs decode to
 };
 int cmd_fuzz(const FuzzOptions &opt);
 int cmd_fuzz_to_trace(const std::string &input, const SelectedDriver &driver,
-                      const std::string &out);
+                      const std::string &out, const std::string &profile = "rfc2019");
 
 // sva-conform prove (cli/prove.cpp): the Z3 checks of properties/formal.
 // Exit 0 all proved, 1 a counterexample, 3 unknown or error.

@@ -11,6 +11,7 @@
 
 #include "engine/clock.h"
 #include "engine/driver.h"
+#include "engine/generator.h"
 #include "engine/interrupt.h"
 #include "engine/minimise.h"
 #include "fuzz/trace_codec.h"
@@ -43,6 +44,43 @@ namespace svac::cli {
 namespace {
 
 namespace fs = std::filesystem;
+
+// --profile: a known profile whose contract the driver (if any) implements.
+const ref::Profile &fuzz_profile(const std::string &name, const svac_driver_ops *driver) {
+    const ref::Profile *p = ref::find_profile(name);
+    if (!p) {
+        std::string known;
+        for (const auto &q : ref::profiles())
+            known += (known.empty() ? "" : ", ") + std::string(q.name);
+        throw UsageError("--profile: unknown profile \"" + name + "\" (known: " + known + ")");
+    }
+    if (driver)
+        if (std::string why = engine::check_driver_profile(*driver, *p); !why.empty())
+            throw UsageError("--profile: " + why);
+    return *p;
+}
+
+// Seeds for a profile other than rfc2019: inputs that decode to generated
+// sequences of its vocabulary, as corpus_gen makes the repository's.
+void write_profile_seeds(const fs::path &dir, const ref::Profile &profile, uint32_t arch_mask) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    fs::create_directories(dir, ec);
+    engine::GenConfig gen;
+    gen.arch_mask = arch_mask;
+    gen.profile = profile.name;
+    gen.ops = 32;
+    for (uint64_t i = 0, written = 0; i < 200 && written < 24; ++i) {
+        engine::Rng rng(engine::Rng::derive(0x5eed, i));
+        const engine::Trace t = engine::generate_trace(rng, gen);
+        const auto bytes = fuzz::encode_trace(t, arch_mask);
+        if (!bytes) continue;
+        std::ofstream f(dir / fmt::format("gen-{}-{:02}", profile.name, written++),
+                        std::ios::binary);
+        f.write(reinterpret_cast<const char *>(bytes->data()),
+                static_cast<std::streamsize>(bytes->size()));
+    }
+}
 
 const char *const kTargets[] = {"sva_diff", "hw_walk", "trace_parse"};
 
@@ -252,6 +290,10 @@ int cmd_fuzz(const FuzzOptions &opt) {
     SelectedDriver selected;
     if (diff) selected = select_driver(driver_name, opt.driver_lib);
     const svac_driver_ops *driver = selected.ops;
+    const ref::Profile &profile = fuzz_profile(opt.profile, diff ? driver : nullptr);
+    if (!diff && opt.profile != "rfc2019")
+        throw UsageError("--profile: only sva_diff decodes ops; " + opt.target +
+                         " fuzzes the kit itself");
     engine::RunOptions run_options; // a plugin's runs here are isolated, as in `run`
     run_options.isolate = IsolationFlags{}.choose(selected);
     if (selected.plugin()) driver_name = selected.library_path;
@@ -272,10 +314,17 @@ int cmd_fuzz(const FuzzOptions &opt) {
         fs::remove_all(d, ec);
         fs::create_directories(d, ec);
     }
-    const fs::path seeds = fs::path(SVAC_SOURCE_DIR) / "corpus" / opt.target;
+    // The seed corpus: the repository's (rfc2019 inputs), or for a later
+    // profile inputs encoded from generated sequences of its vocabulary.
+    fs::path seeds = fs::path(SVAC_SOURCE_DIR) / "corpus" / opt.target;
+    if (diff && opt.profile != "rfc2019") {
+        seeds = out / "seeds";
+        write_profile_seeds(seeds, profile, driver->arch_mask);
+    }
     const fs::path dict = fs::path(SVAC_SOURCE_DIR) / "fuzz" / (opt.target + ".dict");
     std::map<std::string, std::string> env;
     if (diff) env[selected.plugin() ? "SVAC_FUZZ_DRIVER_LIB" : "SVAC_FUZZ_DRIVER"] = driver_name;
+    if (diff) env["SVAC_FUZZ_PROFILE"] = opt.profile;
 
     std::vector<std::string> argv{bin.string(),
                                   "-fork=" + std::to_string(opt.jobs),
@@ -373,7 +422,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
         std::optional<engine::Trace> trace;
         if (diff) {
             auto bytes = read_bytes(a);
-            trace = fuzz::decode_trace(bytes.data(), bytes.size(), driver->arch_mask);
+            trace = fuzz::decode_trace(bytes.data(), bytes.size(), driver->arch_mask, opt.profile);
         }
         if (r.clause && diff) {
             engine::RunStats stats;
@@ -410,7 +459,8 @@ int cmd_fuzz(const FuzzOptions &opt) {
             if (stopping()) break;
             if (!e.is_regular_file()) continue;
             auto bytes = read_bytes(e.path().string());
-            engine::Trace t = fuzz::decode_trace(bytes.data(), bytes.size(), driver->arch_mask);
+            engine::Trace t =
+                fuzz::decode_trace(bytes.data(), bytes.size(), driver->arch_mask, opt.profile);
             if (!engine::check_driver_topology(*driver, t.topology).empty()) continue;
             try {
                 ++corpus_run.sequences;
@@ -438,6 +488,7 @@ int cmd_fuzz(const FuzzOptions &opt) {
             engine::CampaignConfig cfg;
             cfg.seed = opt.seed;
             cfg.time_s = opt.time_s;
+            cfg.profile = opt.profile;
             r = make_report(selected, cfg, result, started, engine::seconds_since(t0));
         } else { // no driver: the kit's own code, built into the fuzz target
             r.tool_version = tool_version();
@@ -562,10 +613,11 @@ int cmd_fuzz(const FuzzOptions &opt) {
 }
 
 int cmd_fuzz_to_trace(const std::string &input, const SelectedDriver &selected,
-                      const std::string &out) {
+                      const std::string &out, const std::string &profile) {
     const svac_driver_ops &driver = *selected;
+    fuzz_profile(profile, &driver);
     auto bytes = read_bytes(input);
-    engine::Trace t = fuzz::decode_trace(bytes.data(), bytes.size(), driver.arch_mask);
+    engine::Trace t = fuzz::decode_trace(bytes.data(), bytes.size(), driver.arch_mask, profile);
     std::string text = reports::dump_json(engine::trace_to_json(t)) + "\n";
     if (out.empty() || out == "-") {
         fmt::print("{}", text);

@@ -233,7 +233,7 @@ int cmd_replay(const std::string &path, const cli::SelectedDriver &selected, boo
     if (!why.empty()) throw engine::InputError(path + ": " + why);
     engine::RunStats stats;
     // Names in the step lines come from a shadow reference that follows the run.
-    ref::Reference shadow(trace.topology, *ref::find_profile(trace.profile));
+    ref::Reference shadow(trace.topology, engine::profile_of(trace));
     engine::json call; // --hw: the op's stores and commands, printed under its line
     engine::RunOptions options;
     if (hw) options.after_call = [&](std::size_t, const engine::json &j) { call = j; };
@@ -261,9 +261,9 @@ int cmd_replay(const std::string &path, const cli::SelectedDriver &selected, boo
 
 int cmd_check_trace(const std::string &path, bool verbose, const std::string &profile) {
     engine::Trace trace =
-        profile.empty() ? engine::load_trace(path) : engine::load_trace(path, profile);
+        engine::load_trace(path, profile.empty() ? std::nullopt : std::optional(profile));
     engine::RunStats stats;
-    ref::Reference shadow(trace.topology, *ref::find_profile(trace.profile));
+    ref::Reference shadow(trace.topology, engine::profile_of(trace));
     engine::StepHook hook = [&](std::size_t i, const ref::Op &op, uint32_t pasid,
                                 const ref::Expectation &exp, const ref::Observation &obs,
                                 const std::optional<ref::Violation> &v) {
@@ -487,14 +487,21 @@ int main(int argc, char **argv) {
     fuzz->add_option("--fuzzer-dir", fuzz_opt.fuzzer_dir,
                      "folder of the fuzz target binaries (default: $SVAC_FUZZ_DIR, else "
                      "build/asan/fuzz)");
+    fuzz->add_option("--profile", fuzz_opt.profile,
+                     "sva_diff: the API generation whose vocabulary the inputs decode to")
+        ->capture_default_str();
 
-    std::string fuzz_input, fuzz_trace_out;
+    std::string fuzz_input, fuzz_trace_out, fuzz_profile = "rfc2019";
     auto *fuzz_to_trace = app.add_subcommand(
         "fuzz-to-trace", "decode a sva_diff input (a crash, a corpus file) into a trace");
     fuzz_to_trace->add_option("INPUT", fuzz_input, "sva_diff input file")->required();
     driver_options(fuzz_to_trace, "bundled driver whose architecture the input decodes for "
                                   "(default smmuv3)");
     fuzz_to_trace->add_option("-o,--output", fuzz_trace_out, "trace file (default: stdout)");
+    fuzz_to_trace
+        ->add_option("--profile", fuzz_profile,
+                     "the API generation the input was fuzzed under (fuzz --profile)")
+        ->capture_default_str();
 
     std::string report_path, report_format = "html", report_output, report_new;
     auto *report_cmd =
@@ -630,7 +637,7 @@ int main(int argc, char **argv) {
                                        ? "smmuv3" + driver_name
                                        : driver_name,
                                    driver_lib),
-                fuzz_trace_out);
+                fuzz_trace_out, fuzz_profile);
         if (*report_render)
             return cli::cmd_report_render(report_path, report_format, report_output);
         if (*report_diff) return cli::cmd_report_diff(report_path, report_new);

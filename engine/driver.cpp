@@ -101,8 +101,7 @@ std::string check_driver_profile(const svac_driver_ops &ops, const ref::Profile 
 std::string check_driver_trace(const svac_driver_ops &ops, const Trace &t) {
     if (std::string why = check_driver_topology(ops, t.topology); !why.empty())
         return "/topology: " + why;
-    const ref::Profile *p = ref::find_profile(t.profile);
-    if (std::string why = p ? check_driver_profile(ops, *p) : ""; !why.empty())
+    if (std::string why = check_driver_profile(ops, profile_of(t)); !why.empty())
         return "/profile: " + why;
     return {};
 }

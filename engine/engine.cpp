@@ -125,11 +125,6 @@ Finding create_leak_finding(const Trace &trace, uint64_t fail_nth, SimMemory::Us
     return f;
 }
 
-const ref::Profile &profile_of(const Trace &t) {
-    const ref::Profile *p = ref::find_profile(t.profile);
-    return p ? *p : ref::default_profile();
-}
-
 } // namespace
 
 json expectation_to_json(const ref::Expectation &exp, ref::OpKind kind) {

@@ -820,21 +820,20 @@ Trace trace_from_json(const json &j, std::string_view source) {
     return t;
 }
 
-Trace load_trace(const std::string &path) {
+Trace load_trace(const std::string &path, const std::optional<std::string> &profile) {
     std::string error;
     auto text = reports::read_json_file(path, &error);
     if (!text) throw InputError(path + ": " + error);
-    return parse_trace(*text, path);
-}
-
-Trace load_trace(const std::string &path, const std::string &profile) {
-    std::string error;
-    auto text = reports::read_json_file(path, &error);
-    if (!text) throw InputError(path + ": " + error);
+    if (!profile) return parse_trace(*text, path);
     auto parsed = reports::parse_json_text(*text, &error);
     if (!parsed) throw InputError(path + ": " + error);
-    if (parsed->is_object()) (*parsed)["profile"] = profile;
+    if (parsed->is_object()) (*parsed)["profile"] = *profile;
     return trace_from_json(*parsed, path);
+}
+
+const ref::Profile &profile_of(const Trace &t) {
+    const ref::Profile *p = ref::find_profile(t.profile);
+    return p ? *p : ref::default_profile();
 }
 
 json topology_to_json(const ref::Topology &t) {
@@ -1050,9 +1049,7 @@ json trace_to_json(const Trace &t) {
     if (t.fail_alloc_nth) j["fail_alloc_nth"] = t.fail_alloc_nth;
     if (t.finding) j["finding"] = recorded_finding_json(*t.finding);
     j["ops"] = json::array();
-    const ref::Profile *profile = ref::find_profile(t.profile);
-    for (const auto &op : t.ops)
-        j["ops"].push_back(op_to_json(op, profile ? *profile : ref::default_profile()));
+    for (const auto &op : t.ops) j["ops"].push_back(op_to_json(op, profile_of(t)));
     return j;
 }
 
@@ -1063,10 +1060,8 @@ std::string print_trace(const Trace &t) {
     if (t.fail_alloc_nth) s += "\"fail_alloc_nth\": " + std::to_string(t.fail_alloc_nth) + ",\n  ";
     if (t.finding) s += "\"finding\": " + recorded_finding_json(*t.finding).dump() + ",\n  ";
     s += "\"ops\": [";
-    const ref::Profile *profile = ref::find_profile(t.profile);
     for (std::size_t i = 0; i < t.ops.size(); ++i)
-        s += (i ? ",\n    " : "\n    ") +
-             op_to_json(t.ops[i], profile ? *profile : ref::default_profile()).dump();
+        s += (i ? ",\n    " : "\n    ") + op_to_json(t.ops[i], profile_of(t)).dump();
     s += t.ops.empty() ? "]\n}\n" : "\n  ]\n}\n";
     return s;
 }

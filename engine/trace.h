@@ -100,10 +100,13 @@ inline constexpr uint32_t kMaxHandleName = 65'535;    // a handle's name (bind, 
 Trace parse_trace(std::string_view text, std::string_view source);
 // The same, from JSON already parsed (a driver host's run frame).
 Trace trace_from_json(const json &j, std::string_view source);
-Trace load_trace(const std::string &path);
-// ... read as a trace of profile `profile`, whatever its own "profile" says
-// (check-trace --profile).
-Trace load_trace(const std::string &path, const std::string &profile);
+// ... read as a trace of `profile` when one is given, whatever its own
+// "profile" says (check-trace --profile).
+Trace load_trace(const std::string &path, const std::optional<std::string> &profile = {});
+
+// The profile a trace names (parse_trace accepts known ones only; a trace
+// made in memory with another name is read as rfc2019).
+const ref::Profile &profile_of(const Trace &t);
 
 json op_to_json(const ref::Op &op, const ref::Profile &profile);
 json topology_to_json(const ref::Topology &t);

@@ -4,7 +4,9 @@
 //
 // SVAC_FUZZ_DRIVER selects the driver: "smmuv3" (the default), "vtd", or
 // "DRIVER:MUTANT" for a seeded-bug mutant; SVAC_FUZZ_DRIVER_LIB=PATH.so a
-// plugin instead. SVAC_FUZZ_ROUNDTRIP=1 also checks
+// plugin instead. SVAC_FUZZ_PROFILE names the API generation whose
+// vocabulary the inputs decode to (default rfc2019), which the driver must
+// implement. SVAC_FUZZ_ROUNDTRIP=1 also checks
 // that each decoded trace prints and parses back to itself.
 #include "engine/driver.h"
 #include "engine/engine.h"
@@ -38,6 +40,22 @@ const svac_driver_ops &driver() {
     return *ops;
 }
 
+const std::string &profile() {
+    static const std::string name = [] {
+        const char *env = std::getenv("SVAC_FUZZ_PROFILE");
+        std::string p = env && *env ? env : "rfc2019";
+        const ref::Profile *found = ref::find_profile(p);
+        std::string why =
+            found ? engine::check_driver_profile(driver(), *found) : "no profile \"" + p + "\"";
+        if (!why.empty()) {
+            std::fprintf(stderr, "sva_diff: SVAC_FUZZ_PROFILE: %s\n", why.c_str());
+            std::exit(2);
+        }
+        return p;
+    }();
+    return name;
+}
+
 bool roundtrip_checks() {
     static const bool on = [] {
         const char *env = std::getenv("SVAC_FUZZ_ROUNDTRIP");
@@ -50,7 +68,7 @@ bool roundtrip_checks() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const svac_driver_ops &ops = driver();
-    engine::Trace trace = fuzz::decode_trace(data, size, ops.arch_mask);
+    engine::Trace trace = fuzz::decode_trace(data, size, ops.arch_mask, profile());
     if (!engine::check_driver_topology(ops, trace.topology).empty()) return 0;
     if (roundtrip_checks()) {
         engine::Trace back =

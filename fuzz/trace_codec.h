@@ -31,6 +31,8 @@ inline constexpr uint64_t kMaxFuzzDrvdata = 65535;
 inline constexpr uint32_t kMaxFuzzFeature = 255;
 inline constexpr uint32_t kMaxFuzzLiteralPasid = 0xfffff;
 inline constexpr uint32_t kMaxFuzzParam = (1u << 21) - 1;
+inline constexpr uint32_t kMaxFuzzHandle = 15;  // handle names (unbind, set_ops) from linux-5.3
+inline constexpr uint32_t kMaxFuzzOpsValue = 3; // set_ops: which ops (1..3)
 
 // The two sides of the encoding share the same sequence of choices.
 class Decoder {
@@ -79,13 +81,30 @@ inline std::vector<uint32_t> alive(const std::vector<bool> &exited) {
 
 } // namespace detail
 
+// The op kinds of a profile's vocabulary, in OpKind order: an op's kind is
+// its index here (rfc2019's are the kinds up to queue_overflow, so its
+// inputs read as they always have).
+inline std::vector<ref::OpKind> codec_kinds(const ref::Profile &p) {
+    std::vector<ref::OpKind> v;
+    for (uint8_t k = 0; k < static_cast<uint8_t>(ref::OpKind::count_); ++k)
+        if (ref::op_in_profile(static_cast<ref::OpKind>(k), p))
+            v.push_back(static_cast<ref::OpKind>(k));
+    return v;
+}
+
 // The ranges each field is drawn from; the same function drives decoding and
-// encoding. Codec: uint64_t field(uint64_t current, lo, hi) returning the value.
+// encoding, for the trace's profile. Codec: uint64_t field(uint64_t current,
+// lo, hi) returning the value.
 template <typename Field>
 bool codec_trace(engine::Trace &t, uint32_t arch_mask, Field &&field, bool decoding,
                  const std::function<bool()> &more) {
     using ref::Op;
     using ref::OpKind;
+    const ref::Profile *found = ref::find_profile(t.profile);
+    if (!found) return false;
+    const ref::Profile &profile = *found;
+    const std::vector<OpKind> kinds = codec_kinds(profile);
+    const bool handles = profile.contract != ref::Contract::rfc2019;
     auto f32 = [&](uint32_t &v, uint64_t lo, uint64_t hi) {
         v = static_cast<uint32_t>(field(v, lo, hi));
     };
@@ -131,7 +150,7 @@ bool codec_trace(engine::Trace &t, uint32_t arch_mask, Field &&field, bool decod
     f32(topo.mms, 1, kMaxFuzzMms);
 
     // Ops.
-    std::vector<bool> exited(topo.mms, false);
+    std::vector<bool> exited(topo.mms, false), freed(topo.mms, false);
     auto dev = [&](Op &op) { f32(op.dev, 0, n_devs - 1); };
     auto mm = [&](uint32_t &m) { f32(m, 0, topo.mms - 1); };
     // An mm that has not exited, by its rank among those; false if none.
@@ -169,10 +188,11 @@ bool codec_trace(engine::Trace &t, uint32_t arch_mask, Field &&field, bool decod
         Op scratch;
         Op &op = decoding ? scratch : t.ops[n++];
         if (!decoding && op.recorded != ref::Observation{}) return false;
-        uint32_t kind = static_cast<uint32_t>(op.kind);
-        // The rfc2019 vocabulary (the codec's profile): up to queue_overflow.
-        f32(kind, 0, static_cast<uint32_t>(OpKind::queue_overflow));
-        op.kind = static_cast<OpKind>(kind);
+        auto at = std::find(kinds.begin(), kinds.end(), op.kind);
+        if (!decoding && at == kinds.end()) return false;
+        uint32_t kind = static_cast<uint32_t>(at - kinds.begin());
+        f32(kind, 0, kinds.size() - 1);
+        op.kind = kinds[kind];
         switch (op.kind) {
         case OpKind::has_feature:
         case OpKind::feature_enabled:
@@ -212,10 +232,20 @@ bool codec_trace(engine::Trace &t, uint32_t arch_mask, Field &&field, bool decod
         case OpKind::bind:
             dev(op);
             mm(op.mm);
+            if (!profile.mm_exit_callback) { // no callback to pass drvdata to
+                if (op.drvdata) return false;
+                break;
+            }
             if (op.drvdata > kMaxFuzzDrvdata) return false;
             op.drvdata = field(op.drvdata, 0, kMaxFuzzDrvdata);
             break;
         case OpKind::unbind: {
+            if (handles) { // a handle by its name; one no live bind returned is not run
+                if (!decoding && (!op.by_handle || op.handle > kMaxFuzzHandle)) return false;
+                op.by_handle = true;
+                f32(op.handle, 0, kMaxFuzzHandle);
+                break;
+            }
             dev(op);
             fb(op.pasid.of_mm);
             if (op.pasid.of_mm)
@@ -331,8 +361,29 @@ bool codec_trace(engine::Trace &t, uint32_t arch_mask, Field &&field, bool decod
         case OpKind::queue_overflow:
             dev(op);
             break;
-        case OpKind::set_ops: // not in the codec's rfc2019 vocabulary
-        case OpKind::mm_free:
+        case OpKind::set_ops:
+            if (!decoding && (!op.by_handle || op.handle > kMaxFuzzHandle || op.ops < 1 ||
+                              op.ops > kMaxFuzzOpsValue))
+                return false;
+            op.by_handle = true;
+            f32(op.handle, 0, kMaxFuzzHandle);
+            f32(op.ops, 1, kMaxFuzzOpsValue);
+            break;
+        case OpKind::mm_free: { // an mm that exited and is not freed, by its rank
+            std::vector<uint32_t> cands;
+            for (uint32_t m = 0; m < topo.mms; ++m)
+                if (exited[m] && !freed[m]) cands.push_back(m);
+            auto it = std::find(cands.begin(), cands.end(), op.mm);
+            if (cands.empty() || (!decoding && it == cands.end())) {
+                if (decoding) continue;
+                return false;
+            }
+            uint32_t rank = decoding ? 0 : static_cast<uint32_t>(it - cands.begin());
+            f32(rank, 0, cands.size() - 1);
+            op.mm = cands[rank];
+            freed[op.mm] = true;
+            break;
+        }
         case OpKind::count_:
             return false;
         }
@@ -341,11 +392,14 @@ bool codec_trace(engine::Trace &t, uint32_t arch_mask, Field &&field, bool decod
     return true;
 }
 
-// The trace an input decodes to, for a driver of these architectures.
-inline engine::Trace decode_trace(const uint8_t *data, std::size_t size, uint32_t arch_mask) {
+// The trace an input decodes to, for a driver of these architectures, in
+// the vocabulary of `profile` (one of ref::profiles()).
+inline engine::Trace decode_trace(const uint8_t *data, std::size_t size, uint32_t arch_mask,
+                                  const std::string &profile = "rfc2019") {
     FuzzedDataProvider fdp(data, size);
     Decoder d(fdp);
     engine::Trace t;
+    t.profile = profile;
     t.ops.reserve(kMaxFuzzOps); // an Op is large: no regrowth per input
     codec_trace(
         t, arch_mask, [&](uint64_t, uint64_t lo, uint64_t hi) { return d.range(lo, hi); }, true,
@@ -353,11 +407,11 @@ inline engine::Trace decode_trace(const uint8_t *data, std::size_t size, uint32_
     return t;
 }
 
-// The input that decodes to t, or nothing when t lies outside the encoding
-// (recorded outcomes, more ops, values beyond the ranges above).
+// The input that decodes to t (under t's profile), or nothing when t lies
+// outside the encoding (recorded outcomes, more ops, values beyond the
+// ranges above).
 inline std::optional<std::vector<uint8_t>> encode_trace(const engine::Trace &t,
                                                         uint32_t arch_mask) {
-    if (t.profile != "rfc2019") return std::nullopt;
     Encoder e;
     engine::Trace copy = t;
     bool in_range = true;
