@@ -58,6 +58,8 @@ Expectation Reference::expect_bind_enabled(const Op &op) const {
         return e;
     }
     effective_range(op.dev, e.lo, e.hi);
+    // A new bond: from linux-5.3 its handle names no other live bond (HANDLE-1).
+    if (profile_->contract != Contract::rfc2019) e.handle_rule = Expectation::Handle::fresh;
     if (mm.pasid != 0) { // BIND-3: one PASID per mm
         bool in_range = mm.pasid >= e.lo && mm.pasid <= e.hi;
         e.rc = in_range ? ErrnoSet{0} : ErrnoSet{-ERANGE, -EOVERFLOW};
@@ -75,7 +77,6 @@ Expectation Reference::expect_bind_enabled(const Op &op) const {
     e.rc_clause = ClauseId::PASID_5;
     e.pasid_rule = Expectation::Pasid::fresh;
     e.pasid_clause = ClauseId::BIND_5;
-    if (profile_->contract != Contract::rfc2019) e.handle_rule = Expectation::Handle::fresh;
     return e;
 }
 

@@ -198,6 +198,42 @@ TEST(HandleContract, ASecondHandleForTheSameBondIsFound) {
 
 namespace {
 
+// smmuv3 returning the first bond's handle for every later bond (HANDLE-1
+// broken).
+uint64_t g_first_handle = 0;
+int one_handle_bind(void *drv, uint32_t dev, uint32_t mm, uint64_t drvdata, svac_mm_exit_fn mm_exit,
+                    void *cb_ctx, uint64_t *handle) {
+    int rc = bundled("smmuv3").sva_bind(drv, dev, mm, drvdata, mm_exit, cb_ctx, handle);
+    if (rc == 0 && g_first_handle) *handle = g_first_handle;
+    if (rc == 0) g_first_handle = *handle;
+    return rc;
+}
+
+} // namespace
+
+TEST(HandleContract, AHandleOfAnotherBondIsFound) {
+    svac_driver_ops ops = bundled("smmuv3");
+    ops.name = "smmuv3-one-handle";
+    ops.sva_bind = one_handle_bind;
+    g_first_handle = 0;
+    engine::Trace t;
+    t.profile = "linux-6.1";
+    t.topology = smmu_topology(1);
+    t.ops = {op_of(OpKind::enable_feature, 0, 0, SVAC_FEAT_IOPF),
+             op_of(OpKind::enable_feature, 0, 0, SVAC_FEAT_SVA),
+             op_of(OpKind::enable_feature, 1, 0, SVAC_FEAT_IOPF),
+             op_of(OpKind::enable_feature, 1, 0, SVAC_FEAT_SVA),
+             op_of(OpKind::bind, 0, 0),
+             op_of(OpKind::bind, 1, 0)}; // the same PASID, a handle of its own
+    std::optional<engine::Finding> f;
+    steps_of(ops, t, &f);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->clause, ref::ClauseId::HANDLE_1) << f->message;
+    EXPECT_EQ(f->step, 5u);
+}
+
+namespace {
+
 // smmuv3 as a driver built for ABI version 3: no `contracts` and no
 // handle-based functions in its table, and a platform that must say 3.
 uint32_t g_platform_version = 0;
