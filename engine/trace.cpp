@@ -799,7 +799,8 @@ Trace trace_from_json(const json &j, std::string_view source) {
         v.fail("/ops", "expected an array of ops, got " + std::string(ops.type_name()));
     if (ops.size() > kMaxOps)
         v.fail("/ops", std::to_string(ops.size()) + " ops is more than " + std::to_string(kMaxOps));
-    std::vector<std::size_t> exited_at(t.topology.mms, SIZE_MAX);
+    std::vector<std::size_t> exited_at(t.topology.mms, SIZE_MAX),
+        freed_at(t.topology.mms, SIZE_MAX);
     t.ops.reserve(ops.size());
     for (std::size_t i = 0; i < ops.size(); ++i) {
         std::string w = "/ops/" + std::to_string(i);
@@ -813,6 +814,15 @@ Trace trace_from_json(const json &j, std::string_view source) {
                               " exits a second time (it exited at /ops/" +
                               std::to_string(exited_at[op.mm]) + ")");
             exited_at[op.mm] = i;
+        }
+        // The last mmdrop comes after the mm's exit, once.
+        if (op.kind == OpKind::mm_free) {
+            if (exited_at[op.mm] == SIZE_MAX)
+                v.fail(w, "mm_free of mm " + std::to_string(op.mm) + ", which has not exited");
+            if (freed_at[op.mm] != SIZE_MAX)
+                v.fail(w, "mm " + std::to_string(op.mm) + " is freed a second time (at /ops/" +
+                              std::to_string(freed_at[op.mm]) + " first)");
+            freed_at[op.mm] = i;
         }
         t.ops.push_back(op);
     }

@@ -844,6 +844,20 @@ TEST(TraceRoundTrip, LaterGenerationsOpsAndFields) {
     EXPECT_NE(engine::print_trace(m).find(R"({"op":"mm_free","mm":0})"), std::string::npos);
 }
 
+// mm_free is the mm's last mmdrop: after its exit, once (a replayed trace
+// is refused as check-trace refuses it).
+TEST(TraceErrors, MmFreeComesOnceAfterTheExit) {
+    const std::string head = R"({"format":"sva-trace/1","profile":"linux-6.1","topology":)"
+                             R"({"iommus":[{"arch":"smmuv3"}],"devices":[{"iommu":0}],"mms":2})"
+                             R"(,"ops":[)";
+    expect_error(head + R"({"op":"mm_free","mm":1}]})", "/ops/0",
+                 "mm_free of mm 1, which has not exited");
+    expect_error(head + R"({"op":"mm_exit","mm":1},{"op":"mm_free","mm":1},)"
+                        R"({"op":"mm_free","mm":1}]})",
+                 "/ops/2", "mm 1 is freed a second time (at /ops/1 first)");
+    EXPECT_EQ(error_of(head + R"({"op":"mm_exit","mm":1},{"op":"mm_free","mm":1}]})"), "");
+}
+
 TEST(TraceErrors, Features) {
     expect_error(trace_text(R"({"op":"has_feature","dev":0,"feat":"iopf"})"), "/ops/0/feat",
                  "unknown feature name \"iopf\"");
