@@ -43,6 +43,14 @@ void check_out_dir(const std::string &dir, const std::string &option) {
     fs::remove(probe, ec);
 }
 
+const ref::Profile &profile_option(const std::string &name) {
+    if (const ref::Profile *p = ref::find_profile(name)) return *p;
+    std::string known;
+    for (const auto &p : ref::profiles())
+        known += (known.empty() ? "" : ", ") + std::string(p.name);
+    throw UsageError("--profile: unknown profile \"" + name + "\" (known: " + known + ")");
+}
+
 namespace {
 
 // Seconds a driver host has to answer a connection with its ready frame.

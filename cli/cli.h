@@ -95,6 +95,9 @@ struct MutantsOptions {
 };
 int cmd_mutants(const MutantsOptions &opt);
 
+// --profile NAME: the profile, or a UsageError naming the known ones.
+const ref::Profile &profile_option(const std::string &name);
+
 // sva-conform report render / diff (cli/report_cmd.cpp).
 int cmd_report_render(const std::string &path, const std::string &format,
                       const std::string &output);

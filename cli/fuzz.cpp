@@ -47,17 +47,11 @@ namespace fs = std::filesystem;
 
 // --profile: a known profile whose contract the driver (if any) implements.
 const ref::Profile &fuzz_profile(const std::string &name, const svac_driver_ops *driver) {
-    const ref::Profile *p = ref::find_profile(name);
-    if (!p) {
-        std::string known;
-        for (const auto &q : ref::profiles())
-            known += (known.empty() ? "" : ", ") + std::string(q.name);
-        throw UsageError("--profile: unknown profile \"" + name + "\" (known: " + known + ")");
-    }
+    const ref::Profile &p = profile_option(name);
     if (driver)
-        if (std::string why = engine::check_driver_profile(*driver, *p); !why.empty())
+        if (std::string why = engine::check_driver_profile(*driver, p); !why.empty())
             throw UsageError("--profile: " + why);
-    return *p;
+    return p;
 }
 
 // Seeds for a profile other than rfc2019: inputs that decode to generated

@@ -35,16 +35,8 @@ constexpr double kMaxStepS = 24 * 3600;         // --step-timeout, --budget, pro
 constexpr uint64_t kMinMemoryMib = 16, kMaxMemoryMib = uint64_t{1} << 20; // 1 TiB
 constexpr uint64_t kMaxJobs = 256;
 
-const ref::Profile &profile_option(const std::string &name) {
-    if (const ref::Profile *p = ref::find_profile(name)) return *p;
-    std::string known;
-    for (const auto &p : ref::profiles())
-        known += (known.empty() ? "" : ", ") + std::string(p.name);
-    throw cli::UsageError("--profile: unknown profile \"" + name + "\" (known: " + known + ")");
-}
-
 int cmd_clauses(bool as_json, const std::string &group, const std::string &profile) {
-    const ref::Profile *only = profile.empty() ? nullptr : &profile_option(profile);
+    const ref::Profile *only = profile.empty() ? nullptr : &cli::profile_option(profile);
     engine::json all = engine::json::array();
     std::size_t shown = 0;
     for (const auto &c : ref::clause_catalog()) {
@@ -114,7 +106,7 @@ int cmd_run(const cli::SelectedDriver &selected, engine::CampaignConfig cfg, con
             const std::string &generator, const cli::IsolationFlags &isolation) {
     cfg.options.isolate = isolation.choose(selected);
     const svac_driver_ops &driver = *selected;
-    if (std::string why = engine::check_driver_profile(driver, profile_option(cfg.profile));
+    if (std::string why = engine::check_driver_profile(driver, cli::profile_option(cfg.profile));
         !why.empty())
         throw cli::UsageError("--profile: " + why);
     if (cfg.ops == 0) throw cli::UsageError("--ops: must be at least 1");
