@@ -66,7 +66,7 @@ bool DriverInstance::exit_passes_on(uint32_t dev, uint32_t pasid) const {
 // The handles whose last reference went (the reference's word: it counts
 // the references) are forgotten; an mm freed with none left frees its PASID.
 void DriverInstance::forget_handles(const CoreContext &ctx) {
-    if (!ctx.handles || handles_.empty()) return;
+    if (!ctx.handles || handles_.empty() || profile_.contract != ref::Contract::handle) return;
     if (std::erase_if(handles_, [&](const auto &h) { return !ctx.handles->count(h.first); }))
         free_mm_pasids();
 }

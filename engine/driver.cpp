@@ -13,14 +13,15 @@ std::string check_driver_ops(const svac_driver_ops *ops) {
         return "the driver was built for ABI version " + std::to_string(ops->abi_version) +
                ", this sva-conform speaks versions " + std::to_string(SVAC_ABI_VERSION_MIN) +
                " to " + std::to_string(SVAC_ABI_VERSION);
-    // Version 3 ends before `contracts`.
-    const std::size_t needs =
-        ops->abi_version >= 4 ? sizeof(svac_driver_ops) : offsetof(svac_driver_ops, contracts);
+    // Version 3 ends before `contracts`, version 4 before `probe_device`.
+    const std::size_t needs = ops->abi_version >= 5   ? sizeof(svac_driver_ops)
+                              : ops->abi_version == 4 ? offsetof(svac_driver_ops, probe_device)
+                                                      : offsetof(svac_driver_ops, contracts);
     if (ops->size < needs)
         return "the driver's ops table is " + std::to_string(ops->size) + " bytes, ABI version " +
                std::to_string(ops->abi_version) + " needs " + std::to_string(needs);
     const uint32_t contracts = driver_contracts(*ops);
-    if (!(contracts & (SVAC_CONTRACT_RFC2019 | SVAC_CONTRACT_HANDLE)))
+    if (!(contracts & (SVAC_CONTRACT_RFC2019 | SVAC_CONTRACT_HANDLE | SVAC_CONTRACT_DOMAIN)))
         return "the driver's ops table implements no contract this sva-conform knows (contracts " +
                std::to_string(contracts) +
                "; from ABI version 4 a driver names those it implements: SVAC_CONTRACT_*)";
@@ -30,7 +31,7 @@ std::string check_driver_ops(const svac_driver_ops *ops) {
         uint32_t contract; // 0: every driver
     };
     const auto fn = [](auto *f) { return reinterpret_cast<const void *>(f); };
-    const bool v4 = ops->abi_version >= 4;
+    const bool v4 = ops->abi_version >= 4, v5 = ops->abi_version >= 5;
     const Required required[] = {
         {fn(ops->create), "create", 0},
         {fn(ops->destroy), "destroy", 0},
@@ -48,12 +49,19 @@ std::string check_driver_ops(const svac_driver_ops *ops) {
         {v4 ? fn(ops->sva_bind) : nullptr, "sva_bind", SVAC_CONTRACT_HANDLE},
         {v4 ? fn(ops->sva_unbind) : nullptr, "sva_unbind", SVAC_CONTRACT_HANDLE},
         {v4 ? fn(ops->sva_get_pasid) : nullptr, "sva_get_pasid", SVAC_CONTRACT_HANDLE},
+        {v5 ? fn(ops->probe_device) : nullptr, "probe_device", SVAC_CONTRACT_DOMAIN},
+        {v5 ? fn(ops->domain_alloc_sva) : nullptr, "domain_alloc_sva", SVAC_CONTRACT_DOMAIN},
+        {v5 ? fn(ops->domain_free) : nullptr, "domain_free", SVAC_CONTRACT_DOMAIN},
+        {v5 ? fn(ops->set_dev_pasid) : nullptr, "set_dev_pasid", SVAC_CONTRACT_DOMAIN},
+        {v5 ? fn(ops->remove_dev_pasid) : nullptr, "remove_dev_pasid", SVAC_CONTRACT_DOMAIN},
     };
     for (const auto &r : required)
         if (!r.fn && (r.contract == 0 || (contracts & r.contract)))
             return std::string("the driver's ops table has no ") + r.name +
                    (r.contract == SVAC_CONTRACT_HANDLE
                         ? ", which the handle-based contract it says it implements needs"
+                    : r.contract == SVAC_CONTRACT_DOMAIN
+                        ? ", which the domain-based contract it says it implements needs"
                         : "");
     if (!ops->name || !*ops->name) return "the driver's ops table has no name";
     return {};
@@ -84,14 +92,15 @@ std::string check_driver_profile(const svac_driver_ops &ops, const ref::Profile 
                     "SVAC_CONTRACT_HANDLE)";
         break;
     case ref::Contract::domain:
-        return "profile " + std::string(p.name) + " needs " +
-               (p.blocked_domain
-                    ? "the domain-based contract (domain_alloc_sva, set_dev_pasid on SVA and "
-                      "blocked domains, free)"
-                    : "the domain-based contract (domain_alloc_sva, set_dev_pasid, "
-                      "remove_dev_pasid, free)") +
-               ", which the driver ABI does not carry yet. 'sva-conform check-trace' judges a " +
-               std::string(p.name) + " trace against the reference alone";
+        if (!(contracts & SVAC_CONTRACT_DOMAIN))
+            needs = p.blocked_domain
+                        ? "the domain-based contract (probe_device, domain_alloc_sva, "
+                          "set_dev_pasid on SVA and blocked domains, domain_free: driver ABI 5, "
+                          "SVAC_CONTRACT_DOMAIN)"
+                        : "the domain-based contract (probe_device, domain_alloc_sva, "
+                          "set_dev_pasid, remove_dev_pasid, domain_free: driver ABI 5, "
+                          "SVAC_CONTRACT_DOMAIN)";
+        break;
     }
     if (!needs) return {};
     return "driver " + std::string(ops.name) + " (driver ABI " + std::to_string(ops.abi_version) +
@@ -113,6 +122,10 @@ uint32_t api_of(const ref::Profile &p) {
         return SVAC_API_LINUX_5_3;
     case ref::kLinux61:
         return SVAC_API_LINUX_6_1;
+    case ref::kLinux612:
+        return SVAC_API_LINUX_6_12;
+    case ref::kLinux616:
+        return SVAC_API_LINUX_6_16;
     default:
         return SVAC_API_RFC2019;
     }
@@ -157,6 +170,7 @@ DriverInstance::DriverInstance(std::unique_ptr<DriverCalls> calls, const ref::To
                            platform_->memory().owned(SimMemory::Owner::driver));
     }
     create_alloc_refused_ = platform_->take_alloc_refused(); // and create coped
+    if (profile_.contract == ref::Contract::domain) probe_devices();
 }
 
 DriverInstance::~DriverInstance() {
@@ -265,6 +279,10 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
             bind_handle(op, obs);
             break;
         }
+        if (profile_.contract == ref::Contract::domain) {
+            obs.rc = bind_domain(op, obs);
+            break;
+        }
         // A driver that reports success must set *pasid (EntryReturn: invalid before).
         EntryReturn r = calls_->call(
             {.entry = Entry::bind_mm, .dev = op.dev, .mm = op.mm, .drvdata = op.drvdata});
@@ -275,7 +293,10 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
     }
     case OpKind::unbind:
         if (op.by_handle) {
-            unbind_handle(op); // returns nothing
+            if (profile_.contract == ref::Contract::domain)
+                unbind_domain(op);
+            else
+                unbind_handle(op); // returns nothing
             break;
         }
         obs.rc = calls_->call({.entry = Entry::unbind_mm, .dev = op.dev, .pasid = pasid}).rc;

@@ -102,6 +102,13 @@ private:
     void forget_handles(const CoreContext &ctx);
     int alloc_mm_pasid(uint32_t mm, uint32_t min, uint32_t max, uint32_t *pasid);
     void free_mm_pasids();
+    // ... and of the domain-based contract (core_domains.cpp).
+    void probe_devices();
+    int alloc_mm_data(uint32_t dev, uint32_t mm, uint32_t *pasid);
+    bool fresh_domain(uint64_t value) const;
+    int attach_dev_pasid(uint64_t domain, uint32_t dev, uint32_t pasid);
+    int bind_domain(const ref::Op &op, ref::Observation &obs);
+    void unbind_domain(const ref::Op &op);
 
     int report_fault(uint32_t dev, const svac_fault &f);
     void flush_faults(uint32_t dev, uint32_t pasid);
@@ -125,11 +132,16 @@ private:
 
     // The handle-based contract: the profile, the handles the driver
     // returned by their names, and the core's PASID of each mm (linux-6.1).
+    // The domain-based one: the handles are the core's, each with its
+    // references and domain, and the core keeps the SVA domains and their
+    // users.
     const ref::Profile &profile_;
     struct LiveHandle {
         uint64_t value = 0; // as the driver returned it
         uint32_t dev = 0, mm = 0, pasid = 0;
-        uint32_t ops = 0; // linux-5.3: set_ops (0: none)
+        uint32_t ops = 0;    // linux-5.3: set_ops (0: none)
+        uint64_t domain = 0; // the domain-based contract: the attached domain
+        uint32_t refs = 0;   // ... and the binds that share the handle
     };
     std::map<uint32_t, LiveHandle> handles_;
     struct CoreMm {
@@ -138,6 +150,13 @@ private:
     };
     std::vector<CoreMm> core_mms_;
     std::set<uint32_t> core_pasids_; // the PASIDs core_mms_ hold
+    struct CoreDomain {
+        uint64_t value = 0; // as the driver named it
+        uint32_t mm = 0;
+        uint32_t users = 0; // devices attached
+    };
+    std::vector<CoreDomain> domains_;  // in order of allocation
+    std::vector<uint32_t> max_pasids_; // per device, from probe_device
 };
 
 } // namespace svac::engine

@@ -36,6 +36,16 @@ std::string_view entry_name(Entry e) {
         return "sva_unbind";
     case Entry::sva_get_pasid:
         return "sva_get_pasid";
+    case Entry::probe_device:
+        return "probe_device";
+    case Entry::domain_alloc_sva:
+        return "domain_alloc_sva";
+    case Entry::domain_free:
+        return "domain_free";
+    case Entry::set_dev_pasid:
+        return "set_dev_pasid";
+    case Entry::remove_dev_pasid:
+        return "remove_dev_pasid";
     case Entry::count_:
         break;
     }
@@ -47,7 +57,13 @@ bool EntryCall::operator==(const EntryCall &o) const {
            min_pasid == o.min_pasid && max_pasid == o.max_pasid && iommu == o.iommu &&
            drvdata == o.drvdata && start == o.start && end == o.end && resp.flags == o.resp.flags &&
            resp.pasid == o.resp.pasid && resp.grpid == o.resp.grpid && resp.code == o.resp.code &&
-           handle == o.handle && with_exit == o.with_exit;
+           handle == o.handle && with_exit == o.with_exit && old == o.old;
+}
+
+std::string domain_name(uint64_t domain) {
+    if (domain == SVAC_DOMAIN_NONE) return "none";
+    if (domain == SVAC_DOMAIN_BLOCKED) return "blocked";
+    return fmt::format("domain {:#x}", domain);
 }
 
 std::string EntryCall::to_string() const {
@@ -80,6 +96,17 @@ std::string EntryCall::to_string() const {
     case Entry::sva_unbind:
     case Entry::sva_get_pasid:
         return fmt::format("{}(handle {:#x})", n, handle);
+    case Entry::probe_device:
+        return fmt::format("{}(dev {})", n, dev);
+    case Entry::domain_alloc_sva:
+        return fmt::format("{}(dev {}, mm {})", n, dev, mm);
+    case Entry::domain_free:
+        return fmt::format("{}({})", n, domain_name(handle));
+    case Entry::set_dev_pasid:
+        return fmt::format("{}({}, dev {}, pasid {}, old {})", n, domain_name(handle), dev, pasid,
+                           domain_name(old));
+    case Entry::remove_dev_pasid:
+        return fmt::format("{}(dev {}, pasid {}, {})", n, dev, pasid, domain_name(handle));
     case Entry::count_:
         break;
     }
@@ -172,6 +199,21 @@ public:
             break;
         case Entry::sva_get_pasid:
             r.pasid = ops_.sva_get_pasid(drv_, c.handle);
+            break;
+        case Entry::probe_device:
+            r.pasid = ops_.probe_device(drv_, c.dev);
+            break;
+        case Entry::domain_alloc_sva:
+            r.rc = ops_.domain_alloc_sva(drv_, c.dev, c.mm, &r.handle);
+            break;
+        case Entry::domain_free:
+            ops_.domain_free(drv_, c.handle);
+            break;
+        case Entry::set_dev_pasid:
+            r.rc = ops_.set_dev_pasid(drv_, c.handle, c.dev, c.pasid, c.old);
+            break;
+        case Entry::remove_dev_pasid:
+            ops_.remove_dev_pasid(drv_, c.dev, c.pasid, c.handle);
             break;
         case Entry::count_:
             break;

@@ -34,10 +34,18 @@ enum class Entry : uint8_t {
     sva_bind,
     sva_unbind,
     sva_get_pasid,
+    // ABI version 5: the domain-based contract
+    probe_device,
+    domain_alloc_sva,
+    domain_free,
+    set_dev_pasid,
+    remove_dev_pasid,
     count_
 };
 
 std::string_view entry_name(Entry e);
+// "domain 0x3", "blocked", "none": a domain as the ABI names it.
+std::string domain_name(uint64_t domain);
 
 // One call of an entry point, its arguments by the ABI's names (those the
 // entry point does not take stay 0).
@@ -52,8 +60,10 @@ struct EntryCall {
     uint64_t drvdata = 0;
     uint64_t start = 0, end = 0;
     svac_page_response resp{};
-    uint64_t handle = 0;    // sva_unbind, sva_get_pasid
+    uint64_t handle = 0;    // sva_unbind, sva_get_pasid; the domain of domain_free,
+                            // set_dev_pasid and remove_dev_pasid
     bool with_exit = false; // sva_bind: with the handle's mm_exit (linux-5.3)
+    uint64_t old = 0;       // set_dev_pasid: the domain replaced (SVAC_DOMAIN_NONE)
 
     bool operator==(const EntryCall &o) const;
     // "bind_mm(dev 0, mm 1, drvdata 0x7)": for messages.
@@ -63,7 +73,9 @@ struct EntryCall {
 // What an entry point returned: its code (0 for the void ones), and for
 // bind_mm the PASID it wrote through its out-parameter, and whether it
 // stored past that u32 (HW-8: the words after it are the caller's); for
-// sva_bind the handle it wrote, for sva_get_pasid the PASID it returned.
+// sva_bind the handle it wrote, for sva_get_pasid the PASID it returned;
+// for domain_alloc_sva the domain it wrote (handle), for probe_device the
+// max_pasids it returned (pasid).
 struct EntryReturn {
     int rc = 0;
     uint32_t pasid = SVAC_PASID_INVALID;

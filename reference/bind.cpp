@@ -29,7 +29,15 @@ Expectation Reference::expect_bind_enabled(const Op &op) const {
     const Iommu &iommu = topo_.iommus[d.iommu];
     if (!profile_->feature_api && !(iommu.sva && iommu.pasid_bits >= 1 && d.pasid_bits >= 1)) {
         e.rc = {-EOPNOTSUPP, -ENODEV}; // linux-6.16: SVA is checked at attach
-        if (mm.exited) e.rc.add(-EINVAL);
+        if (mm.exited) {               // BIND-8 applies as well
+            e.rc.add(-EINVAL);
+            e.rc.add(-ESRCH);
+        } else if (uint32_t lo = 0, hi = 0; effective_range(op.dev, lo, hi), lo <= hi) {
+            // The core gives the mm its PASID before the driver is asked
+            // (iommu_alloc_mm_data): its errors may come first.
+            if (mm.pasid != 0 && (mm.pasid < lo || mm.pasid > hi)) e.rc.add(-EOVERFLOW);
+            if (mm.pasid == 0 && free_in_range(lo, hi) == 0) e.rc |= profile_->no_free_pasid;
+        }
         e.rc_clause = ClauseId::ATTACH_5;
         return e;
     }
@@ -147,6 +155,18 @@ std::optional<Violation> Reference::judge_bind_pasid(const Op &op, const Expecta
     return std::nullopt;
 }
 
+// From linux-6.12 the core gives a live mm its PASID (iommu_alloc_mm_data)
+// before it asks the driver for anything; a bind that fails afterwards
+// leaves the mm with it (PASID-6). That PASID, or 0.
+uint32_t Reference::core_gave_pasid(const Op &op) const {
+    if (profile_->contract != Contract::domain) return 0;
+    const MmState &mm = mms_[op.mm];
+    if (mm.exited || mm.pasid != 0) return 0;
+    uint32_t lo = 0, hi = 0;
+    effective_range(op.dev, lo, hi);
+    return lo <= hi ? lowest_free(lo, hi) : 0;
+}
+
 void Reference::commit_bind(const Op &op, const Expectation &exp, int rc,
                             std::optional<uint32_t> pasid, std::optional<uint32_t> handle) {
     Bond &b = bond(op.dev, op.mm);
@@ -154,6 +174,7 @@ void Reference::commit_bind(const Op &op, const Expectation &exp, int rc,
     if (rc != 0) {
         b.failed_bind = true;
         if (mm.pasid == 0) ++failed_new_mm_binds_;
+        if (uint32_t kept = core_gave_pasid(op)) take_pasid(op.mm, kept);
         return;
     }
     if (b.refs > 0) { // BIND-4: another reference; the first drvdata stays

@@ -144,6 +144,11 @@ bool binds(ClauseId c, const Profile &p) {
     return (clause(c).profiles & p.bit) != 0;
 }
 
+ClauseId clause_in(ClauseId c, const Profile &p) {
+    if (c == ClauseId::SMMU_CD_1 && !binds(c, p)) return ClauseId::SMMU_CD_6;
+    return c;
+}
+
 std::string not_applicable(ClauseId c, const ClauseScope &scope) {
     if (scope.profile != 0 && !(clause(c).profiles & scope.profile))
         return "not a clause of profile " + profile_names(scope.profile) + " (it binds " +

@@ -59,6 +59,10 @@ std::optional<ClauseId> find_clause(std::string_view id);
 bool hardware_rule(ClauseId c);
 // Does clause c bind drivers of profile p?
 bool binds(ClauseId c, const Profile &p);
+// The clause that states rule c in profile p: c itself, or its successor
+// there (SMMU-CD-1, the CD with the mm's ASID, is SMMU-CD-6 with the SVA
+// domain's from linux-6.12).
+ClauseId clause_in(ClauseId c, const Profile &p);
 
 // What a campaign put before the driver, as far as the clauses care: the
 // architectures of its topologies' IOMMUs, and those behind which a device

@@ -59,6 +59,11 @@ PageExpectation Reference::expect_access(uint32_t dev, bool has_pasid, uint32_t 
     if (page != m.pages.end() && page->second.present && (page->second.perms & access) == access) {
         e.kinds = bit(Kind::translated);
         e.pa = page->second.pa | (va & (kPageSize - 1));
+    } else if (!device_stalls(dev) && !topo_.devices[dev].pri) {
+        // No recoverable fault: a device without PRI that does not stall
+        // gets the walk's fault (it binds from linux-6.12 on: SVA no longer
+        // needs IOPF, FEAT-3).
+        e.kinds = bit(Kind::fault);
     } else if (!device_stalls(dev) && devs_[dev].pri_stopped) {
         e.kinds = bit(Kind::failed); // IOPF-6: no more page requests from it
         e.clause = ClauseId::IOPF_6;

@@ -147,7 +147,11 @@ public:
     uint32_t pasid_of(uint32_t mm) const { return mm < mms_.size() ? mms_[mm].pasid : 0; }
     bool mm_exited(uint32_t mm) const { return mms_[mm].exited; }
     bool mm_dropped(uint32_t mm) const { return mms_[mm].dropped; } // mm_free came
-    bool sva_enabled(uint32_t dev) const { return devs_[dev].sva_enabled; }
+    // Is SVA on for the device: enabled (the feature calls), or from
+    // linux-6.16, which has none, while an SVA domain is attached.
+    bool sva_enabled(uint32_t dev) const {
+        return profile_->feature_api ? devs_[dev].sva_enabled : devs_[dev].bonds > 0;
+    }
     uint32_t bond_refs(uint32_t dev, uint32_t mm) const { return bond(dev, mm).refs; }
     uint32_t device_bonds(uint32_t dev) const { return devs_[dev].bonds; }
     // A bond that still holds references but whose entry an unbind tore
@@ -217,6 +221,7 @@ private:
     // bind.cpp (BIND)
     Expectation expect_bind(const Op &op) const;
     Expectation expect_bind_enabled(const Op &op) const; // as if SVA were enabled (linux-6.12)
+    uint32_t core_gave_pasid(const Op &op) const;
     void commit_bind(const Op &op, const Expectation &exp, int rc, std::optional<uint32_t> pasid,
                      std::optional<uint32_t> handle);
     std::optional<Violation> judge_bind_pasid(const Op &op, const Expectation &exp,

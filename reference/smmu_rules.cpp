@@ -427,7 +427,11 @@ private:
         const Words cd = read_words<8>(hw_.mem, cl.pa, n);
         const Where w{"CD", dev, pasid, cl.pa};
         if (exited) return check_release_cd(w, cd);
-        if (!check_asid(dev, mm, w, cd)) return false;
+        if (ref_.profile().contract == Contract::domain) {
+            if (!check_domain_asid(dev, mm, w, cd)) return false;
+        } else if (!check_asid(dev, mm, w, cd)) {
+            return false;
+        }
         return check_sva_cd(dev, mm, w, cd);
     }
 
@@ -439,7 +443,8 @@ private:
         const uint64_t *e = cd.data();
         namespace f = sm::cd;
         if (!expect(c, w, e, f::V, 1) || !invariants(w, f::kFormat, e)) return false;
-        if (!expect(c, w, e, f::ASID, info.asid, "the mm's ASID, shared with the CPU"))
+        if (ref_.profile().contract != Contract::domain &&
+            !expect(c, w, e, f::ASID, info.asid, "the mm's ASID, shared with the CPU"))
             return false;
         if (address(e, f::TTB0) != info.pgd)
             return fail(c, w.str() + ": TTB0 = " + hex(address(e, f::TTB0)) +
@@ -496,6 +501,53 @@ private:
                     return fail(b->formula->clause, w.str() + " and " +
                                                         Where{"CD", dev2, pasid2, cl.pa}.str() +
                                                         ": " + b->message());
+            }
+        }
+        return true;
+    }
+
+    // SMMU-ASID-2 (linux-6.12 on): the CD's ASID is its SVA domain's: never
+    // 0, held by no other mm's CD on this SMMU, and (DOMAIN-1: one domain per
+    // mm and IOMMU) the same in every CD of the mm here.
+    bool check_domain_asid(uint32_t dev, uint32_t mm, const Where &w, const Words &cd) {
+        hit(ClauseId::SMMU_ASID_2);
+        hit(ClauseId::DOMAIN_1);
+        const uint64_t asid = get(cd.data(), sm::cd::ASID);
+        if (asid == 0)
+            return fail(ClauseId::SMMU_ASID_2,
+                        w.str() + ": ASID 0 (an SVA domain's ASID is never 0)");
+        const Topology &topo = ref_.topology();
+        for (uint32_t mm2 = 0; mm2 < topo.mms; ++mm2) {
+            const uint32_t pasid2 = ref_.pasid_of(mm2);
+            if (pasid2 == 0) continue;
+            for (uint32_t dev2 = 0; dev2 < topo.devices.size(); ++dev2) {
+                if (topo.devices[dev2].iommu != iommu_ || (dev2 == dev && mm2 == mm) ||
+                    ref_.bond_refs(dev2, mm2) == 0)
+                    continue;
+                Words other{};
+                CdLoc cl;
+                if (!read_cd(hw_.mem, dev2, pasid2, other, cl, 1) || !get(other.data(), sm::cd::V))
+                    continue;
+                const uint64_t asid2 = get(other.data(), sm::cd::ASID);
+                const std::string there = Where{"CD", dev2, pasid2, cl.pa}.str();
+                if (mm2 == mm && asid2 == asid) { // one domain: one regime (SMMU-ASID-1)
+                    hit(ClauseId::SMMU_ASID_1);
+                    if (!read_cd(hw_.mem, dev2, pasid2, other, cl, 4)) continue;
+                    if (auto b = inv::check_pair(sm::cd::kFormat, cd.data(), other.data()))
+                        return fail(b->formula->clause,
+                                    w.str() + " and " + there + ": " + b->message());
+                }
+                if (mm2 == mm && asid2 != asid)
+                    return fail(ClauseId::DOMAIN_1, w.str() + ": ASID " + std::to_string(asid) +
+                                                        ", " + there + " of the same mm: ASID " +
+                                                        std::to_string(asid2) +
+                                                        " (two SVA domains of mm " +
+                                                        std::to_string(mm) + " on this SMMU)");
+                if (mm2 != mm && asid2 == asid)
+                    return fail(ClauseId::SMMU_ASID_2, w.str() + ": ASID " + std::to_string(asid) +
+                                                           ", also that of " + there + " (mm " +
+                                                           std::to_string(mm2) +
+                                                           "): an SVA domain's ASID is its own");
             }
         }
         return true;

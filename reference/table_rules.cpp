@@ -187,7 +187,8 @@ std::optional<Violation> judge_tables(const Reference &ref, const Op &op, const 
     // tore down is a reference the driver did not count.
     auto blame = [&](std::optional<Violation> v) {
         if (v && op.kind == OpKind::unbind && !bonds.empty() &&
-            (v->clause == ClauseId::SMMU_CD_1 || v->clause == ClauseId::VTD_PE_1))
+            (v->clause == ClauseId::SMMU_CD_1 || v->clause == ClauseId::SMMU_CD_6 ||
+             v->clause == ClauseId::VTD_PE_1))
             v->clause = ref.blame_lost_bond(bonds.front().first, bonds.front().second);
         // An entry left live after the reference's last unbind of (dev, mm),
         // whose bind once failed when refused memory: the driver kept a

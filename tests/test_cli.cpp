@@ -194,13 +194,19 @@ TEST_F(Cli, ClausesByProfileAndDriversOfAnotherContractAreRefused) {
     Result no_feat = run("clauses --group FEAT --profile linux-6.16");
     EXPECT_EQ(no_feat.status, 2) << no_feat.all();
 
-    // A driver that implements the rfc2019 contract only cannot run a campaign
-    // or a trace of a later generation: refused with the reason. check-trace
-    // judges such a trace against the reference.
-    Result r = run("run --driver smmuv3 --profile linux-6.12 --sequences 5 --out R");
+    // A driver that implements the rfc2019 contract only (the C template)
+    // cannot run a campaign or a trace of a later generation: refused with
+    // the reason. check-trace judges such a trace against the reference.
+    const std::string rfc2019_only =
+        test_support::quote(std::string(SVAC_PLUGIN_DIR) + "/driver_template.so");
+    Result r =
+        run("run --driver-lib " + rfc2019_only + " --profile linux-6.12 --sequences 5 --out R");
     EXPECT_EQ(r.status, 2) << r.all();
     EXPECT_NE(r.err.find("domain-based contract"), std::string::npos) << r.err;
     EXPECT_FALSE(std::filesystem::exists(dir_ / "R" / "report.json"));
+    // smmuv3 implements it.
+    Result ok = run("run --driver smmuv3 --profile linux-6.12 --sequences 5 --out R612");
+    EXPECT_EQ(ok.status, 0) << ok.all();
     std::string trace = rebind_trace(1);
     const std::string format = R"("format":"sva-trace/1",)";
     trace.insert(trace.find(format) + format.size(), R"("profile":"linux-6.1",)");
@@ -212,8 +218,9 @@ TEST_F(Cli, ClausesByProfileAndDriversOfAnotherContractAreRefused) {
     EXPECT_NE(t.out.find("\"rc_name\":\"-EINVAL\""), std::string::npos) << t.out;
     std::string t612 = trace;
     t612.replace(t612.find("linux-6.1"), 9, "linux-6.12");
+    t612.replace(t612.find("\"smmuv3\""), 8, "\"vtd\""); // the template drives VT-d
     write_file(dir_ / "t612.json", t612);
-    Result d = run("replay t612.json --driver smmuv3");
+    Result d = run("replay t612.json --driver-lib " + rfc2019_only);
     EXPECT_EQ(d.status, 2) << d.all();
     EXPECT_NE(d.err.find("t612.json: /profile"), std::string::npos) << d.err;
     EXPECT_NE(d.err.find("domain-based contract"), std::string::npos) << d.err;

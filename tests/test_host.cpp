@@ -343,7 +343,7 @@ TEST(HostServe, ItsOwnFailureIsAnErrorFrameAndItServesOn) {
     auto ready = next();
     ASSERT_TRUE(ready);
     EXPECT_EQ(ready->type, FrameType::ready);
-    EXPECT_NE(ready->payload.find("\"protocol\":3"), std::string::npos) << ready->payload;
+    EXPECT_NE(ready->payload.find("\"protocol\":4"), std::string::npos) << ready->payload;
     send(FrameType::run, 0, "{not json");
     auto err = next();
     ASSERT_TRUE(err);

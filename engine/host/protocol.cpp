@@ -98,6 +98,7 @@ void EventWriter::call(const EntryCall &c) {
     for (uint32_t v : {c.resp.flags, c.resp.pasid, c.resp.grpid, c.resp.code}) u32(v);
     u64(c.handle);
     u8(c.with_exit);
+    u64(c.old);
 }
 
 void EventWriter::fault(const svac_fault &f) {

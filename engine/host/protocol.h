@@ -28,7 +28,8 @@ namespace svac::engine::host {
 // 3: driver ABI 4: calls carry a handle and with_exit, `leave` the handle a
 // call returned; the ready frame says the driver's contracts; the core's
 // alloc_mm_pasid is an event.
-inline constexpr uint32_t kProtocolVersion = 3;
+// 4: driver ABI 5: calls carry the domain set_dev_pasid replaces (old).
+inline constexpr uint32_t kProtocolVersion = 4;
 inline constexpr std::size_t kHeaderBytes = 12;
 inline constexpr uint32_t kMaxPayload = 4u << 20;
 

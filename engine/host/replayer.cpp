@@ -51,6 +51,7 @@ EntryCall Replayer::read_call() {
         *v = read<uint32_t>();
     c.handle = read<uint64_t>();
     c.with_exit = read<uint8_t>() != 0;
+    c.old = read<uint64_t>();
     return c;
 }
 

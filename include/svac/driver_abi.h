@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sva-conform driver ABI, version 4.
+ * sva-conform driver ABI, version 5.
  *
  * A driver under test is the iommu_ops side of Shared Virtual Addressing:
  * device features, PASID limits, bind/unbind of process address spaces and
@@ -32,7 +32,7 @@
 extern "C" {
 #endif
 
-#define SVAC_ABI_VERSION 4u
+#define SVAC_ABI_VERSION 5u
 #define SVAC_ABI_VERSION_MIN 3u
 /* Version 1: feature calls, set_sva_param, bind/unbind, mm_release.
  * Version 2: StreamIDs/requester IDs, IOMMU registers, the command queue,
@@ -44,18 +44,29 @@ extern "C" {
  * contracts they implement (SVAC_CONTRACT_*); the handle-based one of Linux
  * v5.3 to v6.1 adds sva_bind, sva_unbind and sva_get_pasid, and the
  * platform says which generation the kit plays (SVAC_API_*) and lends the
- * core's PASID allocator of Linux v6.1 (alloc_mm_pasid). */
+ * core's PASID allocator of Linux v6.1 (alloc_mm_pasid).
+ * Version 5: the domain-based contract of Linux v6.12 and v6.16
+ * (SVAC_CONTRACT_DOMAIN): probe_device, domain_alloc_sva, domain_free,
+ * set_dev_pasid (on SVA domains and on the blocked domain) and
+ * remove_dev_pasid; the kit plays the core (iommu-sva.c). */
 
 /* The API generation the kit plays, as the platform's `api` says: the
  * profiles of 'sva-conform clauses --profile'. */
-#define SVAC_API_RFC2019 0u   /* the Feb 2019 proposal: bind_mm, set_sva_param */
-#define SVAC_API_LINUX_5_3 1u /* sva_bind returns a handle; the driver allocates PASIDs */
-#define SVAC_API_LINUX_6_1 2u /* as 5.3, the PASID from alloc_mm_pasid, no mm-exit callback */
+#define SVAC_API_RFC2019 0u    /* the Feb 2019 proposal: bind_mm, set_sva_param */
+#define SVAC_API_LINUX_5_3 1u  /* sva_bind returns a handle; the driver allocates PASIDs */
+#define SVAC_API_LINUX_6_1 2u  /* as 5.3, the PASID from alloc_mm_pasid, no mm-exit callback */
+#define SVAC_API_LINUX_6_12 3u /* SVA domains; the core owns handles and PASIDs */
+#define SVAC_API_LINUX_6_16 4u /* as 6.12, no feature calls, detach is the blocked domain */
 
 /* The driver contracts an ops table implements (svac_driver_ops.contracts;
  * a version 3 driver implements the rfc2019 one alone). */
 #define SVAC_CONTRACT_RFC2019 (1u << 0) /* bind_mm, unbind_mm, set_sva_param */
 #define SVAC_CONTRACT_HANDLE (1u << 1)  /* sva_bind, sva_unbind, sva_get_pasid */
+#define SVAC_CONTRACT_DOMAIN (1u << 2)  /* domain_alloc_sva, set_dev_pasid, ... */
+
+/* Domains (version 5) are named by the driver: any value but these two. */
+#define SVAC_DOMAIN_NONE 0ull                     /* set_dev_pasid's old: nothing replaced */
+#define SVAC_DOMAIN_BLOCKED 0xffffffffffffffffull /* the driver's blocked domain */
 
 /* Device features (enum iommu_dev_features of the 2019 proposal). Any other
  * value is an unknown feature: has/enabled answer 0, enable/disable fail. */
@@ -318,6 +329,39 @@ struct svac_driver_ops {
                     void *cb_ctx, uint64_t *handle);
     void (*sva_unbind)(void *drv, uint64_t handle);
     uint32_t (*sva_get_pasid)(void *drv, uint64_t handle);
+
+    /* Version 5. The domain-based contract (struct iommu_ops and struct
+     * iommu_domain_ops of Linux v6.12 and v6.16). The kit plays the core
+     * (drivers/iommu/iommu-sva.c): it owns the handles and the mm's PASID
+     * (the lowest free in [1, max_pasids - 1] over every device, kept until
+     * the mm is freed), shares a handle between binds of the same (dev, mm),
+     * and tries an mm's SVA domains on another device before it asks for a
+     * new one.
+     * probe_device: the device's max_pasids, as the driver sets
+     * dev->iommu->max_pasids at probe (its PASID width capped by the
+     * IOMMU's; 0: no PASID). Asked once per device, after create.
+     * domain_alloc_sva: a new SVA domain of mm for dev's IOMMU; on success
+     * *domain names it (neither SVAC_DOMAIN_NONE nor SVAC_DOMAIN_BLOCKED).
+     * From SVAC_API_LINUX_6_16 it fails -EOPNOTSUPP for an IOMMU that cannot
+     * walk CPU page tables. The domain's mmu notifier is the driver's: the
+     * kit calls mm_invalidate_range and mm_release for every mm.
+     * set_dev_pasid: attaches domain at pasid of dev. old is
+     * SVAC_DOMAIN_NONE for a free PASID, or the domain attached there now,
+     * which domain replaces. A domain of another IOMMU fails -EINVAL and
+     * changes nothing. domain SVAC_DOMAIN_BLOCKED (SVAC_API_LINUX_6_16):
+     * the detach of old; it returns 0 and afterwards the PASID faults and no
+     * cached translation through old stays usable (TLB and ATC).
+     * remove_dev_pasid (SVAC_API_LINUX_6_12): the same detach of domain.
+     * domain_free: the domain is attached nowhere; what the IOMMU cached
+     * under its tag is invalidated before the tag is reused.
+     * From SVAC_API_LINUX_6_16 there are no feature calls: the driver
+     * enables I/O page faults for a device when it attaches its first SVA
+     * domain and disables them when it detaches the last. */
+    uint32_t (*probe_device)(void *drv, uint32_t dev);
+    int (*domain_alloc_sva)(void *drv, uint32_t dev, uint32_t mm, uint64_t *domain);
+    void (*domain_free)(void *drv, uint64_t domain);
+    int (*set_dev_pasid)(void *drv, uint64_t domain, uint32_t dev, uint32_t pasid, uint64_t old);
+    void (*remove_dev_pasid)(void *drv, uint32_t dev, uint32_t pasid, uint64_t domain);
 };
 
 /* The one symbol a driver shared object exports. */

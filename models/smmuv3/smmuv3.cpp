@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <set>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -111,6 +112,17 @@ struct arm_smmu_bond {
     svac_mm_exit_fn mm_exit;
     void *cb_ctx;
     uint64_t drvdata;
+    uint64_t domain; // the domain-based contract: the SVA domain attached (0: none)
+};
+
+// An SVA domain (linux-6.12 on, arm_smmu_sva_domain_alloc): an mm on one
+// SMMU, with a private ASID.
+struct arm_smmu_domain {
+    bool live;
+    uint32_t smmu;
+    uint32_t mm;
+    uint16_t asid;
+    uint32_t nr_attached;
 };
 
 struct arm_smmu_mm {
@@ -182,6 +194,8 @@ struct arm_smmu_sva {
     int cmd_err;                      // the first command an SMMU rejected during the current call
     uint32_t bug;                     // arm_smmu_bug
     uint32_t api;                     // SVAC_API_*: the generation the core plays
+    std::vector<arm_smmu_domain> domains; // a domain's name is its slot + 1
+    std::set<uint16_t> asids;             // arm_smmu_asid_xa: the SVA domains' ASIDs
 };
 
 arm_smmu_sva *to_sva(void *drv) {
@@ -198,6 +212,13 @@ arm_smmu_master *find_master(arm_smmu_sva *sva, uint32_t dev) {
 
 arm_smmu_bond &master_bond(arm_smmu_sva *sva, uint32_t dev, uint32_t mm) {
     return sva->bonds[size_t(dev) * sva->mms.size() + mm];
+}
+
+// The ASID in the CD of (dev, mm): its SVA domain's (linux-6.12 on), else
+// the CPU's, shared.
+uint16_t arm_smmu_bond_asid(arm_smmu_sva *sva, uint32_t dev, uint32_t mm) {
+    const uint64_t domain = master_bond(sva, dev, mm).domain;
+    return domain ? sva->domains[domain - 1].asid : uint16_t(sva->mms[mm].info.asid);
 }
 
 // --- memory ---
@@ -702,7 +723,9 @@ bool arm_smmu_master_sva_supported(const arm_smmu_sva *sva, const arm_smmu_maste
 
 // IOMMU_DEV_FEAT_IOPF exists from linux-6.1 on (v5.13).
 bool arm_smmu_known_feature(const arm_smmu_sva *sva, uint32_t feat) {
-    return feat == SVAC_FEAT_SVA || (feat == SVAC_FEAT_IOPF && sva->api == SVAC_API_LINUX_6_1);
+    if (sva->api == SVAC_API_LINUX_6_16) return false; // no feature calls
+    return feat == SVAC_FEAT_SVA || (feat == SVAC_FEAT_IOPF && (sva->api == SVAC_API_LINUX_6_1 ||
+                                                                sva->api == SVAC_API_LINUX_6_12));
 }
 
 int arm_smmu_dev_has_feature(void *drv, uint32_t dev, uint32_t feat) {
@@ -762,7 +785,8 @@ int arm_smmu_dev_enable_feature(void *drv, uint32_t dev, uint32_t feat) {
     if (feat == SVAC_FEAT_IOPF) return arm_smmu_master_enable_iopf(sva, master);
     if (!arm_smmu_master_sva_supported(sva, master)) return -ENODEV;
     if (master->sva_enabled) return 0;
-    if (sva->api == SVAC_API_LINUX_6_1 && !master->iopf_enabled && sva->bug != BUG_SVA_BEFORE_IOPF)
+    if ((sva->api == SVAC_API_LINUX_6_1 || sva->api == SVAC_API_LINUX_6_12) &&
+        !master->iopf_enabled && sva->bug != BUG_SVA_BEFORE_IOPF)
         return -EINVAL;
     sva->cmd_err = 0;
     int ret = arm_smmu_master_enable_sva(sva, master);
@@ -854,17 +878,18 @@ uint32_t arm_smmu_bond_pasid(arm_smmu_sva *sva, const arm_smmu_master *master, u
 }
 
 // Installs the SVA CD of mm for a new bond. Fails with nothing written.
+// asid: the SVA domain's (linux-6.12 on), or 0 for the mm's CPU ASID.
 int arm_smmu_sva_set_cd(arm_smmu_sva *sva, arm_smmu_master *master, uint32_t ssid, uint32_t mm,
-                        svac_mm_info *info) {
+                        svac_mm_info *info, uint16_t asid = 0) {
     const svac_platform *p = sva->platform;
     int ret = p->mm_info(p->ctx, mm, info);
     if (ret) return ret;
     if (!arm_smmu_mm_info_ok(*info)) return -EINVAL;
     ret = arm_smmu_alloc_cd_leaf(sva, master, ssid);
     if (ret) return ret;
-    arm_smmu_write_cd_entry(
-        sva, master, ssid,
-        arm_smmu_make_sva_cd(arm_smmu_sva_cd_cfg_for(sva, *info, ssid, master->stall)));
+    arm_smmu_sva_cd_cfg cfg = arm_smmu_sva_cd_cfg_for(sva, *info, ssid, master->stall);
+    if (asid) cfg.asid = asid;
+    arm_smmu_write_cd_entry(sva, master, ssid, arm_smmu_make_sva_cd(cfg));
     return 0;
 }
 
@@ -1032,13 +1057,12 @@ uint32_t arm_smmu_sva_get_pasid(void *drv, uint64_t handle) {
 // DMA with the PASID now aborts quietly. The swap is hitless: the release
 // CD ignores TTB0 and its walk controls.
 void arm_smmu_sva_release_master(arm_smmu_sva *sva, const arm_smmu_master *master,
-                                 const arm_smmu_mm *smmu_mm) {
+                                 const arm_smmu_mm *smmu_mm, uint16_t asid) {
     uint32_t ssid = smmu_mm->pasid;
-    arm_smmu_write_cd_entry(
-        sva, master, ssid,
-        arm_smmu_make_sva_release_cd(arm_smmu_sva_cd_cfg_for(sva, smmu_mm->info, ssid, false)));
-    arm_smmu_sva_inv_master(sva, master, ssid, uint16_t(smmu_mm->info.asid),
-                            sva->bug != BUG_RELEASE_NO_SYNC);
+    arm_smmu_sva_cd_cfg cfg = arm_smmu_sva_cd_cfg_for(sva, smmu_mm->info, ssid, false);
+    cfg.asid = asid;
+    arm_smmu_write_cd_entry(sva, master, ssid, arm_smmu_make_sva_release_cd(cfg));
+    arm_smmu_sva_inv_master(sva, master, ssid, asid, sva->bug != BUG_RELEASE_NO_SYNC);
 }
 
 bool arm_smmu_mm_bound_on(arm_smmu_sva *sva, uint32_t smmu, uint32_t mm) {
@@ -1059,12 +1083,14 @@ void arm_smmu_mm_release(void *drv, uint32_t mm) {
 
     for (uint32_t dev = 0; dev < sva->masters.size(); dev++) {
         arm_smmu_master *master = &sva->masters[dev];
+        const uint16_t asid = arm_smmu_bond_asid(sva, dev, mm);
         if (master_bond(sva, dev, mm).refs) {
-            if (sva->bug != BUG_RELEASE_KEEPS_CD) arm_smmu_sva_release_master(sva, master, smmu_mm);
+            if (sva->bug != BUG_RELEASE_KEEPS_CD)
+                arm_smmu_sva_release_master(sva, master, smmu_mm, asid);
         } else if (sva->bug == BUG_RELEASE_CD_ALL_MASTERS && smmu_mm->nr_bonds &&
                    arm_smmu_mm_bound_on(sva, master->smmu, mm)) {
             if (!arm_smmu_alloc_cd_leaf(sva, master, smmu_mm->pasid))
-                arm_smmu_sva_release_master(sva, master, smmu_mm);
+                arm_smmu_sva_release_master(sva, master, smmu_mm, asid);
         }
     }
 
@@ -1104,11 +1130,15 @@ void arm_smmu_mm_invalidate_range(void *drv, uint32_t mm, uint64_t start, uint64
     const arm_smmu_mm *smmu_mm = &sva->mms[mm];
     // After release every CD of the mm ignores its page table.
     if (!smmu_mm->nr_bonds || smmu_mm->released) return;
-    uint16_t asid = uint16_t(smmu_mm->info.asid);
 
     for (uint32_t smmu = 0; smmu < sva->smmus.size(); smmu++) {
-        if (!arm_smmu_mm_bound_on(sva, smmu, mm)) continue;
-        arm_smmu_tlb_inv_range_asid(sva, smmu, asid, start, end);
+        // The ASID of the mm here: the CPU's, or its SVA domain's on this SMMU.
+        int64_t bound = -1;
+        for (uint32_t dev = 0; dev < sva->masters.size() && bound < 0; dev++)
+            if (sva->masters[dev].smmu == smmu && master_bond(sva, dev, mm).refs) bound = dev;
+        if (bound < 0) continue;
+        arm_smmu_tlb_inv_range_asid(sva, smmu, arm_smmu_bond_asid(sva, uint32_t(bound), mm), start,
+                                    end);
         for (uint32_t dev = 0; dev < sva->masters.size(); dev++) {
             const arm_smmu_master &master = sva->masters[dev];
             if (master.smmu != smmu || !master.ats || !master_bond(sva, dev, mm).refs) continue;
@@ -1118,6 +1148,139 @@ void arm_smmu_mm_invalidate_range(void *drv, uint32_t mm, uint64_t start, uint64
         }
         arm_smmu_cmdq_issue_sync(sva, smmu);
     }
+}
+
+// --- the domain-based contract (linux-6.12, linux-6.16) ---
+
+// dev->iommu->max_pasids: 1 << S1CDMax's width (0: no PASID).
+uint32_t arm_smmu_probe_device(void *drv, uint32_t dev) {
+    const arm_smmu_master *master = find_master(to_sva(drv), dev);
+    return master && master->has_pasid ? 1u << master->ssid_bits : 0;
+}
+
+arm_smmu_domain *to_smmu_domain(arm_smmu_sva *sva, uint64_t domain) {
+    if (domain == 0 || domain > sva->domains.size() || !sva->domains[domain - 1].live)
+        return nullptr;
+    return &sva->domains[domain - 1];
+}
+
+// Until linux-6.12 SVA is the feature's (enabled by the caller); from
+// linux-6.16 the master is made ready for it when its first SVA domain is
+// attached: the CD table, and I/O page faults if it can take them.
+int arm_smmu_master_sva_ready(arm_smmu_sva *sva, arm_smmu_master *master) {
+    if (sva->api == SVAC_API_LINUX_6_12) return master->sva_enabled ? 0 : -ENODEV;
+    if (!sva->smmus[master->smmu].sva || !master->has_pasid) return -EOPNOTSUPP;
+    if (!master->sva_enabled) {
+        int ret = arm_smmu_master_enable_sva(sva, master);
+        if (ret) return ret;
+    }
+    master->iopf_enabled = master->pri || master->stall;
+    return 0;
+}
+
+// arm_smmu_sva_domain_alloc: a private ASID from the SMMU's ASID space.
+int arm_smmu_sva_domain_alloc(void *drv, uint32_t dev, uint32_t mm, uint64_t *domain) {
+    arm_smmu_sva *sva = to_sva(drv);
+    arm_smmu_master *master = find_master(sva, dev);
+    if (!master || mm >= sva->mms.size() || !domain) return -EINVAL;
+    if (sva->api == SVAC_API_LINUX_6_12 && !master->sva_enabled) return -ENODEV;
+    if (!sva->smmus[master->smmu].sva || !master->has_pasid) return -EOPNOTSUPP;
+    uint32_t asid = 1;
+    for (auto it = sva->asids.begin(); it != sva->asids.end() && *it == asid; ++it) asid++;
+    if (asid > 0xffff) return -ENOSPC;
+    size_t slot = 0;
+    while (slot < sva->domains.size() && sva->domains[slot].live) slot++;
+    try {
+        if (slot == sva->domains.size()) sva->domains.push_back({});
+        sva->asids.insert(uint16_t(asid));
+    } catch (const std::bad_alloc &) {
+        return -ENOMEM;
+    }
+    sva->domains[slot] = arm_smmu_domain{true, master->smmu, mm, uint16_t(asid), 0};
+    *domain = slot + 1;
+    return 0;
+}
+
+// arm_smmu_sva_domain_free: the ASID leaves the TLBs before it is reused.
+void arm_smmu_sva_domain_free(void *drv, uint64_t domain) {
+    arm_smmu_sva *sva = to_sva(drv);
+    arm_smmu_domain *d = to_smmu_domain(sva, domain);
+    if (!d) return;
+    sva->cmd_err = 0;
+    arm_smmu_cmdq_issue_cmd(sva, d->smmu, arm_smmu_cmd_tlbi_nh_asid(d->asid));
+    arm_smmu_cmdq_issue_sync(sva, d->smmu);
+    sva->asids.erase(d->asid);
+    d->live = false;
+}
+
+// The mm whose domain is attached at pasid of dev, or -1.
+int64_t arm_smmu_attached_mm(arm_smmu_sva *sva, uint32_t dev, uint32_t pasid) {
+    for (uint32_t mm = 0; mm < sva->mms.size(); mm++)
+        if (sva->mms[mm].pasid == pasid && master_bond(sva, dev, mm).domain) return mm;
+    return -1;
+}
+
+// arm_smmu_sva_set_dev_pasid: the CD of the mm with the domain's ASID.
+int arm_smmu_sva_attach(arm_smmu_sva *sva, arm_smmu_domain *d, uint64_t domain, uint32_t dev,
+                        uint32_t pasid, uint64_t old) {
+    arm_smmu_master *master = &sva->masters[dev];
+    arm_smmu_mm *smmu_mm = &sva->mms[d->mm];
+    if (d->smmu != master->smmu || old != SVAC_DOMAIN_NONE) return -EINVAL;
+    if (pasid == 0 || pasid > master->ssid_max || arm_smmu_attached_mm(sva, dev, pasid) >= 0)
+        return -EINVAL;
+    // Prevents arm_smmu_mm_release from running during the attach (mmget_not_zero).
+    if (smmu_mm->released) return -EINVAL;
+    sva->cmd_err = 0;
+    int ret = arm_smmu_master_sva_ready(sva, master);
+    if (ret) return ret;
+    svac_mm_info info{};
+    ret = arm_smmu_sva_set_cd(sva, master, pasid, d->mm, &info, d->asid);
+    if (ret) return ret;
+    smmu_mm->pasid = pasid;
+    smmu_mm->info = info;
+    arm_smmu_bond_init(sva, dev, d->mm, nullptr, nullptr, 0);
+    master_bond(sva, dev, d->mm).domain = domain;
+    d->nr_attached++;
+    return sva->cmd_err;
+}
+
+// The PASID of dev stops translating through the mm's domain: the CD goes
+// invalid, the TLB and ATC forget it, and the faults in flight for it are
+// answered (arm_smmu_remove_dev_pasid; from linux-6.16 the blocked domain's
+// set_dev_pasid).
+void arm_smmu_sva_detach(arm_smmu_sva *sva, uint32_t dev, uint32_t pasid, uint64_t domain) {
+    const int64_t mm = arm_smmu_attached_mm(sva, dev, pasid);
+    if (mm < 0 || master_bond(sva, dev, uint32_t(mm)).domain != domain) return;
+    arm_smmu_master *master = &sva->masters[dev];
+    arm_smmu_domain *d = &sva->domains[domain - 1];
+    sva->cmd_err = 0;
+    arm_smmu_write_cd_entry(sva, master, pasid, entry_qwords{});
+    arm_smmu_sva_inv_master(sva, master, pasid, d->asid);
+    const svac_platform *p = sva->platform;
+    arm_smmu_drain_queues(sva, master->smmu);
+    p->flush_faults(p->ctx, dev, pasid);
+    master_bond(sva, dev, uint32_t(mm)) = arm_smmu_bond{};
+    master->nr_bonds--;
+    sva->mms[size_t(mm)].nr_bonds--;
+    d->nr_attached--;
+    if (sva->api != SVAC_API_LINUX_6_12 && !master->nr_bonds) master->iopf_enabled = false;
+}
+
+int arm_smmu_set_dev_pasid(void *drv, uint64_t domain, uint32_t dev, uint32_t pasid, uint64_t old) {
+    arm_smmu_sva *sva = to_sva(drv);
+    if (!find_master(sva, dev)) return -EINVAL;
+    if (domain == SVAC_DOMAIN_BLOCKED) { // arm_smmu_blocking_set_dev_pasid
+        if (sva->api == SVAC_API_LINUX_6_12) return -EINVAL;
+        arm_smmu_sva_detach(sva, dev, pasid, old);
+        return sva->cmd_err;
+    }
+    arm_smmu_domain *d = to_smmu_domain(sva, domain);
+    return d ? arm_smmu_sva_attach(sva, d, domain, dev, pasid, old) : -EINVAL;
+}
+
+void arm_smmu_remove_dev_pasid(void *drv, uint32_t dev, uint32_t pasid, uint64_t domain) {
+    arm_smmu_sva *sva = to_sva(drv);
+    if (find_master(sva, dev)) arm_smmu_sva_detach(sva, dev, pasid, domain);
 }
 
 // --- probe ---
@@ -1152,7 +1315,7 @@ bool arm_smmu_streams_unique(const svac_topology *t) {
 bool arm_smmu_platform_ok(const svac_platform *p) {
     return p && p->abi_version == SVAC_ABI_VERSION && p->size >= sizeof(svac_platform) &&
            p->alloc && p->free && p->read64 && p->write64 && p->write_reg && p->submit_cmd &&
-           p->mm_info && p->api <= SVAC_API_LINUX_6_1 &&
+           p->mm_info && p->api <= SVAC_API_LINUX_6_16 &&
            (p->api != SVAC_API_LINUX_6_1 || p->alloc_mm_pasid);
 }
 
@@ -1347,10 +1510,15 @@ constexpr svac_driver_ops arm_smmu_sva_ops = {
     .mm_invalidate_range = arm_smmu_mm_invalidate_range,
     .service_irq = arm_smmu_service_irq,
     .page_response = arm_smmu_page_response,
-    .contracts = SVAC_CONTRACT_RFC2019 | SVAC_CONTRACT_HANDLE,
+    .contracts = SVAC_CONTRACT_RFC2019 | SVAC_CONTRACT_HANDLE | SVAC_CONTRACT_DOMAIN,
     .sva_bind = arm_smmu_sva_bind_handle,
     .sva_unbind = arm_smmu_sva_unbind_handle,
     .sva_get_pasid = arm_smmu_sva_get_pasid,
+    .probe_device = arm_smmu_probe_device,
+    .domain_alloc_sva = arm_smmu_sva_domain_alloc,
+    .domain_free = arm_smmu_sva_domain_free,
+    .set_dev_pasid = arm_smmu_set_dev_pasid,
+    .remove_dev_pasid = arm_smmu_remove_dev_pasid,
 };
 
 // --- mutants: one ops table per seeded bug, whose create turns it on ---

@@ -93,6 +93,15 @@ struct intel_svm_bond {
     svac_mm_exit_fn mm_exit;
     void *cb_ctx;
     uint64_t drvdata;
+    uint64_t domain; // the domain-based contract: the SVA domain attached (0: none)
+};
+
+// An SVA domain (linux-6.12 on, intel_svm_domain_alloc): an mm, for devices
+// of any IOMMU; its entries all use FLPT_DEFAULT_DID.
+struct intel_svm_domain {
+    bool live;
+    uint32_t mm;
+    uint32_t nr_attached;
 };
 
 struct intel_svm_mm {
@@ -150,8 +159,9 @@ struct intel_sva {
     std::vector<intel_svm_bond> bonds; // [dev * n_mms + mm]
     ioasid_space pasids;               // rfc2019 and linux-5.3: the driver's own
     bool translation_enabled;
-    uint32_t bug; // intel_sva_bug
-    uint32_t api; // SVAC_API_*: the generation the core plays
+    uint32_t bug;                          // intel_sva_bug
+    uint32_t api;                          // SVAC_API_*: the generation the core plays
+    std::vector<intel_svm_domain> domains; // a domain's name is its slot + 1
 };
 
 intel_sva *to_sva(void *drv) {
@@ -534,7 +544,9 @@ bool intel_svm_capable(const intel_sva *sva, const device_domain_info *info) {
 
 // IOMMU_DEV_FEAT_IOPF exists from linux-6.1 on (v5.13).
 bool intel_known_feat(const intel_sva *sva, uint32_t feat) {
-    return feat == SVAC_FEAT_SVA || (feat == SVAC_FEAT_IOPF && sva->api == SVAC_API_LINUX_6_1);
+    if (sva->api == SVAC_API_LINUX_6_16) return false; // no feature calls
+    return feat == SVAC_FEAT_SVA || (feat == SVAC_FEAT_IOPF && (sva->api == SVAC_API_LINUX_6_1 ||
+                                                                sva->api == SVAC_API_LINUX_6_12));
 }
 
 int intel_iommu_dev_has_feat(void *drv, uint32_t dev, uint32_t feat) {
@@ -824,12 +836,130 @@ void intel_mm_invalidate_range(void *drv, uint32_t mm, uint64_t start, uint64_t 
     qi_sync(sva);
 }
 
+// --- the domain-based contract (linux-6.12, linux-6.16) ---
+
+// dev->iommu->max_pasids: the PASID table's reach (0: no PASID).
+uint32_t intel_iommu_probe_device(void *drv, uint32_t dev) {
+    const device_domain_info *info = find_info(to_sva(drv), dev);
+    return info && info->pasid_max ? info->pasid_max + 1 : 0;
+}
+
+intel_svm_domain *to_svm_domain(intel_sva *sva, uint64_t domain) {
+    if (domain == 0 || domain > sva->domains.size() || !sva->domains[domain - 1].live)
+        return nullptr;
+    return &sva->domains[domain - 1];
+}
+
+// Until linux-6.12 SVA is the feature's (enabled by the caller); from
+// linux-6.16 the device is made ready when its first SVA domain is attached:
+// PASIDs in its context entry, and page requests if it has PRI.
+int intel_svm_dev_ready(intel_sva *sva, device_domain_info *info) {
+    if (sva->api == SVAC_API_LINUX_6_12) return info->sva_enabled ? 0 : -ENODEV;
+    if (!sva->iommus[info->iommu].sva || !info->pasid_max) return -EOPNOTSUPP;
+    if (!info->sva_enabled) {
+        intel_context_set_sva(sva, info, true);
+        info->sva_enabled = true;
+    }
+    info->iopf_enabled = info->pri;
+    return 0;
+}
+
+int intel_svm_domain_alloc(void *drv, uint32_t dev, uint32_t mm, uint64_t *domain) {
+    intel_sva *sva = to_sva(drv);
+    device_domain_info *info = find_info(sva, dev);
+    if (!info || mm >= sva->mms.size() || !domain) return -EINVAL;
+    if (sva->api == SVAC_API_LINUX_6_12 && !info->sva_enabled) return -ENODEV;
+    if (!sva->iommus[info->iommu].sva || !info->pasid_max) return -EOPNOTSUPP;
+    size_t slot = 0;
+    while (slot < sva->domains.size() && sva->domains[slot].live) slot++;
+    try {
+        if (slot == sva->domains.size()) sva->domains.push_back({});
+    } catch (const std::bad_alloc &) {
+        return -ENOMEM;
+    }
+    sva->domains[slot] = intel_svm_domain{true, mm, 0};
+    *domain = slot + 1;
+    return 0;
+}
+
+void intel_svm_domain_free(void *drv, uint64_t domain) {
+    if (intel_svm_domain *d = to_svm_domain(to_sva(drv), domain)) d->live = false;
+}
+
+// The mm whose domain is attached at pasid of dev, or -1.
+int64_t intel_svm_attached_mm(intel_sva *sva, uint32_t dev, uint32_t pasid) {
+    for (uint32_t mm = 0; mm < sva->mms.size(); mm++)
+        if (sva->mms[mm].pasid == pasid && dev_bond(sva, dev, mm).domain) return mm;
+    return -1;
+}
+
+// intel_svm_set_dev_pasid: the first-level entry of the mm at pasid.
+int intel_svm_attach(intel_sva *sva, intel_svm_domain *d, uint64_t domain, uint32_t dev,
+                     uint32_t pasid, uint64_t old) {
+    device_domain_info *info = &sva->devices[dev];
+    intel_svm_mm *svm = &sva->mms[d->mm];
+    if (old != SVAC_DOMAIN_NONE || pasid == 0 || pasid > info->pasid_max ||
+        intel_svm_attached_mm(sva, dev, pasid) >= 0 || svm->released)
+        return -EINVAL;
+    int ret = intel_svm_dev_ready(sva, info);
+    if (ret) return ret;
+    svac_mm_info mi{};
+    const svac_platform *p = sva->platform;
+    if (p->mm_info(p->ctx, d->mm, &mi) || !first_level_supported(mi)) return -EINVAL;
+    ret = intel_pasid_setup_first_level(sva, info, pasid, mi.pgd);
+    if (ret) return ret;
+    svm->pasid = pasid;
+    dev_bond(sva, dev, d->mm) = intel_svm_bond{1, nullptr, nullptr, 0, domain};
+    info->nr_bonds++;
+    svm->nr_bonds++;
+    d->nr_attached++;
+    return 0;
+}
+
+// The PASID's entry is torn down with fault processing off until the
+// invalidations complete, its page requests drained and answered
+// (intel_iommu_remove_dev_pasid; from linux-6.16 the blocked domain's
+// set_dev_pasid).
+void intel_svm_detach(intel_sva *sva, uint32_t dev, uint32_t pasid, uint64_t domain) {
+    const int64_t mm = intel_svm_attached_mm(sva, dev, pasid);
+    if (mm < 0 || dev_bond(sva, dev, uint32_t(mm)).domain != domain) return;
+    device_domain_info *info = &sva->devices[dev];
+    intel_pasid_tear_down_entry(sva, info, pasid, false);
+    qi_sync(sva);
+    dev_bond(sva, dev, uint32_t(mm)) = intel_svm_bond{};
+    info->nr_bonds--;
+    sva->mms[size_t(mm)].nr_bonds--;
+    sva->domains[domain - 1].nr_attached--;
+    intel_drain_pasid_prq(sva, info);
+    const svac_platform *p = sva->platform;
+    p->flush_faults(p->ctx, dev, pasid);
+    if (sva->api != SVAC_API_LINUX_6_12 && !info->nr_bonds) info->iopf_enabled = false;
+}
+
+int intel_iommu_set_dev_pasid(void *drv, uint64_t domain, uint32_t dev, uint32_t pasid,
+                              uint64_t old) {
+    intel_sva *sva = to_sva(drv);
+    if (!find_info(sva, dev)) return -EINVAL;
+    if (domain == SVAC_DOMAIN_BLOCKED) { // blocking_domain_set_dev_pasid
+        if (sva->api == SVAC_API_LINUX_6_12) return -EINVAL;
+        intel_svm_detach(sva, dev, pasid, old);
+        return 0;
+    }
+    intel_svm_domain *d = to_svm_domain(sva, domain);
+    return d ? intel_svm_attach(sva, d, domain, dev, pasid, old) : -EINVAL;
+}
+
+void intel_iommu_remove_dev_pasid(void *drv, uint32_t dev, uint32_t pasid, uint64_t domain) {
+    intel_sva *sva = to_sva(drv);
+    if (find_info(sva, dev)) intel_svm_detach(sva, dev, pasid, domain);
+}
+
 // --- probe ---
 
 bool intel_platform_ok(const svac_platform *p) {
     if (!p || p->abi_version != SVAC_ABI_VERSION || p->size < sizeof(svac_platform)) return false;
     return p->alloc && p->free && p->read64 && p->write64 && p->write_reg && p->read_reg &&
-           p->submit_cmd && p->mm_info && p->api <= SVAC_API_LINUX_6_1 &&
+           p->submit_cmd && p->mm_info && p->api <= SVAC_API_LINUX_6_16 &&
            (p->api != SVAC_API_LINUX_6_1 || p->alloc_mm_pasid);
 }
 
@@ -1041,10 +1171,15 @@ constexpr svac_driver_ops intel_svm_ops = {
     .mm_invalidate_range = intel_mm_invalidate_range,
     .service_irq = intel_iommu_service_irq,
     .page_response = intel_iommu_page_response,
-    .contracts = SVAC_CONTRACT_RFC2019 | SVAC_CONTRACT_HANDLE,
+    .contracts = SVAC_CONTRACT_RFC2019 | SVAC_CONTRACT_HANDLE | SVAC_CONTRACT_DOMAIN,
     .sva_bind = intel_svm_bind_handle,
     .sva_unbind = intel_svm_unbind_handle,
     .sva_get_pasid = intel_svm_get_pasid,
+    .probe_device = intel_iommu_probe_device,
+    .domain_alloc_sva = intel_svm_domain_alloc,
+    .domain_free = intel_svm_domain_free,
+    .set_dev_pasid = intel_iommu_set_dev_pasid,
+    .remove_dev_pasid = intel_iommu_remove_dev_pasid,
 };
 
 // --- mutants: one ops table per seeded bug, whose create turns it on ---

@@ -62,10 +62,11 @@ protected:
         : ref_(ref), op_(op), hw_(hw), start_(start), counters_(counters) {}
 
     void hit(ClauseId c) {
-        if (counters_) counters_->hit(c);
+        if (counters_) counters_->hit(clause_in(c, ref_.profile()));
     }
     bool fail(ClauseId c, const std::string &what, const std::string &due = {}) {
-        if (!v_) v_ = Violation{c, describe(op_, ref_) + ": " + what, due};
+        if (!v_)
+            v_ = Violation{clause_in(c, ref_.profile()), describe(op_, ref_) + ": " + what, due};
         return false;
     }
     template <Place W>
