@@ -38,22 +38,59 @@ bool DriverInstance::fresh_domain(uint64_t value) const {
     return true;
 }
 
+// A domain's name in the op's calls (ref::DriverCall): that of the live
+// domain, or for a new one the lowest no live domain has.
+uint32_t DriverInstance::domain_name(uint64_t value) const {
+    if (value == SVAC_DOMAIN_NONE) return ref::DriverCall::kNone;
+    if (value == SVAC_DOMAIN_BLOCKED) return ref::DriverCall::kBlocked;
+    for (const CoreDomain &d : domains_)
+        if (d.value == value) return d.name;
+    uint32_t name = 0;
+    for (bool taken = true; taken; ++name) {
+        taken = false;
+        for (const CoreDomain &d : domains_) taken = taken || d.name == name;
+        if (!taken) return name;
+    }
+    return name;
+}
+
+// Calls the driver's set_dev_pasid and records the call.
+int DriverInstance::set_dev_pasid(uint64_t domain, uint32_t dev, uint32_t pasid, uint64_t old,
+                                  ref::Observation &obs) {
+    const int rc = calls_
+                       ->call({.entry = Entry::set_dev_pasid,
+                               .dev = dev,
+                               .pasid = pasid,
+                               .handle = domain,
+                               .old = old})
+                       .rc;
+    obs.calls->push_back({.kind = ref::DriverCall::Kind::set_dev_pasid,
+                          .dev = dev,
+                          .pasid = pasid,
+                          .domain = domain_name(domain),
+                          .old = domain_name(old),
+                          .rc = rc});
+    return rc;
+}
+
+void DriverInstance::free_domain(uint64_t domain, uint32_t name, ref::Observation &obs) {
+    calls_->call({.entry = Entry::domain_free, .handle = domain});
+    obs.calls->push_back({.kind = ref::DriverCall::Kind::domain_free, .domain = name});
+}
+
 // iommu_attach_device_pasid for a group of one device: the PASID is checked
 // (ATTACH-2) before the driver sees it, and a busy one is refused.
-int DriverInstance::attach_dev_pasid(uint64_t domain, uint32_t dev, uint32_t pasid) {
+int DriverInstance::attach_dev_pasid(uint64_t domain, uint32_t dev, uint32_t pasid,
+                                     ref::Observation &obs) {
     if (pasid == 0 || pasid >= max_pasids_[dev]) return -EINVAL;
     for (const auto &[name, h] : handles_)
         if (h.dev == dev && h.pasid == pasid) return -EBUSY;
-    return calls_->call({.entry = Entry::set_dev_pasid,
-                         .dev = dev,
-                         .pasid = pasid,
-                         .handle = domain,
-                         .old = SVAC_DOMAIN_NONE})
-        .rc;
+    return set_dev_pasid(domain, dev, pasid, SVAC_DOMAIN_NONE, obs);
 }
 
 // iommu_sva_bind_device.
 int DriverInstance::bind_domain(const ref::Op &op, ref::Observation &obs) {
+    obs.calls.emplace();
     // The caller holds a reference to mm_users: an exited mm has none.
     if (core_mms_[op.mm].exited) return -ESRCH;
     if (max_pasids_[op.dev] == 0) return -ENODEV; // no PASID: no SVA (ATTACH-5)
@@ -73,22 +110,30 @@ int DriverInstance::bind_domain(const ref::Op &op, ref::Observation &obs) {
     // The mm's SVA domains, the newest first; one of another IOMMU refuses.
     uint64_t domain = SVAC_DOMAIN_NONE;
     for (auto d = domains_.rbegin(); d != domains_.rend() && !domain; ++d)
-        if (d->mm == op.mm && attach_dev_pasid(d->value, op.dev, pasid) == 0) {
+        if (d->mm == op.mm && attach_dev_pasid(d->value, op.dev, pasid, obs) == 0) {
             ++d->users;
             domain = d->value;
         }
     if (!domain) {
         const EntryReturn r =
             calls_->call({.entry = Entry::domain_alloc_sva, .dev = op.dev, .mm = op.mm});
-        if (r.rc != 0) return r.rc;
         // A success that names no usable domain leaves the core nothing to
         // attach: the bind fails, as if the allocation had.
-        if (!fresh_domain(r.handle)) return -ENOMEM;
-        if (int rc = attach_dev_pasid(r.handle, op.dev, pasid)) {
-            calls_->call({.entry = Entry::domain_free, .handle = r.handle});
-            return rc;
+        const int rc = r.rc == 0 && !fresh_domain(r.handle) ? -ENOMEM : r.rc;
+        const uint32_t name = rc == 0 ? domain_name(r.handle) : 0;
+        obs.calls->push_back({.kind = ref::DriverCall::Kind::domain_alloc_sva,
+                              .dev = op.dev,
+                              .mm = op.mm,
+                              .domain = name,
+                              .rc = rc});
+        if (rc != 0) return rc;
+        domains_.push_back(CoreDomain{r.handle, op.mm, 0, name});
+        if (int err = attach_dev_pasid(r.handle, op.dev, pasid, obs)) {
+            domains_.pop_back();
+            free_domain(r.handle, name, obs);
+            return err;
         }
-        domains_.push_back(CoreDomain{r.handle, op.mm, 1});
+        domains_.back().users = 1;
         domain = r.handle;
     }
 
@@ -105,24 +150,27 @@ int DriverInstance::bind_domain(const ref::Op &op, ref::Observation &obs) {
 // iommu_sva_unbind_device: the last reference detaches the PASID
 // (remove_dev_pasid in linux-6.12, the blocked domain in linux-6.16) and the
 // domain's last user frees it.
-void DriverInstance::unbind_domain(const ref::Op &op) {
+void DriverInstance::unbind_domain(const ref::Op &op, ref::Observation &obs) {
     auto it = handles_.find(op.handle);
     if (it == handles_.end()) return; // no live handle: the caller has nothing to pass
+    obs.calls.emplace();
     LiveHandle &h = it->second;
     if (--h.refs > 0) return;
-    if (profile_.blocked_domain)
-        calls_->call({.entry = Entry::set_dev_pasid,
-                      .dev = h.dev,
-                      .pasid = h.pasid,
-                      .handle = SVAC_DOMAIN_BLOCKED,
-                      .old = h.domain});
-    else
+    if (profile_.blocked_domain) {
+        set_dev_pasid(SVAC_DOMAIN_BLOCKED, h.dev, h.pasid, h.domain, obs);
+    } else {
         calls_->call(
             {.entry = Entry::remove_dev_pasid, .dev = h.dev, .pasid = h.pasid, .handle = h.domain});
+        obs.calls->push_back({.kind = ref::DriverCall::Kind::remove_dev_pasid,
+                              .dev = h.dev,
+                              .pasid = h.pasid,
+                              .domain = domain_name(h.domain)});
+    }
     for (auto d = domains_.begin(); d != domains_.end(); ++d)
         if (d->value == h.domain && --d->users == 0) {
-            calls_->call({.entry = Entry::domain_free, .handle = d->value});
+            const CoreDomain gone = *d;
             domains_.erase(d);
+            free_domain(gone.value, gone.name, obs);
             break;
         }
     handles_.erase(it);

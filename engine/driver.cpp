@@ -294,7 +294,7 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
     case OpKind::unbind:
         if (op.by_handle) {
             if (profile_.contract == ref::Contract::domain)
-                unbind_domain(op);
+                unbind_domain(op, obs);
             else
                 unbind_handle(op); // returns nothing
             break;

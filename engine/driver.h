@@ -106,9 +106,13 @@ private:
     void probe_devices();
     int alloc_mm_data(uint32_t dev, uint32_t mm, uint32_t *pasid);
     bool fresh_domain(uint64_t value) const;
-    int attach_dev_pasid(uint64_t domain, uint32_t dev, uint32_t pasid);
+    uint32_t domain_name(uint64_t value) const;
+    int set_dev_pasid(uint64_t domain, uint32_t dev, uint32_t pasid, uint64_t old,
+                      ref::Observation &obs);
+    void free_domain(uint64_t domain, uint32_t name, ref::Observation &obs);
+    int attach_dev_pasid(uint64_t domain, uint32_t dev, uint32_t pasid, ref::Observation &obs);
     int bind_domain(const ref::Op &op, ref::Observation &obs);
-    void unbind_domain(const ref::Op &op);
+    void unbind_domain(const ref::Op &op, ref::Observation &obs);
 
     int report_fault(uint32_t dev, const svac_fault &f);
     void flush_faults(uint32_t dev, uint32_t pasid);
@@ -154,6 +158,7 @@ private:
         uint64_t value = 0; // as the driver named it
         uint32_t mm = 0;
         uint32_t users = 0; // devices attached
+        uint32_t name = 0;  // in the ops' calls (ref::DriverCall)
     };
     std::vector<CoreDomain> domains_;  // in order of allocation
     std::vector<uint32_t> max_pasids_; // per device, from probe_device

@@ -147,6 +147,83 @@ uint32_t parse_feature(const Validator &v, const json &j, const std::string &whe
     return static_cast<uint32_t>(v.unsigned_value(j, where, UINT32_MAX));
 }
 
+// A domain's name in "calls": a small index, or "blocked" (where allowed).
+uint32_t parse_domain(const Validator &v, const json &j, const std::string &w, bool blocked) {
+    if (blocked && j.is_string() && j.get<std::string>() == "blocked")
+        return ref::DriverCall::kBlocked;
+    return static_cast<uint32_t>(v.unsigned_value(j, w, kMaxDomainName));
+}
+
+// "calls": the core's calls into the driver during a bind or an unbind of
+// the domain-based contract (ref::DriverCall).
+std::vector<ref::DriverCall> parse_calls(const Validator &v, const json &j, const std::string &w,
+                                         const ref::Topology &t, const ref::Profile &profile) {
+    if (!j.is_array()) v.fail(w, "expected an array of calls, got " + std::string(j.type_name()));
+    std::vector<ref::DriverCall> out;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        const std::string at = w + "/" + std::to_string(i);
+        v.object(j[i], at);
+        ref::DriverCall c;
+        const json &name = v.field(j[i], at, "call");
+        if (!name.is_string() || !ref::call_from_name(name.get<std::string>(), c.kind))
+            v.fail(at + "/call", "unknown call " + reports::excerpt(name) +
+                                     " (domain_alloc_sva, set_dev_pasid, remove_dev_pasid, "
+                                     "domain_free)");
+        auto dev = [&] {
+            c.dev = static_cast<uint32_t>(
+                v.unsigned_value(v.field(j[i], at, "dev"), at + "/dev", UINT32_MAX));
+            if (c.dev >= t.devices.size())
+                v.fail(at + "/dev", "device " + std::to_string(c.dev) + " does not exist");
+        };
+        auto pasid = [&] {
+            c.pasid = static_cast<uint32_t>(
+                v.unsigned_value(v.field(j[i], at, "pasid"), at + "/pasid", UINT32_MAX));
+        };
+        auto rc = [&] { c.rc = v.int_value(v.field(j[i], at, "rc"), at + "/rc"); };
+        switch (c.kind) {
+        case ref::DriverCall::Kind::domain_alloc_sva:
+            v.only_keys(j[i], at, {"call", "dev", "mm", "domain", "rc"});
+            dev();
+            c.mm = static_cast<uint32_t>(
+                v.unsigned_value(v.field(j[i], at, "mm"), at + "/mm", UINT32_MAX));
+            if (c.mm >= t.mms) v.fail(at + "/mm", "mm " + std::to_string(c.mm) + " does not exist");
+            rc();
+            if (c.rc == 0)
+                c.domain = parse_domain(v, v.field(j[i], at, "domain"), at + "/domain", false);
+            else if (j[i].contains("domain"))
+                v.fail(at + "/domain", "a failed domain_alloc_sva names no domain");
+            break;
+        case ref::DriverCall::Kind::set_dev_pasid: {
+            v.only_keys(j[i], at, {"call", "domain", "dev", "pasid", "old", "rc"});
+            c.domain = parse_domain(v, v.field(j[i], at, "domain"), at + "/domain",
+                                    profile.blocked_domain);
+            dev();
+            pasid();
+            const json &old = v.field(j[i], at, "old");
+            c.old =
+                old.is_null() ? ref::DriverCall::kNone : parse_domain(v, old, at + "/old", false);
+            rc();
+            break;
+        }
+        case ref::DriverCall::Kind::remove_dev_pasid:
+            if (profile.blocked_domain)
+                v.fail(at + "/call", "profile " + std::string(profile.name) +
+                                         " has no remove_dev_pasid (the blocked domain detaches)");
+            v.only_keys(j[i], at, {"call", "dev", "pasid", "domain"});
+            dev();
+            pasid();
+            c.domain = parse_domain(v, v.field(j[i], at, "domain"), at + "/domain", false);
+            break;
+        case ref::DriverCall::Kind::domain_free:
+            v.only_keys(j[i], at, {"call", "domain"});
+            c.domain = parse_domain(v, v.field(j[i], at, "domain"), at + "/domain", false);
+            break;
+        }
+        out.push_back(c);
+    }
+    return out;
+}
+
 std::vector<ref::Callback> parse_callbacks(const Validator &v, const json &j, const std::string &w,
                                            const ref::Topology &t) {
     if (!j.is_array())
@@ -180,10 +257,10 @@ std::span<const std::string_view> allowed_keys(OpKind k) {
     static constexpr std::string_view query[] = {"op", "dev", "feat", "result", "rc", SVAC_ANY_OP};
     static constexpr std::string_view feature[] = {"op", "dev", "feat", "rc", SVAC_ANY_OP};
     static constexpr std::string_view param[] = {"op", "dev", "min", "max", "rc", SVAC_ANY_OP};
-    static constexpr std::string_view bind[] = {"op", "dev",   "mm",     "drvdata",
-                                                "rc", "pasid", "handle", SVAC_ANY_OP};
-    static constexpr std::string_view unbind[] = {"op",     "dev", "pasid",
-                                                  "handle", "rc",  SVAC_ANY_OP};
+    static constexpr std::string_view bind[] = {"op",    "dev",    "mm",    "drvdata",  "rc",
+                                                "pasid", "handle", "calls", SVAC_ANY_OP};
+    static constexpr std::string_view unbind[] = {"op", "dev",   "pasid",    "handle",
+                                                  "rc", "calls", SVAC_ANY_OP};
     static constexpr std::string_view set_ops[] = {"op", "handle", "ops", "rc", SVAC_ANY_OP};
     static constexpr std::string_view mm_free[] = {"op", "mm", SVAC_ANY_OP};
     static constexpr std::string_view mm_exit[] = {"op", "mm", SVAC_ANY_OP};
@@ -696,6 +773,11 @@ ref::Op parse_op(const Validator &v, const json &j, const std::string &w, const 
                "profile " + std::string(profile.name) + " has no mm_exit callback");
     if (j.contains("callbacks"))
         op.recorded.callbacks = parse_callbacks(v, j["callbacks"], w + "/callbacks", t);
+    if (j.contains("calls") && profile.contract != ref::Contract::domain)
+        v.fail(w + "/calls", "profile " + std::string(profile.name) +
+                                 " has no domains: the driver makes no such calls");
+    if (j.contains("calls"))
+        op.recorded.calls = parse_calls(v, j["calls"], w + "/calls", t, profile);
     parse_fault_parts(v, j, w, op.recorded);
     return op;
 }
@@ -1035,6 +1117,41 @@ json op_to_json(const ref::Op &op, const ref::Profile &profile) {
     if (r.refused_commands && *r.refused_commands) j["refused_commands"] = *r.refused_commands;
     if (r.pasid_overrun) j["pasid_overrun"] = true;
     if (r.alloc_failed) j["alloc_failed"] = true;
+    if (r.calls && profile.contract == ref::Contract::domain) {
+        auto domain = [](uint32_t d) -> json {
+            if (d == ref::DriverCall::kBlocked) return "blocked";
+            if (d == ref::DriverCall::kNone) return nullptr;
+            return d;
+        };
+        j["calls"] = json::array();
+        for (const ref::DriverCall &c : *r.calls) {
+            json k = {{"call", ref::call_name(c.kind)}};
+            switch (c.kind) {
+            case ref::DriverCall::Kind::domain_alloc_sva:
+                k["dev"] = c.dev;
+                k["mm"] = c.mm;
+                if (c.rc == 0) k["domain"] = c.domain;
+                k["rc"] = c.rc;
+                break;
+            case ref::DriverCall::Kind::set_dev_pasid:
+                k["domain"] = domain(c.domain);
+                k["dev"] = c.dev;
+                k["pasid"] = c.pasid;
+                k["old"] = domain(c.old);
+                k["rc"] = c.rc;
+                break;
+            case ref::DriverCall::Kind::remove_dev_pasid:
+                k["dev"] = c.dev;
+                k["pasid"] = c.pasid;
+                k["domain"] = c.domain;
+                break;
+            case ref::DriverCall::Kind::domain_free:
+                k["domain"] = c.domain;
+                break;
+            }
+            j["calls"].push_back(std::move(k));
+        }
+    }
     if (r.callbacks && profile.mm_exit_callback) { // none exist from linux-6.1
         j["callbacks"] = json::array();
         for (const auto &c : *r.callbacks)

@@ -95,6 +95,7 @@ inline constexpr uint32_t kMaxDmaPages = 16;          // dma: pages of one trans
 inline constexpr uint32_t kMaxPrgIndex = 511;         // page_request: a 9-bit PRG index
 inline constexpr uint32_t kMaxResponseGroup = 65'535; // page_response: a PRG index or STAG
 inline constexpr uint32_t kMaxHandleName = 65'535;    // a handle's name (bind, unbind, set_ops)
+inline constexpr uint32_t kMaxDomainName = 65'535;    // a domain's name (calls)
 
 // Parses and validates a trace; `source` names it in errors ("t.json").
 Trace parse_trace(std::string_view text, std::string_view source);

@@ -319,9 +319,13 @@ std::optional<Violation> Reference::judge_faults(const Op &op, const Expectation
         for (std::size_t i = 0; i < std::max(due.size(), got.size()); ++i) {
             if (i < due.size() && i < got.size() && due[i] == got[i]) continue;
             if (i >= got.size())
-                return Violation{ClauseId::IOPF_1, what() + ": the hardware raised " +
-                                                       fault_text(due[i]) +
-                                                       " but the driver never reported it"};
+                return Violation{profile_->feature_api ? ClauseId::IOPF_1 : ClauseId::IOPF_12,
+                                 what() + ": the hardware raised " + fault_text(due[i]) +
+                                     " but the driver never reported it" +
+                                     (profile_->feature_api
+                                          ? std::string()
+                                          : " (from linux-6.16 the attach enables I/O page "
+                                            "faults)")};
             if (i >= due.size())
                 return Violation{ClauseId::IOPF_1, what() + ": the driver reported " +
                                                        fault_text(got[i]) +
@@ -512,7 +516,10 @@ void Reference::commit_faults(const Op &op, const Expectation &exp, const Observ
 void Reference::count_fault_checks(const Op &op, const Expectation &exp, const Observation &obs,
                                    ClauseCounters &n) const {
     if (obs.raised && !exp.raise.empty()) n.hit(exp.stall ? ClauseId::IOPF_8 : ClauseId::IOPF_1);
-    if (obs.raised && obs.faults && !obs.faults->empty()) n.hit(ClauseId::IOPF_1);
+    if (obs.raised && obs.faults && !obs.faults->empty()) {
+        n.hit(ClauseId::IOPF_1);
+        if (!profile_->feature_api) n.hit(ClauseId::IOPF_12);
+    }
     if (obs.faults)
         for (const FaultRecord &f : *obs.faults)
             if (is_stop_marker(f)) n.hit(ClauseId::IOPF_11);

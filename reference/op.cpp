@@ -39,6 +39,24 @@ bool op_from_name(std::string_view name, OpKind &k) {
     return false;
 }
 
+namespace {
+constexpr std::string_view kCallNames[] = {"domain_alloc_sva", "set_dev_pasid", "remove_dev_pasid",
+                                           "domain_free"};
+} // namespace
+
+std::string_view call_name(DriverCall::Kind k) {
+    return kCallNames[static_cast<std::size_t>(k)];
+}
+
+bool call_from_name(std::string_view name, DriverCall::Kind &k) {
+    for (std::size_t i = 0; i < std::size(kCallNames); ++i)
+        if (kCallNames[i] == name) {
+            k = static_cast<DriverCall::Kind>(i);
+            return true;
+        }
+    return false;
+}
+
 bool op_has_dev(OpKind k) {
     return k != OpKind::mm_exit && k != OpKind::mm_free && k != OpKind::set_ops &&
            !op_is_mm_change(k);

@@ -91,6 +91,30 @@ struct Callback {
     auto operator<=>(const Callback &) const = default;
 };
 
+// A call the core made into the driver during a bind or an unbind of the
+// domain-based contract (linux-6.12 on). Domains are named by small indices
+// as handles are: each domain the driver allocated, in order, the lowest
+// name no live domain has.
+struct DriverCall {
+    enum class Kind : uint8_t {
+        domain_alloc_sva, // (dev, mm) -> domain, rc
+        set_dev_pasid,    // (domain, dev, pasid, old) -> rc
+        remove_dev_pasid, // (dev, pasid, domain)
+        domain_free,      // (domain)
+    } kind = Kind::domain_alloc_sva;
+    static constexpr uint32_t kNone = 0xffffffffu;    // old: nothing replaced
+    static constexpr uint32_t kBlocked = 0xfffffffeu; // the blocked domain
+    uint32_t dev = 0;
+    uint32_t mm = 0;
+    uint32_t pasid = 0;
+    uint32_t domain = 0; // domain_alloc_sva: the domain named (when rc is 0)
+    uint32_t old = kNone;
+    int rc = 0;
+    bool operator==(const DriverCall &) const = default;
+};
+std::string_view call_name(DriverCall::Kind k);
+bool call_from_name(std::string_view name, DriverCall::Kind &k);
+
 // What an op made visible. In a recorded trace each part is optional; from a
 // driver every part is there (pasid: the out-parameter, whatever the rc).
 struct Observation {
@@ -101,6 +125,7 @@ struct Observation {
     // return; the name of a handle whose last unbind went may name another).
     std::optional<uint32_t> handle;
     std::optional<std::vector<Callback>> callbacks; // mm_exit callbacks fired during the op
+    std::optional<std::vector<DriverCall>> calls;   // bind, unbind: the core's calls (domains)
     std::optional<std::vector<DmaObservation>> dma; // dma: one per page, in order
     // I/O page faults. raised: what the hardware put in its queues (and
     // lost: requests it dropped); faults: what the driver reported to the

@@ -207,6 +207,10 @@ std::optional<Violation> Reference::judge_outcome(const Op &op, const Expectatio
         if (auto v = judge_callbacks(op, exp, *obs.callbacks)) return v;
     if (op.kind == OpKind::dma && obs.dma)
         if (auto v = judge_dma(op, exp, *obs.dma)) return v;
+    if (obs.calls && profile_->contract == Contract::domain) {
+        SvaDomains after = domains_;
+        if (auto v = walk_calls(op, obs, after, counters)) return v;
+    }
     if (auto v = judge_faults(op, exp, obs)) return v;
     return judge_platform(op, obs);
 }
@@ -221,6 +225,7 @@ void Reference::commit(const Op &op, const Expectation &exp, const Observation &
 
 void Reference::commit_step(const Op &op, const Expectation &exp, const Observation &obs) {
     int rc = obs.rc ? *obs.rc : (exp.query ? int{exp.result} : exp.rc.preferred());
+    if (obs.calls && profile_->contract == Contract::domain) walk_calls(op, obs, domains_, nullptr);
     // Faults the driver reported during the op reach the core first: they
     // belong to the bonds as they were when the call began.
     commit_faults(op, exp, obs, rc);

@@ -98,6 +98,15 @@ class Reference {
 public:
     Reference(const Topology &topology, const Profile &profile);
 
+    // The live SVA domains by name (linux-6.12 on, as the ops' calls record
+    // them), each with its mm, the IOMMU of the device it was allocated for,
+    // and the (dev, pasid) it is attached to.
+    struct SvaDomain {
+        uint32_t mm = 0, iommu = 0;
+        std::vector<std::pair<uint32_t, uint32_t>> attached;
+    };
+    using SvaDomains = std::map<uint32_t, SvaDomain>;
+
     Expectation expect(const Op &op) const;
     std::optional<Violation> judge(const Op &op, const Expectation &exp, const Observation &obs,
                                    ClauseCounters *counters) const;
@@ -227,6 +236,9 @@ private:
     std::optional<Violation> judge_bind_pasid(const Op &op, const Expectation &exp,
                                               uint32_t pasid) const;
     ClauseId blame_bind_failure(const Op &op, const Expectation &exp, int rc) const;
+    // domain.cpp (ATTACH, DOMAIN): the core's calls during a bind or unbind
+    std::optional<Violation> walk_calls(const Op &op, const Observation &obs, SvaDomains &d,
+                                        ClauseCounters *counters) const;
     // handle.cpp (HANDLE)
     Expectation expect_set_ops(const Op &op) const;
     void commit_set_ops(const Op &op, int rc);
@@ -310,6 +322,7 @@ private:
     FaultCore faults_;                // the core's fault handlers and groups
     std::vector<FaultGroup> flushed_; // groups answered at unbind, latest last (UNBIND-6 blame)
     std::map<uint32_t, std::pair<uint32_t, uint32_t>> handles_; // live handle -> (dev, mm)
+    SvaDomains domains_; // linux-6.12 on, as the ops' calls record them
     uint64_t next_gen_ = 1;
 };
 

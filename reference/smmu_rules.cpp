@@ -684,6 +684,9 @@ private:
             std::unique(x.entries.begin(), x.entries.end(),
                         [](const Changed &a, const Changed &b) { return a.key() == b.key(); }),
             x.entries.end());
+        // Without feature calls (linux-6.16) there is no disable to judge
+        // the non-PASID path at: every call that changed entries is.
+        if (!ref_.profile().feature_api && !x.entries.empty()) hit(ClauseId::SMMU_CD_5);
         for (const Changed &e : x.entries) {
             if (e.kind != Kind::cd || e.sub != 0) continue;
             hit(ClauseId::SMMU_CD_5);
