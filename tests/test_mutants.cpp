@@ -199,7 +199,8 @@ INSTANTIATE_TEST_SUITE_P(Mutants, MutantFound, testing::ValuesIn(all_mutants()),
 
 TEST(MutantUnmutated, BothDriversClean) {
     for (const auto &d : models::bundled_drivers())
-        for (const char *profile : {"rfc2019", "linux-6.1"}) { // every profile with mutants
+        for (const char *profile :
+             {"rfc2019", "linux-6.1", "linux-6.12", "linux-6.16"}) { // every profile with mutants
             ASSERT_FALSE(models::mutants_of(d, profile).empty()) << d.name << " " << profile;
             engine::CampaignConfig cfg;
             cfg.seed = kSeed;

@@ -123,6 +123,7 @@ struct arm_smmu_domain {
     uint32_t mm;
     uint16_t asid;
     uint32_t nr_attached;
+    uint32_t first_master; // the master it was allocated for
 };
 
 struct arm_smmu_mm {
@@ -607,7 +608,11 @@ void arm_smmu_handle_ppr(arm_smmu_sva *sva, uint32_t smmu, const uint64_t *evt) 
 
     uint32_t dev = 0;
     const arm_smmu_master *master = arm_smmu_find_master_by_sid(sva, smmu, sid, &dev);
-    if (!master || !p->report_fault) {
+    // From linux-6.16 the attach adds the master to the IOPF queue; one
+    // attached without it has nobody to take its requests.
+    const bool no_iopf =
+        master && sva->api == SVAC_API_LINUX_6_16 && master->nr_bonds && !master->iopf_enabled;
+    if (!master || !p->report_fault || no_iopf) {
         // No master of ours: nobody else will close the group.
         if (last)
             arm_smmu_cmdq_issue_response(
@@ -1084,9 +1089,11 @@ void arm_smmu_mm_release(void *drv, uint32_t mm) {
     for (uint32_t dev = 0; dev < sva->masters.size(); dev++) {
         arm_smmu_master *master = &sva->masters[dev];
         const uint16_t asid = arm_smmu_bond_asid(sva, dev, mm);
+        const bool keeps =
+            sva->bug == BUG_RELEASE_KEEPS_CD ||
+            (sva->bug == BUG_RELEASE_KEEPS_DOMAIN_CD && master_bond(sva, dev, mm).domain);
         if (master_bond(sva, dev, mm).refs) {
-            if (sva->bug != BUG_RELEASE_KEEPS_CD)
-                arm_smmu_sva_release_master(sva, master, smmu_mm, asid);
+            if (!keeps) arm_smmu_sva_release_master(sva, master, smmu_mm, asid);
         } else if (sva->bug == BUG_RELEASE_CD_ALL_MASTERS && smmu_mm->nr_bonds &&
                    arm_smmu_mm_bound_on(sva, master->smmu, mm)) {
             if (!arm_smmu_alloc_cd_leaf(sva, master, smmu_mm->pasid))
@@ -1147,6 +1154,7 @@ void arm_smmu_mm_invalidate_range(void *drv, uint32_t mm, uint64_t start, uint64
                 sva, smmu, arm_smmu_atc_inv_to_cmd(master.sid, smmu_mm->pasid, start, end));
         }
         arm_smmu_cmdq_issue_sync(sva, smmu);
+        if (sva->bug == BUG_NOTIFIER_ONE_SMMU) break;
     }
 }
 
@@ -1169,12 +1177,15 @@ arm_smmu_domain *to_smmu_domain(arm_smmu_sva *sva, uint64_t domain) {
 // attached: the CD table, and I/O page faults if it can take them.
 int arm_smmu_master_sva_ready(arm_smmu_sva *sva, arm_smmu_master *master) {
     if (sva->api == SVAC_API_LINUX_6_12) return master->sva_enabled ? 0 : -ENODEV;
-    if (!sva->smmus[master->smmu].sva || !master->has_pasid) return -EOPNOTSUPP;
+    if ((!sva->smmus[master->smmu].sva && sva->bug != BUG_SVA_UNCHECKED_AT_ATTACH) ||
+        !master->has_pasid)
+        return -EOPNOTSUPP;
     if (!master->sva_enabled) {
         int ret = arm_smmu_master_enable_sva(sva, master);
         if (ret) return ret;
     }
-    master->iopf_enabled = master->pri || master->stall;
+    if (sva->bug != BUG_IOPF_NOT_ENABLED_AT_ATTACH)
+        master->iopf_enabled = master->pri || master->stall;
     return 0;
 }
 
@@ -1184,19 +1195,25 @@ int arm_smmu_sva_domain_alloc(void *drv, uint32_t dev, uint32_t mm, uint64_t *do
     arm_smmu_master *master = find_master(sva, dev);
     if (!master || mm >= sva->mms.size() || !domain) return -EINVAL;
     if (sva->api == SVAC_API_LINUX_6_12 && !master->sva_enabled) return -ENODEV;
-    if (!sva->smmus[master->smmu].sva || !master->has_pasid) return -EOPNOTSUPP;
-    uint32_t asid = 1;
+    if ((!sva->smmus[master->smmu].sva && sva->bug != BUG_SVA_UNCHECKED_AT_ATTACH) ||
+        !master->has_pasid)
+        return -EOPNOTSUPP;
+    uint32_t asid = sva->bug == BUG_ASID_ZERO ? 0 : 1;
     for (auto it = sva->asids.begin(); it != sva->asids.end() && *it == asid; ++it) asid++;
     if (asid > 0xffff) return -ENOSPC;
     size_t slot = 0;
     while (slot < sva->domains.size() && sva->domains[slot].live) slot++;
+    if (sva->bug == BUG_ASID_BY_COUNT) {
+        asid = 1;
+        for (const arm_smmu_domain &d : sva->domains) asid += d.live;
+    }
     try {
         if (slot == sva->domains.size()) sva->domains.push_back({});
         sva->asids.insert(uint16_t(asid));
     } catch (const std::bad_alloc &) {
         return -ENOMEM;
     }
-    sva->domains[slot] = arm_smmu_domain{true, master->smmu, mm, uint16_t(asid), 0};
+    sva->domains[slot] = arm_smmu_domain{true, master->smmu, mm, uint16_t(asid), 0, dev};
     *domain = slot + 1;
     return 0;
 }
@@ -1226,6 +1243,7 @@ int arm_smmu_sva_attach(arm_smmu_sva *sva, arm_smmu_domain *d, uint64_t domain, 
     arm_smmu_master *master = &sva->masters[dev];
     arm_smmu_mm *smmu_mm = &sva->mms[d->mm];
     if (d->smmu != master->smmu || old != SVAC_DOMAIN_NONE) return -EINVAL;
+    if (sva->bug == BUG_DOMAIN_PER_MASTER && d->first_master != dev) return -EINVAL;
     if (pasid == 0 || pasid > master->ssid_max || arm_smmu_attached_mm(sva, dev, pasid) >= 0)
         return -EINVAL;
     // Prevents arm_smmu_mm_release from running during the attach (mmget_not_zero).
@@ -1254,11 +1272,20 @@ void arm_smmu_sva_detach(arm_smmu_sva *sva, uint32_t dev, uint32_t pasid, uint64
     arm_smmu_master *master = &sva->masters[dev];
     arm_smmu_domain *d = &sva->domains[domain - 1];
     sva->cmd_err = 0;
-    arm_smmu_write_cd_entry(sva, master, pasid, entry_qwords{});
-    arm_smmu_sva_inv_master(sva, master, pasid, d->asid);
+    if (sva->bug == BUG_BLOCKED_NO_CFGI) // V=0, and no CMD_CFGI_CD
+        arm_smmu_write64(sva, arm_smmu_get_cd_ptr(master, pasid), 0);
+    else
+        arm_smmu_write_cd_entry(sva, master, pasid, entry_qwords{});
+    arm_smmu_cmdq_issue_cmd(sva, master->smmu, arm_smmu_cmd_tlbi_nh_asid(d->asid));
+    if (master->ats && sva->bug != BUG_BLOCKED_NO_ATC_INV)
+        arm_smmu_cmdq_issue_cmd(sva, master->smmu,
+                                arm_smmu_cmd_atc_inv(master->sid, pasid, 0, ATC_INV_SIZE_ALL));
+    arm_smmu_cmdq_issue_sync(sva, master->smmu);
     const svac_platform *p = sva->platform;
-    arm_smmu_drain_queues(sva, master->smmu);
-    p->flush_faults(p->ctx, dev, pasid);
+    if (sva->bug != BUG_REMOVE_NO_FAULT_FLUSH) {
+        arm_smmu_drain_queues(sva, master->smmu);
+        p->flush_faults(p->ctx, dev, pasid);
+    }
     master_bond(sva, dev, uint32_t(mm)) = arm_smmu_bond{};
     master->nr_bonds--;
     sva->mms[size_t(mm)].nr_bonds--;
@@ -1271,7 +1298,9 @@ int arm_smmu_set_dev_pasid(void *drv, uint64_t domain, uint32_t dev, uint32_t pa
     if (!find_master(sva, dev)) return -EINVAL;
     if (domain == SVAC_DOMAIN_BLOCKED) { // arm_smmu_blocking_set_dev_pasid
         if (sva->api == SVAC_API_LINUX_6_12) return -EINVAL;
+        if (sva->bug == BUG_BLOCKED_LEAVES_CD) return 0;
         arm_smmu_sva_detach(sva, dev, pasid, old);
+        if (sva->bug == BUG_BLOCKED_FAILS && !sva->masters[dev].nr_bonds) return -ENODEV;
         return sva->cmd_err;
     }
     arm_smmu_domain *d = to_smmu_domain(sva, domain);

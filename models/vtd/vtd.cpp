@@ -102,6 +102,7 @@ struct intel_svm_domain {
     bool live;
     uint32_t mm;
     uint32_t nr_attached;
+    uint32_t first_dev; // the device it was allocated for
 };
 
 struct intel_svm_mm {
@@ -336,6 +337,11 @@ void intel_prq_handle(intel_sva *sva, uint32_t iommu, uint64_t qw0, uint64_t qw1
     // A requester the IOMMU has no device for (handle_bad_prq_event): the
     // last request of its group is answered Invalid Request here.
     int64_t dev = intel_find_dev_by_rid(sva, iommu, rid);
+    // From linux-6.16 the attach enables page requests; a device attached
+    // without them has nobody to take its requests.
+    if (dev >= 0 && sva->api == SVAC_API_LINUX_6_16 && sva->devices[size_t(dev)].nr_bonds &&
+        !sva->devices[size_t(dev)].iopf_enabled)
+        dev = -1;
     if (dev < 0) {
         if (lpig)
             qi_page_group_response(sva, iommu, rid, pasid_present, pasid, prg_index,
@@ -498,7 +504,7 @@ int intel_pasid_setup_first_level(intel_sva *sva, device_domain_info *info, uint
 // P cleared by the first store; fault_ignore leaves FPD set so that DMA with
 // the PASID aborts quietly. The invalidations are queued, not waited for.
 void intel_pasid_tear_down_entry(intel_sva *sva, device_domain_info *info, uint32_t pasid,
-                                 bool fault_ignore) {
+                                 bool fault_ignore, bool devtlb = true) {
     uint32_t dir_index = intel_pasid_dir_index(sva, pasid);
     uint64_t table = dir_index < info->pasid_tables.size() ? info->pasid_tables[dir_index] : 0;
     uint64_t pte = intel_pasid_entry_addr(table, pasid);
@@ -507,7 +513,10 @@ void intel_pasid_tear_down_entry(intel_sva *sva, device_domain_info *info, uint3
         if (s.stored) write_qword(sva, pte + 8 * s.qword, s.value);
     uint16_t did = sva->bug == BUG_INV_WRONG_DID ? IDENTITY_DID : FLPT_DEFAULT_DID;
     qi_flush_pasid_cache(sva, info->iommu, did, QI_PC_GRAN_PASID, pasid);
-    intel_flush_svm_range(sva, info, did, pasid, INV_RANGE_ALL);
+    if (devtlb)
+        intel_flush_svm_range(sva, info, did, pasid, INV_RANGE_ALL);
+    else
+        qi_flush_piotlb(sva, info->iommu, did, pasid, INV_RANGE_ALL);
 }
 
 // --- context entries ---
@@ -801,7 +810,8 @@ void intel_mm_release(void *drv, uint32_t mm) {
     uint32_t n_devices = uint32_t(sva->devices.size());
     bool fault_ignore = sva->bug != BUG_EXIT_NO_FPD;
     for (uint32_t dev = 0; dev < n_devices; dev++)
-        if (dev_bond(sva, dev, mm).refs)
+        if (dev_bond(sva, dev, mm).refs &&
+            !(sva->bug == BUG_RELEASE_KEEPS_DOMAIN_ENTRY && dev_bond(sva, dev, mm).domain))
             intel_pasid_tear_down_entry(sva, &sva->devices[dev], svm->pasid, fault_ignore);
     qi_sync(sva);
 
@@ -855,12 +865,14 @@ intel_svm_domain *to_svm_domain(intel_sva *sva, uint64_t domain) {
 // PASIDs in its context entry, and page requests if it has PRI.
 int intel_svm_dev_ready(intel_sva *sva, device_domain_info *info) {
     if (sva->api == SVAC_API_LINUX_6_12) return info->sva_enabled ? 0 : -ENODEV;
-    if (!sva->iommus[info->iommu].sva || !info->pasid_max) return -EOPNOTSUPP;
+    if ((!sva->iommus[info->iommu].sva && sva->bug != BUG_SVA_UNCHECKED_AT_ATTACH) ||
+        !info->pasid_max)
+        return -EOPNOTSUPP;
     if (!info->sva_enabled) {
-        intel_context_set_sva(sva, info, true);
+        if (sva->bug != BUG_ATTACH_SKIPS_CONTEXT) intel_context_set_sva(sva, info, true);
         info->sva_enabled = true;
     }
-    info->iopf_enabled = info->pri;
+    if (sva->bug != BUG_IOPF_NOT_ENABLED_AT_ATTACH) info->iopf_enabled = info->pri;
     return 0;
 }
 
@@ -869,7 +881,9 @@ int intel_svm_domain_alloc(void *drv, uint32_t dev, uint32_t mm, uint64_t *domai
     device_domain_info *info = find_info(sva, dev);
     if (!info || mm >= sva->mms.size() || !domain) return -EINVAL;
     if (sva->api == SVAC_API_LINUX_6_12 && !info->sva_enabled) return -ENODEV;
-    if (!sva->iommus[info->iommu].sva || !info->pasid_max) return -EOPNOTSUPP;
+    if ((!sva->iommus[info->iommu].sva && sva->bug != BUG_SVA_UNCHECKED_AT_ATTACH) ||
+        !info->pasid_max)
+        return -EOPNOTSUPP;
     size_t slot = 0;
     while (slot < sva->domains.size() && sva->domains[slot].live) slot++;
     try {
@@ -877,7 +891,7 @@ int intel_svm_domain_alloc(void *drv, uint32_t dev, uint32_t mm, uint64_t *domai
     } catch (const std::bad_alloc &) {
         return -ENOMEM;
     }
-    sva->domains[slot] = intel_svm_domain{true, mm, 0};
+    sva->domains[slot] = intel_svm_domain{true, mm, 0, dev};
     *domain = slot + 1;
     return 0;
 }
@@ -901,6 +915,7 @@ int intel_svm_attach(intel_sva *sva, intel_svm_domain *d, uint64_t domain, uint3
     if (old != SVAC_DOMAIN_NONE || pasid == 0 || pasid > info->pasid_max ||
         intel_svm_attached_mm(sva, dev, pasid) >= 0 || svm->released)
         return -EINVAL;
+    if (sva->bug == BUG_DOMAIN_PER_DEVICE && d->first_dev != dev) return -EINVAL;
     int ret = intel_svm_dev_ready(sva, info);
     if (ret) return ret;
     svac_mm_info mi{};
@@ -924,15 +939,17 @@ void intel_svm_detach(intel_sva *sva, uint32_t dev, uint32_t pasid, uint64_t dom
     const int64_t mm = intel_svm_attached_mm(sva, dev, pasid);
     if (mm < 0 || dev_bond(sva, dev, uint32_t(mm)).domain != domain) return;
     device_domain_info *info = &sva->devices[dev];
-    intel_pasid_tear_down_entry(sva, info, pasid, false);
-    qi_sync(sva);
+    intel_pasid_tear_down_entry(sva, info, pasid, false, sva->bug != BUG_BLOCKED_NO_DEVTLB_INV);
+    if (sva->bug != BUG_REMOVE_NO_WAIT) qi_sync(sva);
     dev_bond(sva, dev, uint32_t(mm)) = intel_svm_bond{};
     info->nr_bonds--;
     sva->mms[size_t(mm)].nr_bonds--;
     sva->domains[domain - 1].nr_attached--;
-    intel_drain_pasid_prq(sva, info);
-    const svac_platform *p = sva->platform;
-    p->flush_faults(p->ctx, dev, pasid);
+    if (sva->bug != BUG_REMOVE_NO_PRQ_DRAIN) {
+        intel_drain_pasid_prq(sva, info);
+        const svac_platform *p = sva->platform;
+        p->flush_faults(p->ctx, dev, pasid);
+    }
     if (sva->api != SVAC_API_LINUX_6_12 && !info->nr_bonds) info->iopf_enabled = false;
 }
 
@@ -942,7 +959,9 @@ int intel_iommu_set_dev_pasid(void *drv, uint64_t domain, uint32_t dev, uint32_t
     if (!find_info(sva, dev)) return -EINVAL;
     if (domain == SVAC_DOMAIN_BLOCKED) { // blocking_domain_set_dev_pasid
         if (sva->api == SVAC_API_LINUX_6_12) return -EINVAL;
+        if (sva->bug == BUG_BLOCKED_LEAVES_ENTRY) return 0;
         intel_svm_detach(sva, dev, pasid, old);
+        if (sva->bug == BUG_BLOCKED_FAILS && !sva->devices[dev].nr_bonds) return -ENODEV;
         return 0;
     }
     intel_svm_domain *d = to_svm_domain(sva, domain);
