@@ -73,10 +73,12 @@ BENCHMARK_CAPTURE(BM_DifferentialSteps, vtd, "vtd")
 
 // Each API generation a driver implements, side by side in one run: the same
 // seeds, 32-op sequences with the hardware ops, each profile's vocabulary
-// (profile 0: rfc2019, 1: linux-5.3, 2: linux-6.1). The later ones run the
-// kit's part of the core as well (handles, the PASID allocator).
+// (profile 0: rfc2019, 1: linux-5.3, 2: linux-6.1, 3: linux-6.12, 4:
+// linux-6.16). The later ones run the kit's part of the core as well
+// (handles, the PASID allocator; from 6.12 the domains and the calls).
 void BM_ProfileSteps(benchmark::State &state, const char *driver_name) {
-    static constexpr const char *kProfiles[] = {"rfc2019", "linux-5.3", "linux-6.1"};
+    static constexpr const char *kProfiles[] = {"rfc2019", "linux-5.3", "linux-6.1", "linux-6.12",
+                                                "linux-6.16"};
     const char *profile = kProfiles[state.range(0)];
     const svac_driver_ops *ops = models::find_bundled(driver_name)->entry();
     auto traces = corpus(ops->arch_mask, 32, true, profile);
@@ -90,8 +92,8 @@ void BM_ProfileSteps(benchmark::State &state, const char *driver_name) {
     state.SetItemsProcessed(static_cast<int64_t>(stats.steps));
     state.counters["findings"] = static_cast<double>(findings);
 }
-BENCHMARK_CAPTURE(BM_ProfileSteps, smmuv3, "smmuv3")->ArgName("profile")->DenseRange(0, 2);
-BENCHMARK_CAPTURE(BM_ProfileSteps, vtd, "vtd")->ArgName("profile")->DenseRange(0, 2);
+BENCHMARK_CAPTURE(BM_ProfileSteps, smmuv3, "smmuv3")->ArgName("profile")->DenseRange(0, 4);
+BENCHMARK_CAPTURE(BM_ProfileSteps, vtd, "vtd")->ArgName("profile")->DenseRange(0, 4);
 
 // Isolated against in-process, in one run: a campaign (`run`'s, 32-op
 // sequences; RapidCheck's generator, `run`'s default, or the plain one) of

@@ -80,8 +80,9 @@ reports::Report make_report(const SelectedDriver &driver, const engine::Campaign
 engine::json entry_json(const ref::DecodedEntry &e);
 
 // sva-conform dump-tables (cli/dump_tables.cpp). step < 0: every op.
+// profile: read the trace as one of that API generation (empty: its own).
 int cmd_dump_tables(const std::string &path, const SelectedDriver &driver, long step, bool as_json,
-                    const IsolationFlags &isolation);
+                    const IsolationFlags &isolation, const std::string &profile = {});
 
 // sva-conform drivers --mutants, and sva-conform mutants (cli/mutants.cpp).
 int cmd_list_mutants();
@@ -144,6 +145,7 @@ struct FailnthOptions {
     std::string driver_lib;  // a plugin (--driver-lib)
     std::string driver_host; // served by a host (--driver-host)
     std::string trace_path;  // empty: the built-in trace of the driver's architecture
+    std::string profile;     // the trace read as one of this API generation (built-in: in it)
     std::string out = "reports/failnth";
     bool as_json = false;
     IsolationFlags isolation; // isolated by default for plugins, in-process for bundled drivers

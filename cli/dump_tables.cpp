@@ -100,9 +100,12 @@ std::vector<Verdict> evaluate(const ref::ModelDump &d) {
 namespace {
 
 int dump_tables_here(const std::string &path, const SelectedDriver &selected, long step,
-                     bool as_json, const std::optional<engine::Isolation> &isolate) {
+                     bool as_json, const std::optional<engine::Isolation> &isolate,
+                     const std::string &profile) {
     const svac_driver_ops &driver = *selected;
-    engine::Trace trace = engine::load_trace(path);
+    engine::Trace trace = engine::load_trace(
+        path,
+        profile.empty() ? std::nullopt : std::optional<std::string>(profile_option(profile).name));
     std::string why = engine::check_driver_trace(driver, trace);
     if (!why.empty()) throw engine::InputError(path + ": " + why);
     if (step >= 0 && static_cast<std::size_t>(step) >= trace.ops.size())
@@ -186,8 +189,8 @@ int dump_tables_here(const std::string &path, const SelectedDriver &selected, lo
 } // namespace
 
 int cmd_dump_tables(const std::string &path, const SelectedDriver &selected, long step,
-                    bool as_json, const IsolationFlags &isolation) {
-    return dump_tables_here(path, selected, step, as_json, isolation.choose(selected));
+                    bool as_json, const IsolationFlags &isolation, const std::string &profile) {
+    return dump_tables_here(path, selected, step, as_json, isolation.choose(selected), profile);
 }
 
 } // namespace svac::cli

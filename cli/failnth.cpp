@@ -181,8 +181,10 @@ int cmd_failnth(const FailnthOptions &opt) {
     const svac_driver_ops &driver = *selected;
     engine::Trace trace;
     std::string source;
+    const ref::Profile *profile = opt.profile.empty() ? nullptr : &profile_option(opt.profile);
     if (!opt.trace_path.empty()) {
-        trace = engine::load_trace(opt.trace_path);
+        trace = engine::load_trace(
+            opt.trace_path, profile ? std::optional<std::string>(profile->name) : std::nullopt);
         std::string why = engine::check_driver_trace(driver, trace);
         if (!why.empty()) throw engine::InputError(opt.trace_path + ": " + why);
         source = opt.trace_path;
@@ -195,8 +197,11 @@ int cmd_failnth(const FailnthOptions &opt) {
         else
             throw UsageError(std::string("driver ") + driver.name +
                              " drives no architecture the built-in traces cover: give a TRACE");
-        trace = engine::failnth_trace(arch);
+        trace = engine::failnth_trace(arch, profile ? *profile : ref::default_profile());
         source = "built-in " + std::string(ref::arch_name(arch)) + " trace";
+        if (profile) source += " of " + std::string(profile->name);
+        std::string why = engine::check_driver_profile(driver, engine::profile_of(trace));
+        if (!why.empty()) throw UsageError("--profile: " + why);
     }
     trace.fail_alloc_nth = 0;
 

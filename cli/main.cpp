@@ -422,6 +422,10 @@ int main(int argc, char **argv) {
         ->check(cli::whole_number(0, engine::kMaxOps - 1));
     dump->add_flag("--json", as_json, "print as JSON");
     dump->add_option("--mutant", mutant, mutant_help)->check(mutant_name);
+    std::string dump_profile;
+    dump->add_option("--profile", dump_profile,
+                     "replay the trace as one of this API generation, whatever its own "
+                     "\"profile\" says (rfc2019, linux-5.3, linux-6.1, linux-6.12, linux-6.16)");
     isolation_options(dump);
 
     cli::MutantsOptions mutants_opt;
@@ -538,6 +542,9 @@ int main(int argc, char **argv) {
         ->capture_default_str()
         ->check(out_dir);
     failnth->add_flag("--json", failnth_opt.as_json, "print failnth.json instead of the lines");
+    failnth->add_option("--profile", failnth_opt.profile,
+                        "the API generation: TRACE read as one of it, or the built-in trace in "
+                        "its vocabulary (rfc2019, linux-5.3, linux-6.1, linux-6.12, linux-6.16)");
     isolation_options(failnth);
 
     std::string listen;
@@ -604,7 +611,7 @@ int main(int argc, char **argv) {
         if (*dump)
             return cli::cmd_dump_tables(trace_path,
                                         cli::select_driver(driver_name, driver_lib, driver_host),
-                                        dump_step, as_json, iso_flags);
+                                        dump_step, as_json, iso_flags, dump_profile);
         if (*host) return cli::cmd_host(cli::select_driver(driver_name, driver_lib), listen);
         if (*mutants) return cli::cmd_mutants(mutants_opt);
         if (*prove) return cli::cmd_prove(prove_opt);

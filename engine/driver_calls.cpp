@@ -240,7 +240,10 @@ std::unique_ptr<DriverCalls> abi_calls(const svac_driver_ops &ops) {
 }
 
 uint32_t driver_contracts(const svac_driver_ops &ops) {
-    return ops.abi_version >= 4 ? ops.contracts : SVAC_CONTRACT_RFC2019;
+    if (ops.abi_version >= 5) return ops.contracts;
+    // A version 4 table ends before the domain-based functions.
+    if (ops.abi_version == 4) return ops.contracts & (SVAC_CONTRACT_RFC2019 | SVAC_CONTRACT_HANDLE);
+    return SVAC_CONTRACT_RFC2019;
 }
 
 } // namespace svac::engine

@@ -104,7 +104,8 @@ public:
 std::unique_ptr<DriverCalls> abi_calls(const svac_driver_ops &ops);
 
 // The contracts an ops table implements (SVAC_CONTRACT_*): a version 3
-// table has no `contracts` member and implements the rfc2019 one.
+// table has no `contracts` member and implements the rfc2019 one; a
+// version 4 table has no domain-based functions.
 uint32_t driver_contracts(const svac_driver_ops &ops);
 
 } // namespace svac::engine

@@ -4,6 +4,8 @@
 #include "engine/interrupt.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <string>
 
 namespace svac::engine {
@@ -142,9 +144,50 @@ Op dma(OpKind kind, uint32_t dev, uint32_t mm, uint64_t va, uint8_t access) {
     return op;
 }
 
+// The built-in trace in profile p's vocabulary: the ops p lacks dropped,
+// IOPF enabled before SVA where p has that feature, each unbind by the
+// handle its bind got (named as the kit names them: the lowest free), no
+// drvdata where p has no callback, and each mm freed after its exit where
+// the mm keeps its PASID until then.
+Trace in_profile(Trace t, const ref::Profile &p) {
+    t.profile = p.name;
+    std::vector<Op> ops;
+    std::map<std::pair<uint32_t, uint32_t>, std::pair<uint32_t, uint32_t>> held; // name, refs
+    std::set<uint32_t> names;
+    for (Op op : t.ops) {
+        if (!ref::op_in_profile(op.kind, p)) continue;
+        if (op.kind == OpKind::enable_feature && p.iopf_feature) {
+            Op iopf = op;
+            iopf.feat = SVAC_FEAT_IOPF;
+            ops.push_back(iopf);
+        }
+        if (op.kind == OpKind::bind && p.contract != ref::Contract::rfc2019) {
+            if (!p.mm_exit_callback) op.drvdata = 0;
+            auto &[name, refs] = held[{op.dev, op.mm}];
+            if (refs++ == 0) {
+                name = 0;
+                while (names.count(name)) ++name;
+                names.insert(name);
+            }
+        }
+        if (op.kind == OpKind::unbind && p.contract != ref::Contract::rfc2019) {
+            auto &[name, refs] = held[{op.dev, op.pasid.value}];
+            op.by_handle = true;
+            op.handle = name;
+            op.pasid = {};
+            if (--refs == 0) names.erase(name);
+        }
+        ops.push_back(op);
+    }
+    if (p.pasid_lifetime == ref::PasidLifetime::mm)
+        for (uint32_t mm = 0; mm < t.topology.mms; ++mm) ops.push_back(mm_op(OpKind::mm_free, mm));
+    t.ops = std::move(ops);
+    return t;
+}
+
 } // namespace
 
-Trace failnth_trace(ref::Arch arch) {
+Trace failnth_trace(ref::Arch arch, const ref::Profile &profile) {
     const bool smmu = arch == ref::Arch::smmuv3;
     constexpr uint8_t R = ref::kRead, W = ref::kWrite, RW = R | W;
     constexpr uint64_t kMapped = 0x100000, kLazy = 0x200000;
@@ -205,7 +248,7 @@ Trace failnth_trace(ref::Arch arch) {
     ops.push_back(mm_op(OpKind::mm_exit, 0));
     ops.push_back(mm_op(OpKind::mm_exit, 2));
     // Devices 0 and 1 keep SVA enabled: destroy frees their tables.
-    return t;
+    return profile.contract == ref::Contract::rfc2019 ? t : in_profile(std::move(t), profile);
 }
 
 } // namespace svac::engine

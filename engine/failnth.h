@@ -64,7 +64,9 @@ FailnthResult sweep_failnth(const svac_driver_ops &driver, const Trace &trace,
 // others' (a second CD leaf, PASID table), binds of three mms (a new PASID,
 // an mm's PASID on another device, a second reference), DMA, page requests
 // and stalls answered by the core, an unmap, unbinds, a disable and every mm
-// exiting, one of them while bound. Conformant on the bundled drivers.
-Trace failnth_trace(ref::Arch arch);
+// exiting, one of them while bound. Conformant on the bundled drivers. For a
+// profile after rfc2019, the same in its vocabulary (handles, IOPF before
+// SVA, mm_free; no set_sva_param, and from linux-6.16 no feature calls).
+Trace failnth_trace(ref::Arch arch, const ref::Profile &profile = ref::default_profile());
 
 } // namespace svac::engine

@@ -224,6 +224,20 @@ TEST_F(Cli, ClausesByProfileAndDriversOfAnotherContractAreRefused) {
     EXPECT_EQ(d.status, 2) << d.all();
     EXPECT_NE(d.err.find("t612.json: /profile"), std::string::npos) << d.err;
     EXPECT_NE(d.err.find("domain-based contract"), std::string::npos) << d.err;
+    // failnth and dump-tables take --profile: the built-in trace in the
+    // profile's vocabulary, a trace read as one of the profile.
+    Result fn = run("failnth --driver vtd --profile linux-6.16 --out F");
+    EXPECT_EQ(fn.status, 0) << fn.all();
+    EXPECT_NE(fn.out.find("built-in vtd trace of linux-6.16"), std::string::npos) << fn.out;
+    EXPECT_EQ(json::parse(read_file(dir_ / "F" / "trace.json"))["profile"], "linux-6.16");
+    Result fn2 = run("failnth --driver-lib " + rfc2019_only + " --profile linux-6.12 --out F2");
+    EXPECT_EQ(fn2.status, 2) << fn2.all();
+    EXPECT_NE(fn2.err.find("domain-based contract"), std::string::npos) << fn2.err;
+    Result dt = run("dump-tables t61.json --driver smmuv3 --profile linux-6.12");
+    EXPECT_EQ(dt.status, 0) << dt.all();
+    EXPECT_NE(dt.out.find("CD"), std::string::npos) << dt.out;
+    Result dt2 = run("dump-tables t61.json --driver smmuv3 --profile linux-9");
+    EXPECT_EQ(dt2.status, 2) << dt2.all();
     // On SMMUv3, linux-6.1 wants IOPF enabled before SVA (FEAT-11).
     Result c = run("check-trace t61.json");
     EXPECT_EQ(c.status, 1) << c.all();

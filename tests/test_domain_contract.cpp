@@ -6,6 +6,7 @@
 #include "engine/campaign.h"
 #include "engine/driver.h"
 #include "engine/engine.h"
+#include "engine/failnth.h"
 #include "engine/trace.h"
 #include "models/registry.h"
 
@@ -325,4 +326,68 @@ TEST(DomainContract, CallsReadBackAndAreRefusedWhereNoDomainsExist) {
         EXPECT_NE(std::string(e.what()).find("t612.json: /ops/1/calls/0/domain"), std::string::npos)
             << e.what();
     }
+}
+
+namespace {
+
+// smmuv3 as a driver built for ABI version 4: no domain-based functions in
+// its table, and a platform that must say 4.
+uint32_t g_platform_version = 0;
+svac_platform g_lent{};
+void *v4_create(const svac_platform *p, const svac_topology *t) {
+    g_platform_version = p->abi_version;
+    if (p->abi_version != 4) return nullptr;
+    g_lent = *p;
+    g_lent.abi_version = SVAC_ABI_VERSION; // what the model itself checks
+    return bundled("smmuv3").create(&g_lent, t);
+}
+
+} // namespace
+
+TEST(DomainContract, ADriverOfAbiVersion4StillLoadsAndRunsItsContracts) {
+    svac_driver_ops ops = bundled("smmuv3");
+    ops.abi_version = 4;
+    ops.size = offsetof(svac_driver_ops, probe_device);
+    ops.create = v4_create;
+    ops.domain_alloc_sva = nullptr; // past its table: never read
+    EXPECT_EQ(engine::check_driver_ops(&ops), "");
+    EXPECT_EQ(engine::driver_contracts(ops), SVAC_CONTRACT_RFC2019 | SVAC_CONTRACT_HANDLE);
+    const std::string refused = engine::check_driver_profile(ops, *ref::find_profile("linux-6.16"));
+    EXPECT_NE(refused.find("domain-based contract"), std::string::npos) << refused;
+    EXPECT_EQ(engine::check_driver_profile(ops, *ref::find_profile("linux-6.1")), "");
+    engine::CampaignConfig cfg;
+    cfg.seed = 3;
+    cfg.sequences = 100;
+    cfg.profile = "linux-6.1";
+    const auto r = engine::run_campaign(ops, cfg);
+    EXPECT_TRUE(r.findings.empty());
+    EXPECT_TRUE(r.errors.empty());
+    EXPECT_EQ(g_platform_version, 4u);
+
+    // A version 5 table that says the domain contract without one of its
+    // functions is refused, naming it.
+    svac_driver_ops v5 = bundled("vtd");
+    v5.remove_dev_pasid = nullptr;
+    EXPECT_NE(engine::check_driver_ops(&v5).find("remove_dev_pasid"), std::string::npos);
+}
+
+// failnth's built-in trace in each profile's vocabulary: it reads back
+// through the file format, the bundled drivers are conformant on it, and
+// under the domain profiles it reaches the core's calls.
+TEST(DomainContract, TheBuiltInFailnthTraceSpeaksEachProfile) {
+    for (const ref::Profile &p : ref::profiles())
+        for (ref::Arch arch : {ref::Arch::smmuv3, ref::Arch::vtd}) {
+            SCOPED_TRACE(std::string(p.name) + " " + std::string(ref::arch_name(arch)));
+            const engine::Trace t = engine::failnth_trace(arch, p);
+            EXPECT_EQ(t.profile, p.name);
+            const std::string text = engine::print_trace(t);
+            ASSERT_EQ(engine::print_trace(engine::parse_trace(text, "built-in")), text);
+            const auto seen = run(bundled(arch == ref::Arch::vtd ? "vtd" : "smmuv3"), t);
+            std::size_t calls = 0;
+            for (const ref::Observation &o : seen) calls += o.calls ? o.calls->size() : 0;
+            if (p.contract == ref::Contract::domain)
+                EXPECT_GT(calls, 10u);
+            else
+                EXPECT_EQ(calls, 0u);
+        }
 }
