@@ -6,15 +6,18 @@
 // mm's PASID; the driver owns its domains and its tables.
 #include "engine/driver.h"
 
+#include <algorithm>
 #include <cerrno>
 
 namespace svac::engine {
 
-// dev->iommu->max_pasids, as the driver sets it at probe.
+// dev->iommu->max_pasids, as the driver sets it at probe (PCIe PASIDs
+// have 20 bits: a larger answer is taken as that).
 void DriverInstance::probe_devices() {
     max_pasids_.resize(topo_.devices.size());
     for (uint32_t d = 0; d < max_pasids_.size(); ++d)
-        max_pasids_[d] = calls_->call({.entry = Entry::probe_device, .dev = d}).pasid;
+        max_pasids_[d] = std::min(calls_->call({.entry = Entry::probe_device, .dev = d}).pasid,
+                                  1u << SVAC_PASID_BITS_MAX);
 }
 
 // iommu_alloc_mm_data: the mm's PASID, given at its first bind (the lowest
@@ -46,11 +49,9 @@ uint32_t DriverInstance::domain_name(uint64_t value) const {
     for (const CoreDomain &d : domains_)
         if (d.value == value) return d.name;
     uint32_t name = 0;
-    for (bool taken = true; taken; ++name) {
-        taken = false;
-        for (const CoreDomain &d : domains_) taken = taken || d.name == name;
-        if (!taken) return name;
-    }
+    while (std::any_of(domains_.begin(), domains_.end(),
+                       [&](const CoreDomain &d) { return d.name == name; }))
+        ++name;
     return name;
 }
 
@@ -137,11 +138,7 @@ int DriverInstance::bind_domain(const ref::Op &op, ref::Observation &obs) {
         domain = r.handle;
     }
 
-    uint32_t name = 0;
-    for (const auto &[n, h] : handles_) {
-        if (n != name) break;
-        ++name;
-    }
+    const uint32_t name = free_handle_name();
     handles_[name] = LiveHandle{0, op.dev, op.mm, pasid, 0, domain, 1};
     obs.handle = name;
     return 0;

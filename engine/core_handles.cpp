@@ -29,13 +29,19 @@ void DriverInstance::bind_handle(const ref::Op &op, ref::Observation &obs) {
             obs.handle = name;
             return;
         }
+    const uint32_t name = free_handle_name();
+    handles_[name] = LiveHandle{r.handle, op.dev, op.mm, pasid, 0};
+    obs.handle = name;
+}
+
+// The lowest name no live handle has.
+uint32_t DriverInstance::free_handle_name() const {
     uint32_t name = 0;
     for (const auto &[n, h] : handles_) {
         if (n != name) break;
         ++name;
     }
-    handles_[name] = LiveHandle{r.handle, op.dev, op.mm, pasid, 0};
-    obs.handle = name;
+    return name;
 }
 
 void DriverInstance::unbind_handle(const ref::Op &op) {

@@ -95,6 +95,7 @@ public:
 
 private:
     // The core's part of the handle-based contract (core_handles.cpp).
+    uint32_t free_handle_name() const;
     void bind_handle(const ref::Op &op, ref::Observation &obs);
     void unbind_handle(const ref::Op &op);
     int set_ops(const ref::Op &op);
