@@ -1,13 +1,19 @@
-# cmake -DCLI=sva-conform -DLIB=PLUGIN.so -DSEQUENCES=N -DOUT=DIR -P run-conformant.cmake
-# Passes when `sva-conform run --driver-lib PLUGIN.so` finds the plugin
-# conformant (exit 0) and its report names it as a plugin.
+# cmake -DCLI=sva-conform -DLIB=PLUGIN.so -DSEQUENCES=N -DOUT=DIR [-DPROFILE=P]
+#       -P run-conformant.cmake
+# Passes when `sva-conform run --driver-lib PLUGIN.so [--profile P]` finds the
+# plugin conformant (exit 0) and its report names it as a plugin.
 foreach(var CLI LIB SEQUENCES OUT)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "run-conformant.cmake: -D${var}=... missing")
   endif()
 endforeach()
 
+set(profile_args)
+if(DEFINED PROFILE)
+  set(profile_args --profile ${PROFILE})
+endif()
 execute_process(COMMAND ${CLI} run --driver-lib ${LIB} --sequences ${SEQUENCES} --out ${OUT}
+                        ${profile_args}
                 RESULT_VARIABLE rc)
 if(NOT rc STREQUAL "0")
   message(FATAL_ERROR "sva-conform run --driver-lib ${LIB}: exit ${rc}, not 0 (conformant); "
