@@ -326,8 +326,9 @@ private:
         const uint64_t *e = ste.data();
         // The STE invariants (reserved bits, S1ContextPtr alignment, ...),
         // then what this master's STE must say.
-        if (!invariants(w, sm::ste::kFormat, e) || !expect(c, w, e, sm::ste::V, 1) ||
-            !expect(c, w, e, sm::ste::Config, sm::ste::CONFIG_S1_TRANS, "S1 translate"))
+        if (!invariants(w, sm::ste::kFormat, e) || !expect(untranslated(c), w, e, sm::ste::V, 1) ||
+            !expect(untranslated(c), w, e, sm::ste::Config, sm::ste::CONFIG_S1_TRANS,
+                    "S1 translate"))
             return false;
         const uint64_t cdmax = get(e, sm::ste::S1CDMax);
         const unsigned ssid_bits =
@@ -409,7 +410,7 @@ private:
                    std::to_string(dev) + ", mm " + std::to_string(mm) + ")";
         };
         SteLoc sl = locate_ste(strtab_, hw_.mem, dev);
-        if (!sl.ok) return fail(c, what() + " is unreachable: " + sl.why);
+        if (!sl.ok) return fail(untranslated(c), what() + " is unreachable: " + sl.why);
         const Words ste = read_words<8>(hw_.mem, sl.pa, 1);
         CdLoc cl = locate_cd(hw_.mem, ste, pasid);
         if (cl.two_level) {
@@ -420,7 +421,7 @@ private:
                                                      " (L1CD " + hex(cl.l1) + ")");
             if (!invariants(l1, sm::l1cd::kFormat, &cl.l1)) return false;
         }
-        if (!cl.ok) return fail(c, what() + " is unreachable: " + cl.why);
+        if (!cl.ok) return fail(untranslated(c), what() + " is unreachable: " + cl.why);
         // q4..q7 hold nothing an SVA CD sets: they are read for their
         // reserved bits when the call wrote the CD, and judged then.
         const unsigned n = stored_in(cl.pa, sm::cd::kBytes) ? 8 : 4;
@@ -442,7 +443,7 @@ private:
         const svac_mm_info &info = hw_.mms[mm];
         const uint64_t *e = cd.data();
         namespace f = sm::cd;
-        if (!expect(c, w, e, f::V, 1) || !invariants(w, f::kFormat, e)) return false;
+        if (!expect(untranslated(c), w, e, f::V, 1) || !invariants(w, f::kFormat, e)) return false;
         if (ref_.profile().contract != Contract::domain &&
             !expect(c, w, e, f::ASID, info.asid, "the mm's ASID, shared with the CPU"))
             return false;

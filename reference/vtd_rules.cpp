@@ -238,8 +238,9 @@ private:
         const uint64_t *e = ctx.data();
         const Where w{"context entry", dev, nullptr, 0, cl.pa};
         const Device &d = device(dev);
-        if (!invariants(w, v::context::kFormat, e) || !expect(c, w, e, v::context::P, 1) ||
-            !expect(c, w, e, v::context::PASIDE, 1) ||
+        if (!invariants(w, v::context::kFormat, e) ||
+            !expect(untranslated(c), w, e, v::context::P, 1) ||
+            !expect(untranslated(c), w, e, v::context::PASIDE, 1) ||
             !expect(c, w, e, v::context::PRE, d.pri ? 1 : 0,
                     d.pri ? "the device has PRI" : "the device has no PRI") ||
             !expect(c, w, e, v::context::DTE, d.ats ? 1 : 0,
@@ -312,12 +313,13 @@ private:
         };
         Ctx ctx{};
         if (!read_context(hw_.mem, dev, ctx))
-            return fail(c, "the PASID directory of " + what() +
-                               " is unreachable: no present context entry");
+            return fail(untranslated(c), "the PASID directory of " + what() +
+                                             " is unreachable: no present context entry");
         const PeLoc loc = locate_pasid_entry(hw_.mem, ctx, pasid);
-        if (!loc.ok && loc.pde_pa == 0) return fail(c, what() + ": " + loc.why);
+        if (!loc.ok && loc.pde_pa == 0) return fail(untranslated(c), what() + ": " + loc.why);
         const Where pde = pde_where(dev, pasid >> v::pde::kPasidShift, loc.pde_pa);
-        if (!get(&loc.pde, v::pde::P)) return fail(c, pde.str() + ": P=0, but it covers " + what());
+        if (!get(&loc.pde, v::pde::P))
+            return fail(untranslated(c), pde.str() + ": P=0, but it covers " + what());
         if (!invariants(pde, v::pde::kFormat, &loc.pde)) return false;
         // q3..q7 hold no field: read when the call wrote the entry, and judged then.
         const unsigned n = stored_in(loc.pa, v::pasid_entry::kBytes) ? 8 : 3;
@@ -339,7 +341,7 @@ private:
         constexpr ClauseId c = ClauseId::VTD_PE_1;
         namespace f = v::pasid_entry;
         const uint64_t *e = pe.data();
-        if (!expect(c, w, e, f::P, 1) || !invariants(w, f::kFormat, e) ||
+        if (!expect(untranslated(c), w, e, f::P, 1) || !invariants(w, f::kFormat, e) ||
             !expect(c, w, e, f::PGTT, f::kPgttFirstStage, "first stage"))
             return false;
         if (address(e, f::FLPTR) != info.pgd)

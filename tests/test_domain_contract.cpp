@@ -391,3 +391,53 @@ TEST(DomainContract, TheBuiltInFailnthTraceSpeaksEachProfile) {
                 EXPECT_EQ(calls, 0u);
         }
 }
+
+namespace {
+
+// An attach that returns 0 and writes nothing: the PASID does not translate.
+int lazy_attach(void *drv, uint64_t domain, uint32_t dev, uint32_t pasid, uint64_t old) {
+    if (domain == SVAC_DOMAIN_BLOCKED) return g_base->set_dev_pasid(drv, domain, dev, pasid, old);
+    return 0;
+}
+
+} // namespace
+
+TEST(DomainContract, AnAttachThatReturns0WithoutAttachingIsFound) {
+    for (const char *driver : {"smmuv3", "vtd"}) {
+        SCOPED_TRACE(driver);
+        g_base = &bundled(driver);
+        svac_driver_ops ops = bundled(driver);
+        ops.name = "lazy-attach";
+        ops.set_dev_pasid = lazy_attach;
+        engine::Trace t;
+        t.profile = "linux-6.16";
+        t.topology = topology(std::string(driver) == "vtd" ? ref::Arch::vtd : ref::Arch::smmuv3, 1);
+        t.ops = {op_of(OpKind::bind, 0, 0)};
+        std::optional<engine::Finding> f;
+        run(ops, t, &f);
+        ASSERT_TRUE(f);
+        EXPECT_EQ(f->clause, ref::ClauseId::ATTACH_1) << f->message;
+        EXPECT_EQ(f->step, 0u);
+    }
+}
+
+// linux-6.16: the blocked domain replaces the domain attached at the PASID,
+// which `old` names (ATTACH-3).
+TEST(DomainContract, ABlockedDetachNamingAnotherOldIsFound) {
+    const std::string text = R"({"format": "sva-trace/1", "profile": "linux-6.16",
+        "topology": {"iommus": [{"arch": "smmuv3", "pasid_bits": 20, "sva": true}],
+                     "devices": [{"iommu": 0, "pasid_bits": 20, "pri": true}], "mms": 1},
+        "ops": [{"op": "bind", "dev": 0, "mm": 0, "rc": 0, "pasid": 1, "handle": 0,
+                 "calls": [{"call": "domain_alloc_sva", "dev": 0, "mm": 0, "domain": 0, "rc": 0},
+                           {"call": "set_dev_pasid", "domain": 0, "dev": 0, "pasid": 1,
+                            "old": null, "rc": 0}]},
+                {"op": "unbind", "handle": 0,
+                 "calls": [{"call": "set_dev_pasid", "domain": "blocked", "dev": 0, "pasid": 1,
+                            "old": 3, "rc": 0},
+                           {"call": "domain_free", "domain": 0}]}]})";
+    engine::RunStats stats;
+    const auto f = engine::check_recorded(engine::parse_trace(text, "t.json"), stats);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->clause, ref::ClauseId::ATTACH_3) << f->message;
+    EXPECT_EQ(f->step, 1u);
+}

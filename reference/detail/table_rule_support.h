@@ -87,6 +87,13 @@ protected:
         return true;
     }
     const Device &device(uint32_t dev) const { return ref_.topology().devices[dev]; }
+    // A bind whose PASID does not translate at all: from linux-6.12 the
+    // driver's set_dev_pasid returned 0 without attaching (ATTACH-1).
+    ClauseId untranslated(ClauseId c) const {
+        return op_.kind == OpKind::bind && ref_.profile().contract == Contract::domain
+                   ? ClauseId::ATTACH_1
+                   : c;
+    }
     // Did a store of the call change memory in [pa, pa + bytes)?
     bool stored_in(uint64_t pa, uint64_t bytes) const {
         for (const Store &st : hw_.call.stores)
