@@ -441,3 +441,56 @@ TEST(DomainContract, ABlockedDetachNamingAnotherOldIsFound) {
     EXPECT_EQ(f->clause, ref::ClauseId::ATTACH_3) << f->message;
     EXPECT_EQ(f->step, 1u);
 }
+
+// linux-5.3: set_ops with other ops than the handle has fails -EEXIST
+// (HANDLE-3): the recorded example passes, and with the refusal recorded as
+// 0 it fails there.
+TEST(DomainContract, SetOpsTwiceWithOtherOpsIsFound) {
+    const std::string path =
+        std::string(SVAC_SOURCE_DIR) + "/examples/traces/linux-5.3-set-ops.json";
+    engine::Trace t = engine::load_trace(path);
+    engine::RunStats stats;
+    EXPECT_FALSE(engine::check_recorded(t, stats));
+    ASSERT_EQ(t.ops[4].kind, OpKind::set_ops);
+    t.ops[4].recorded.rc = 0;
+    const auto f = engine::check_recorded(t, stats);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->clause, ref::ClauseId::HANDLE_3) << f->message;
+    EXPECT_EQ(f->step, 4u);
+}
+
+namespace {
+
+// smmuv3 lent a platform whose mm_info says 39-bit VAs for a 48-bit mm: the
+// CD's T0SZ is not the mm's (SMMU-CD-6, the CD of an SVA domain).
+svac_platform g_narrow{};
+int narrow_mm_info(void *ctx, uint32_t mm, svac_mm_info *info) {
+    int rc = g_lent.mm_info(ctx, mm, info);
+    if (rc == 0) info->va_bits = 39;
+    return rc;
+}
+void *narrow_create(const svac_platform *p, const svac_topology *t) {
+    g_lent = *p;
+    g_narrow = *p;
+    g_narrow.mm_info = narrow_mm_info;
+    return bundled("smmuv3").create(&g_narrow, t);
+}
+
+} // namespace
+
+TEST(DomainContract, ACdThatWalksTheMmWronglyIsFoundUnderSmmuCd6) {
+    svac_driver_ops ops = bundled("smmuv3");
+    ops.name = "narrow-va";
+    ops.create = narrow_create;
+    engine::Trace t;
+    t.profile = "linux-6.12";
+    t.topology = topology(ref::Arch::smmuv3, 1);
+    t.ops = {op_of(OpKind::enable_feature, 0, 0, SVAC_FEAT_IOPF),
+             op_of(OpKind::enable_feature, 0, 0, SVAC_FEAT_SVA), op_of(OpKind::bind, 0, 0)};
+    std::optional<engine::Finding> f;
+    run(ops, t, &f);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->clause, ref::ClauseId::SMMU_CD_6) << f->message;
+    EXPECT_EQ(f->step, 2u);
+    EXPECT_NE(f->message.find("T0SZ"), std::string::npos) << f->message;
+}
