@@ -259,7 +259,8 @@ TEST_F(Cli, CheckTraceJudgesEachProfilesRules) {
     Result shared = run("check-trace " + dir + "handle-not-shared.json");
     EXPECT_EQ(shared.status, 1) << shared.all();
     EXPECT_NE(shared.out.find("HANDLE-2 at step 2"), std::string::npos) << shared.out;
-    for (const char *ok : {"linux-6.12-conformant.json", "linux-5.3-set-ops.json"}) {
+    for (const char *ok :
+         {"linux-6.12-conformant.json", "linux-5.3-set-ops.json", "linux-6.16-domain-calls.json"}) {
         Result r = run("check-trace --verbose " + dir + ok);
         EXPECT_EQ(r.status, 0) << ok << "\n" << r.all();
     }
