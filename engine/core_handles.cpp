@@ -36,12 +36,7 @@ void DriverInstance::bind_handle(const ref::Op &op, ref::Observation &obs) {
 
 // The lowest name no live handle has.
 uint32_t DriverInstance::free_handle_name() const {
-    uint32_t name = 0;
-    for (const auto &[n, h] : handles_) {
-        if (n != name) break;
-        ++name;
-    }
-    return name;
+    return ref::lowest_free_name(handles_);
 }
 
 void DriverInstance::unbind_handle(const ref::Op &op) {

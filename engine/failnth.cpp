@@ -1,11 +1,10 @@
 #include "engine/failnth.h"
 
 #include "engine/driver.h"
+#include "engine/generator.h"
 #include "engine/interrupt.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
 #include <string>
 
 namespace svac::engine {
@@ -152,8 +151,7 @@ Op dma(OpKind kind, uint32_t dev, uint32_t mm, uint64_t va, uint8_t access) {
 Trace in_profile(Trace t, const ref::Profile &p) {
     t.profile = p.name;
     std::vector<Op> ops;
-    std::map<std::pair<uint32_t, uint32_t>, std::pair<uint32_t, uint32_t>> held; // name, refs
-    std::set<uint32_t> names;
+    HandleNames handles;
     for (Op op : t.ops) {
         if (!ref::op_in_profile(op.kind, p)) continue;
         if (op.kind == OpKind::enable_feature && p.iopf_feature) {
@@ -163,19 +161,13 @@ Trace in_profile(Trace t, const ref::Profile &p) {
         }
         if (op.kind == OpKind::bind && p.contract != ref::Contract::rfc2019) {
             if (!p.mm_exit_callback) op.drvdata = 0;
-            auto &[name, refs] = held[{op.dev, op.mm}];
-            if (refs++ == 0) {
-                name = 0;
-                while (names.count(name)) ++name;
-                names.insert(name);
-            }
+            handles.bind(op.dev, op.mm);
         }
         if (op.kind == OpKind::unbind && p.contract != ref::Contract::rfc2019) {
-            auto &[name, refs] = held[{op.dev, op.pasid.value}];
             op.by_handle = true;
-            op.handle = name;
+            op.handle = *handles.name_of(op.dev, op.pasid.value); // the trace binds first
             op.pasid = {};
-            if (--refs == 0) names.erase(name);
+            handles.unbind(op.handle);
         }
         ops.push_back(op);
     }

@@ -35,41 +35,37 @@ uint32_t feature(Rng &rng, const ref::Profile &p) {
     return rng.percent(95) ? SVAC_FEAT_SVA : static_cast<uint32_t>(rng.between(2, 200));
 }
 
-// The handles the device drivers hold, as the generator expects them: a bind
-// takes one (the lowest free name, or the (dev, mm)'s own again), an unbind
-// drops one. A bind that fails leaves the generator holding a name no bind
-// returned; the engine runs no op that names one.
-struct Handles {
-    struct Held {
-        uint32_t dev, mm, refs;
-    };
-    std::map<uint32_t, Held> live;
-    void bind(uint32_t dev, uint32_t mm) {
-        uint32_t name = 0;
-        for (auto &[n, h] : live) {
-            if (h.dev == dev && h.mm == mm) {
-                ++h.refs;
-                return;
-            }
-        }
-        for (const auto &[n, h] : live) {
-            if (n != name) break;
-            ++name;
-        }
-        live[name] = {dev, mm, 1};
+} // namespace
+
+uint32_t HandleNames::bind(uint32_t dev, uint32_t mm) {
+    if (auto held = name_of(dev, mm)) {
+        ++live[*held].refs;
+        return *held;
     }
-    // A live name, or nullopt.
-    std::optional<uint32_t> pick(Rng &rng) const {
-        if (live.empty()) return std::nullopt;
-        auto it = live.begin();
-        std::advance(it, static_cast<long>(rng.below(live.size())));
-        return it->first;
-    }
-    void unbind(uint32_t name) {
-        auto it = live.find(name);
-        if (it != live.end() && --it->second.refs == 0) live.erase(it);
-    }
-};
+    const uint32_t name = ref::lowest_free_name(live);
+    live[name] = {dev, mm, 1};
+    return name;
+}
+
+std::optional<uint32_t> HandleNames::pick(Rng &rng) const {
+    if (live.empty()) return std::nullopt;
+    auto it = live.begin();
+    std::advance(it, static_cast<long>(rng.below(live.size())));
+    return it->first;
+}
+
+std::optional<uint32_t> HandleNames::name_of(uint32_t dev, uint32_t mm) const {
+    for (const auto &[name, h] : live)
+        if (h.dev == dev && h.mm == mm) return name;
+    return std::nullopt;
+}
+
+void HandleNames::unbind(uint32_t name) {
+    auto it = live.find(name);
+    if (it != live.end() && --it->second.refs == 0) live.erase(it);
+}
+
+namespace {
 
 // PASID limits around the interesting edges of the device's width.
 void param_range(Rng &rng, uint32_t width_max, Op &op) {
@@ -176,7 +172,7 @@ Trace generate_trace(Rng &rng, const GenConfig &cfg) {
     const ref::Topology &t = trace.topology;
     const auto n_devs = static_cast<uint32_t>(t.devices.size());
     std::vector<bool> exited(t.mms, false), freed(t.mms, false);
-    Handles handles;
+    HandleNames handles;
     auto dev = [&] { return static_cast<uint32_t>(rng.below(n_devs)); };
     auto mm = [&] { return static_cast<uint32_t>(rng.below(t.mms)); };
 

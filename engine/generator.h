@@ -5,6 +5,9 @@
 #include "engine/rng.h"
 #include "engine/trace.h"
 
+#include <map>
+#include <optional>
+
 namespace svac::engine {
 
 // The accesses a generated page request asks for (read twice as often as the
@@ -26,6 +29,22 @@ struct GenConfig {
     // queue_overflow) in the mix
     bool hardware = true;
     bool operator==(const GenConfig &) const = default;
+};
+
+// The handles a sequence of binds and unbinds holds, named as the kit names
+// them (a bind of a live (dev, mm) shares its handle, a new one takes the
+// lowest free name): a generator's view of what its caller will hold. A
+// bind that fails leaves it holding a name no bind returned; the engine
+// runs no op that names one.
+struct HandleNames {
+    struct Held {
+        uint32_t dev, mm, refs;
+    };
+    std::map<uint32_t, Held> live;
+    uint32_t bind(uint32_t dev, uint32_t mm);                         // the handle's name
+    std::optional<uint32_t> pick(Rng &rng) const;                     // a live name
+    std::optional<uint32_t> name_of(uint32_t dev, uint32_t mm) const; // (dev, mm)'s
+    void unbind(uint32_t name);                                       // one reference
 };
 
 ref::Topology generate_topology(Rng &rng, const GenConfig &cfg);

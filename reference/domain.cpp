@@ -71,8 +71,6 @@ std::optional<Violation> Reference::walk_calls(const Op &op, const Observation &
     std::map<uint32_t, std::size_t> refused;
     for (std::size_t i = 0; i < calls.size(); ++i) {
         const DriverCall &c = calls[i];
-        const uint32_t iommu =
-            c.dev < topo_.devices.size() ? topo_.devices[c.dev].iommu : 0xffffffffu;
         switch (c.kind) {
         case DriverCall::Kind::domain_alloc_sva: {
             hit(ClauseId::DOMAIN_1);
@@ -81,7 +79,7 @@ std::optional<Violation> Reference::walk_calls(const Op &op, const Observation &
                 note(fail(ClauseId::ATTACH_4, i, domain_text(c.domain) + " is live already"));
                 break;
             }
-            ds[c.domain] = SvaDomain{c.mm, iommu, {}};
+            ds[c.domain] = SvaDomain{c.mm, topo_.devices[c.dev].iommu, {}};
             allocated.push_back(c.domain);
             break;
         }

@@ -35,12 +35,7 @@ std::optional<Violation> Reference::judge_handle(const Op &op, const Expectation
 
 // The policy's name for a new handle when nobody named one: the lowest free.
 uint32_t Reference::unused_handle_name() const {
-    uint32_t name = 0;
-    for (const auto &[h, bond] : handles_) {
-        if (h != name) break;
-        ++name;
-    }
-    return name;
+    return lowest_free_name(handles_);
 }
 
 // HANDLE-3 (linux-5.3): one set of ops per handle.

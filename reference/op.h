@@ -210,6 +210,17 @@ bool op_returns(
 bool op_is_fault_core(
     OpKind k); // register/unregister_fault_handler: the core alone, no driver call
 
+// The name a new handle or domain takes: the lowest no live one has (`live`
+// is ordered by name, as a std::map from name to anything).
+template <class LiveByName> uint32_t lowest_free_name(const LiveByName &live) {
+    uint32_t name = 0;
+    for (const auto &entry : live) {
+        if (entry.first != name) break;
+        ++name;
+    }
+    return name;
+}
+
 struct Profile;
 // Is the op in profile p's vocabulary? set_sva_param: rfc2019; the feature
 // queries up to linux-5.3; the feature calls up to linux-6.12; set_ops:

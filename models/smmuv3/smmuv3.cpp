@@ -478,9 +478,9 @@ arm_smmu_sva_cd_cfg arm_smmu_sva_cd_cfg_for(const arm_smmu_sva *sva, const svac_
 // After a CD stops pointing at the mm: drop its TLB entries and the
 // master's ATC entries for the PASID.
 void arm_smmu_sva_inv_master(arm_smmu_sva *sva, const arm_smmu_master *master, uint32_t ssid,
-                             uint16_t asid, bool sync = true) {
+                             uint16_t asid, bool sync = true, bool atc = true) {
     arm_smmu_cmdq_issue_cmd(sva, master->smmu, arm_smmu_cmd_tlbi_nh_asid(asid));
-    if (master->ats)
+    if (master->ats && atc)
         arm_smmu_cmdq_issue_cmd(sva, master->smmu,
                                 arm_smmu_cmd_atc_inv(master->sid, ssid, 0, ATC_INV_SIZE_ALL));
     if (sync) arm_smmu_cmdq_issue_sync(sva, master->smmu);
@@ -1276,11 +1276,7 @@ void arm_smmu_sva_detach(arm_smmu_sva *sva, uint32_t dev, uint32_t pasid, uint64
         arm_smmu_write64(sva, arm_smmu_get_cd_ptr(master, pasid), 0);
     else
         arm_smmu_write_cd_entry(sva, master, pasid, entry_qwords{});
-    arm_smmu_cmdq_issue_cmd(sva, master->smmu, arm_smmu_cmd_tlbi_nh_asid(d->asid));
-    if (master->ats && sva->bug != BUG_BLOCKED_NO_ATC_INV)
-        arm_smmu_cmdq_issue_cmd(sva, master->smmu,
-                                arm_smmu_cmd_atc_inv(master->sid, pasid, 0, ATC_INV_SIZE_ALL));
-    arm_smmu_cmdq_issue_sync(sva, master->smmu);
+    arm_smmu_sva_inv_master(sva, master, pasid, d->asid, true, sva->bug != BUG_BLOCKED_NO_ATC_INV);
     const svac_platform *p = sva->platform;
     if (sva->bug != BUG_REMOVE_NO_FAULT_FLUSH) {
         arm_smmu_drain_queues(sva, master->smmu);
