@@ -378,6 +378,7 @@ ref::Observation DriverInstance::call(const ref::Op &op, uint32_t pasid, const C
     obs.unsynced_commands = platform_->unsynced_commands();
     obs.bad_frees = platform_->take_bad_frees();
     obs.refused_commands = platform_->take_rejected_commands();
+    obs.register_misuse = platform_->take_register_misuse();
     return obs;
 }
 

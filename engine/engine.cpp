@@ -213,6 +213,8 @@ json observation_to_json(const ref::Observation &obs, ref::OpKind kind) {
     if (obs.bad_frees && *obs.bad_frees) j["bad_frees"] = *obs.bad_frees;
     if (obs.refused_commands && *obs.refused_commands)
         j["refused_commands"] = *obs.refused_commands;
+    if (obs.register_misuse && !obs.register_misuse->empty())
+        j["register_misuse"] = misuse_json(*obs.register_misuse);
     if (obs.pasid_overrun) j["pasid_overrun"] = true;
     if (obs.alloc_failed) j["alloc_failed"] = true;
     return j;

@@ -214,7 +214,7 @@ uint32_t cpu_pgtable(const ref::Topology &t) {
 Platform::Platform(const ref::Topology &topology, uint32_t api)
     : topo_(topology), mms_(mem_, cpu_pgtable(topology), topology.mms) {
     for (uint32_t i = 0; i < topology.iommus.size(); ++i)
-        iommus_.push_back(ref::make_iommu_model(topology.iommus[i], i));
+        iommus_.push_back(ref::make_iommu_model(topology, i));
     // Every mm starts with a page table, empty.
     for (uint32_t mm = 0; mm < topology.mms; ++mm) {
         mms_.sync(mm, 0, 0, {});
@@ -242,6 +242,7 @@ Platform::Platform(const ref::Topology &topology, uint32_t api)
         Platform &p = self(ctx);
         uint64_t old = p.mem_.read64(pa);
         if (p.mem_.write64(pa, val, SimMemory::Owner::driver)) {
+            for (const auto &m : p.iommus_) m->observe_store(pa);
             // A runaway driver must not exhaust the harness: past the cap the
             // call is marked and its later stores are not judged.
             if (p.call_.stores.size() < ref::CallRecord::kMaxEntries)
@@ -253,7 +254,14 @@ Platform::Platform(const ref::Topology &topology, uint32_t api)
     };
     abi_.write_reg = [](void *ctx, uint32_t iommu, uint32_t offset, uint64_t val) {
         Platform &p = self(ctx);
-        if (iommu < p.iommus_.size()) p.iommus_[iommu]->write_reg(offset, val);
+        if (iommu >= p.iommus_.size()) return;
+        ref::IommuModel &m = *p.iommus_[iommu];
+        m.write_reg(offset, val);
+        // The register interface: what the write set going (a command queue).
+        for (const ref::IommuModel::Consumed &c : m.run_command_queue(p.mem_)) {
+            p.register_traffic_ = true;
+            p.record_command(iommu, c.q.data(), c.qwords, c.rc);
+        }
     };
     abi_.read_reg = [](void *ctx, uint32_t iommu, uint32_t offset) -> uint64_t {
         Platform &p = self(ctx);
@@ -263,13 +271,7 @@ Platform::Platform(const ref::Topology &topology, uint32_t api)
         Platform &p = self(ctx);
         int rc = iommu < p.iommus_.size() && cmd ? p.iommus_[iommu]->submit(p.mem_, cmd, qwords)
                                                  : -EINVAL;
-        if (rc != 0) ++p.rejected_;
-        ref::Command c{iommu, qwords, {}, rc};
-        for (uint32_t k = 0; cmd && k < qwords && k < c.q.size(); ++k) c.q[k] = cmd[k];
-        if (p.call_.commands.size() < ref::CallRecord::kMaxEntries)
-            p.call_.commands.push_back(c);
-        else
-            p.call_.overflow = true;
+        p.record_command(iommu, cmd, qwords, rc);
         return rc;
     };
     abi_.mm_info = [](void *ctx, uint32_t mm, svac_mm_info *info) -> int {
@@ -488,6 +490,26 @@ uint32_t Platform::take_stray_stores() {
 }
 uint32_t Platform::take_bad_frees() {
     return std::exchange(bad_frees_, 0);
+}
+
+// A command the IOMMU took, by submit_cmd or from its queue in memory.
+void Platform::record_command(uint32_t iommu, const uint64_t *cmd, uint32_t qwords, int rc) {
+    if (rc != 0) ++rejected_;
+    ref::Command c{iommu, qwords, {}, rc};
+    for (uint32_t k = 0; cmd && k < qwords && k < c.q.size(); ++k) c.q[k] = cmd[k];
+    if (call_.commands.size() < ref::CallRecord::kMaxEntries)
+        call_.commands.push_back(c);
+    else
+        call_.overflow = true;
+}
+
+std::optional<std::vector<ref::RegisterMisuse>> Platform::take_register_misuse() {
+    std::vector<ref::RegisterMisuse> out;
+    for (const auto &m : iommus_)
+        for (ref::IommuModel::Misuse &u : m->take_misuse())
+            out.push_back({u.clause, std::move(u.what)});
+    if (!std::exchange(register_traffic_, false) && out.empty()) return std::nullopt;
+    return out;
 }
 
 uint32_t Platform::take_rejected_commands() {

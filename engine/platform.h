@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -179,6 +180,9 @@ public:
     uint32_t take_stray_stores();
     uint32_t take_rejected_commands();
     uint32_t take_bad_frees(); // frees of blocks the driver did not hold (not of 0)
+    // The register interface since the last call: nullopt if the driver did
+    // not use it, else the misuses the models saw (RegisterMisuse).
+    std::optional<std::vector<ref::RegisterMisuse>> take_register_misuse();
     uint32_t unsynced_commands() const;
 
 private:
@@ -193,6 +197,8 @@ private:
     uint32_t stray_ = 0;
     uint32_t bad_frees_ = 0;
     uint32_t rejected_ = 0;
+    bool register_traffic_ = false; // a queue's commands consumed, or a misuse seen
+    void record_command(uint32_t iommu, const uint64_t *cmd, uint32_t qwords, int rc);
     uint64_t allocs_ = 0;
     uint64_t fail_alloc_nth_ = 0;
     bool alloc_refused_ = false;

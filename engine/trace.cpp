@@ -538,7 +538,8 @@ ref::Op parse_op_with_platform(const Validator &v, const json &in, const std::st
     v.object(in, w);
     if (!in.contains("stray_stores") && !in.contains("unsynced_commands") &&
         !in.contains("bad_frees") && !in.contains("refused_commands") &&
-        !in.contains("alloc_failed") && !in.contains("pasid_overrun"))
+        !in.contains("alloc_failed") && !in.contains("pasid_overrun") &&
+        !in.contains("register_misuse"))
         return parse_op(v, in, w, t, profile);
     json j = in;
     auto flag = [&](const char *key) {
@@ -556,7 +557,26 @@ ref::Op parse_op_with_platform(const Validator &v, const json &in, const std::st
     };
     const auto stray = count("stray_stores"), unsynced = count("unsynced_commands");
     const auto bad_frees = count("bad_frees"), refused = count("refused_commands");
+    std::optional<std::vector<ref::RegisterMisuse>> misuse;
+    if (j.contains("register_misuse")) {
+        const std::string mw = w + "/register_misuse";
+        const json &list = j["register_misuse"];
+        if (!list.is_array()) v.fail(mw, "expected an array, got " + Validator::type_of(list));
+        misuse.emplace();
+        for (std::size_t k = 0; k < list.size(); ++k) {
+            const std::string at = mw + "/" + std::to_string(k);
+            v.object(list[k], at);
+            v.only_keys(list[k], at, {"clause", "what"});
+            const json &id = v.field(list[k], at, "clause"), &what = v.field(list[k], at, "what");
+            if (!id.is_string() || !what.is_string()) v.fail(at, "clause and what are strings");
+            const auto c = ref::find_clause(id.get<std::string>());
+            if (!c) v.fail(at + "/clause", reports::excerpt(id) + " is no clause of the catalog");
+            misuse->push_back({*c, what.get<std::string>()});
+        }
+        j.erase("register_misuse");
+    }
     ref::Op op = parse_op(v, j, w, t, profile);
+    op.recorded.register_misuse = std::move(misuse);
     op.recorded.stray_stores = stray;
     op.recorded.unsynced_commands = unsynced;
     op.recorded.bad_frees = bad_frees;
@@ -1021,6 +1041,13 @@ json responses_json(const std::vector<ref::ResponseRecord> &v) {
 
 } // namespace
 
+json misuse_json(const std::vector<ref::RegisterMisuse> &v) {
+    json a = json::array();
+    for (const ref::RegisterMisuse &m : v)
+        a.push_back({{"clause", std::string(ref::clause_id(m.clause))}, {"what", m.what}});
+    return a;
+}
+
 json op_to_json(const ref::Op &op, const ref::Profile &profile) {
     json j;
     j["op"] = ref::op_name(op.kind);
@@ -1115,6 +1142,8 @@ json op_to_json(const ref::Op &op, const ref::Profile &profile) {
     if (r.unsynced_commands && *r.unsynced_commands) j["unsynced_commands"] = *r.unsynced_commands;
     if (r.bad_frees && *r.bad_frees) j["bad_frees"] = *r.bad_frees;
     if (r.refused_commands && *r.refused_commands) j["refused_commands"] = *r.refused_commands;
+    if (r.register_misuse && !r.register_misuse->empty())
+        j["register_misuse"] = misuse_json(*r.register_misuse);
     if (r.pasid_overrun) j["pasid_overrun"] = true;
     if (r.alloc_failed) j["alloc_failed"] = true;
     if (r.calls && profile.contract == ref::Contract::domain) {

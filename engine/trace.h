@@ -110,6 +110,8 @@ Trace load_trace(const std::string &path, const std::optional<std::string> &prof
 const ref::Profile &profile_of(const Trace &t);
 
 json op_to_json(const ref::Op &op, const ref::Profile &profile);
+// register_misuse as traces and findings spell it: [{"clause", "what"}].
+json misuse_json(const std::vector<ref::RegisterMisuse> &v);
 json topology_to_json(const ref::Topology &t);
 json trace_to_json(const Trace &t);
 // The trace as text a person reads: one op per line.

@@ -163,6 +163,13 @@ std::optional<Violation> Reference::judge_platform(const Op &op, const Observati
                                              std::to_string(*obs.bad_frees) +
                                              " block(s) it did not hold (a double free, or an "
                                              "address it never allocated)"};
+    if (obs.register_misuse && !obs.register_misuse->empty()) {
+        const RegisterMisuse &m = obs.register_misuse->front();
+        std::string more;
+        if (obs.register_misuse->size() > 1)
+            more = " (and " + std::to_string(obs.register_misuse->size() - 1) + " more)";
+        return Violation{m.clause, describe(op, *this) + ": " + m.what + more};
+    }
     if (obs.refused_commands && *obs.refused_commands)
         return Violation{ClauseId::HW_9,
                          describe(op, *this) + ": the IOMMU refused " +

@@ -44,4 +44,11 @@ std::unique_ptr<IommuModel> make_iommu_model(const Iommu &desc, uint32_t index) 
     return make_smmuv3_model(desc, index);
 }
 
+std::unique_ptr<IommuModel> make_iommu_model(const Topology &topo, uint32_t index) {
+    const Iommu &desc = topo.iommus.at(index);
+    if (desc.arch == Arch::vtd) return make_vtd_model(desc, index);
+    const auto streams = static_cast<uint32_t>(topo.devices.size());
+    return make_smmuv3_model(desc, index, smmuv3_ids(desc, streams, smmu_stalls(topo, index)));
+}
+
 } // namespace svac::ref

@@ -3,6 +3,7 @@
 // One model per IOMMU. It never owns memory: each walk is lent a MemoryView.
 #pragma once
 
+#include "reference/clauses.h"
 #include "reference/memory.h"
 #include "reference/topology.h"
 
@@ -157,6 +158,31 @@ public:
     virtual void write_reg(uint32_t offset, uint64_t val) = 0;
     virtual uint64_t read_reg(uint32_t offset) const = 0;
 
+    // ---- The register interface's command queue (a kernel driver's path) ----
+    // A command the IOMMU took from its queue in memory, with what submit()
+    // would have returned for it.
+    struct Consumed {
+        std::array<uint64_t, 4> q{};
+        uint32_t qwords = 0;
+        int rc = 0;
+    };
+    // The hardware acts on the registers software wrote since the last call:
+    // it consumes the commands queued in memory (SMMUv3 CMDQ_PROD moved, or
+    // an error acknowledged), in order, each as submit() takes it, and writes
+    // a sync's completion into memory. The platform calls it after each
+    // write_reg. Returns what it consumed.
+    virtual std::vector<Consumed> run_command_queue(MemoryBus & /*mem*/) { return {}; }
+    // Software stored into memory at pa (a queue slot the hardware still owns
+    // is a misuse).
+    virtual void observe_store(uint64_t /*pa*/) {}
+    // A rule of the register interface broken by software, as the model saw it.
+    struct Misuse {
+        ClauseId clause{};
+        std::string what;
+    };
+    // Misuses since the last call, in order.
+    virtual std::vector<Misuse> take_misuse() { return {}; }
+
     // One command in the architecture's format. Returns 0, or -EINVAL for
     // an ill-formed one. Commands take effect in order when a sync
     // completes (or at once, a model may choose; the sync is the promise).
@@ -209,6 +235,10 @@ public:
 };
 
 // The model of IOMMU number `index` of a topology, for its architecture.
+// Given the whole topology, its ID registers describe it (the StreamIDs
+// behind it, stall masters); given only the IOMMU, the model assumes a
+// topology of 256 StreamIDs without stall masters.
 std::unique_ptr<IommuModel> make_iommu_model(const Iommu &desc, uint32_t index);
+std::unique_ptr<IommuModel> make_iommu_model(const Topology &topo, uint32_t index);
 
 } // namespace svac::ref

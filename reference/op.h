@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "reference/clauses.h"
+
 namespace svac::ref {
 
 enum class OpKind : uint8_t {
@@ -95,6 +97,14 @@ struct Callback {
 // domain-based contract (linux-6.12 on). Domains are named by small indices
 // as handles are: each domain the driver allocated, in order, the lowest
 // name no live domain has.
+// A rule of an IOMMU's register interface the driver broke, as the hardware
+// model saw it (SMMU-REG-*).
+struct RegisterMisuse {
+    ClauseId clause{};
+    std::string what;
+    bool operator==(const RegisterMisuse &) const = default;
+};
+
 struct DriverCall {
     enum class Kind : uint8_t {
         domain_alloc_sva, // (dev, mm) -> domain, rc
@@ -148,6 +158,10 @@ struct Observation {
     std::optional<uint32_t> unsynced_commands;
     std::optional<uint32_t> bad_frees;
     std::optional<uint32_t> refused_commands;
+    // The register interface (a kernel driver's path): set when the driver
+    // used it during the op (a command queue moved, a guarded register
+    // written), with the rules it broke (none: empty).
+    std::optional<std::vector<RegisterMisuse>> register_misuse;
     bool pasid_overrun = false;
     // The platform refused an allocation the driver asked for during the op
     // (a fail-nth sweep): the call may fail with -ENOMEM (ROBUST-4).

@@ -132,6 +132,9 @@ void count_checks(const Op &op, const Expectation &exp, const Observation &obs, 
     }
     if (obs.stray_stores || obs.bad_frees) n.hit(ClauseId::HW_8);
     if (obs.unsynced_commands) n.hit(ClauseId::HW_9);
+    if (obs.register_misuse)
+        for (ClauseId c : {ClauseId::SMMU_REG_1, ClauseId::SMMU_REG_2, ClauseId::SMMU_REG_3})
+            n.hit(c);
 }
 } // namespace
 

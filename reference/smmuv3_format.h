@@ -237,6 +237,10 @@ inline constexpr Field MSH{"MSH", 0, 22, 2};
 inline constexpr Field MSIATTR{"MSIATTR", 0, 24, 4};
 inline constexpr Field MSIDATA{"MSIDATA", 0, 32, 32};
 inline constexpr Field MSIADDR{"MSIADDR", 1, 2, 50}; // [51:2]
+// CMD_SYNC.CS: how the sync signals its completion (SMMU 4.7.3).
+inline constexpr uint64_t SYNC_SIG_NONE = 0;
+inline constexpr uint64_t SYNC_SIG_IRQ = 1; // an MSI write of MSIDATA to MSIADDR
+inline constexpr uint64_t SYNC_SIG_SEV = 2;
 
 // Opcodes (q0[7:0]).
 inline constexpr uint8_t PREFETCH_CONFIG = 0x01;
@@ -440,6 +444,86 @@ inline constexpr Format kQCons{"smmuv3.reg.q_cons", 1, kQConsFields};
 // SMMU_IDR1.EVENTQS and PRIQS of the model: the largest queues the
 // architecture allows; a larger LOG2SIZE behaves as this.
 inline constexpr unsigned kQMaxLog2Size = 19;
+
+// The command queue (SMMU 3.5, 6.3.26-28): CMDQ_BASE as the output queues'
+// BASE; PROD (software's) and CONS (the SMMU's) index registers, CONS with
+// the error of the command it stopped at (SMMU 7.1).
+inline constexpr Field CMDQEN{"CMDQEN", 0, 3, 1}; // CR0
+inline constexpr Field ATSCHK{"ATSCHK", 0, 4, 1}; // CR0
+inline constexpr Field CONS_ERR{"ERR", 0, 24, 7}; // CMDQ_CONS [30:24]
+inline constexpr uint64_t CERROR_NONE = 0;
+inline constexpr uint64_t CERROR_ILL = 1;
+// SMMU_IDR1.CMDQS of the model: 256 commands (Linux needs more than 64).
+inline constexpr unsigned kCmdqLog2Size = 8;
+inline constexpr unsigned kOutQLog2Size = 7; // IDR1.EVENTQS and PRIQS the model reports
+
+// Global errors (SMMU 6.3.17-18): an error is active while its bit in
+// GERROR differs from the one in GERRORN; software acknowledges it by
+// toggling GERRORN.
+inline constexpr uint64_t GERROR_CMDQ_ERR = 1u << 0;
+inline constexpr uint64_t GERROR_EVTQ_ABT_ERR = 1u << 2;
+inline constexpr uint64_t GERROR_PRIQ_ABT_ERR = 1u << 3;
+inline constexpr uint64_t GERROR_ERR_MASK = 0x1fd; // every error bit
+inline constexpr uint64_t GBPA_UPDATE = 1u << 31;  // GBPA: the update is complete when it reads 0
+
+// ID registers (SMMU 6.3.1-6.3.7), as this model reports them.
+namespace idr0 {
+inline constexpr Field S2P{"S2P", 0, 0, 1};
+inline constexpr Field S1P{"S1P", 0, 1, 1};
+inline constexpr Field TTF{"TTF", 0, 2, 2}; // 0b10: AArch64 tables
+inline constexpr Field COHACC{"COHACC", 0, 4, 1};
+inline constexpr Field BTM{"BTM", 0, 5, 1};
+inline constexpr Field HTTU{"HTTU", 0, 6, 2};
+inline constexpr Field HYP{"HYP", 0, 9, 1};
+inline constexpr Field ATS{"ATS", 0, 10, 1};
+inline constexpr Field NS1ATS{"NS1ATS", 0, 11, 1};
+inline constexpr Field ASID16{"ASID16", 0, 12, 1};
+inline constexpr Field MSI{"MSI", 0, 13, 1};
+inline constexpr Field SEV{"SEV", 0, 14, 1};
+inline constexpr Field ATOS{"ATOS", 0, 15, 1};
+inline constexpr Field PRI{"PRI", 0, 16, 1};
+inline constexpr Field VMW{"VMW", 0, 17, 1};
+inline constexpr Field VMID16{"VMID16", 0, 18, 1};
+inline constexpr Field CD2L{"CD2L", 0, 19, 1};
+inline constexpr Field VATOS{"VATOS", 0, 20, 1};
+inline constexpr Field TTENDIAN{"TTENDIAN", 0, 21, 2}; // 0b10: little-endian
+inline constexpr Field STALL_MODEL{"STALL_MODEL", 0, 24, 2};
+inline constexpr Field TERM_MODEL{"TERM_MODEL", 0, 26, 1};
+inline constexpr Field ST_LEVEL{"ST_LEVEL", 0, 27, 2}; // 0b01: 2-level stream tables
+inline constexpr Field kFields[] = {
+    S2P, S1P,  TTF, COHACC, BTM,    HTTU, HYP,   ATS,      NS1ATS,      ASID16,     MSI,
+    SEV, ATOS, PRI, VMW,    VMID16, CD2L, VATOS, TTENDIAN, STALL_MODEL, TERM_MODEL, ST_LEVEL};
+inline constexpr Format kFormat{"smmuv3.reg.idr0", 1, kFields};
+inline constexpr uint64_t TTF_AARCH64 = 2, TTENDIAN_LE = 2, ST_LEVEL_2LVL = 1;
+inline constexpr uint64_t STALL_MODEL_STALL = 0, STALL_MODEL_NONE = 1;
+} // namespace idr0
+namespace idr1 {
+inline constexpr Field SIDSIZE{"SIDSIZE", 0, 0, 6};
+inline constexpr Field SSIDSIZE{"SSIDSIZE", 0, 6, 5};
+inline constexpr Field PRIQS{"PRIQS", 0, 11, 5};
+inline constexpr Field EVENTQS{"EVENTQS", 0, 16, 5};
+inline constexpr Field CMDQS{"CMDQS", 0, 21, 5};
+inline constexpr Field ATTR_PERMS_OVR{"ATTR_PERMS_OVR", 0, 26, 1};
+inline constexpr Field ATTR_TYPES_OVR{"ATTR_TYPES_OVR", 0, 27, 1};
+inline constexpr Field REL{"REL", 0, 28, 1};
+inline constexpr Field QUEUES_PRESET{"QUEUES_PRESET", 0, 29, 1};
+inline constexpr Field TABLES_PRESET{"TABLES_PRESET", 0, 30, 1};
+inline constexpr Field kFields[] = {SIDSIZE,       SSIDSIZE,       PRIQS,          EVENTQS,
+                                    CMDQS,         ATTR_PERMS_OVR, ATTR_TYPES_OVR, REL,
+                                    QUEUES_PRESET, TABLES_PRESET};
+inline constexpr Format kFormat{"smmuv3.reg.idr1", 1, kFields};
+} // namespace idr1
+namespace idr5 {
+inline constexpr Field OAS{"OAS", 0, 0, 3}; // 0b101: 48 bits
+inline constexpr Field GRAN4K{"GRAN4K", 0, 4, 1};
+inline constexpr Field GRAN16K{"GRAN16K", 0, 5, 1};
+inline constexpr Field GRAN64K{"GRAN64K", 0, 6, 1};
+inline constexpr Field VAX{"VAX", 0, 10, 2};
+inline constexpr Field STALL_MAX{"STALL_MAX", 0, 16, 16};
+inline constexpr Field kFields[] = {OAS, GRAN4K, GRAN16K, GRAN64K, VAX, STALL_MAX};
+inline constexpr Format kFormat{"smmuv3.reg.idr5", 1, kFields};
+inline constexpr uint64_t OAS_48 = 5;
+} // namespace idr5
 } // namespace reg
 
 // Every layout, for the codec tests and the formal checks.
@@ -467,7 +551,10 @@ inline constexpr const Format *kAllFormats[] = {&ste::kFormat,
                                                 &reg::kStrtabBaseCfg,
                                                 &reg::kQBase,
                                                 &reg::kQProd,
-                                                &reg::kQCons};
+                                                &reg::kQCons,
+                                                &reg::idr0::kFormat,
+                                                &reg::idr1::kFormat,
+                                                &reg::idr5::kFormat};
 
 constexpr bool all_layouts_ok() {
     for (const Format *f : kAllFormats)

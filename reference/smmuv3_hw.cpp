@@ -161,26 +161,253 @@ std::string ttb0_illegal(const uint64_t *cd) {
 
 } // namespace
 
-Smmuv3Model::Smmuv3Model(const Iommu &, uint32_t index) : index_(index) {}
+Smmuv3Ids smmuv3_ids(const Iommu &desc, uint32_t streams, bool stalls) {
+    namespace i0 = sm::reg::idr0;
+    namespace i1 = sm::reg::idr1;
+    namespace i5 = sm::reg::idr5;
+    Smmuv3Ids ids;
+    uint64_t v = 0;
+    set(&v, i0::S1P, 1);
+    set(&v, i0::S2P, 1);
+    set(&v, i0::TTF, i0::TTF_AARCH64);
+    set(&v, i0::COHACC, 1);
+    set(&v, i0::ATS, 1);
+    set(&v, i0::ASID16, 1);
+    set(&v, i0::MSI, 1);
+    set(&v, i0::SEV, 1);
+    set(&v, i0::PRI, 1);
+    set(&v, i0::VMID16, 1);
+    set(&v, i0::CD2L, 1);
+    set(&v, i0::TTENDIAN, i0::TTENDIAN_LE);
+    set(&v, i0::STALL_MODEL, stalls ? i0::STALL_MODEL_STALL : i0::STALL_MODEL_NONE);
+    set(&v, i0::ST_LEVEL, i0::ST_LEVEL_2LVL);
+    ids.idr[0] = static_cast<uint32_t>(v);
+    unsigned sid_bits = 1;
+    while (sid_bits < 32 && (uint64_t{1} << sid_bits) < streams) ++sid_bits;
+    v = 0;
+    set(&v, i1::SIDSIZE, sid_bits);
+    set(&v, i1::SSIDSIZE, desc.pasid_bits);
+    set(&v, i1::PRIQS, sm::reg::kOutQLog2Size);
+    set(&v, i1::EVENTQS, sm::reg::kOutQLog2Size);
+    set(&v, i1::CMDQS, sm::reg::kCmdqLog2Size);
+    ids.idr[1] = static_cast<uint32_t>(v);
+    v = 0;
+    set(&v, i5::OAS, i5::OAS_48);
+    set(&v, i5::GRAN4K, 1);
+    set(&v, i5::STALL_MAX, stalls ? 128 : 0);
+    ids.idr[5] = static_cast<uint32_t>(v);
+    ids.aidr = 0x01; // SMMUv3.1: ArchMajorRev 0, ArchMinorRev 1
+    return ids;
+}
+
+Smmuv3Model::Smmuv3Model(const Iommu &, uint32_t index, const Smmuv3Ids &ids)
+    : index_(index), ids_(ids) {}
+
+void Smmuv3Model::misuse(ClauseId clause, std::string what) {
+    static constexpr std::size_t kMaxMisuse = 64; // per driver call: a flood is one finding
+    if (misuse_.size() < kMaxMisuse)
+        misuse_.push_back({clause, "SMMU " + std::to_string(index_) + ": " + std::move(what)});
+}
+
+std::vector<IommuModel::Misuse> Smmuv3Model::take_misuse() {
+    std::vector<Misuse> out;
+    out.swap(misuse_);
+    return out;
+}
+
+bool Smmuv3Model::guarded_write(uint32_t offset, std::string_view name, uint64_t enable,
+                                std::string_view enable_name) {
+    if (!(read_reg(SVAC_SMMU_CR0) & enable)) return true;
+    // CONSTRAINED UNPREDICTABLE: the model ignores the write, as gem5 does.
+    misuse(ClauseId::SMMU_REG_1, "SMMU_" + std::string(name) + " (" + hex(offset) +
+                                     ") written while SMMU_CR0." + std::string(enable_name) +
+                                     " is 1; the write is ignored");
+    return false;
+}
 
 void Smmuv3Model::write_reg(uint32_t offset, uint64_t val) {
+    namespace r = sm::reg;
     if (OutQueue *q = q_of_prod(offset)) {
         // PROD belongs to the SMMU; software may set the index only while the
         // queue is disabled (as drivers do at reset).
-        if (!q_enabled(*q))
-            q->prod = (q->prod & sm::reg::Q_OVFLG.mask()) | (val & sm::reg::Q_WR.mask());
+        if (!q_enabled(*q)) q->prod = (q->prod & r::Q_OVFLG.mask()) | (val & r::Q_WR.mask());
         return;
     }
+    switch (offset) {
+    case SVAC_SMMU_IDR0:
+    case SVAC_SMMU_IDR1:
+    case SVAC_SMMU_IDR2:
+    case SVAC_SMMU_IDR3:
+    case SVAC_SMMU_IDR4:
+    case SVAC_SMMU_IDR5:
+    case SVAC_SMMU_IIDR:
+    case SVAC_SMMU_AIDR:
+    case SVAC_SMMU_CR0ACK:
+    case SVAC_SMMU_IRQ_CTRLACK:
+    case SVAC_SMMU_GERROR:
+        return; // the SMMU's registers: writes are ignored
+    case SVAC_SMMU_STRTAB_BASE:
+        if (!guarded_write(offset, "STRTAB_BASE", SVAC_SMMU_CR0_SMMUEN, "SMMUEN")) return;
+        strtab_written_ = true;
+        break;
+    case SVAC_SMMU_STRTAB_BASE_CFG:
+        if (!guarded_write(offset, "STRTAB_BASE_CFG", SVAC_SMMU_CR0_SMMUEN, "SMMUEN")) return;
+        break;
+    case SVAC_SMMU_CMDQ_BASE:
+        if (!guarded_write(offset, "CMDQ_BASE", SVAC_SMMU_CR0_CMDQEN, "CMDQEN")) return;
+        break;
+    case SVAC_SMMU_EVENTQ_BASE:
+        if (!guarded_write(offset, "EVENTQ_BASE", SVAC_SMMU_CR0_EVENTQEN, "EVENTQEN")) return;
+        break;
+    case SVAC_SMMU_PRIQ_BASE:
+        if (!guarded_write(offset, "PRIQ_BASE", SVAC_SMMU_CR0_PRIQEN, "PRIQEN")) return;
+        break;
+    case SVAC_SMMU_CMDQ_CONS:
+        // The SMMU's index; software sets it only while the queue is off.
+        if (guarded_write(offset, "CMDQ_CONS", SVAC_SMMU_CR0_CMDQEN, "CMDQEN"))
+            cmdq_cons_ = val & r::Q_RD.mask();
+        return;
+    case SVAC_SMMU_CMDQ_PROD: {
+        if (cmdq_enabled()) {
+            const unsigned qs = cmdq_log2size();
+            const uint64_t mask = (uint64_t{2} << qs) - 1;
+            const uint64_t ahead = ((val & mask) - (cmdq_cons_ & mask)) & mask;
+            if (ahead > uint64_t{1} << qs) {
+                misuse(ClauseId::SMMU_REG_2,
+                       "SMMU_CMDQ_PROD moved to " + hex(val & mask) + ", " + std::to_string(ahead) +
+                           " commands past CMDQ_CONS " + hex(cmdq_cons_ & mask) +
+                           " in a queue of " + std::to_string(uint64_t{1} << qs) +
+                           "; the write is ignored");
+                return;
+            }
+        }
+        regs_[offset] = val & r::Q_WR.mask();
+        cmdq_kicked_ = true;
+        return;
+    }
+    case SVAC_SMMU_GERRORN: {
+        const bool was_stopped = cmdq_stopped();
+        regs_[offset] = val;
+        if (was_stopped && !cmdq_stopped()) { // acknowledged: resume at CONS
+            set(&cmdq_cons_, r::CONS_ERR, r::CERROR_NONE);
+            cmdq_kicked_ = true;
+        }
+        return;
+    }
+    case SVAC_SMMU_GBPA:
+        val &= ~r::GBPA_UPDATE; // the update completes at once
+        break;
+    case SVAC_SMMU_CR0:
+        if (val & SVAC_SMMU_CR0_CMDQEN) cmdq_kicked_ = true;
+        break;
+    default:
+        break;
+    }
     regs_[offset] = val;
-    if (offset == SVAC_SMMU_STRTAB_BASE) strtab_written_ = true;
 }
 
 uint64_t Smmuv3Model::read_reg(uint32_t offset) const {
     if (const OutQueue *q = q_of_prod(offset)) return q->prod;
-    if (const uint64_t *v = regs_.find(offset)) return *v;
-    // CR0ACK mirrors CR0 at once: an update never takes time here.
-    if (offset == SVAC_SMMU_CR0 + 4) return read_reg(SVAC_SMMU_CR0);
-    return 0;
+    switch (offset) {
+    case SVAC_SMMU_IDR0:
+    case SVAC_SMMU_IDR1:
+    case SVAC_SMMU_IDR2:
+    case SVAC_SMMU_IDR3:
+    case SVAC_SMMU_IDR4:
+    case SVAC_SMMU_IDR5:
+        return ids_.idr[offset / 4];
+    case SVAC_SMMU_IIDR:
+        return ids_.iidr;
+    case SVAC_SMMU_AIDR:
+        return ids_.aidr;
+    case SVAC_SMMU_CMDQ_CONS:
+        return cmdq_cons_;
+    case SVAC_SMMU_GERROR:
+        return gerror_;
+    case SVAC_SMMU_CR0ACK: // an update never takes time here
+        return regs_.get(SVAC_SMMU_CR0);
+    case SVAC_SMMU_IRQ_CTRLACK:
+        return regs_.get(SVAC_SMMU_IRQ_CTRL);
+    default:
+        return regs_.get(offset);
+    }
+}
+
+// ---- the command queue of the register interface ----
+
+bool Smmuv3Model::cmdq_enabled() const {
+    return (regs_.get(SVAC_SMMU_CR0) & SVAC_SMMU_CR0_CMDQEN) && regs_.contains(SVAC_SMMU_CMDQ_BASE);
+}
+
+unsigned Smmuv3Model::cmdq_log2size() const {
+    uint64_t base = regs_.get(SVAC_SMMU_CMDQ_BASE);
+    return static_cast<unsigned>(
+        std::min<uint64_t>(get(&base, sm::reg::Q_LOG2SIZE), sm::reg::kCmdqLog2Size));
+}
+
+bool Smmuv3Model::cmdq_stopped() const {
+    return ((gerror_ ^ regs_.get(SVAC_SMMU_GERRORN)) & sm::reg::GERROR_CMDQ_ERR) != 0;
+}
+
+std::vector<IommuModel::Consumed> Smmuv3Model::run_command_queue(MemoryBus &mem) {
+    namespace r = sm::reg;
+    namespace cm = sm::cmd;
+    std::vector<Consumed> out;
+    if (!std::exchange(cmdq_kicked_, false) || !cmdq_enabled()) return out;
+    const unsigned qs = cmdq_log2size();
+    const uint64_t mask = (uint64_t{2} << qs) - 1;
+    const uint64_t prod = regs_.get(SVAC_SMMU_CMDQ_PROD) & mask;
+    const uint64_t base_reg = regs_.get(SVAC_SMMU_CMDQ_BASE);
+    const uint64_t base = get(&base_reg, r::Q_ADDR) << r::Q_ADDR.lo;
+    // PROD never runs more than a queue ahead of CONS (write_reg): one pass
+    // consumes at most the whole queue.
+    while (!cmdq_stopped() && (cmdq_cons_ & mask) != prod) {
+        const uint64_t slot = cmdq_cons_ & ((uint64_t{1} << qs) - 1);
+        const uint64_t pa = base + slot * 16;
+        Consumed c;
+        c.qwords = 2;
+        c.q[0] = mem.read64(pa);
+        c.q[1] = mem.read64(pa + 8);
+        c.rc = submit(mem, c.q.data(), 2);
+        out.push_back(c);
+        if (c.rc != 0) { // CERROR_ILL: the queue stops at the command (SMMU 7.1)
+            gerror_ ^= r::GERROR_CMDQ_ERR;
+            set(&cmdq_cons_, r::CONS_ERR, r::CERROR_ILL);
+            break;
+        }
+        if (get(c.q.data(), cm::Opcode) == cm::SYNC && get(c.q.data(), cm::CS) == cm::SYNC_SIG_IRQ)
+            if (uint64_t addr = get(c.q.data(), cm::MSIADDR) << cm::MSIADDR.lo) {
+                // The completion's MSI: a 32-bit write of MSIDATA.
+                const uint64_t word = addr & ~uint64_t{7};
+                const unsigned shift = (addr & 4) ? 32 : 0;
+                const uint64_t data = get(c.q.data(), cm::MSIDATA);
+                uint64_t v = mem.read64(word);
+                v = (v & ~(uint64_t{0xffffffff} << shift)) | data << shift;
+                mem.hw_write64(word, v);
+            }
+        cmdq_cons_ = (cmdq_cons_ & ~mask) | ((cmdq_cons_ + 1) & mask);
+    }
+    return out;
+}
+
+// While the queue is stopped at an error, the commands after CONS are the
+// SMMU's until it consumes them; the one at CONS software may replace.
+void Smmuv3Model::observe_store(uint64_t pa) {
+    if (!cmdq_stopped() || !cmdq_enabled()) return;
+    const unsigned qs = cmdq_log2size();
+    const uint64_t mask = (uint64_t{2} << qs) - 1, size = uint64_t{1} << qs;
+    const uint64_t base_reg = regs_.get(SVAC_SMMU_CMDQ_BASE);
+    const uint64_t base = get(&base_reg, sm::reg::Q_ADDR) << sm::reg::Q_ADDR.lo;
+    if (pa < base || pa >= base + 16 * size) return;
+    const uint64_t slot = (pa - base) / 16;
+    const uint64_t cons = cmdq_cons_ & mask, prod = regs_.get(SVAC_SMMU_CMDQ_PROD) & mask;
+    const uint64_t after_cons = (slot - cons) & (size - 1); // slots past CONS, in queue order
+    const uint64_t pending = (prod - cons) & mask;
+    if (after_cons == 0 || after_cons >= pending) return;
+    misuse(ClauseId::SMMU_REG_3, "a store at " + hex(pa) + " into command queue slot " +
+                                     std::to_string(slot) +
+                                     ", which the SMMU has not consumed (CMDQ_CONS " + hex(cons) +
+                                     ", CMDQ_PROD " + hex(prod) + ", stopped at a command error)");
 }
 
 // ---- commands ----
@@ -423,6 +650,10 @@ bool Smmuv3Model::q_write(MemoryBus &mem, OutQueue &q, const uint64_t *entry) {
 }
 
 bool Smmuv3Model::irq_pending() const {
+    // A global error not yet acknowledged, with its interrupt enabled.
+    if ((gerror_ ^ regs_.get(SVAC_SMMU_GERRORN)) & sm::reg::GERROR_ERR_MASK &&
+        regs_.get(SVAC_SMMU_IRQ_CTRL) & SVAC_SMMU_IRQ_CTRL_GERROR_IRQEN)
+        return true;
     if (q_enabled(evtq_) && !q_empty(evtq_)) return true;
     return q_enabled(priq_) && (!q_empty(priq_) || q_overflowing(priq_));
 }
@@ -995,8 +1226,13 @@ void Smmuv3Model::live_entries(const MemoryView &mem, const Topology &topo,
         }
 }
 
+std::unique_ptr<IommuModel> make_smmuv3_model(const Iommu &desc, uint32_t index,
+                                              const Smmuv3Ids &ids) {
+    return std::make_unique<Smmuv3Model>(desc, index, ids);
+}
+
 std::unique_ptr<IommuModel> make_smmuv3_model(const Iommu &desc, uint32_t index) {
-    return std::make_unique<Smmuv3Model>(desc, index);
+    return make_smmuv3_model(desc, index, smmuv3_ids(desc, 256, false));
 }
 
 } // namespace svac::ref

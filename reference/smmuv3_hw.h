@@ -13,19 +13,32 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace svac::ref {
 
+// The ID registers an SMMU reports (SMMU 6.3.1-6.3.7): IDR0..IDR5, IIDR, AIDR.
+struct Smmuv3Ids {
+    std::array<uint32_t, 6> idr{};
+    uint32_t iidr = 0, aidr = 0;
+};
+// What this model implements, for an SMMU with `streams` StreamIDs behind it
+// (SIDSIZE covers them) that stalls or not (STALL_MODEL), and desc's PASID
+// width (SSIDSIZE).
+Smmuv3Ids smmuv3_ids(const Iommu &desc, uint32_t streams, bool stalls);
+
 class Smmuv3Model final : public IommuModel {
 public:
-    // index: this IOMMU's position in the topology (Device::iommu). Nothing
-    // of desc changes what the model does yet.
-    Smmuv3Model(const Iommu &desc, uint32_t index);
+    // index: this IOMMU's position in the topology (Device::iommu).
+    Smmuv3Model(const Iommu &desc, uint32_t index, const Smmuv3Ids &ids);
 
     void write_reg(uint32_t offset, uint64_t val) override;
     uint64_t read_reg(uint32_t offset) const override;
+    std::vector<Consumed> run_command_queue(MemoryBus &mem) override;
+    void observe_store(uint64_t pa) override;
+    std::vector<Misuse> take_misuse() override;
     int submit(const MemoryView &mem, const uint64_t *cmd, uint32_t qwords) override;
     std::size_t unsynced() const override { return queue_.size(); }
     const std::vector<std::string> &command_log() const override;
@@ -126,8 +139,23 @@ private:
     Queued queue_pri(MemoryBus &mem, const PageRequest &req);
     void auto_respond(const PageRequest &req, bool has_pasid, uint8_t code);
 
+    // The command queue of the register interface (SMMU 3.5): CMDQ_BASE and
+    // CMDQ_PROD are software's registers (regs_), CONS is the model's.
+    bool cmdq_enabled() const;
+    unsigned cmdq_log2size() const;
+    bool cmdq_stopped() const; // at a command error not yet acknowledged (GERROR.CMDQ_ERR)
+    void misuse(ClauseId clause, std::string what);
+    // A write to a register only allowed while `enable` (a CR0 bit) is 0.
+    bool guarded_write(uint32_t offset, std::string_view name, uint64_t enable,
+                       std::string_view enable_name);
+
     uint32_t index_;
+    Smmuv3Ids ids_;
     RegisterFile regs_;
+    uint64_t cmdq_cons_ = 0;   // RD, RD_WRAP and ERR, as CMDQ_CONS reads
+    uint64_t gerror_ = 0;      // GERROR: the model toggles, software acknowledges in GERRORN
+    bool cmdq_kicked_ = false; // PROD moved or an error was acknowledged: consume
+    std::vector<Misuse> misuse_;
     bool strtab_written_ = false;
 
     std::vector<Cmd> queue_;
@@ -149,6 +177,9 @@ private:
     std::vector<PageResponse> responses_;
 };
 
+std::unique_ptr<IommuModel> make_smmuv3_model(const Iommu &desc, uint32_t index,
+                                              const Smmuv3Ids &ids);
+// ... with the ID registers of 256 StreamIDs and no stall master.
 std::unique_ptr<IommuModel> make_smmuv3_model(const Iommu &desc, uint32_t index);
 
 } // namespace svac::ref

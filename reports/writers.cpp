@@ -74,15 +74,25 @@ std::vector<std::string> not_applicable_lines(const Report &r) {
 namespace {
 
 // What a trace op records (README "Traces"), as opposed to its arguments.
-const std::set<std::string, std::less<>> kOutcomeKeys = {"rc",           "result",
-                                                         "outcome",      "pa",
-                                                         "reason",       "outcomes",
-                                                         "callbacks",    "raised",
-                                                         "lost",         "faults",
-                                                         "responses",    "retries",
-                                                         "discarded",    "code",
-                                                         "stray_stores", "unsynced_commands",
-                                                         "bad_frees",    "refused_commands",
+const std::set<std::string, std::less<>> kOutcomeKeys = {"rc",
+                                                         "result",
+                                                         "outcome",
+                                                         "pa",
+                                                         "reason",
+                                                         "outcomes",
+                                                         "callbacks",
+                                                         "raised",
+                                                         "lost",
+                                                         "faults",
+                                                         "responses",
+                                                         "retries",
+                                                         "discarded",
+                                                         "code",
+                                                         "stray_stores",
+                                                         "unsynced_commands",
+                                                         "bad_frees",
+                                                         "refused_commands",
+                                                         "register_misuse",
                                                          "pasid_overrun"};
 
 std::string value_text(const std::string &key, const json &v) {

@@ -299,7 +299,9 @@ TEST(Smmuv3Model, BypassAbortInvalidAndReservedStes) {
 
 TEST(Smmuv3Model, TwoLevelStreamTable) {
     World w;
+    w.model->write_reg(SVAC_SMMU_CR0, 0); // STRTAB_BASE_CFG only while SMMUEN is 0
     w.model->write_reg(SVAC_SMMU_STRTAB_BASE_CFG, 16 | 8 << 6 | 1 << 16); // SPLIT 8, 2-level
+    w.model->write_reg(SVAC_SMMU_CR0, SVAC_SMMU_CR0_SMMUEN);
     uint64_t l2 = w.mem.alloc_page();
     uint64_t l1 = 0;
     set(&l1, sm::l1std::Span, 2); // two STEs

@@ -5,6 +5,7 @@
 #include "reference/pagetable.h"
 #include "reference/smmuv3_format.h"
 #include "reference/smmuv3_hw.h"
+#include "support/test_bus.h"
 
 #include <gtest/gtest.h>
 
@@ -20,48 +21,9 @@ namespace sm = svac::ref::smmuv3;
 using Kind = DmaResult::Kind;
 using Queued = IommuModel::Queued;
 
+using svac::test::TestBus;
+
 namespace {
-
-// Memory with allocated blocks: the hardware may store only inside them.
-class TestBus : public MemoryBus {
-public:
-    uint64_t read64(uint64_t pa) const override {
-        auto it = words_.find(pa);
-        return it == words_.end() ? 0 : it->second;
-    }
-    bool hw_write64(uint64_t pa, uint64_t val) override {
-        if (pa & 7 || !owned(pa)) return false;
-        words_[pa] = val;
-        ++hw_stores;
-        return true;
-    }
-    void write64(uint64_t pa, uint64_t v) { words_[pa] = v; }
-    template <std::size_t N> void write(uint64_t pa, const std::array<uint64_t, N> &w) {
-        for (std::size_t i = 0; i < N; ++i) write64(pa + 8 * i, w[i]);
-    }
-    uint64_t alloc(uint64_t bytes) {
-        uint64_t pa = next_;
-        next_ += (bytes + kPageSize - 1) & ~(kPageSize - 1);
-        blocks_.emplace_back(pa, bytes);
-        return pa;
-    }
-    std::vector<uint64_t> words(uint64_t pa, unsigned n) const {
-        std::vector<uint64_t> v;
-        for (unsigned i = 0; i < n; ++i) v.push_back(read64(pa + 8 * i));
-        return v;
-    }
-    unsigned hw_stores = 0;
-
-private:
-    bool owned(uint64_t pa) const {
-        for (const auto &[base, bytes] : blocks_)
-            if (pa >= base && pa - base < bytes) return true;
-        return false;
-    }
-    std::map<uint64_t, uint64_t> words_;
-    std::vector<std::pair<uint64_t, uint64_t>> blocks_;
-    uint64_t next_ = 0x1000000;
-};
 
 using Entry = std::array<uint64_t, 8>;
 using Command = std::array<uint64_t, 2>;
@@ -128,6 +90,13 @@ struct World {
         model->write_reg(SVAC_SMMU_PRIQ_BASE, priq | pri_log2);
         model->write_reg(SVAC_SMMU_EVENTQ_CONS, 0);
         model->write_reg(SVAC_SMMU_PRIQ_CONS, 0);
+        enable(true);
+    }
+    // The stream table, set while the SMMU is off (SMMU-REG-1), then back on.
+    void set_strtab(uint64_t base, uint64_t cfg) {
+        model->write_reg(SVAC_SMMU_CR0, 0);
+        model->write_reg(SVAC_SMMU_STRTAB_BASE, base);
+        model->write_reg(SVAC_SMMU_STRTAB_BASE_CFG, cfg);
         enable(true);
     }
     void enable(bool on) {
@@ -322,7 +291,9 @@ TEST(Smmuv3IopfModel, OverflowQueueNow) {
 TEST(Smmuv3IopfModel, UnwritableQueueMemory) {
     World w;
     // The queue's base points at memory nobody allocated: the write aborts.
+    w.enable(false); // PRIQ_BASE is written while the queue is off (SMMU-REG-1)
     w.model->write_reg(SVAC_SMMU_PRIQ_BASE, 0x40000000 | 2);
+    w.enable(true);
     EXPECT_EQ(w.queue(pri(1, 2, 3, true)), Queued::dropped);
     EXPECT_EQ(w.priq_prod(), 0u);
     auto rs = w.model->take_responses();
@@ -393,8 +364,7 @@ TEST(Smmuv3IopfModel, StallEventIdFromTheWalk) {
     // sid 1: S1 with a stall CD at ssid 5; the page is mapped read-only.
     uint64_t strtab = w.mem.alloc(64 * 16), cdtab = w.mem.alloc(64 * 16);
     uint64_t pgd = w.mem.alloc(kPageSize);
-    w.model->write_reg(SVAC_SMMU_STRTAB_BASE, strtab);
-    w.model->write_reg(SVAC_SMMU_STRTAB_BASE_CFG, 4);
+    w.set_strtab(strtab, 4);
     Entry ste{};
     set(ste.data(), sm::ste::V, 1);
     set(ste.data(), sm::ste::Config, sm::ste::CONFIG_S1_TRANS);
@@ -474,8 +444,7 @@ TEST(Smmuv3IopfModel, StallWithNoRoomIsAborted) {
 TEST(Smmuv3IopfModel, TerminatedTransactionsRecordedWithoutStall) {
     World w(1, 2); // 2 records
     uint64_t strtab = w.mem.alloc(64 * 16);
-    w.model->write_reg(SVAC_SMMU_STRTAB_BASE, strtab);
-    w.model->write_reg(SVAC_SMMU_STRTAB_BASE_CFG, 4);
+    w.set_strtab(strtab, 4);
     Device dev;
     DmaRequest d{3, true, 4, kVa, kWrite, &dev};
     // STE of sid 3 invalid: C_BAD_STE, recorded through a MemoryBus.

@@ -164,6 +164,41 @@ struct svac_mm_info {
 #define SVAC_VTD_PRS_PPR (1ull << 0)
 #define SVAC_VTD_PRS_PRO (1ull << 1)
 
+/* The register interface of a kernel driver (Arm IHI 0070 chapter 6), which
+ * the hardware model honours beside submit_cmd: what Linux's arm-smmu-v3
+ * probe reads and writes. The ID registers describe the topology (SIDSIZE
+ * covers its StreamIDs, SSIDSIZE is the IOMMU's pasid_bits, STALL_MODEL
+ * says whether a stall master sits behind it) and ignore writes; CR0ACK and
+ * IRQ_CTRLACK follow CR0 and IRQ_CTRL at once, and a GBPA update completes
+ * at once. The command queue lives in memory the driver allocates
+ * (CMDQ_BASE as EVENTQ_BASE): moving CMDQ_PROD makes the SMMU consume the
+ * commands from CMDQ_CONS to PROD, in order, as submit_cmd would; a
+ * CMD_SYNC with CS=SIG_IRQ and an MSIADDR writes its MSIDATA there (32
+ * bits). An ill-formed command stops the queue at it: GERROR.CMDQ_ERR
+ * toggles and CMDQ_CONS.ERR [30:24] says CERROR_ILL (1) until the driver
+ * acknowledges it in GERRORN; the SMMU then resumes at CONS (SMMU 7.1). */
+#define SVAC_SMMU_IDR0 0x0u
+#define SVAC_SMMU_IDR1 0x4u
+#define SVAC_SMMU_IDR2 0x8u
+#define SVAC_SMMU_IDR3 0xcu
+#define SVAC_SMMU_IDR4 0x10u
+#define SVAC_SMMU_IDR5 0x14u
+#define SVAC_SMMU_IIDR 0x18u
+#define SVAC_SMMU_AIDR 0x1cu
+#define SVAC_SMMU_CR0ACK 0x24u
+#define SVAC_SMMU_CR0_CMDQEN (1ull << 3)
+#define SVAC_SMMU_CR1 0x28u
+#define SVAC_SMMU_CR2 0x2cu
+#define SVAC_SMMU_GBPA 0x44u
+#define SVAC_SMMU_IRQ_CTRL 0x50u /* GERROR_IRQEN [0]: a global error raises the interrupt */
+#define SVAC_SMMU_IRQ_CTRL_GERROR_IRQEN (1ull << 0)
+#define SVAC_SMMU_IRQ_CTRLACK 0x54u
+#define SVAC_SMMU_GERROR 0x60u
+#define SVAC_SMMU_GERRORN 0x64u
+#define SVAC_SMMU_CMDQ_BASE 0x90u
+#define SVAC_SMMU_CMDQ_PROD 0x98u
+#define SVAC_SMMU_CMDQ_CONS 0x9cu
+
 /* Version 3: a recoverable fault as the driver reports it to the core
  * (struct iommu_fault_page_request of the 2019 fault API). */
 #define SVAC_FAULT_PASID_VALID (1u << 0) /* the request carried a PASID */
