@@ -51,17 +51,45 @@ bool Reference::iopf_first(uint32_t dev) const {
     return profile_->iopf_feature && topo_.iommus[topo_.devices[dev].iommu].arch == Arch::smmuv3;
 }
 
+// Without a has_feature query (linux-6.1 on) nothing says a driver takes
+// page requests: Linux's SMMUv3 never did, and refuses IOPF on a PRI master
+// (arm_smmu_master_iopf_supported: stall masters only; arm_smmu_handle_ppr
+// denies every request). Such a refusal is conformant there.
+bool Reference::may_decline_pri(uint32_t dev) const {
+    return iopf_first(dev) && !ref::device_stalls(topo_, dev) && topo_.devices[dev].pri;
+}
+
+// Nor does anything say SVA needs recoverable faults: Linux's SMMUv3 enables
+// it for any master with substreams, and needs IOPF first only where it
+// takes the faults itself, on stall masters ("Others have device-specific
+// fault handlers and don't need IOPF": arm_smmu_master_sva_enable_iopf).
+bool Reference::sva_without_iopf(uint32_t dev) const {
+    const Device &d = topo_.devices[dev];
+    const Iommu &iommu = topo_.iommus[d.iommu];
+    return iopf_first(dev) && !d.stall && iommu.sva && iommu.pasid_bits >= 1 && d.pasid_bits >= 1;
+}
+
 Expectation Reference::expect_enable_feature(const Op &op) const {
     if (!known_feature(op.feat, *profile_))
         return returns({-EINVAL, -ENODEV, -EOPNOTSUPP}, ClauseId::FEAT_8);
     const DeviceState &d = devs_[op.dev];
     if (op.feat == SVAC_FEAT_IOPF) {
-        if (!sva_capable(op.dev)) return returns({-ENODEV, -EINVAL, -EOPNOTSUPP}, ClauseId::FEAT_3);
         if (d.iopf_enabled) return returns({0, -EBUSY, -EEXIST}, ClauseId::FEAT_4);
+        // A stall master's faults are the SMMU's to report whatever SVA can
+        // do (Linux v6.12 arm_smmu_master_iopf_supported: stall_enabled).
+        if (!sva_capable(op.dev) && iopf_first(op.dev) && topo_.devices[op.dev].stall)
+            return returns({0, -ENODEV, -EINVAL, -EOPNOTSUPP}, ClauseId::FEAT_3);
+        if (!sva_capable(op.dev)) return returns({-ENODEV, -EINVAL, -EOPNOTSUPP}, ClauseId::FEAT_3);
+        if (may_decline_pri(op.dev)) return returns({0, -EINVAL}, ClauseId::FEAT_3);
         return returns({0}, ClauseId::FEAT_3);
     }
+    if (d.sva_enabled && sva_capable(op.dev))
+        return returns({0, -EBUSY, -EEXIST}, ClauseId::FEAT_4);
+    if (!d.iopf_enabled && sva_without_iopf(op.dev)) {
+        if (d.sva_enabled) return returns({0, -EBUSY, -EEXIST}, ClauseId::FEAT_4);
+        return returns({0, -ENODEV, -EINVAL, -EOPNOTSUPP}, ClauseId::FEAT_3);
+    }
     if (!sva_capable(op.dev)) return returns({-ENODEV, -EINVAL, -EOPNOTSUPP}, ClauseId::FEAT_3);
-    if (d.sva_enabled) return returns({0, -EBUSY, -EEXIST}, ClauseId::FEAT_4);
     if (iopf_first(op.dev) && !d.iopf_enabled) return returns({-EINVAL}, ClauseId::FEAT_11);
     return returns({0}, ClauseId::FEAT_3);
 }
@@ -76,6 +104,10 @@ Expectation Reference::expect_disable_feature(const Op &op) const {
         if (!d.iopf_enabled) return returns({0, -EINVAL}, ClauseId::FEAT_7);
         return returns({0}, ClauseId::FEAT_10);
     }
+    // linux-6.12 binds without the feature: disabling it when it is off is
+    // FEAT-7's, bonds or not (arm_smmu_dev_disable_feature: -EINVAL).
+    if (!d.sva_enabled && !binds(ClauseId::FEAT_6, *profile_))
+        return returns({0, -EINVAL}, ClauseId::FEAT_7);
     // linux-6.12's SMMUv3 turns SVA off under live bonds; FEAT-6 binds up to linux-6.1.
     if (d.bonds > 0 && !binds(ClauseId::FEAT_6, *profile_))
         return returns({0, -EBUSY}, ClauseId::FEAT_10);

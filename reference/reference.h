@@ -182,7 +182,9 @@ public:
         return unbound_.back();
     }
     bool sva_capable(uint32_t dev) const;
-    bool iopf_first(uint32_t dev) const; // FEAT-11
+    bool iopf_first(uint32_t dev) const;       // FEAT-11
+    bool may_decline_pri(uint32_t dev) const;  // FEAT-3: Linux's SMMUv3 takes no page requests
+    bool sva_without_iopf(uint32_t dev) const; // FEAT-3, FEAT-11: SVA on a non-stall master
     void effective_range(uint32_t dev, uint32_t &lo, uint32_t &hi) const;
 
 private:

@@ -260,9 +260,15 @@ public:
     std::optional<Violation> run(std::span<const uint32_t> devs, Pairs bonds, Pairs gone) {
         if (op_.kind != OpKind::mm_exit)
             for (uint32_t dev : devs) {
-                if (ref_.sva_enabled(dev)) {
+                // Under the domain-based contract a master's STE takes its CD
+                // table with its first SVA domain (Linux v6.12
+                // arm_smmu_set_pasid), not when the feature goes on.
+                const bool sva_master = ref_.profile().contract == Contract::domain
+                                            ? ref_.device_bonds(dev) > 0
+                                            : ref_.sva_enabled(dev);
+                if (sva_master) {
                     if (!check_ste(dev)) return v_;
-                } else if (op_.kind == OpKind::disable_feature) {
+                } else if (op_.kind == OpKind::disable_feature && !ref_.sva_enabled(dev)) {
                     if (!check_disabled_ste(dev)) return v_;
                 }
             }
@@ -350,7 +356,12 @@ private:
         if (s1dss != sm::ste::S1DSS_BYPASS && s1dss != sm::ste::S1DSS_SSID0)
             return fail(c, w.str() + ": S1DSS = " + std::to_string(s1dss) +
                                ": non-PASID traffic is terminated (expected 1 bypass or 2 SSID0)");
-        if (!expect(c, w, e, sm::ste::EATS,
+        // ATS is PCIe's: a stall master is a platform device, which takes
+        // none whatever its description says (Linux v6.12
+        // arm_smmu_ats_supported: dev_is_pci).
+        const bool platform_ats = device(dev).ats && device(dev).stall;
+        if (!platform_ats &&
+            !expect(c, w, e, sm::ste::EATS,
                     device(dev).ats ? sm::ste::EATS_TRANS : sm::ste::EATS_ABORT,
                     device(dev).ats ? "the master has ATS" : "the master has no ATS"))
             return false;
@@ -736,6 +747,30 @@ private:
         return true;
     }
 
+    // Could the master's ATC hold translations: its STE, when the op began,
+    // let it use ATS (EATS)? A platform master's never does.
+    bool ats_on(uint32_t dev) const {
+        SteLoc sl = locate_ste(strtab_, start_, dev);
+        if (!sl.ok) return false;
+        const Words ste = read_words<8>(start_, sl.pa, 2);
+        return get(ste.data(), sm::ste::EATS) != sm::ste::EATS_ABORT;
+    }
+
+    // Under the domain-based contract: does the SVA domain at (dev, pasid)
+    // stay attached to another master of this SMMU after the op?
+    bool domain_still_attached(uint32_t dev, uint32_t pasid) const {
+        if (ref_.profile().contract != Contract::domain) return false;
+        const Topology &t = ref_.topology();
+        for (uint32_t mm = 0; mm < t.mms; ++mm) {
+            if (ref_.pasid_of(mm) != pasid) continue;
+            for (uint32_t other = 0; other < t.devices.size(); ++other)
+                if (other != dev && t.devices[other].iommu == iommu_ &&
+                    ref_.bond_refs(other, mm) > 0)
+                    return true;
+        }
+        return false;
+    }
+
     // SMMU-CMD-2: a CD that translated (or, at unbind, was valid) when the
     // call began and stopped: its ASID's TLB entries and, with ATS, the
     // master's ATC entries for the PASID are invalidated, then synced.
@@ -758,11 +793,16 @@ private:
             tlbi + (device(dev).ats ? ", " + atc + " (an ATS master)" : std::string()) +
             ", then CMD_SYNC";
         auto found = log_.find([asid](const uint64_t *q) { return covers_tlb(q, asid); });
-        if (found == CmdLog::Found::none)
+        // An SVA domain's ASID outlives a detach while the domain stays
+        // attached to another master: the TLB entries under it are still
+        // that master's, and the detached master cannot reach them once its
+        // CD is gone (Linux v6.12 arm_smmu_remove_dev_pasid: CFGI_CD, ATC).
+        const bool asid_lives_on = !at_exit && domain_still_attached(dev, pasid);
+        if (found == CmdLog::Found::none && !asid_lives_on)
             return fail(ClauseId::SMMU_CMD_2, what() + "but no " + tlbi + " was issued", due);
         if (found == CmdLog::Found::unsynced)
             return fail(ClauseId::SMMU_CMD_2, what() + "but no CMD_SYNC followed " + tlbi, due);
-        if (!device(dev).ats) return true;
+        if (!device(dev).ats || !ats_on(dev)) return true;
         found = log_.find([dev, pasid](const uint64_t *q) { return covers_atc(q, dev, pasid); });
         if (found == CmdLog::Found::none)
             return fail(ClauseId::SMMU_CMD_2,

@@ -522,7 +522,7 @@ inline constexpr Field VAX{"VAX", 0, 10, 2};
 inline constexpr Field STALL_MAX{"STALL_MAX", 0, 16, 16};
 inline constexpr Field kFields[] = {OAS, GRAN4K, GRAN16K, GRAN64K, VAX, STALL_MAX};
 inline constexpr Format kFormat{"smmuv3.reg.idr5", 1, kFields};
-inline constexpr uint64_t OAS_48 = 5;
+inline constexpr uint64_t OAS_44 = 4, OAS_48 = 5;
 } // namespace idr5
 } // namespace reg
 

@@ -192,7 +192,10 @@ Smmuv3Ids smmuv3_ids(const Iommu &desc, uint32_t streams, bool stalls) {
     set(&v, i1::CMDQS, sm::reg::kCmdqLog2Size);
     ids.idr[1] = static_cast<uint32_t>(v);
     v = 0;
-    set(&v, i5::OAS, i5::OAS_48);
+    // An SMMU that cannot walk the CPU's page tables says so the way real
+    // ones do: its output addresses are narrower than the CPU's (44 bits
+    // against 48), which Linux's arm_smmu_sva_supported checks.
+    set(&v, i5::OAS, desc.sva ? i5::OAS_48 : i5::OAS_44);
     set(&v, i5::GRAN4K, 1);
     set(&v, i5::STALL_MAX, stalls ? 128 : 0);
     ids.idr[5] = static_cast<uint32_t>(v);
@@ -461,6 +464,9 @@ int Smmuv3Model::submit(const MemoryView &, const uint64_t *cmd, uint32_t qwords
         // A response leaves at once: nothing of the SMMU's caches waits on it,
         // and no CMD_SYNC is needed to send it (Linux sends none).
         respond(c);
+    } else if (op == sm::cmd::PREFETCH_CONFIG) {
+        // A hint, with nothing to complete: Linux's arm_smmu_write_ste issues
+        // it after an STE update without a CMD_SYNC.
     } else if (op == sm::cmd::SYNC) {
         for (const Cmd &pending : queue_) apply(pending);
         queue_.clear();
