@@ -1,7 +1,7 @@
 # sva-conform: the two commands a newcomer needs.
 #   make run    set up, build, run a conformance campaign on the bundled drivers
 #   make test   set up, build (and a sanitizer build), run every test
-# Also: make build, make stress-tests, make bench, make bench-fuzz, make fuzz, make fuzz-corpus, make format, make clean,
+# Also: make linux-drivers, make build, make stress-tests, make bench, make bench-fuzz, make fuzz, make fuzz-corpus, make format, make clean,
 #   make install PREFIX=DIR (the SDK: sva-conform, the ABI header, the CMake package, the docs).
 
 DRIVERS ?= smmuv3 vtd
@@ -13,23 +13,33 @@ BUILD := build/default
 ASAN := build/asan
 CLI := $(BUILD)/sva-conform
 
-.PHONY: all deps build build-asan run test test-default test-asan stress-tests install bench bench-fuzz fuzz fuzz-corpus format format-check clean
+.PHONY: all deps linux-src linux-drivers build build-asan run test test-default test-asan stress-tests install bench bench-fuzz fuzz fuzz-corpus format format-check clean
 
 all: build
 
 deps:
 	@scripts/install-deps
 
-$(BUILD)/build.ninja: | deps
+# Debian's linux-source packages, the part the kernel plugins compile
+# unpacked once into build/linux-src/ (docs/linux-drivers.md).
+LINUX_VERSIONS := 6.12 6.1
+linux-src: deps
+	@scripts/linux-sources build/linux-src $(LINUX_VERSIONS)
+
+$(BUILD)/build.ninja: | deps linux-src
 	cmake --preset default
 
-build: deps $(BUILD)/build.ninja
+# Linux's own SVA drivers as plugins: $(BUILD)/kshim/linux-<version>-<driver>.so.
+linux-drivers: deps linux-src $(BUILD)/build.ninja
+	cmake --build --preset default --target linux-drivers
+
+build: deps linux-src $(BUILD)/build.ninja
 	cmake --build --preset default
 
-$(ASAN)/build.ninja: | deps
+$(ASAN)/build.ninja: | deps linux-src
 	cmake --preset asan
 
-build-asan: deps $(ASAN)/build.ninja
+build-asan: deps linux-src $(ASAN)/build.ninja
 	cmake --build --preset asan
 
 # One campaign per bundled driver; each writes $(OUT)/<driver>/report.{json,

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* kshim (Linux 6.12): struct mm_struct. */
+#ifndef KSHIM_V6_12_MM_STRUCT_H
+#define KSHIM_V6_12_MM_STRUCT_H
+
+#include <asm/pgtable-types.h>
+
+/*
+ * A process address space.  pgd is a kernel virtual (host) pointer to the
+ * top-level arm64 translation table, which the runtime places in simulated
+ * physical memory: the SMMU walks it at virt_to_phys(mm->pgd).  Reference
+ * counting (mmget/mmput/mmgrab/mmdrop) is done by the runtime.
+ */
+struct mm_struct {
+    pgd_t *pgd;
+};
+
+#endif
