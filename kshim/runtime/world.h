@@ -114,8 +114,12 @@ struct kshim_world {
      * that does not do its job (environment SVAC_KSHIM_MUTANT):
      * "no-kick" drops every write of SMMUv3's CMDQ_PROD (commands written,
      * never published); "no-irq" never runs an interrupt handler. */
-    enum { KSHIM_SOUND, KSHIM_NO_KICK, KSHIM_NO_IRQ } mutant;
-    bool failed;  /* a kshim service could not give the kernel what it asked */
+    enum {
+        KSHIM_SOUND,
+        KSHIM_NO_KICK,
+        KSHIM_NO_IRQ
+    } mutant;
+    bool failed; /* a kshim service could not give the kernel what it asked */
 };
 
 extern struct kshim_world *kshim_world;
