@@ -216,6 +216,8 @@ static void release_devices(struct kshim_world *w) {
 }
 
 static void world_free(struct kshim_world *w) {
+    kshim_forget_devres();
+    kshim_forget_notifiers();
     /* What the driver left allocated stays allocated on the platform, where
      * the kit counts it (ROBUST-5); only the host's copies go. */
     for (unsigned int i = 0; i < w->n_blocks; ++i) {

@@ -474,6 +474,11 @@ void mmu_notifier_put(struct mmu_notifier *subscription) {
 
 void mmu_notifier_synchronize(void) {}
 
+/* A new world: no notifier of an earlier one's mms survives into it. */
+void kshim_forget_notifiers(void) {
+    n_notifiers = 0;
+}
+
 void kshim_notify_invalidate(u32 mm, u64 start, u64 end) {
     for (unsigned int i = 0; i < n_notifiers; ++i)
         if (notifiers[i].mm == mm && notifiers[i].sub->ops->arch_invalidate_secondary_tlbs)

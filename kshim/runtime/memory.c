@@ -207,15 +207,14 @@ static void dma_block_free(struct kshim_dma_block *b) {
     *b = w->blocks[--w->n_blocks];
 }
 
-void kshim_free_all_memory(void) {
-    while (n_devres) kshim_release_devm(devres[n_devres - 1].dev);
+/* The world goes: what devres still holds of its devices is dropped
+ * without running (the devices are gone), its slab memory freed. */
+void kshim_forget_devres(void) {
+    for (unsigned int i = 0; i < n_devres; ++i)
+        if (devres[i].ptr) kfree(devres[i].ptr);
     free(devres);
     devres = NULL;
-    cap_devres = 0;
-    while (kshim_world->n_blocks) dma_block_free(&kshim_world->blocks[0]);
-    free(kshim_world->blocks);
-    kshim_world->blocks = NULL;
-    kshim_world->cap_blocks = 0;
+    n_devres = cap_devres = 0;
 }
 
 /* The driver's stores since the last sync reach the platform, word by word. */

@@ -128,7 +128,7 @@ extern struct kshim_world *kshim_world;
 void kshim_sync_push(void);
 void kshim_sync_pull(void);
 void kshim_release_devm(struct device *dev);
-void kshim_free_all_memory(void);
+void kshim_forget_devres(void);
 /* mmio_irq.c */
 void kshim_mmio_reset(void);
 void kshim_service_irqs(u32 iommu);
@@ -139,5 +139,6 @@ int kshim_world_enter(const struct svac_platform *p, const struct svac_topology 
 void kshim_world_leave(void);
 void kshim_notify_invalidate(u32 mm, u64 start, u64 end);
 void kshim_notify_release(u32 mm);
+void kshim_forget_notifiers(void);
 
 #endif
