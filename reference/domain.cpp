@@ -6,6 +6,7 @@
 #include "reference/text.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <string>
 
 namespace svac::ref {
@@ -50,6 +51,12 @@ void detach(Reference::SvaDomains &ds, uint32_t domain, uint32_t dev, uint32_t p
 }
 
 } // namespace
+
+std::size_t Reference::sva_domains_of(uint32_t mm, uint32_t iommu) const {
+    std::size_t n = 0;
+    for (const auto &[name, d] : domains_) n += d.mm == mm && d.iommu == iommu;
+    return n;
+}
 
 std::optional<Violation> Reference::walk_calls(const Op &op, const Observation &obs, SvaDomains &ds,
                                                ClauseCounters *counters) const {
@@ -161,11 +168,21 @@ std::optional<Violation> Reference::walk_calls(const Op &op, const Observation &
                                                        std::to_string(dev) + " PASID " +
                                                        std::to_string(pasid) + " attached"});
     }
-    // DOMAIN-1: one SVA domain per mm and IOMMU.
+    // DOMAIN-1: one SVA domain per mm and IOMMU, judged on the domains this
+    // op allocated (earlier pairs were judged when they were made). The core
+    // allocates another when the driver could not attach the mm's domain
+    // (iommu_sva_bind_device tries it first): allowed when the platform
+    // refused memory during the op and the attach failed -ENOMEM (ROBUST-4:
+    // the bind may still succeed).
+    auto mine = [&](uint32_t d) {
+        return std::find(allocated.begin(), allocated.end(), d) != allocated.end();
+    };
     for (auto a = ds.begin(); a != ds.end(); ++a)
         for (auto b = std::next(a); b != ds.end(); ++b) {
             if (a->second.mm != b->second.mm || a->second.iommu != b->second.iommu) continue;
+            if (!mine(a->first) && !mine(b->first)) continue;
             auto r = refused.find(a->first);
+            if (r != refused.end() && obs.alloc_failed && calls[r->second].rc == -ENOMEM) continue;
             note(Violation{ClauseId::DOMAIN_1,
                            describe(op, *this) + ": mm " + std::to_string(a->second.mm) + " has " +
                                domain_text(a->first) + " and " + domain_text(b->first) +

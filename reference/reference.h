@@ -106,6 +106,9 @@ public:
         std::vector<std::pair<uint32_t, uint32_t>> attached;
     };
     using SvaDomains = std::map<uint32_t, SvaDomain>;
+    // How many live SVA domains mm has on IOMMU iommu (DOMAIN-1: one, unless
+    // an attach refused memory made the core allocate another).
+    std::size_t sva_domains_of(uint32_t mm, uint32_t iommu) const;
 
     Expectation expect(const Op &op) const;
     std::optional<Violation> judge(const Op &op, const Expectation &exp, const Observation &obs,

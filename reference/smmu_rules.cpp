@@ -549,7 +549,7 @@ private:
                         return fail(b->formula->clause,
                                     w.str() + " and " + there + ": " + b->message());
                 }
-                if (mm2 == mm && asid2 != asid)
+                if (mm2 == mm && asid2 != asid && ref_.sva_domains_of(mm, iommu_) < 2)
                     return fail(ClauseId::DOMAIN_1, w.str() + ": ASID " + std::to_string(asid) +
                                                         ", " + there + " of the same mm: ASID " +
                                                         std::to_string(asid2) +
