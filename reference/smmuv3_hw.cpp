@@ -290,7 +290,7 @@ void Smmuv3Model::write_reg(uint32_t offset, uint64_t val) {
     }
     case SVAC_SMMU_GERRORN: {
         const bool was_stopped = cmdq_stopped();
-        regs_[offset] = val;
+        gerrorn_ = val;
         if (was_stopped && !cmdq_stopped()) { // acknowledged: resume at CONS
             set(&cmdq_cons_, r::CONS_ERR, r::CERROR_NONE);
             cmdq_kicked_ = true;
@@ -327,6 +327,8 @@ uint64_t Smmuv3Model::read_reg(uint32_t offset) const {
         return cmdq_cons_;
     case SVAC_SMMU_GERROR:
         return gerror_;
+    case SVAC_SMMU_GERRORN:
+        return gerrorn_;
     case SVAC_SMMU_CR0ACK: // an update never takes time here
         return regs_.get(SVAC_SMMU_CR0);
     case SVAC_SMMU_IRQ_CTRLACK:
@@ -337,6 +339,11 @@ uint64_t Smmuv3Model::read_reg(uint32_t offset) const {
 }
 
 // ---- the command queue of the register interface ----
+
+// The memory a queue's BASE register points at (ADDR [51:5]).
+uint64_t Smmuv3Model::q_address(uint64_t base_reg) {
+    return get(&base_reg, sm::reg::Q_ADDR) << sm::reg::Q_ADDR.lo;
+}
 
 bool Smmuv3Model::cmdq_enabled() const {
     return (regs_.get(SVAC_SMMU_CR0) & SVAC_SMMU_CR0_CMDQEN) && regs_.contains(SVAC_SMMU_CMDQ_BASE);
@@ -349,7 +356,7 @@ unsigned Smmuv3Model::cmdq_log2size() const {
 }
 
 bool Smmuv3Model::cmdq_stopped() const {
-    return ((gerror_ ^ regs_.get(SVAC_SMMU_GERRORN)) & sm::reg::GERROR_CMDQ_ERR) != 0;
+    return ((gerror_ ^ gerrorn_) & sm::reg::GERROR_CMDQ_ERR) != 0;
 }
 
 std::vector<IommuModel::Consumed> Smmuv3Model::run_command_queue(MemoryBus &mem) {
@@ -360,8 +367,7 @@ std::vector<IommuModel::Consumed> Smmuv3Model::run_command_queue(MemoryBus &mem)
     const unsigned qs = cmdq_log2size();
     const uint64_t mask = (uint64_t{2} << qs) - 1;
     const uint64_t prod = regs_.get(SVAC_SMMU_CMDQ_PROD) & mask;
-    const uint64_t base_reg = regs_.get(SVAC_SMMU_CMDQ_BASE);
-    const uint64_t base = get(&base_reg, r::Q_ADDR) << r::Q_ADDR.lo;
+    const uint64_t base = q_address(regs_.get(SVAC_SMMU_CMDQ_BASE));
     // PROD never runs more than a queue ahead of CONS (write_reg): one pass
     // consumes at most the whole queue.
     while (!cmdq_stopped() && (cmdq_cons_ & mask) != prod) {
@@ -399,8 +405,7 @@ void Smmuv3Model::observe_store(uint64_t pa) {
     if (!cmdq_stopped() || !cmdq_enabled()) return;
     const unsigned qs = cmdq_log2size();
     const uint64_t mask = (uint64_t{2} << qs) - 1, size = uint64_t{1} << qs;
-    const uint64_t base_reg = regs_.get(SVAC_SMMU_CMDQ_BASE);
-    const uint64_t base = get(&base_reg, sm::reg::Q_ADDR) << sm::reg::Q_ADDR.lo;
+    const uint64_t base = q_address(regs_.get(SVAC_SMMU_CMDQ_BASE));
     if (pa < base || pa >= base + 16 * size) return;
     const uint64_t slot = (pa - base) / 16;
     const uint64_t cons = cmdq_cons_ & mask, prod = regs_.get(SVAC_SMMU_CMDQ_PROD) & mask;
@@ -644,8 +649,7 @@ void Smmuv3Model::q_overflow(OutQueue &q) {
 // the queue's memory cannot take it (an external abort).
 bool Smmuv3Model::q_write(MemoryBus &mem, OutQueue &q, const uint64_t *entry) {
     unsigned qs = q_log2size(q);
-    uint64_t base_reg = read_reg(q.base_reg);
-    uint64_t base = get(&base_reg, sm::reg::Q_ADDR) << sm::reg::Q_ADDR.lo;
+    const uint64_t base = q_address(read_reg(q.base_reg));
     uint64_t slot = q.prod & ((uint64_t{1} << qs) - 1);
     uint64_t pa = base + slot * 8 * q.qwords;
     for (unsigned i = 0; i < q.qwords; ++i)
@@ -657,7 +661,7 @@ bool Smmuv3Model::q_write(MemoryBus &mem, OutQueue &q, const uint64_t *entry) {
 
 bool Smmuv3Model::irq_pending() const {
     // A global error not yet acknowledged, with its interrupt enabled.
-    if ((gerror_ ^ regs_.get(SVAC_SMMU_GERRORN)) & sm::reg::GERROR_ERR_MASK &&
+    if ((gerror_ ^ gerrorn_) & sm::reg::GERROR_ERR_MASK &&
         regs_.get(SVAC_SMMU_IRQ_CTRL) & SVAC_SMMU_IRQ_CTRL_GERROR_IRQEN)
         return true;
     if (q_enabled(evtq_) && !q_empty(evtq_)) return true;

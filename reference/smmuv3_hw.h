@@ -141,6 +141,7 @@ private:
 
     // The command queue of the register interface (SMMU 3.5): CMDQ_BASE and
     // CMDQ_PROD are software's registers (regs_), CONS is the model's.
+    static uint64_t q_address(uint64_t base_reg);
     bool cmdq_enabled() const;
     unsigned cmdq_log2size() const;
     bool cmdq_stopped() const; // at a command error not yet acknowledged (GERROR.CMDQ_ERR)
@@ -154,6 +155,7 @@ private:
     RegisterFile regs_;
     uint64_t cmdq_cons_ = 0;   // RD, RD_WRAP and ERR, as CMDQ_CONS reads
     uint64_t gerror_ = 0;      // GERROR: the model toggles, software acknowledges in GERRORN
+    uint64_t gerrorn_ = 0;     // GERRORN, kept apart: every store asks it (observe_store)
     bool cmdq_kicked_ = false; // PROD moved or an error was acknowledged: consume
     std::vector<Misuse> misuse_;
     bool strtab_written_ = false;
