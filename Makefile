@@ -1,7 +1,7 @@
 # sva-conform: the two commands a newcomer needs.
 #   make run    set up, build, run a conformance campaign on the bundled drivers
 #   make test   set up, build (and a sanitizer build), run every test
-# Also: make linux-drivers, make build, make stress-tests, make bench, make bench-fuzz, make fuzz, make fuzz-corpus, make format, make clean,
+# Also: make linux-drivers, make fuzz-linux, make linux-coverage, make build, make stress-tests, make bench, make bench-fuzz, make fuzz, make fuzz-corpus, make format, make clean,
 #   make install PREFIX=DIR (the SDK: sva-conform, the ABI header, the CMake package, the docs).
 
 DRIVERS ?= smmuv3 vtd
@@ -13,7 +13,7 @@ BUILD := build/default
 ASAN := build/asan
 CLI := $(BUILD)/sva-conform
 
-.PHONY: all deps linux-src linux-drivers build build-asan run test test-default test-asan stress-tests install bench bench-fuzz fuzz fuzz-corpus format format-check clean
+.PHONY: all deps linux-src linux-drivers build build-asan run test test-default test-asan stress-tests install bench bench-fuzz fuzz fuzz-corpus fuzz-linux linux-coverage format format-check clean
 
 all: build
 
@@ -90,6 +90,21 @@ bench-fuzz: deps
 # The libFuzzer targets (clang-14, ASan+UBSan): $(ASAN)/fuzz/{sva_diff,hw_walk,trace_parse}.
 fuzz: deps $(ASAN)/build.ninja
 	cmake --build --preset asan --target fuzz
+
+# Linux's SMMUv3 driver under libFuzzer (the fuzz preset: no sanitizers, the
+# plugin's own code instrumented): FUZZ_TIME seconds into FUZZ_LINUX_OUT.
+# Findings are a verdict (exit 1), not a failure of the target.
+FUZZ_TIME ?= 600
+FUZZ_LINUX_OUT ?= reports/fuzz-linux-6.12
+fuzz-linux: deps linux-src
+	cmake --preset fuzz
+	cmake --build --preset fuzz --target sva-conform sva_diff linux-6.12-arm-smmu-v3
+	build/fuzz/sva-conform fuzz --target sva_diff --profile linux-6.12 --time $(FUZZ_TIME) \
+	  --driver-lib build/fuzz/kshim/linux-6.12-arm-smmu-v3.so --out $(FUZZ_LINUX_OUT) || [ $$? = 1 ]
+
+# The lines of the driver's files that corpus reaches (clang source-based coverage).
+linux-coverage: deps linux-src
+	scripts/linux-coverage $(FUZZ_LINUX_OUT)/corpus $(FUZZ_LINUX_OUT)/coverage
 
 # Rewrites the committed seed corpora (corpus/<target>/).
 fuzz-corpus: fuzz

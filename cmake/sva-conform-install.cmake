@@ -11,6 +11,10 @@
 #     sva-conformTargets*.cmake            sva-conform::abi, sva-conform::sva-conform
 #     sva-conformDriver.cmake              sva_conform_add_driver(),
 #                                          sva_conform_add_conformance_test()
+#     sva-conformKernelDriver.cmake        sva_conform_add_kernel_driver()
+#   share/sva-conform/kshim/{include,runtime,glue}/
+#                                          kshim, which a kernel driver's own
+#                                          files build against (docs/linux-drivers.md)
 #   share/doc/sva-conform/README.md        the documentation, laid out as in
 #   share/doc/sva-conform/docs/*.md        the repository (README.md names
 #                                          docs/design.md, ...)
@@ -39,6 +43,7 @@ set(SVAC_ABI_VERSION ${CMAKE_MATCH_1})
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_svac_abi_header})
 
 set(SVAC_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/sva-conform)
+set(SVAC_INSTALL_KSHIMDIR ${CMAKE_INSTALL_DATADIR}/sva-conform/kshim)
 
 install(FILES ${_svac_abi_header} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/svac)
 
@@ -47,6 +52,11 @@ install(FILES ${_svac_abi_header} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/svac)
 file(GLOB _svac_docs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${_svac_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
+
+# kshim as source: a vendor's kernel files compile against it in their own build.
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/kshim/include ${CMAKE_SOURCE_DIR}/kshim/runtime
+                  ${CMAKE_SOURCE_DIR}/kshim/glue
+        DESTINATION ${SVAC_INSTALL_KSHIMDIR})
 
 # sva-conform::abi (an INTERFACE target: the header's include directory) and
 # sva-conform::sva-conform (the imported command).
@@ -59,7 +69,7 @@ configure_package_config_file(
   ${CMAKE_SOURCE_DIR}/cmake/sva-conformConfig.cmake.in
   ${CMAKE_BINARY_DIR}/cmake/sva-conformConfig.cmake
   INSTALL_DESTINATION ${SVAC_INSTALL_CMAKEDIR}
-  PATH_VARS CMAKE_INSTALL_INCLUDEDIR CMAKE_INSTALL_BINDIR)
+  PATH_VARS CMAKE_INSTALL_INCLUDEDIR CMAKE_INSTALL_BINDIR SVAC_INSTALL_KSHIMDIR)
 # SameMajorVersion: the package version versions the CMake interface (target
 # names, the two functions); a new major may change it, so a project asking
 # for 0.1 must not silently take a 1.x (AnyNewerVersion would). Whether a
@@ -73,4 +83,5 @@ write_basic_package_version_file(
 install(FILES ${CMAKE_BINARY_DIR}/cmake/sva-conformConfig.cmake
               ${CMAKE_BINARY_DIR}/cmake/sva-conformConfigVersion.cmake
               ${CMAKE_SOURCE_DIR}/cmake/sva-conformDriver.cmake
+              ${CMAKE_SOURCE_DIR}/cmake/sva-conformKernelDriver.cmake
         DESTINATION ${SVAC_INSTALL_CMAKEDIR})

@@ -64,13 +64,25 @@ Walk walk_va_bits(const MemoryView &mem, uint32_t pgtable, uint64_t root, uint64
         w.level = level;
         bool leaf = level == levels - 1;
         if (arm) {
-            // Blocks (Type 0 at levels 1-2) are never written by the mm model: treat as invalid.
-            if (!get(&d, aarch64_pte::Valid) || !get(&d, aarch64_pte::Type)) return w;
+            if (!get(&d, aarch64_pte::Valid)) return w;
+            // Type 0 one or two levels above the page is a block of 2 MiB or
+            // 1 GiB (Arm ARM D8.3: a kernel's io-pgtable maps its DMA domains
+            // with them); anywhere else it is invalid.
+            const unsigned below = levels - 1 - level;
+            const bool block = !get(&d, aarch64_pte::Type);
+            if (block && below != 1 && below != 2) return w;
             table = get(&d, aarch64_pte::OA) << kPageShift;
-            if (leaf) {
+            if (leaf || block) {
                 if (!get(&d, aarch64_pte::AF) || !get(&d, aarch64_pte::AP1)) allowed = 0;
                 if (get(&d, aarch64_pte::AP2)) allowed &= ~kWrite;
                 if (get(&d, aarch64_pte::UXN)) allowed &= ~kExec;
+            }
+            if (block) {
+                const uint64_t span = uint64_t{1} << shift;
+                w.perms = allowed;
+                w.pa = (table & ~(span - 1)) | (va & (span - 1));
+                w.result = (access & ~allowed) ? Walk::Result::permission : Walk::Result::ok;
+                return w;
             }
         } else {
             if (!get(&d, x86_pte::P) || (!leaf && get(&d, x86_pte::PS))) return w;

@@ -402,6 +402,34 @@ TEST(Smmuv3Model, T0szSelectsTheWalkLevels) {
     expect_fault(w.dma(1, 5, uint64_t{1} << 39), Reason::translation, sm::evt::F_TRANSLATION);
 }
 
+// A DMA domain of a kernel maps large ranges with blocks: Type 0 at level 1
+// (1 GiB) or level 2 (2 MiB). Type 0 at level 0 or as a page is invalid.
+TEST(Smmuv3Model, BlockDescriptorsTranslate) {
+    World w;
+    w.dev.pri = false;
+    w.ste(1, ste_s1(kCdTable, 4));
+    w.cd(kCdTable, 5, cd_sva(w.pgd, 7));
+    auto block = [](uint64_t pa, uint8_t perms) {
+        uint64_t d = make_leaf(SVAC_PGTABLE_AARCH64_4K, pa, perms);
+        set(&d, aarch64_pte::Type, 0);
+        return d;
+    };
+    const uint64_t l1 = w.mem.alloc_page(), l2 = w.mem.alloc_page();
+    w.mem.write64(w.pgd, make_table(SVAC_PGTABLE_AARCH64_4K, l1));
+    // VA [1 GiB, 2 GiB) -> PA [3 GiB, 4 GiB), read-only.
+    w.mem.write64(l1 + 8 * 1, block(uint64_t{3} << 30, kRead));
+    expect_pa(w.dma(1, 5, (uint64_t{1} << 30) + 0x123456), (uint64_t{3} << 30) + 0x123456);
+    auto ro = w.dma(1, 5, (uint64_t{1} << 30) + 8, kWrite);
+    EXPECT_EQ(ro.reason, Reason::permission) << ro.why;
+    // VA [0, 2 MiB) through a level-2 block -> PA 0x40200000.
+    w.mem.write64(l1, make_table(SVAC_PGTABLE_AARCH64_4K, l2));
+    w.mem.write64(l2, block(0x40200000, kRead | kWrite));
+    expect_pa(w.dma(1, 5, 0x1ff008, kWrite), 0x403ff008);
+    // A block where none may be: at level 0.
+    w.mem.write64(w.pgd + 8, block(0, kRead));
+    expect_fault(w.dma(1, 5, uint64_t{1} << 39), Reason::translation, sm::evt::F_TRANSLATION);
+}
+
 TEST(Smmuv3Model, SubstreamRangeAndBadCds) {
     World w;
     w.sva_setup();

@@ -96,6 +96,7 @@ enum class Corrupt : uint8_t {
     cd_spec_fields,   // bind: the CD gets PnCH, EPAN and HWU059
     pe_spec_fields,   // bind: the PASID entry gets SSEE, CD/EMTE/EMT/PWT/PCD, PAT and SMEP
     cd_borrowed_asid, // bind: the CD takes ASID 1 (mm 0's) for another mm
+    cd_shared_aset,   // bind: ASET=0, the ASID set shared with the PEs
     release_skipped,  // mm exit: the CD stays as it was
     unbind_cd_kept,   // unbind: the CD stays valid
     l1cd_invalid,     // bind: the L1CD is written with V=0
@@ -235,6 +236,11 @@ bool on_store(Wrap &w, uint64_t pa, uint64_t &val) {
     case Corrupt::cd_borrowed_asid:
         if (ph == OpKind::bind && w.mm != 0 && ref::get(&val, sm::cd::ASID) == w.mm + 1)
             ref::set(&val, sm::cd::ASID, 1);
+        break;
+    case Corrupt::cd_shared_aset:
+        if (ph == OpKind::bind && ref::get(&val, sm::cd::V) &&
+            ref::get(&val, sm::cd::ASID) == w.mm + 1)
+            ref::set(&val, sm::cd::ASET, 0);
         break;
     case Corrupt::release_skipped:
         return ph != OpKind::mm_exit;
@@ -524,6 +530,21 @@ TEST(TableRules, ConformantSmmuv3Script) {
                        ClauseId::SMMU_CD_3, ClauseId::SMMU_CD_4, ClauseId::SMMU_CD_5,
                        ClauseId::SMMU_ASID_1, ClauseId::SMMU_CMD_1, ClauseId::SMMU_CMD_2})
         EXPECT_GT(w.counters()[c], 0u) << ref::clause_id(c) << " never evaluated";
+}
+
+// Where the CD shares the CPU's ASID (the profiles before linux-6.12), Linux
+// writes ASET=0, the set broadcast TLB maintenance reaches (v6.1
+// arm_smmu_write_ctx_desc: `cd->mm ? 0 : CTXDESC_CD_0_ASET`); SMMU-CD-1
+// allows it. (Under linux-6.12 a private ASID keeps ASET=1: the 6.12 plugin's
+// campaign checks SMMU-CD-1 passes.)
+TEST(TableRules, SharedAsidCdMayUseTheSharedSet) {
+    g_inner = &bundled("smmuv3");
+    g_corrupt = Corrupt::cd_shared_aset;
+    svac_driver_ops wrapped = wrapped_ops(bundled("smmuv3"));
+    World w(wrapped, smmu_topology());
+    g_corrupt = Corrupt::none;
+    expect_clean(w, smmu_script());
+    EXPECT_GT(w.counters()[ClauseId::SMMU_CD_1], 0u);
 }
 
 TEST(TableRules, ConformantVtdScript) {

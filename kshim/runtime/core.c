@@ -310,7 +310,7 @@ void iommu_device_sysfs_remove(struct iommu_device *iommu) {
     (void)iommu;
 }
 
-int iommu_fwspec_add_ids(struct device *dev, const u32 *ids, int num_ids) {
+int kshim_fwspec_add_ids(struct device *dev, const u32 *ids, int num_ids) {
     struct iommu_fwspec *f = dev->iommu ? dev->iommu->fwspec : NULL;
     if (!f) return -EINVAL;
     f = realloc(f, sizeof(*f) + (f->num_ids + (unsigned int)num_ids) * sizeof(u32));
@@ -355,18 +355,14 @@ struct iommu_resv_region *iommu_alloc_resv_region(phys_addr_t start, size_t leng
     return NULL;
 }
 
-void iova_bitmap_set(struct iova_bitmap *bitmap, unsigned long iova, size_t length) {
-    (void)bitmap;
-    (void)iova;
-    (void)length;
-}
-
 /* ---- the fault path: into the kit's core ---- */
 
-int iommu_report_device_fault(struct device *dev, struct iopf_fault *evt) {
+/* A page request the driver decoded, reported to the kit's core (the
+ * version's iommu_report_device_fault wraps it). */
+int kshim_report_page_request(struct device *dev, const struct iommu_fault *fault) {
     struct kshim_device *d = kshim_device_of(dev);
-    if (!d || evt->fault.type != IOMMU_FAULT_PAGE_REQ) return -EINVAL;
-    const struct iommu_fault_page_request *prm = &evt->fault.prm;
+    if (!d || fault->type != IOMMU_FAULT_PAGE_REQ) return -EINVAL;
+    const struct iommu_fault_page_request *prm = &fault->prm;
     struct svac_fault f = {0};
     if (prm->flags & IOMMU_FAULT_PAGE_REQUEST_PASID_VALID) f.flags |= SVAC_FAULT_PASID_VALID;
     if (prm->flags & IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE) f.flags |= SVAC_FAULT_LAST_PAGE;
@@ -399,11 +395,6 @@ int iopf_queue_add_device(struct iopf_queue *queue, struct device *dev) {
     (void)queue;
     (void)dev;
     return 0;
-}
-
-void iopf_queue_remove_device(struct iopf_queue *queue, struct device *dev) {
-    (void)queue;
-    (void)dev;
 }
 
 int iopf_queue_flush_dev(struct device *dev) {
@@ -481,9 +472,8 @@ void kshim_forget_notifiers(void) {
 
 void kshim_notify_invalidate(u32 mm, u64 start, u64 end) {
     for (unsigned int i = 0; i < n_notifiers; ++i)
-        if (notifiers[i].mm == mm && notifiers[i].sub->ops->arch_invalidate_secondary_tlbs)
-            notifiers[i].sub->ops->arch_invalidate_secondary_tlbs(
-                notifiers[i].sub, &kshim_world->mms[mm].mm, start, end);
+        if (notifiers[i].mm == mm)
+            kshim_mn_invalidate(notifiers[i].sub, &kshim_world->mms[mm].mm, start, end);
 }
 
 void kshim_notify_release(u32 mm) {

@@ -131,6 +131,11 @@ void xa_destroy(struct xarray *xa) {
     xa->xa_head = NULL;
 }
 
+bool xa_empty(const struct xarray *xa) {
+    const struct kshim_xa *x = xa->xa_head;
+    return !x || x->n == 0;
+}
+
 int xa_err(void *entry) {
     (void)entry;
     return 0;

@@ -69,8 +69,9 @@ struct kshim_device {
     struct iommu_fwspec *fwspec;
     struct device *dev;
     bool is_pci;
-    u32 index;                       /* the topology's device index: its StreamID */
-    struct iommu_domain *rid_domain; /* what iommu_get_domain_for_dev answers */
+    u32 index;                        /* the topology's device index: its StreamID */
+    struct iommu_domain *rid_domain;  /* what iommu_get_domain_for_dev answers */
+    void *fault_handler, *fault_data; /* iommu_register_device_fault_handler's (6.1) */
     char name[32];
 };
 
@@ -124,6 +125,22 @@ struct kshim_world {
 
 extern struct kshim_world *kshim_world;
 
+/* world.c: a world's life. create builds the world, runs the module's
+ * init, probes each IOMMU and each device (NULL, everything undone, when one
+ * fails); the glue then gives each device its RID domain, or calls fail.
+ * destroy releases the devices and runs the module's exit (quiesce first). */
+struct kshim_world *kshim_world_create(const struct svac_platform *p, const struct svac_topology *t,
+                                       uint32_t api, const char *driver, const char *profile);
+void kshim_world_fail(struct kshim_world *w);
+void kshim_world_destroy(struct kshim_world *w);
+/* Around every entry point: the hardware's stores reach the driver's view
+ * first, the driver's reach the platform before the kit looks; a WARN the
+ * call hit aborts it (the driver host reports the abort as a crash). */
+void kshim_enter(void);
+void kshim_leave(void);
+struct kshim_device *kshim_device_at(u32 dev);
+const struct iommu_ops *kshim_ops_of(const struct kshim_device *d);
+
 /* memory.c */
 void kshim_sync_push(void);
 void kshim_sync_pull(void);
@@ -140,5 +157,12 @@ void kshim_world_leave(void);
 void kshim_notify_invalidate(u32 mm, u64 start, u64 end);
 void kshim_notify_release(u32 mm);
 void kshim_forget_notifiers(void);
+int kshim_fwspec_add_ids(struct device *dev, const u32 *ids, int num_ids);
+int kshim_report_page_request(struct device *dev, const struct iommu_fault *fault);
+/* v<version>/core-<version>.c: what differs between kernel versions */
+void kshim_mn_invalidate(struct mmu_notifier *sub, struct mm_struct *mm, u64 start, u64 end);
+void kshim_fwspec_init(struct iommu_fwspec *f, const struct iommu_ops *ops);
+void kshim_world_begin(struct kshim_world *w); /* the mms are new */
+void kshim_world_end(struct kshim_world *w);   /* the mms go with the world */
 
 #endif

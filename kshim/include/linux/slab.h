@@ -11,6 +11,9 @@ extern void *kmalloc(size_t size, gfp_t gfp);
 extern void *kmalloc_node(size_t size, gfp_t gfp, int node);
 extern void *krealloc(const void *ptr, size_t new_size, gfp_t gfp);
 extern void kfree(const void *ptr);
+/* Freed after an RCU grace period: kshim's world has one thread and no
+ * reader outlives the call that frees, so the period is over at once. */
+#define kfree_rcu(ptr, field) kfree(ptr)
 extern void *kmemdup(const void *src, size_t size, gfp_t gfp);
 extern void *kvmalloc(size_t size, gfp_t gfp);
 extern void kvfree(const void *ptr);

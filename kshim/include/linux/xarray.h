@@ -3,7 +3,11 @@
 #ifndef KSHIM_LINUX_XARRAY_H
 #define KSHIM_LINUX_XARRAY_H
 
+#include <linux/bits.h>
+#include <linux/err.h>
 #include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -45,6 +49,7 @@ extern void *xa_erase(struct xarray *xa, unsigned long index);
 extern int xa_insert(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp);
 extern void *xa_cmpxchg(struct xarray *xa, unsigned long index, void *old, void *entry, gfp_t gfp);
 extern void xa_destroy(struct xarray *xa);
+extern bool xa_empty(const struct xarray *xa);
 /* Errors returned by xa_store()/xa_cmpxchg() are encoded in the entry. */
 extern int xa_err(void *entry);
 
