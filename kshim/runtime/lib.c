@@ -19,9 +19,35 @@ struct kshim_xa {
     unsigned int n, cap;
 };
 
+/* The static xarrays that hold something: kernel state that would outlive
+ * a world (the driver's ASID xarray, the IOASID allocator's). */
+static struct xarray *static_xas[64];
+static unsigned int n_static_xas;
+
 static struct kshim_xa *xa_of(struct xarray *xa, bool create) {
-    if (!xa->xa_head && create) xa->xa_head = calloc(1, sizeof(struct kshim_xa));
+    if (!xa->xa_head && create) {
+        xa->xa_head = calloc(1, sizeof(struct kshim_xa));
+        bool known = false;
+        for (unsigned int i = 0; i < n_static_xas; ++i) known = known || static_xas[i] == xa;
+        if (xa->xa_head && !(xa->xa_flags & KSHIM_XA_DYNAMIC) && !known) {
+            if (n_static_xas == ARRAY_SIZE(static_xas)) {
+                kshim_report("error", "more than %u static xarrays", n_static_xas);
+                abort();
+            }
+            static_xas[n_static_xas++] = xa;
+        }
+    }
     return xa->xa_head;
+}
+
+static void xa_free_internals(struct xarray *xa);
+
+/* A world goes: the static xarrays start the next one empty, whatever the
+ * last one left in them (a failure path that leaked an entry must not hand
+ * the next world a pointer into freed memory). */
+void kshim_forget_xarrays(void) {
+    for (unsigned int i = 0; i < n_static_xas; ++i) xa_free_internals(static_xas[i]);
+    n_static_xas = 0;
 }
 
 /* The position of index in x, or where it would go. */
@@ -122,13 +148,19 @@ int xa_alloc(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, gfp
     return xa_put(x, i, want, entry ? entry : (void *)1);
 }
 
-void xa_destroy(struct xarray *xa) {
+static void xa_free_internals(struct xarray *xa) {
     struct kshim_xa *x = xa->xa_head;
     if (!x) return;
     free(x->index);
     free(x->entry);
     free(x);
     xa->xa_head = NULL;
+}
+
+/* A static xarray destroyed stays registered: it is emptied again, harmlessly,
+ * when the world goes. */
+void xa_destroy(struct xarray *xa) {
+    xa_free_internals(xa);
 }
 
 bool xa_empty(const struct xarray *xa) {

@@ -125,6 +125,7 @@ static void world_free(struct kshim_world *w) {
     kshim_world_end(w);
     kshim_forget_devres();
     kshim_forget_notifiers();
+    kshim_forget_xarrays();
     /* What the driver left allocated stays allocated on the platform, where
      * the kit counts it (ROBUST-5); only the host's copies go. */
     for (unsigned int i = 0; i < w->n_blocks; ++i) {

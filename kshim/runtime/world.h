@@ -157,6 +157,8 @@ void kshim_world_leave(void);
 void kshim_notify_invalidate(u32 mm, u64 start, u64 end);
 void kshim_notify_release(u32 mm);
 void kshim_forget_notifiers(void);
+/* lib.c */
+void kshim_forget_xarrays(void);
 int kshim_fwspec_add_ids(struct device *dev, const u32 *ids, int num_ids);
 int kshim_report_page_request(struct device *dev, const struct iommu_fault *fault);
 /* v<version>/core-<version>.c: what differs between kernel versions */

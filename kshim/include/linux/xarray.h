@@ -14,6 +14,10 @@
 /* xa_flags bits (kshim values). */
 #define XA_FLAGS_ALLOC 0x1U  /* ID allocation starting at 0 */
 #define XA_FLAGS_ALLOC1 0x3U /* ID allocation starting at 1 */
+/* kshim's own: initialised at run time (xa_init_flags), so it lives in an
+ * object that goes with its owner; without it the xarray is a static one,
+ * which kshim empties when a world goes, as a fresh module load would find it. */
+#define KSHIM_XA_DYNAMIC 0x100U
 
 struct xarray {
     spinlock_t xa_lock;
@@ -37,7 +41,7 @@ struct xa_limit {
 
 static inline void xa_init_flags(struct xarray *xa, unsigned int flags) {
     spin_lock_init(&xa->xa_lock);
-    xa->xa_flags = flags;
+    xa->xa_flags = flags | KSHIM_XA_DYNAMIC;
     xa->xa_head = NULL;
 }
 
