@@ -46,7 +46,15 @@ std::unique_ptr<IommuModel> make_iommu_model(const Iommu &desc, uint32_t index) 
 
 std::unique_ptr<IommuModel> make_iommu_model(const Topology &topo, uint32_t index) {
     const Iommu &desc = topo.iommus.at(index);
-    if (desc.arch == Arch::vtd) return make_vtd_model(desc, index);
+    if (desc.arch == Arch::vtd) {
+        bool ats = false, pri = false;
+        for (const Device &d : topo.devices)
+            if (d.iommu == index) {
+                ats = ats || d.ats;
+                pri = pri || d.pri;
+            }
+        return make_vtd_model(desc, index, vtd_ids(desc, ats, pri));
+    }
     const auto streams = static_cast<uint32_t>(topo.devices.size());
     return make_smmuv3_model(desc, index, smmuv3_ids(desc, streams, smmu_stalls(topo, index)));
 }

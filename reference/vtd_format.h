@@ -25,18 +25,108 @@ inline constexpr uint64_t kTtmScalable = 1;
 
 // Global command and status (VT-d 11.4.4, 11.4.5). Software writes GCMD
 // (SVAC_VTD_GCMD); the hardware reports what is in force in GSTS, which is
-// read-only: Linux writes GCMD.TE and then polls GSTS.TES.
+// read-only: Linux writes GCMD.TE and then polls GSTS.TES. TE, QIE and IRE
+// stay as written; SRTP is a one-shot whose status, RTPS, stays set once the
+// root table pointer is latched; WBF's status WBFS clears when the flush is
+// done, which here is at once.
 namespace gsts {
 inline constexpr uint32_t kOffset = 0x1c;
-inline constexpr Field TES{"TES", 0, 31, 1}; // translation enable status
-inline constexpr Field kFields[] = {TES};
+inline constexpr Field TES{"TES", 0, 31, 1};   // translation enable status
+inline constexpr Field RTPS{"RTPS", 0, 30, 1}; // root table pointer status
+inline constexpr Field WBFS{"WBFS", 0, 27, 1}; // write buffer flush status
+inline constexpr Field QIES{"QIES", 0, 26, 1}; // queued invalidation enable status
+inline constexpr Field IRES{"IRES", 0, 25, 1}; // interrupt remapping enable status
+inline constexpr Field kFields[] = {TES, RTPS, WBFS, QIES, IRES};
 inline constexpr Format kFormat{"vtd.gsts", 1, kFields};
 } // namespace gsts
 namespace gcmd {
 inline constexpr Field TE{"TE", 0, 31, 1};
-inline constexpr Field kFields[] = {TE};
+inline constexpr Field SRTP{"SRTP", 0, 30, 1};
+inline constexpr Field WBF{"WBF", 0, 27, 1};
+inline constexpr Field QIE{"QIE", 0, 26, 1};
+inline constexpr Field IRE{"IRE", 0, 25, 1};
+inline constexpr Field kFields[] = {TE, SRTP, WBF, QIE, IRE};
 inline constexpr Format kFormat{"vtd.gcmd", 1, kFields};
 } // namespace gcmd
+
+// The registers a driver's probe reads and its invalidation queue (VT-d
+// 11.4; bit positions as Linux v6.12 drivers/iommu/intel/iommu.h reads them:
+// cap_*, ecap_*, DMA_FSTS_*, qi_shift).
+namespace reg {
+inline constexpr uint32_t kVer = 0x0;
+inline constexpr uint32_t kCap = 0x8;
+inline constexpr uint32_t kEcap = 0x10;
+inline constexpr uint32_t kCcmd = 0x28;
+inline constexpr uint32_t kFsts = 0x34;
+inline constexpr uint32_t kIqh = 0x80;
+inline constexpr uint32_t kIqt = 0x88;
+inline constexpr uint32_t kIqa = 0x90;
+inline constexpr uint32_t kIcs = 0x9c;
+inline constexpr uint32_t kIotlbUnit = 0x50; // ECAP.IRO: the IOTLB registers at 0x500
+inline constexpr uint32_t kIotlb = kIotlbUnit * 16 + 8;
+inline constexpr uint32_t kFaultUnit = 0x40; // CAP.FRO: the fault records at 0x400
+} // namespace reg
+static_assert(reg::kCap == SVAC_VTD_CAP && reg::kEcap == SVAC_VTD_ECAP &&
+              reg::kIqh == SVAC_VTD_IQH && reg::kIqt == SVAC_VTD_IQT && reg::kIqa == SVAC_VTD_IQA &&
+              reg::kIcs == SVAC_VTD_ICS && reg::kFsts == SVAC_VTD_FSTS &&
+              reg::kVer == SVAC_VTD_VER);
+namespace cap {
+inline constexpr Field ND{"ND", 0, 0, 3};       // 2^(4 + 2 ND) domain IDs
+inline constexpr Field SAGAW{"SAGAW", 0, 8, 5}; // bit 2: 4-level, 48-bit; bit 3: 5-level
+inline constexpr Field MGAW{"MGAW", 0, 16, 6};  // guest address width - 1
+inline constexpr Field FRO{"FRO", 0, 24, 10};   // fault recording offset / 16
+inline constexpr Field SLLPS{"SLLPS", 0, 34, 4};
+inline constexpr Field PSI{"PSI", 0, 39, 1};
+inline constexpr Field NFR{"NFR", 0, 40, 8}; // fault recording registers - 1
+inline constexpr Field FL1GP{"FL1GP", 0, 56, 1};
+inline constexpr Field FL5LP{"FL5LP", 0, 60, 1};   // 5-level first-stage paging
+inline constexpr Field ESRTPS{"ESRTPS", 0, 63, 1}; // SRTP drops the caches itself
+inline constexpr Field kFields[] = {ND, SAGAW, MGAW, FRO, SLLPS, PSI, NFR, FL1GP, FL5LP, ESRTPS};
+inline constexpr Format kFormat{"vtd.cap", 1, kFields};
+} // namespace cap
+namespace ecap {
+inline constexpr Field QI{"QI", 0, 1, 1};
+inline constexpr Field DT{"DT", 0, 2, 1}; // device TLBs (ATS)
+inline constexpr Field PT{"PT", 0, 6, 1}; // pass-through
+inline constexpr Field SC{"SC", 0, 7, 1};
+inline constexpr Field IRO{"IRO", 0, 8, 10}; // IOTLB register offset / 16
+inline constexpr Field PRS{"PRS", 0, 29, 1}; // page requests
+inline constexpr Field PSS{"PSS", 0, 35, 5}; // PASID bits - 1
+inline constexpr Field PASID{"PASID", 0, 40, 1};
+inline constexpr Field SMTS{"SMTS", 0, 43, 1}; // scalable mode
+inline constexpr Field SLTS{"SLTS", 0, 46, 1}; // second-stage translation
+inline constexpr Field FLTS{"FLTS", 0, 47, 1}; // first-stage translation
+inline constexpr Field SMPWCS{"SMPWCS", 0, 48, 1};
+inline constexpr Field kFields[] = {QI, DT, PT, SC, IRO, PRS, PSS, PASID, SMTS, SLTS, FLTS, SMPWCS};
+inline constexpr Format kFormat{"vtd.ecap", 1, kFields};
+} // namespace ecap
+namespace fsts {                            // write 1 to clear
+inline constexpr Field IQE{"IQE", 0, 4, 1}; // invalidation queue error: IQH at the descriptor
+inline constexpr Field ICE{"ICE", 0, 5, 1};
+inline constexpr Field ITE{"ITE", 0, 6, 1};
+inline constexpr Field kFields[] = {IQE, ICE, ITE};
+inline constexpr Format kFormat{"vtd.fsts", 1, kFields};
+} // namespace fsts
+namespace iqa {
+inline constexpr Field QS{"QS", 0, 0, 3};  // 2^QS 4 KiB pages
+inline constexpr Field DW{"DW", 0, 11, 1}; // 256-bit descriptors
+inline constexpr Field IQA{"IQA", 0, 12, 52};
+inline constexpr Field kFields[] = {QS, DW, IQA};
+inline constexpr Format kFormat{"vtd.iqa", 1, kFields};
+} // namespace iqa
+namespace iq_offset { // IQH and IQT: a byte offset, 128-bit aligned (256-bit with DW)
+inline constexpr Field QT{"Offset[18:4]", 0, 4, 15};
+inline constexpr Field kFields[] = {QT};
+inline constexpr Format kFormat{"vtd.iq_offset", 1, kFields};
+} // namespace iq_offset
+namespace ics {                             // write 1 to clear
+inline constexpr Field IWC{"IWC", 0, 0, 1}; // a wait descriptor with IF completed
+inline constexpr Field kFields[] = {IWC};
+inline constexpr Format kFormat{"vtd.ics", 1, kFields};
+} // namespace ics
+namespace ccmd {                             // the register-based context-cache invalidation
+inline constexpr Field ICC{"ICC", 0, 63, 1}; // clears when done
+} // namespace ccmd
 static_assert(gcmd::TE.mask() == SVAC_VTD_GCMD_TE);
 
 // 2.1 Root entry (scalable mode): 16 bytes, one per bus.

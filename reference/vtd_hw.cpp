@@ -1,4 +1,5 @@
 #include "reference/vtd_hw.h"
+#include "reference/text.h"
 
 #include "reference/hitless.h"
 #include "reference/pagetable.h"
@@ -207,7 +208,156 @@ void dump_tables(const MemoryView &mem, const Topology &topo, uint32_t index, ui
 
 } // namespace
 
-VtdModel::VtdModel(const Iommu &desc, uint32_t index) : desc_(desc), index_(index) {}
+VtdIds vtd_ids(const Iommu &desc, bool ats, bool pri) {
+    namespace c = vtd::cap;
+    namespace e = vtd::ecap;
+    VtdIds ids;
+    ids.ver = 0x10; // architecture version 1.0, as most implementations report
+    uint64_t v = 0;
+    set(&v, c::ND, 6);                           // 2^16 domain IDs
+    set(&v, c::SAGAW, vtd::pasid_entry::kSagaw); // 4- and 5-level, as the rules assume
+    set(&v, c::MGAW, 56);                        // 57-bit
+    set(&v, c::FL5LP, 1);
+    set(&v, c::FRO, vtd::reg::kFaultUnit);
+    set(&v, c::SLLPS, 1); // 2 MiB
+    set(&v, c::PSI, 1);
+    set(&v, c::FL1GP, 1);
+    set(&v, c::ESRTPS, 1);
+    ids.cap = v;
+    v = 0;
+    set(&v, e::QI, 1);
+    set(&v, e::DT, ats ? 1 : 0);
+    set(&v, e::PT, 1);
+    set(&v, e::SC, 1);
+    set(&v, e::IRO, vtd::reg::kIotlbUnit);
+    set(&v, e::PRS, pri ? 1 : 0);
+    if (desc.pasid_bits) {
+        set(&v, e::PASID, 1);
+        set(&v, e::PSS, desc.pasid_bits - 1);
+    }
+    set(&v, e::SMTS, 1);
+    set(&v, e::SLTS, 1);
+    set(&v, e::FLTS, desc.sva ? 1 : 0);
+    set(&v, e::SMPWCS, 1);
+    ids.ecap = v;
+    return ids;
+}
+
+VtdModel::VtdModel(const Iommu &desc, uint32_t index)
+    : VtdModel(desc, index, vtd_ids(desc, true, true)) {}
+
+VtdModel::VtdModel(const Iommu &desc, uint32_t index, const VtdIds &ids)
+    : desc_(desc), index_(index), ids_(ids) {}
+
+void VtdModel::misuse(ClauseId clause, std::string what) {
+    static constexpr std::size_t kMaxMisuse = 64; // per driver call: a flood is one finding
+    if (misuse_.size() < kMaxMisuse)
+        misuse_.push_back({clause, "VT-d " + std::to_string(index_) + ": " + std::move(what)});
+}
+
+std::vector<IommuModel::Misuse> VtdModel::take_misuse() {
+    return std::exchange(misuse_, {});
+}
+
+// ---- the invalidation queue (VT-d 6.5.2) ----
+
+uint64_t VtdModel::iq_base() const {
+    const uint64_t iqa = regs_.get(vtd::reg::kIqa);
+    return get(&iqa, vtd::iqa::IQA) << vtd::iqa::IQA.lo;
+}
+
+uint64_t VtdModel::iq_bytes() const {
+    const uint64_t iqa = regs_.get(vtd::reg::kIqa);
+    return uint64_t{4096} << get(&iqa, vtd::iqa::QS);
+}
+
+uint64_t VtdModel::iq_step() const {
+    const uint64_t iqa = regs_.get(vtd::reg::kIqa);
+    return get(&iqa, vtd::iqa::DW) ? 32 : 16;
+}
+
+bool VtdModel::iq_stopped() const {
+    const uint64_t fsts = regs_.get(vtd::reg::kFsts);
+    return get(&fsts, vtd::fsts::IQE) != 0;
+}
+
+void VtdModel::write_iqt(uint64_t val) {
+    const uint64_t size = iq_bytes(), step = iq_step();
+    const uint64_t off = val & vtd::iq_offset::QT.mask();
+    if (val != off || off % step || off >= size)
+        misuse(ClauseId::VTD_REG_1, "IQT_REG written " + hex(val) + ": not an offset of a " +
+                                        std::to_string(step * 8) + "-bit descriptor inside the " +
+                                        std::to_string(size) + "-byte queue");
+    const uint64_t tail = (off - off % step) % size;
+    if (iq_stopped()) {
+        const uint64_t before = (regs_.get(vtd::reg::kIqt) - iqh_) % size;
+        const uint64_t after = (tail + size - iqh_) % size;
+        if (after < before)
+            misuse(ClauseId::VTD_REG_2,
+                   "IQT_REG moved from " + hex(regs_.get(vtd::reg::kIqt)) + " back to " +
+                       hex(tail) + " over descriptors the hardware has not fetched (IQH " +
+                       hex(iqh_) + ", stopped at an Invalidation Queue Error)");
+    }
+    regs_[vtd::reg::kIqt] = tail;
+    iq_kicked_ = true;
+}
+
+// The hardware fetches from IQH to IQT, in order, each descriptor as
+// submit() takes it; an invalid one sets FSTS.IQE and stops the queue with
+// IQH at it. A wait descriptor with SW writes its status data (32 bits) at
+// its status address; with IF it sets ICS.IWC.
+std::vector<IommuModel::Consumed> VtdModel::run_command_queue(MemoryBus &mem) {
+    std::vector<Consumed> out;
+    const uint64_t gsts = regs_.get(vtd::gsts::kOffset);
+    if (!std::exchange(iq_kicked_, false) || !get(&gsts, vtd::gsts::QIES) || iq_stopped())
+        return out;
+    const uint64_t size = iq_bytes(), step = iq_step(), base = iq_base();
+    const uint64_t tail = regs_.get(vtd::reg::kIqt) % size;
+    for (uint64_t n = 0; iqh_ != tail && n < size / step; ++n) {
+        Consumed c;
+        c.qwords = vtd::kDescQwords;
+        for (uint64_t k = 0; k < step / 8; ++k) c.q[k] = mem.read64(base + iqh_ + 8 * k);
+        c.rc = submit(mem, c.q.data(), c.qwords);
+        out.push_back(c);
+        if (c.rc != 0) {
+            uint64_t fsts = regs_.get(vtd::reg::kFsts);
+            set(&fsts, vtd::fsts::IQE, 1);
+            regs_[vtd::reg::kFsts] = fsts;
+            break;
+        }
+        namespace w = vtd::inv_wait;
+        if (get(c.q.data(), vtd::inv_cc::Type) == w::kType) {
+            if (get(c.q.data(), w::SW)) {
+                const uint64_t addr = get(c.q.data(), w::STATUS_ADDR) << w::STATUS_ADDR.lo;
+                const uint64_t word = addr & ~uint64_t{7};
+                const unsigned shift = (addr & 4) ? 32 : 0;
+                uint64_t v = mem.read64(word);
+                v = (v & ~(uint64_t{0xffffffff} << shift)) | get(c.q.data(), w::STATUS_DATA)
+                                                                 << shift;
+                mem.hw_write64(word, v);
+            }
+            if (get(c.q.data(), w::IF)) regs_[vtd::reg::kIcs] = vtd::ics::IWC.mask();
+        }
+        iqh_ = (iqh_ + step) % size;
+    }
+    return out;
+}
+
+// While the queue is stopped at an error, the descriptors after IQH are the
+// hardware's until it fetches them; the one at IQH software may replace.
+void VtdModel::observe_store(uint64_t pa) {
+    if (!iq_stopped()) return;
+    const uint64_t size = iq_bytes(), step = iq_step(), base = iq_base();
+    if (pa < base || pa >= base + size) return;
+    const uint64_t slot = (pa - base) - (pa - base) % step;
+    const uint64_t after = (slot + size - iqh_) % size;
+    const uint64_t pending = (regs_.get(vtd::reg::kIqt) + size - iqh_) % size;
+    if (after == 0 || after >= pending) return;
+    misuse(ClauseId::VTD_REG_2,
+           "a store at " + hex(pa) + " into the invalidation queue at offset " + hex(slot) +
+               ", which the hardware has not fetched (IQH " + hex(iqh_) + ", IQT " +
+               hex(regs_.get(vtd::reg::kIqt)) + ", stopped at an Invalidation Queue Error)");
+}
 
 template <typename Map, typename K, typename V> void VtdModel::insert(Map &m, const K &k, V v) {
     if (m.size() >= kMaxCacheEntries && !m.count(k)) m.clear();
@@ -245,22 +395,75 @@ void VtdModel::write_reg(uint32_t offset, uint64_t val) {
         regs_[offset] = read_reg(offset) & ~(val & (v::prs::PPR.mask() | v::prs::PRO.mask()));
         return;
     case v::gsts::kOffset:
+    case v::reg::kVer:
+    case v::reg::kCap:
+    case v::reg::kEcap:
+    case v::reg::kIqh:
         return; // read-only
     case SVAC_VTD_GCMD: {
         // A command takes effect at once: GSTS reports it on the next read.
         regs_[offset] = val;
         uint64_t sts = read_reg(v::gsts::kOffset);
+        const bool qi_was = get(&sts, v::gsts::QIES) != 0;
         set(&sts, v::gsts::TES, get(&val, v::gcmd::TE));
+        set(&sts, v::gsts::QIES, get(&val, v::gcmd::QIE));
+        set(&sts, v::gsts::IRES, get(&val, v::gcmd::IRE));
+        set(&sts, v::gsts::WBFS, 0); // the flush is done at once
+        if (get(&val, v::gcmd::SRTP)) {
+            set(&sts, v::gsts::RTPS, 1);
+            // ESRTPS: latching the root table drops what was cached from it.
+            context_cache_.clear();
+            pasid_cache_.clear();
+            iotlb_.clear();
+        }
+        if (qi_was != (get(&val, v::gcmd::QIE) != 0)) iqh_ = 0; // IQH resets with QIES
         regs_[v::gsts::kOffset] = sts;
+        iq_kicked_ = get(&val, v::gcmd::QIE) != 0;
         return;
     }
+    case v::reg::kIqt:
+        write_iqt(val);
+        return;
+    case v::reg::kFsts: {
+        // Write 1 to clear; clearing IQE lets the hardware fetch again.
+        const bool stopped = iq_stopped();
+        regs_[offset] = regs_.get(offset) & ~val;
+        if (stopped && !iq_stopped()) iq_kicked_ = true;
+        return;
+    }
+    case v::reg::kIcs:
+        regs_[offset] = regs_.get(offset) & ~(val & v::ics::IWC.mask());
+        return;
+    case v::reg::kCcmd:
+        // Register-based invalidation completes at once (ICC reads 0 again).
+        if (get(&val, v::ccmd::ICC)) context_cache_.clear();
+        regs_[offset] = val & ~v::ccmd::ICC.mask();
+        return;
+    case v::reg::kIotlb:
+        if (val >> 63) { // IVT
+            iotlb_.clear();
+            pasid_cache_.clear();
+        }
+        regs_[offset] = val & ~(uint64_t{1} << 63);
+        return;
     default:
         regs_[offset] = val;
     }
 }
 
 uint64_t VtdModel::read_reg(uint32_t offset) const {
-    return regs_.get(offset);
+    switch (offset) {
+    case vtd::reg::kVer:
+        return ids_.ver;
+    case vtd::reg::kCap:
+        return ids_.cap;
+    case vtd::reg::kEcap:
+        return ids_.ecap;
+    case vtd::reg::kIqh:
+        return iqh_;
+    default:
+        return regs_.get(offset);
+    }
 }
 
 int VtdModel::submit(const MemoryView &, const uint64_t *cmd, uint32_t qwords) {
@@ -791,6 +994,10 @@ void VtdModel::live_entries(const MemoryView &mem, const Topology &topo,
 
 std::unique_ptr<IommuModel> make_vtd_model(const Iommu &desc, uint32_t index) {
     return std::make_unique<VtdModel>(desc, index);
+}
+
+std::unique_ptr<IommuModel> make_vtd_model(const Iommu &desc, uint32_t index, const VtdIds &ids) {
+    return std::make_unique<VtdModel>(desc, index, ids);
 }
 
 } // namespace svac::ref

@@ -20,12 +20,28 @@
 
 namespace svac::ref {
 
+// The identification registers a driver's probe reads, derived from the
+// topology: VER, CAP (48-bit, 4-level second stage, 2^16 domain IDs, PSI,
+// ESRTPS) and ECAP (queued invalidation, pass-through, scalable mode, both
+// translation stages; PASIDs of the IOMMU's width; device TLBs and page
+// requests when a device behind it has ATS or PRI; first-stage translation
+// only where it can walk the CPU's tables, its sva).
+struct VtdIds {
+    uint32_t ver = 0;
+    uint64_t cap = 0, ecap = 0;
+};
+VtdIds vtd_ids(const Iommu &desc, bool ats, bool pri);
+
 class VtdModel : public IommuModel {
 public:
     VtdModel(const Iommu &desc, uint32_t index);
+    VtdModel(const Iommu &desc, uint32_t index, const VtdIds &ids);
 
     void write_reg(uint32_t offset, uint64_t val) override;
     uint64_t read_reg(uint32_t offset) const override;
+    std::vector<Consumed> run_command_queue(MemoryBus &mem) override;
+    void observe_store(uint64_t pa) override;
+    std::vector<Misuse> take_misuse() override;
     int submit(const MemoryView &mem, const uint64_t *cmd, uint32_t qwords) override;
     std::size_t unsynced() const override { return pending_.size(); }
     const std::vector<std::string> &command_log() const override;
@@ -63,6 +79,13 @@ private:
     using DevtlbKey = std::tuple<uint32_t, uint32_t, uint64_t>; // rid, pasid or kNoPasid, va page
 
     void apply(const Desc &d);
+    // The invalidation queue's registers (a kernel driver's path).
+    uint64_t iq_base() const;
+    uint64_t iq_bytes() const; // the queue's size in bytes
+    uint64_t iq_step() const;  // a descriptor's: 16, or 32 with IQA.DW
+    bool iq_stopped() const;   // at an Invalidation Queue Error
+    void write_iqt(uint64_t val);
+    void misuse(ClauseId clause, std::string what);
     void respond(const Desc &d);
     void auto_respond(const PageRequest &req);
     uint64_t prq_bytes() const; // 0: the page request queue is not programmed
@@ -70,7 +93,11 @@ private:
 
     Iommu desc_;
     uint32_t index_;
+    VtdIds ids_;
     RegisterFile regs_;
+    uint64_t iqh_ = 0;       // IQH: the next descriptor the hardware fetches
+    bool iq_kicked_ = false; // IQT moved, or an error cleared, since the last run
+    std::vector<Misuse> misuse_;
     std::vector<Desc> pending_;
     // The descriptors accepted (at most kMaxLogLines), raw; command_log()
     // decodes them when asked, so that a run that never reads the log never
@@ -91,5 +118,6 @@ private:
 };
 
 std::unique_ptr<IommuModel> make_vtd_model(const Iommu &desc, uint32_t index);
+std::unique_ptr<IommuModel> make_vtd_model(const Iommu &desc, uint32_t index, const VtdIds &ids);
 
 } // namespace svac::ref

@@ -198,6 +198,27 @@ struct svac_mm_info {
 #define SVAC_SMMU_CMDQ_BASE 0x90u
 #define SVAC_SMMU_CMDQ_PROD 0x98u
 #define SVAC_SMMU_CMDQ_CONS 0x9cu
+/* The same for VT-d (VT-d chapter 11, section 6.5.2): VER, CAP and ECAP
+ * describe the topology (PSS is the IOMMU's pasid_bits - 1; device TLBs and
+ * page requests when an ATS or PRI device sits behind it; first-stage
+ * translation when it can walk the CPU's tables) and ignore writes; GCMD's
+ * TE, QIE and SRTP show in GSTS at once. The invalidation queue lives in
+ * memory the driver allocates (IQA: base [63:12], DW [11] for 256-bit
+ * descriptors, QS [2:0]): with GSTS.QIES, moving IQT (a byte offset) makes
+ * the hardware fetch the descriptors from IQH to IQT, in order, as
+ * submit_cmd would; a wait descriptor with SW writes its 32-bit status data
+ * at its status address, with IF sets ICS.IWC. An invalid descriptor sets
+ * FSTS.IQE and stops the queue with IQH at it until software clears IQE
+ * (write 1). */
+#define SVAC_VTD_VER 0x0u
+#define SVAC_VTD_CAP 0x8u
+#define SVAC_VTD_ECAP 0x10u
+#define SVAC_VTD_GSTS 0x1cu
+#define SVAC_VTD_FSTS 0x34u
+#define SVAC_VTD_IQH 0x80u
+#define SVAC_VTD_IQT 0x88u
+#define SVAC_VTD_IQA 0x90u
+#define SVAC_VTD_ICS 0x9cu
 
 /* Version 3: a recoverable fault as the driver reports it to the core
  * (struct iommu_fault_page_request of the 2019 fault API). */
