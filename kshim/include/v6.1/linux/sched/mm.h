@@ -6,6 +6,7 @@
 #define KSHIM_V6_1_LINUX_SCHED_MM_H
 
 #include <linux/ioasid.h>
+#include <linux/kernel.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
 
