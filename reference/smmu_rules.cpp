@@ -623,13 +623,22 @@ private:
         l1cd,
         cd
     };
+    struct Changed {
+        Kind kind;
+        uint32_t sid;
+        uint32_t sub; // CD: ssid; L1CD: index
+        unsigned split;
+        uint64_t pa; // a store that changed it
+        auto key() const { return std::tuple(kind, sid, sub); }
+    };
+
     // Before linux-6.12 an SVA CD shares the CPU's ASID. When the mm's ASID
     // is the one a private domain holds, the driver moves that domain to a
     // fresh ASID (v6.1 arm-smmu-v3-sva.c arm_smmu_share_asid): CD[0] is
     // rewritten with only its ASID changed, and the old ASID, now the mm's,
     // is invalidated (CMD_TLBI_NH_ASID then CMD_SYNC) before any CD uses it.
     // The non-PASID path translates as before.
-    template <class C> bool cd0_asid_moved(const C &e) const {
+    bool cd0_asid_moved(const Changed &e) const {
         if (ref_.profile().contract == Contract::domain) return false;
         const uint64_t base = e.pa & ~uint64_t{sm::cd::kBytes - 1};
         Words before = read_words<8>(start_, base, 8), after = read_words<8>(hw_.mem, base, 8);
@@ -642,15 +651,6 @@ private:
         return log_.find([&](const uint64_t *q) { return covers_tlb(q, old_asid); }) ==
                CmdLog::Found::synced;
     }
-
-    struct Changed {
-        Kind kind;
-        uint32_t sid;
-        uint32_t sub; // CD: ssid; L1CD: index
-        unsigned split;
-        uint64_t pa; // a store that changed it
-        auto key() const { return std::tuple(kind, sid, sub); }
-    };
 
     // Buffers reused between judgements, so that judging allocates nothing
     // once warm.

@@ -152,8 +152,6 @@ void kshim_service_irqs(u32 iommu);
 /* core.c */
 void kshim_report(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct kshim_device *kshim_device_of(const struct device *dev);
-int kshim_world_enter(const struct svac_platform *p, const struct svac_topology *t);
-void kshim_world_leave(void);
 void kshim_notify_invalidate(u32 mm, u64 start, u64 end);
 void kshim_notify_release(u32 mm);
 void kshim_forget_notifiers(void);
