@@ -481,8 +481,9 @@ int main(int argc, char **argv) {
         ->capture_default_str()
         ->check(cli::whole_number(1, UINT32_MAX));
     fuzz->add_option("--fuzzer-dir", fuzz_opt.fuzzer_dir,
-                     "folder of the fuzz target binaries (default: $SVAC_FUZZ_DIR, else "
-                     "build/asan/fuzz)");
+                     std::string("folder of the fuzz target binaries (default: $SVAC_FUZZ_DIR, "
+                                 "else this build's: ") +
+                         SVAC_FUZZ_DIR + ")");
     fuzz->add_option("--profile", fuzz_opt.profile,
                      "sva_diff: the API generation whose vocabulary the inputs decode to")
         ->capture_default_str();
