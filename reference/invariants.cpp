@@ -50,6 +50,12 @@ constexpr Atom kPeSecondStage[] = {
     eq(v::pasid_entry::P, 1),
     in(v::pasid_entry::PGTT, v::pasid_entry::kPgttSecondStage, v::pasid_entry::kPgttNested)};
 
+constexpr Atom kCtxLegacyPresent[] = {eq(v::context_legacy::P, 1)};
+// A legacy context entry whose second stage walks: TT 00b or 01b.
+constexpr Atom kCtxLegacySecondStage[] = {
+    eq(v::context_legacy::P, 1),
+    in(v::context_legacy::TT, v::context_legacy::kTtSecondStage, v::context_legacy::kTtDeviceTlb)};
+
 // A7: CDs sharing an ASID share the translation regime the ASID tags.
 constexpr const Field *kAsidRegime[] = {&sm::cd::TTB0, &sm::cd::T0SZ,  &sm::cd::TG0,
                                         &sm::cd::IR0,  &sm::cd::OR0,   &sm::cd::SH0,
@@ -100,6 +106,26 @@ const Formula kFormulas[] = {
     {"vtd.context.dir-nonzero", "G4", C::VTD_CTX_1, &v::context::kFormat, kCtxPasid,
      ne(v::context::PASIDDIRPTR, 0)},
     {"vtd.context.reserved-zero", "G3", C::VTD_CTX_1, &v::context::kFormat, {}, kReservedZero},
+    // VT-d legacy-mode context entry (VTD-CTX-1; VT-d 9.3): TT 11b is
+    // reserved; where the second stage walks, a table and an address width
+    // the specification defines (39, 48 or 57 bits: whether this IOMMU's
+    // CAP.SAGAW lists it is the walk's check, the formula sees no register).
+    {"vtd.context-legacy.tt", "I1", C::VTD_CTX_1, &v::context_legacy::kFormat, kCtxLegacyPresent,
+     in(v::context_legacy::TT, 0, 1, 2)},
+    {"vtd.context-legacy.slptptr-nonzero", "G4", C::VTD_CTX_1, &v::context_legacy::kFormat,
+     kCtxLegacySecondStage, ne(v::context_legacy::SLPTPTR, 0)},
+    {"vtd.context-legacy.aw",
+     "I1",
+     C::VTD_CTX_1,
+     &v::context_legacy::kFormat,
+     kCtxLegacySecondStage,
+     {Test::in_sagaw, &v::context_legacy::AW}},
+    {"vtd.context-legacy.reserved-zero",
+     "G3",
+     C::VTD_CTX_1,
+     &v::context_legacy::kFormat,
+     {},
+     kReservedZero},
     // VT-d PASID directory entry (VTD-PDE-1); its reserved bits are those
     // below the 4 KiB table pointer.
     {"vtd.pde.ptr-nonzero", "G4", C::VTD_PDE_1, &v::pde::kFormat, kPdePresent,
@@ -118,7 +144,7 @@ const Formula kFormulas[] = {
      C::VTD_PE_1,
      &v::pasid_entry::kFormat,
      kPeSecondStage,
-     {Test::in, &v::pasid_entry::AW, v::pasid_entry::kSagaw}},
+     {Test::in_sagaw, &v::pasid_entry::AW}},
     {"vtd.pasid.did-nonzero", "I8", C::VTD_PE_1, &v::pasid_entry::kFormat, kPePresent,
      ne(v::pasid_entry::DID, 0)},
     {"vtd.pasid.reserved-zero", "G3", C::VTD_PE_1, &v::pasid_entry::kFormat, {}, kReservedZero},
@@ -144,6 +170,8 @@ std::string atom_text(const Atom &a) {
                std::to_string(a.shift < 0 ? -a.shift : a.shift) + ")";
     case Test::reserved_zero:
         return "reserved bits 0";
+    case Test::in_sagaw:
+        return f + " in CAP.SAGAW";
     }
     return "?";
 }
@@ -217,23 +245,32 @@ std::string Breach::message() const {
 
 std::optional<Breach> check_entry(const Format &f, const uint64_t *e) {
     for (const Formula &fm : formulas_of(f))
-        if (!fm.pairwise() && !entry_holds(fm, e)) return Breach{&fm, values(fm, e)};
+        if (auto b = check(fm, e)) return b;
     return std::nullopt;
 }
 
 std::optional<Breach> check_pair(const Format &f, const uint64_t *a, const uint64_t *b) {
-    for (const Formula &fm : formulas_of(f)) {
-        if (!fm.pairwise() || pair_holds(fm, a, b)) continue;
-        std::string d = values(fm, a) + " vs " + values(fm, b);
-        for (const Field *x : fm.same)
-            if (get(a, *x) != get(b, *x)) {
-                d += "; " + std::string(x->name) + " differs: " + hex(get(a, *x)) + " vs " +
-                     hex(get(b, *x));
-                break;
-            }
-        return Breach{&fm, d};
-    }
+    for (const Formula &fm : formulas_of(f))
+        if (auto br = check(fm, a, b)) return br;
     return std::nullopt;
+}
+
+std::optional<Breach> check(const Formula &fm, const uint64_t *e, const Caps &caps) {
+    if (fm.pairwise() || entry_holds(fm, e, caps)) return std::nullopt;
+    return Breach{&fm, values(fm, e)};
+}
+
+std::optional<Breach> check(const Formula &fm, const uint64_t *a, const uint64_t *b,
+                            const Caps &caps) {
+    if (!fm.pairwise() || pair_holds(fm, a, b, caps)) return std::nullopt;
+    std::string d = values(fm, a) + " vs " + values(fm, b);
+    for (const Field *x : fm.same)
+        if (get(a, *x) != get(b, *x)) {
+            d += "; " + std::string(x->name) + " differs: " + hex(get(a, *x)) + " vs " +
+                 hex(get(b, *x));
+            break;
+        }
+    return Breach{&fm, d};
 }
 
 } // namespace svac::ref::inv

@@ -15,6 +15,7 @@
 
 #include "reference/clauses.h"
 #include "reference/codec.h"
+#include "reference/vtd_format.h"
 
 #include <cstdint>
 #include <optional>
@@ -31,6 +32,14 @@ enum class Test : uint8_t {
     aligned,       // the address the pointer field holds is a multiple of 2^value
     aligned_by,    // ... of 2^(other + shift): alignment read from another field
     reserved_zero, // no reserved bit of the format is set
+    in_sagaw,      // field in the IOMMU's VT-d CAP_REG.SAGAW: bit k set for AW = k (Caps)
+};
+
+// What an atom may read from the IOMMU rather than from the entry: its
+// capability registers. A live run's are the model's; a snapshot's are the
+// captured ones (check-tables).
+struct Caps {
+    uint64_t vtd_sagaw = vtd::pasid_entry::kSagaw; // the model's CAP_REG.SAGAW
 };
 
 struct Atom {
@@ -73,7 +82,8 @@ constexpr uint64_t low_bits(const Field &f, unsigned log2) {
     return log2 >= 64 ? f.mask() : f.mask() & ((uint64_t{1} << log2) - 1);
 }
 
-template <typename W> Bool<W> holds(const Atom &a, const Format &fmt, const W *e) {
+template <typename W>
+Bool<W> holds(const Atom &a, const Format &fmt, const W *e, const Caps &caps = {}) {
     using O = WordOps<W>;
     const W &any = e[0];
     auto zero = [&](const W &x) { return x == O::constant(x, 0); };
@@ -82,11 +92,13 @@ template <typename W> Bool<W> holds(const Atom &a, const Format &fmt, const W *e
         return get(e, *a.field) == O::constant(any, a.value);
     case Test::ne:
         return get(e, *a.field) != O::constant(any, a.value);
-    case Test::in: {
+    case Test::in:
+    case Test::in_sagaw: {
         const W v = get(e, *a.field);
+        const uint64_t set = a.test == Test::in ? a.value : caps.vtd_sagaw;
         Bool<W> r = O::literal(any, false);
         for (unsigned k = 0; k < 64; ++k)
-            if (a.value >> k & 1) r = r || v == O::constant(any, k);
+            if (set >> k & 1) r = r || v == O::constant(any, k);
         return r;
     }
     case Test::aligned:
@@ -115,23 +127,24 @@ template <typename W> Bool<W> holds(const Atom &a, const Format &fmt, const W *e
     return O::literal(any, false);
 }
 
-template <typename W> Bool<W> guard(const Formula &f, const W *e) {
+template <typename W> Bool<W> guard(const Formula &f, const W *e, const Caps &caps = {}) {
     Bool<W> r = WordOps<W>::literal(e[0], true);
-    for (const Atom &a : f.when) r = r && holds(a, *f.format, e);
+    for (const Atom &a : f.when) r = r && holds(a, *f.format, e, caps);
     return r;
 }
 
 // A per-entry formula on entry e.
-template <typename W> Bool<W> entry_holds(const Formula &f, const W *e) {
-    return !guard(f, e) || holds(f.then, *f.format, e);
+template <typename W> Bool<W> entry_holds(const Formula &f, const W *e, const Caps &caps = {}) {
+    return !guard(f, e, caps) || holds(f.then, *f.format, e, caps);
 }
 
 // A pair formula on two distinct entries a, b.
-template <typename W> Bool<W> pair_holds(const Formula &f, const W *a, const W *b) {
+template <typename W>
+Bool<W> pair_holds(const Formula &f, const W *a, const W *b, const Caps &caps = {}) {
     using O = WordOps<W>;
     Bool<W> same = O::literal(a[0], !f.same.empty());
     for (const Field *s : f.same) same = same && get(a, *s) == get(b, *s);
-    return !(guard(f, a) && guard(f, b) && get(a, *f.key) == get(b, *f.key)) || same;
+    return !(guard(f, a, caps) && guard(f, b, caps) && get(a, *f.key) == get(b, *f.key)) || same;
 }
 
 // ---- concrete use ----
@@ -147,5 +160,10 @@ struct Breach {
 std::optional<Breach> check_entry(const Format &f, const uint64_t *e);
 // The first pair formula of f that entries a and b break together.
 std::optional<Breach> check_pair(const Format &f, const uint64_t *a, const uint64_t *b);
+// Formula fm (per-entry) on entry e; (pair) on entries a and b; with the
+// capabilities of the IOMMU the entries are read by.
+std::optional<Breach> check(const Formula &fm, const uint64_t *e, const Caps &caps = {});
+std::optional<Breach> check(const Formula &fm, const uint64_t *a, const uint64_t *b,
+                            const Caps &caps = {});
 
 } // namespace svac::ref::inv

@@ -114,6 +114,48 @@ inline constexpr uint64_t EATS_TRANS = 1;
 inline constexpr uint64_t EATS_S1CHK = 2;
 } // namespace ste
 
+// Stage 2 of an STE with Config=S2 translate (SMMU 5.2, the VTCR fields):
+// S2TG and S2PS encodings (as VTCR_EL2.TG0 and .PS), S2SL0 with the 4 KiB
+// granule (start level 2 - S2SL0; 3 is reserved without FEAT_TTST).
+namespace s2 {
+inline constexpr uint64_t TG_4K = 0;
+inline constexpr uint64_t TG_64K = 1;
+inline constexpr uint64_t TG_16K = 2;
+// S2PS -> bits of output address (32, 36, 40, 42, 44, 48, 52; 7 is reserved).
+inline constexpr unsigned kPsBits[] = {32, 36, 40, 42, 44, 48, 52, 52};
+// S2T0SZ with the 4 KiB granule, SMMU_IDR3.STT = 0 and a 48-bit IAS.
+inline constexpr uint64_t kT0szMin = 16;
+inline constexpr uint64_t kT0szMax = 39;
+// The root of a stage 2 walk may concatenate up to 16 tables (4 more bits).
+inline constexpr unsigned kMaxConcatBits = 4;
+} // namespace s2
+
+// Stage 2 translation table descriptor, 4 KiB granule (Arm ARM D8.3, VMSAv8-64
+// stage 2): table descriptors at levels 0-2 (Valid, Type=1, next-level
+// address), blocks at levels 1-2 (Type=0) and pages at level 3 (Type=1).
+// S2AP[0] allows reads, S2AP[1] writes; XN[1] forbids instruction fetches.
+// Bits [50:48] (the OA above 48 bits with 52-bit PAs) are left reserved.
+namespace s2_pte {
+inline constexpr Field Valid{"Valid", 0, 0, 1};
+inline constexpr Field Type{"Type", 0, 1, 1};
+inline constexpr Field MemAttr{"MemAttr", 0, 2, 4};
+inline constexpr Field S2AP_R{"S2AP[0]", 0, 6, 1}; // read
+inline constexpr Field S2AP_W{"S2AP[1]", 0, 7, 1}; // write
+inline constexpr Field SH{"SH", 0, 8, 2};
+inline constexpr Field AF{"AF", 0, 10, 1};
+inline constexpr Field FnXS{"FnXS", 0, 11, 1};
+inline constexpr Field OA{"OA", 0, 12, 36}; // output address [47:12]
+inline constexpr Field DBM{"DBM", 0, 51, 1};
+inline constexpr Field Contiguous{"Contiguous", 0, 52, 1};
+inline constexpr Field XN0{"XN[0]", 0, 53, 1};
+inline constexpr Field XN1{"XN[1]", 0, 54, 1};
+inline constexpr Field SW{"SW", 0, 55, 4};           // software use, ignored by the SMMU
+inline constexpr Field Ignored{"IGNORED", 0, 59, 5}; // PBHA [62:59] and bit 63
+inline constexpr Field kFields[] = {Valid, Type, MemAttr,    S2AP_R, S2AP_W, SH, AF,     FnXS,
+                                    OA,    DBM,  Contiguous, XN0,    XN1,    SW, Ignored};
+inline constexpr Format kFormat{"smmuv3.s2_pte", 1, kFields};
+} // namespace s2_pte
+
 // Level-1 stream table descriptor: 8 bytes (SMMU section 5.1).
 namespace l1std {
 inline constexpr Field Span{"Span", 0, 0, 5};
@@ -554,7 +596,8 @@ inline constexpr const Format *kAllFormats[] = {&ste::kFormat,
                                                 &reg::kQCons,
                                                 &reg::idr0::kFormat,
                                                 &reg::idr1::kFormat,
-                                                &reg::idr5::kFormat};
+                                                &reg::idr5::kFormat,
+                                                &s2_pte::kFormat};
 
 constexpr bool all_layouts_ok() {
     for (const Format *f : kAllFormats)

@@ -159,6 +159,123 @@ std::string ttb0_illegal(const uint64_t *cd) {
     return {};
 }
 
+// The stage 2 of an STE with Config=S2 translate (SMMU 5.2): the IPA bits
+// S2T0SZ gives, the level the walk starts at (S2SL0 with the 4 KiB granule),
+// the bits its root table resolves (more than 9: concatenated tables), and
+// the output size (S2PS, capped at the SMMU's OAS).
+struct S2Config {
+    unsigned ipa_bits = 0, start_level = 0, root_bits = 0, ps_bits = 0;
+    std::string illegal; // why the STE is ILLEGAL (C_BAD_STE), or ""
+};
+
+unsigned oas_bits(const Smmuv3Ids &ids) {
+    uint64_t idr5 = ids.idr[5];
+    return sm::s2::kPsBits[get(&idr5, sm::reg::idr5::OAS) & 7];
+}
+
+S2Config s2_config(const uint64_t *ste, const Smmuv3Ids &ids) {
+    S2Config c;
+    uint64_t idr0 = ids.idr[0];
+    const uint64_t tg = get(ste, sm::ste::S2TG), t0sz = get(ste, sm::ste::S2T0SZ),
+                   sl0 = get(ste, sm::ste::S2SL0);
+    if (!get(&idr0, sm::reg::idr0::S2P))
+        c.illegal = "Config=S2 translate on an SMMU without stage 2 (SMMU_IDR0.S2P=0)";
+    else if (!get(ste, sm::ste::S2AA64))
+        c.illegal = "S2AA64=0: AArch32 stage 2 tables, which this SMMU does not implement "
+                    "(SMMU_IDR0.TTF lists AArch64 only)";
+    else if (tg == sm::s2::TG_64K || tg == sm::s2::TG_16K)
+        c.illegal = "S2TG=" + std::to_string(tg) + " selects a " +
+                    (tg == sm::s2::TG_64K ? "64" : "16") +
+                    " KiB granule, which this SMMU does not implement (SMMU_IDR5 lists 4 KiB only)";
+    else if (tg != sm::s2::TG_4K)
+        c.illegal = "S2TG=3 is reserved";
+    else if (t0sz < sm::s2::kT0szMin || t0sz > sm::s2::kT0szMax)
+        c.illegal =
+            "S2T0SZ=" + std::to_string(t0sz) + " is outside 16..39 (4 KiB granule, 48-bit IAS)";
+    else if (sl0 > 2)
+        c.illegal = "S2SL0=3 is reserved with the 4 KiB granule";
+    if (!c.illegal.empty()) return c;
+    c.ipa_bits = static_cast<unsigned>(64 - t0sz);
+    c.start_level = static_cast<unsigned>(2 - sl0);
+    // Levels below the start each resolve 9 bits, the page 12.
+    const unsigned below = kPageShift + 9 * (3 - c.start_level);
+    if (c.ipa_bits <= below || c.ipa_bits - below > 9 + sm::s2::kMaxConcatBits) {
+        c.illegal = "S2SL0=" + std::to_string(sl0) + " (start level " +
+                    std::to_string(c.start_level) +
+                    ") is inconsistent with S2T0SZ=" + std::to_string(t0sz) + " (a " +
+                    std::to_string(c.ipa_bits) + "-bit IPA space would need " +
+                    (c.ipa_bits <= below ? std::string("no table at that level")
+                                         : std::string("more than 16 concatenated tables")) +
+                    ")";
+        return c;
+    }
+    c.root_bits = c.ipa_bits - below;
+    c.ps_bits = std::min(sm::s2::kPsBits[get(ste, sm::ste::S2PS) & 7], oas_bits(ids));
+    return c;
+}
+
+// A stage 2 walk (Arm ARM D8, VMSAv8-64 stage 2, 4 KiB granule).
+struct S2Walk {
+    enum class Result : uint8_t {
+        ok,
+        translation,
+        access_flag,
+        address_size,
+        permission
+    };
+    Result result = Result::translation;
+    uint64_t pa = 0;
+    uint8_t perms = 0;
+    unsigned level = 0; // the level whose descriptor ended the walk
+};
+
+S2Walk walk_s2(const MemoryView &mem, uint64_t root, uint64_t ipa, uint8_t access,
+               const S2Config &c, bool affd) {
+    namespace d = sm::s2_pte;
+    S2Walk w;
+    w.level = c.start_level;
+    if (ipa >> c.ipa_bits) return w; // beyond S2T0SZ: a translation fault
+    uint64_t table = root;
+    const uint64_t out_limit = uint64_t{1} << c.ps_bits;
+    for (unsigned level = c.start_level; level <= 3; ++level) {
+        w.level = level;
+        const unsigned shift = kPageShift + 9 * (3 - level);
+        const unsigned bits = level == c.start_level ? c.root_bits : 9;
+        const uint64_t desc =
+            mem.read64(table + 8 * ((ipa >> shift) & ((uint64_t{1} << bits) - 1)));
+        if (!get(&desc, d::Valid)) return w;
+        const bool type = get(&desc, d::Type) != 0;
+        const uint64_t oa = get(&desc, d::OA) << kPageShift;
+        if (level < 3 && type) { // a table
+            if (oa >= out_limit) {
+                w.result = S2Walk::Result::address_size;
+                return w;
+            }
+            table = oa;
+            continue;
+        }
+        // A block (levels 1 and 2) or a page (level 3); a block at level 0,
+        // or Type=0 at level 3, is invalid.
+        if (level == 0 || (level == 3 && !type)) return w;
+        const uint64_t span = uint64_t{1} << shift;
+        w.pa = (oa & ~(span - 1)) | (ipa & (span - 1));
+        if (!get(&desc, d::AF) && !affd) {
+            w.result = S2Walk::Result::access_flag;
+            return w;
+        }
+        if (w.pa >= out_limit) {
+            w.result = S2Walk::Result::address_size;
+            return w;
+        }
+        w.perms = static_cast<uint8_t>((get(&desc, d::S2AP_R) ? kRead : 0) |
+                                       (get(&desc, d::S2AP_W) ? kWrite : 0) |
+                                       (get(&desc, d::XN1) ? 0 : kExec));
+        w.result = (access & ~w.perms) ? S2Walk::Result::permission : S2Walk::Result::ok;
+        return w;
+    }
+    return w;
+}
+
 } // namespace
 
 Smmuv3Ids smmuv3_ids(const Iommu &desc, uint32_t streams, bool stalls) {
@@ -801,6 +918,13 @@ bool Smmuv3Model::record_event(MemoryBus &mem, const DmaRequest &req, const DmaR
         set(rec, ev::InD, req.access == kExec);
         set(rec, ev::CLASS, ev::CLASS_IN);
         set(rec, ev::InputAddr, req.va);
+        // A stage 2 fault (Config=S2 translate): S2=1 and the IPA.
+        auto it = streams_.find(req.sid);
+        if (it != streams_.end() && it->second.has_ste &&
+            get(it->second.ste.data(), sm::ste::Config) == sm::ste::CONFIG_S2_TRANS) {
+            set(rec, ev::S2, 1);
+            set(rec, ev::IPA, req.va >> kPageShift);
+        }
     }
     return q_write(mem, evtq_, rec);
 }
@@ -825,11 +949,26 @@ Smmuv3Model::StreamCache *Smmuv3Model::fetch_ste(const MemoryView &mem, uint32_t
         return nullptr;
     }
     uint64_t config = get(w.data(), sm::ste::Config);
-    if (config != sm::ste::CONFIG_ABORT && config != sm::ste::CONFIG_BYPASS &&
-        config != sm::ste::CONFIG_S1_TRANS) {
+    if (config == sm::ste::CONFIG_NESTED) {
+        // Not a fault of the STE: the model does not walk both stages. No
+        // event is recorded for it.
+        r = fault(Reason::bad_config, 0,
+                  "STE of sid " + std::to_string(sid) +
+                      " Config=nested (stage 1 + stage 2): not modelled");
+        return nullptr;
+    }
+    if (config == sm::ste::CONFIG_S2_TRANS) {
+        S2Config c = s2_config(w.data(), ids_);
+        if (!c.illegal.empty()) {
+            r = fault(Reason::bad_config, sm::evt::C_BAD_STE,
+                      "C_BAD_STE: STE of sid " + std::to_string(sid) + " " + c.illegal);
+            return nullptr;
+        }
+    } else if (config != sm::ste::CONFIG_ABORT && config != sm::ste::CONFIG_BYPASS &&
+               config != sm::ste::CONFIG_S1_TRANS) {
         r = fault(Reason::bad_config, sm::evt::C_BAD_STE,
                   "C_BAD_STE: STE of sid " + std::to_string(sid) +
-                      " Config=" + std::to_string(config) + " (reserved or stage 2)");
+                      " Config=" + std::to_string(config) + " (reserved)");
         return nullptr;
     }
     StreamCache &sc = streams_[sid];
@@ -940,6 +1079,55 @@ DmaResult Smmuv3Model::walk_dma(const MemoryView &mem, const DmaRequest &req) {
         if (fill_atc) atc_[AtcKey{req.sid, tag, page}] = Translation{pa & ~kPageMask, perms};
         return translated(pa, std::move(why));
     };
+
+    if (config == sm::ste::CONFIG_S2_TRANS) {
+        // SMMU 5.2 (S1Fmt): with stage 1 disabled a SubstreamID is C_BAD_SUBSTREAMID.
+        if (req.has_pasid)
+            return fault(Reason::bad_substream, sm::evt::C_BAD_SUBSTREAMID,
+                         "C_BAD_SUBSTREAMID: a SubstreamID with STE Config=S2 translate");
+        // Stage 2 only: the IPA is the transaction's address (SMMU 3.x). The
+        // model does not cache stage 2 translations (no TLB entry to drop).
+        const S2Config c = s2_config(ste, ids_); // legal: fetch_ste checked it
+        const uint64_t s2ttb = get(ste, sm::ste::S2TTB) << sm::ste::S2TTB.lo;
+        const S2Walk w = walk_s2(mem, s2ttb, req.va, req.access, c, get(ste, sm::ste::S2AFFD));
+        if (w.result == S2Walk::Result::ok) return done(w.pa, w.perms, "S2TTB walk");
+        Reason reason = Reason::translation;
+        uint8_t event = sm::evt::F_TRANSLATION;
+        std::string why;
+        switch (w.result) {
+        case S2Walk::Result::permission:
+            reason = Reason::permission;
+            event = sm::evt::F_PERMISSION;
+            why = "F_PERMISSION: stage 2 mapping allows " + perms_str(w.perms) + ", access " +
+                  perms_str(req.access);
+            break;
+        case S2Walk::Result::access_flag:
+            event = sm::evt::F_ACCESS;
+            why = "F_ACCESS: stage 2 descriptor at level " + std::to_string(w.level) +
+                  " has AF=0 (S2AFFD=0)";
+            break;
+        case S2Walk::Result::address_size:
+            event = sm::evt::F_ADDR_SIZE;
+            why = "F_ADDR_SIZE: stage 2 output address at level " + std::to_string(w.level) +
+                  " beyond " + std::to_string(c.ps_bits) + " bits (S2PS, OAS)";
+            break;
+        default:
+            why = (req.va >> c.ipa_bits)
+                      ? "F_TRANSLATION: IPA " + hex(req.va) + " beyond the " +
+                            std::to_string(c.ipa_bits) +
+                            "-bit stage 2 input (S2T0SZ=" + std::to_string(64 - c.ipa_bits) + ")"
+                      : "F_TRANSLATION: no valid stage 2 descriptor at level " +
+                            std::to_string(w.level);
+            break;
+        }
+        if (stall && get(ste, sm::ste::S2S)) {
+            DmaResult pr = fault(reason, event, "stall: " + why);
+            pr.kind = Kind::page_request;
+            return pr;
+        }
+        if (get(ste, sm::ste::S2R)) return fault(reason, event, why);
+        return quiet(reason, why + ", STE.S2R=0");
+    }
 
     auto cdmax = static_cast<unsigned>(get(ste, sm::ste::S1CDMax));
     uint64_t s1dss = get(ste, sm::ste::S1DSS);
@@ -1094,6 +1282,15 @@ ModelDump Smmuv3Model::dump(const MemoryView &mem, const Topology &topo) const {
                         " S1ContextPtr=" + hex(get(ste, sm::ste::S1ContextPtr) << 6) +
                         " S1CDMax=" + std::to_string(get(ste, sm::ste::S1CDMax)) +
                         " S1DSS=" + std::to_string(get(ste, sm::ste::S1DSS)) +
+                        " EATS=" + std::to_string(get(ste, sm::ste::EATS));
+            else if (get(ste, sm::ste::Config) == sm::ste::CONFIG_S2_TRANS)
+                line += " S2VMID=" + std::to_string(get(ste, sm::ste::S2VMID)) +
+                        " S2TTB=" + hex(get(ste, sm::ste::S2TTB) << sm::ste::S2TTB.lo) +
+                        " S2T0SZ=" + std::to_string(get(ste, sm::ste::S2T0SZ)) +
+                        " S2SL0=" + std::to_string(get(ste, sm::ste::S2SL0)) +
+                        " S2TG=" + std::to_string(get(ste, sm::ste::S2TG)) +
+                        " S2PS=" + std::to_string(get(ste, sm::ste::S2PS)) +
+                        " S2R=" + std::to_string(get(ste, sm::ste::S2R)) +
                         " EATS=" + std::to_string(get(ste, sm::ste::EATS));
             d.caches.push_back(std::move(line));
         }

@@ -20,6 +20,7 @@ inline constexpr Field TTM{"TTM", 0, 10, 2};
 inline constexpr Field RTA{"RTA", 0, 12, 52};
 inline constexpr Field kFields[] = {TTM, RTA};
 inline constexpr Format kFormat{"vtd.rtaddr", 1, kFields};
+inline constexpr uint64_t kTtmLegacy = 0;
 inline constexpr uint64_t kTtmScalable = 1;
 } // namespace rtaddr
 
@@ -140,6 +141,40 @@ inline constexpr Format kFormat{"vtd.root", 2, kFields};
 inline constexpr unsigned kBytes = 16;
 } // namespace root
 
+// Legacy-mode root entry (RTADDR.TTM = 00b; VT-d 9.1): 16 bytes, one per
+// bus; the upper 64 bits are reserved.
+namespace root_legacy {
+inline constexpr Field P{"P", 0, 0, 1};
+inline constexpr Field CTP{"CTP", 0, 12, 52};
+inline constexpr Field kFields[] = {P, CTP};
+inline constexpr Format kFormat{"vtd.root_legacy", 2, kFields};
+inline constexpr unsigned kBytes = 16;
+} // namespace root_legacy
+
+// Legacy-mode context entry (VT-d 9.3): 16 bytes, 256 per 4 KiB context
+// table, indexed by devfn. TT: 00b untranslated requests through the second
+// stage (device TLBs off), 01b all requests through the second stage
+// (device TLBs on), 10b pass-through (ECAP.PT), 11b reserved. AW as the
+// PASID entry's; bits [70:67] are ignored by hardware. Linux v6.1
+// drivers/iommu/intel/iommu.c domain_context_mapping_one writes P, TT,
+// SLPTPTR, AW and DID (context_set_*).
+namespace context_legacy {
+inline constexpr Field P{"P", 0, 0, 1};
+inline constexpr Field FPD{"FPD", 0, 1, 1};
+inline constexpr Field TT{"TT", 0, 2, 2};
+inline constexpr Field SLPTPTR{"SLPTPTR", 0, 12, 52};
+inline constexpr Field AW{"AW", 1, 0, 3};
+inline constexpr Field IGN{"IGN", 1, 3, 4};
+inline constexpr Field DID{"DID", 1, 8, 16};
+inline constexpr Field kFields[] = {P, FPD, TT, SLPTPTR, AW, IGN, DID};
+inline constexpr Format kFormat{"vtd.context_legacy", 2, kFields};
+inline constexpr unsigned kBytes = 16;
+inline constexpr unsigned kPerTable = 256;
+inline constexpr uint64_t kTtSecondStage = 0; // CONTEXT_TT_MULTI_LEVEL
+inline constexpr uint64_t kTtDeviceTlb = 1;   // CONTEXT_TT_DEV_IOTLB
+inline constexpr uint64_t kTtPassThrough = 2; // CONTEXT_TT_PASS_THROUGH
+} // namespace context_legacy
+
 // 2.2 Scalable-mode context entry: 32 bytes, 128 per 4 KiB context table.
 namespace context {
 inline constexpr Field P{"P", 0, 0, 1};
@@ -212,10 +247,47 @@ inline constexpr uint64_t kFlpm5Level = 1; // needs CAP_REG.FL5LP, which the mod
 // AW encodings: 1 = 39-bit (3-level), 2 = 48-bit (4-level), 3 = 57-bit
 // (5-level) second stage. The model's CAP_REG.SAGAW (VT-d 11.4.2) supports
 // the 4- and 5-level widths, as current Intel parts report: bit k for AW=k.
+inline constexpr uint64_t kAw39 = 1;
 inline constexpr uint64_t kAw48 = 2;
 inline constexpr uint64_t kAw57 = 3;
 inline constexpr uint64_t kSagaw = (uint64_t{1} << kAw48) | (uint64_t{1} << kAw57);
 } // namespace pasid_entry
+
+// Second-stage paging entry (VT-d 9.8), every level: R and W (an entry with
+// neither is not present), X (execute, with the PASID entry's SSEE), the
+// leaf's memory type (EMT, IPAT), PS (a 2 MiB page at the second level from
+// the leaf, 1 GiB at the third, as CAP.SLLPS allows; 0 elsewhere), A and D
+// (with SSADE), SNP (with ECAP.SC), the address [51:12] of the next table
+// or the page, and TM (transient mapping). The rest is ignored by hardware.
+// Linux v6.1 drivers/iommu/intel/iommu.h: DMA_PTE_READ, DMA_PTE_WRITE,
+// DMA_PTE_LARGE_PAGE, DMA_PTE_SNP.
+namespace ss_pte {
+inline constexpr Field R{"R", 0, 0, 1};
+inline constexpr Field W{"W", 0, 1, 1};
+inline constexpr Field X{"X", 0, 2, 1};
+inline constexpr Field EMT{"EMT", 0, 3, 3};
+inline constexpr Field IPAT{"IPAT", 0, 6, 1};
+inline constexpr Field PS{"PS", 0, 7, 1};
+inline constexpr Field A{"A", 0, 8, 1};
+inline constexpr Field D{"D", 0, 9, 1};
+inline constexpr Field IGN10{"IGN10", 0, 10, 1};
+inline constexpr Field SNP{"SNP", 0, 11, 1};
+inline constexpr Field ADDR{"ADDR", 0, 12, 40};
+inline constexpr Field IGN52{"IGN52", 0, 52, 10};
+inline constexpr Field TM{"TM", 0, 62, 1};
+inline constexpr Field IGN63{"IGN63", 0, 63, 1};
+inline constexpr Field kFields[] = {R, W,     X,   EMT,  IPAT,  PS, A,
+                                    D, IGN10, SNP, ADDR, IGN52, TM, IGN63};
+inline constexpr Format kFormat{"vtd.ss_pte", 1, kFields};
+// AW: the levels of the second-stage table (AW + 2) and the address bits it
+// translates (12 + 9 * levels): 1 = 39-bit 3-level, 2 = 48-bit 4-level,
+// 3 = 57-bit 5-level (VT-d 9.4, 9.6; CAP.SAGAW bit AW says it is supported).
+constexpr unsigned levels_of(uint64_t aw) {
+    return static_cast<unsigned>(aw) + 2;
+}
+inline constexpr uint64_t kSllps2M = 1; // CAP.SLLPS bit 0
+inline constexpr uint64_t kSllps1G = 2; // CAP.SLLPS bit 1
+} // namespace ss_pte
 
 // 2.8 Invalidation descriptors, 256-bit (4 qwords). The type code is
 // Type[3:0]; Type[6:4] sits at q0[11:9] and is 0 for every type below, so
@@ -411,14 +483,17 @@ inline constexpr Format kFormat{"vtd.prs", 1, kFields};
 } // namespace prs
 
 // Every layout above, for the codec tests and the formal checks.
-inline constexpr const Format *kFormats[] = {
-    &gcmd::kFormat,        &gsts::kFormat,        &rtaddr::kFormat,
-    &root::kFormat,        &context::kFormat,     &pde::kFormat,
-    &pasid_entry::kFormat, &inv_cc::kFormat,      &inv_iotlb::kFormat,
-    &inv_devtlb::kFormat,  &inv_wait::kFormat,    &inv_piotlb::kFormat,
-    &inv_pc::kFormat,      &inv_pdevtlb::kFormat, &page_grp_resp::kFormat,
-    &prq::kFormat,         &pqa::kFormat,         &pq_offset::kFormat,
-    &prs::kFormat};
+inline constexpr const Format *kFormats[] = {&gcmd::kFormat,        &gsts::kFormat,
+                                             &rtaddr::kFormat,      &root::kFormat,
+                                             &context::kFormat,     &pde::kFormat,
+                                             &root_legacy::kFormat, &context_legacy::kFormat,
+                                             &ss_pte::kFormat,      &pasid_entry::kFormat,
+                                             &inv_cc::kFormat,      &inv_iotlb::kFormat,
+                                             &inv_devtlb::kFormat,  &inv_wait::kFormat,
+                                             &inv_piotlb::kFormat,  &inv_pc::kFormat,
+                                             &inv_pdevtlb::kFormat, &page_grp_resp::kFormat,
+                                             &prq::kFormat,         &pqa::kFormat,
+                                             &pq_offset::kFormat,   &prs::kFormat};
 
 // Fields lie inside their format's words and are pairwise disjoint.
 constexpr bool layout_ok(const Format &f) {

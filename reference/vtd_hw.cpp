@@ -206,6 +206,84 @@ void dump_tables(const MemoryView &mem, const Topology &topo, uint32_t index, ui
     }
 }
 
+// The legacy-mode tables (RTADDR.TTM = 00b) as the hardware would read them
+// for the topology's devices on IOMMU index: present root entries, and the
+// context entry of each device whose bus has one.
+void dump_legacy_tables(const MemoryView &mem, const Topology &topo, uint32_t index,
+                        uint64_t rtaddr, std::vector<DecodedEntry> &out) {
+    namespace v = vtd;
+    namespace rl = vtd::root_legacy;
+    namespace cl = vtd::context_legacy;
+    const uint64_t rta = get(&rtaddr, v::rtaddr::RTA) << kPageShift;
+    for (uint32_t bus = 0; bus < 256; ++bus) {
+        const uint64_t pa = rta + rl::kBytes * bus;
+        auto re = read_words<2>(mem, pa);
+        if (get(re.data(), rl::P))
+            out.push_back(decode(rl::kFormat, "root-legacy", strf("bus %u", bus), pa, re.data()));
+    }
+    for (uint32_t rid = 0; rid < topo.devices.size() && rid <= 0xffff; ++rid) {
+        if (topo.devices[rid].iommu != index) continue;
+        const uint32_t bus = rid >> 8, devfn = rid & 0xff;
+        auto re = read_words<2>(mem, rta + rl::kBytes * bus);
+        if (!get(re.data(), rl::P)) continue;
+        const uint64_t cpa = (get(re.data(), rl::CTP) << kPageShift) + cl::kBytes * devfn;
+        auto ce = read_words<2>(mem, cpa);
+        out.push_back(decode(cl::kFormat, "context-legacy", strf("rid %u", rid), cpa, ce.data()));
+    }
+}
+
+// A second-stage walk (VT-d 3.7, 9.8): levels tables of 512 entries from
+// root over 12 + 9 * levels bits of input address. An entry with R = W = 0
+// is not present; R and W (and X, when exec) of every level are ANDed; PS
+// ends the walk at a level CAP.SLLPS allows large pages at (sllps bit 0:
+// 2 MiB, bit 1: 1 GiB) and is reserved elsewhere, a fault.
+Walk walk_second_stage(const MemoryView &mem, uint64_t root, uint64_t va, uint8_t access,
+                       unsigned levels, uint64_t sllps, bool exec, std::string &why) {
+    namespace p = vtd::ss_pte;
+    Walk w;
+    const unsigned va_bits = kPageShift + 9 * levels;
+    if (va_bits < 64 && (va >> va_bits)) {
+        why = strf("second-stage walk: address 0x%llx beyond the %u-bit address width (AW)",
+                   ull(va), va_bits);
+        return w;
+    }
+    uint64_t table = root;
+    uint8_t allowed = kRead | kWrite | (exec ? kExec : 0);
+    for (unsigned level = 0; level < levels; ++level) {
+        w.level = level;
+        const unsigned below = levels - 1 - level; // levels under this one
+        const unsigned shift = kPageShift + 9 * below;
+        const uint64_t e = mem.read64(table + 8 * ((va >> shift) & 511));
+        if (!get(&e, p::R) && !get(&e, p::W)) {
+            why = strf("second-stage walk: not present at level %u of %u", level, levels);
+            return w;
+        }
+        if (!get(&e, p::R)) allowed &= static_cast<uint8_t>(~kRead);
+        if (!get(&e, p::W)) allowed &= static_cast<uint8_t>(~kWrite);
+        if (!get(&e, p::X)) allowed &= static_cast<uint8_t>(~kExec);
+        const uint64_t addr = get(&e, p::ADDR) << kPageShift;
+        const bool large = below > 0 && get(&e, p::PS);
+        if (large && !(below <= 2 && (sllps >> (below - 1) & 1))) {
+            why = strf("second-stage walk: PS=1 at level %u of %u, where CAP.SLLPS=%llu allows no "
+                       "large page (a reserved bit)",
+                       level, levels, ull(sllps));
+            return w;
+        }
+        if (below == 0 || large) {
+            const uint64_t span = uint64_t{1} << shift;
+            w.pa = (addr & ~(span - 1)) | (va & (span - 1));
+            w.perms = allowed;
+            w.result = (access & ~allowed) ? Walk::Result::permission : Walk::Result::ok;
+            if (w.result == Walk::Result::permission)
+                why = strf("second-stage walk: %s not allowed by %s mapping",
+                           perms_str(access).c_str(), perms_str(allowed).c_str());
+            return w;
+        }
+        table = addr;
+    }
+    return w;
+}
+
 } // namespace
 
 VtdIds vtd_ids(const Iommu &desc, bool ats, bool pri) {
@@ -413,6 +491,7 @@ void VtdModel::write_reg(uint32_t offset, uint64_t val) {
             set(&sts, v::gsts::RTPS, 1);
             // ESRTPS: latching the root table drops what was cached from it.
             context_cache_.clear();
+            legacy_context_cache_.clear();
             pasid_cache_.clear();
             iotlb_.clear();
         }
@@ -509,15 +588,27 @@ void VtdModel::apply(const Desc &desc) {
     const uint64_t *d = desc.data();
     switch (get(d, v::inv_cc::Type)) {
     case v::inv_cc::kType: {
-        if (get(d, v::inv_cc::G) != v::inv_cc::kGranDevice) {
-            // Scalable-mode context entries carry no DID: domain-selective drops all.
+        if (get(d, v::inv_cc::G) == v::inv_cc::kGranDomain) {
+            // Legacy context entries carry a DID; scalable-mode ones do not,
+            // so domain-selective drops them all.
+            const uint64_t did = get(d, v::inv_cc::DID);
+            std::erase_if(legacy_context_cache_, [&](const auto &e) {
+                return get(e.second.data(), v::context_legacy::DID) == did;
+            });
             context_cache_.clear();
+            break;
+        }
+        if (get(d, v::inv_cc::G) != v::inv_cc::kGranDevice) {
+            context_cache_.clear();
+            legacy_context_cache_.clear();
             break;
         }
         static constexpr uint32_t kFmMask[] = {0, 0x4, 0x6, 0x7};
         uint32_t keep = ~kFmMask[get(d, v::inv_cc::FM)];
         uint32_t sid = static_cast<uint32_t>(get(d, v::inv_cc::SID));
         std::erase_if(context_cache_,
+                      [&](const auto &e) { return (e.first & keep) == (sid & keep); });
+        std::erase_if(legacy_context_cache_,
                       [&](const auto &e) { return (e.first & keep) == (sid & keep); });
         break;
     }
@@ -528,9 +619,17 @@ void VtdModel::apply(const Desc &desc) {
         else if (g == v::inv_iotlb::kGranDomain) {
             uint64_t did = get(d, v::inv_iotlb::DID);
             std::erase_if(iotlb_, [&](const auto &e) { return std::get<0>(e.first) == did; });
+        } else if (g == v::inv_iotlb::kGranPage) {
+            // Page-selective-within-domain covers second-stage mappings (PGTT=2,
+            // legacy mode), not first-stage ones (Linux uses P_IOTLB for those).
+            const uint64_t did = get(d, v::inv_iotlb::DID);
+            const PageRange r = am_range(get(d, v::inv_iotlb::ADDR),
+                                         static_cast<unsigned>(get(d, v::inv_iotlb::AM)));
+            std::erase_if(iotlb_, [&](const auto &e) {
+                return std::get<0>(e.first) == did && e.second.second_stage &&
+                       r.contains(std::get<2>(e.first));
+            });
         }
-        // Page-selective-within-domain does not cover first-stage mappings, the only
-        // ones this IOTLB holds (Linux uses P_IOTLB for those).
         break;
     }
     case v::inv_devtlb::kType: {
@@ -726,9 +825,13 @@ DmaResult VtdModel::dma(const MemoryView &mem, const DmaRequest &req) {
     const uint64_t gsts = read_reg(v::gsts::kOffset);
     if (!get(&gsts, v::gsts::TES)) return translated(req.va, "GSTS.TES=0: not translated");
     const uint64_t rtaddr = read_reg(SVAC_VTD_RTADDR);
+    if (!regs_.contains(SVAC_VTD_RTADDR))
+        return end(Kind::fault, Reason::bad_stream, "RTADDR never written");
+    if (get(&rtaddr, v::rtaddr::TTM) == v::rtaddr::kTtmLegacy) return dma_legacy(mem, req, rtaddr);
     if (get(&rtaddr, v::rtaddr::TTM) != v::rtaddr::kTtmScalable)
         return end(Kind::fault, Reason::bad_stream,
-                   strf("RTADDR.TTM=%llu is not scalable mode", ull(get(&rtaddr, v::rtaddr::TTM))));
+                   strf("RTADDR.TTM=%llu is neither legacy nor scalable mode",
+                        ull(get(&rtaddr, v::rtaddr::TTM))));
     const uint32_t rid = req.sid;
     if (rid > 0xffff)
         return end(Kind::fault, Reason::bad_stream, strf("requester ID %u out of range", rid));
@@ -808,10 +911,34 @@ DmaResult VtdModel::dma(const MemoryView &mem, const DmaRequest &req) {
                    Translation{vpn << kPageShift, uint8_t(kRead | kWrite | kExec)});
         return translated(req.va, strf("pasid %u: PGTT=4 pass-through", pasid));
     }
+    if (pgtt == v::pasid_entry::kPgttSecondStage) {
+        // Second stage only (VT-d 9.6, 3.7): SSPTPTR with AW, which CAP.SAGAW
+        // must list; execute requests need SSEE.
+        const uint64_t aw = get(pe.data(), v::pasid_entry::AW);
+        const uint64_t sagaw = get(&ids_.cap, v::cap::SAGAW);
+        if (aw >= 5 || !(sagaw >> aw & 1))
+            return end(
+                Kind::fault, Reason::bad_context,
+                strf("PASID entry rid %u pasid %u: PGTT=2 with AW=%llu, which CAP.SAGAW=0x%llx "
+                     "does not list",
+                     rid, pasid, ull(aw), ull(sagaw)));
+        Translation t;
+        Reason reason = Reason::none;
+        std::string why;
+        if (!second_stage(mem, req, get(pe.data(), v::pasid_entry::SSPTPTR) << kPageShift, aw,
+                          get(pe.data(), v::pasid_entry::SSEE) != 0,
+                          static_cast<uint32_t>(get(pe.data(), v::pasid_entry::DID)), pasid, t,
+                          reason, why))
+            return end(get(pe.data(), v::pasid_entry::FPD) ? Kind::abort : Kind::fault, reason,
+                       strf("pasid %u: ", pasid) + why);
+        if (dev_caches) insert(devtlb_, DevtlbKey{rid, devtlb_pasid, vpn}, t);
+        return translated(t.pa_page | offset, strf("pasid %u: PGTT=2 ", pasid) + why);
+    }
     if (pgtt != v::pasid_entry::kPgttFirstStage)
         return end(
             Kind::fault, Reason::bad_context,
-            strf("PASID entry rid %u pasid %u: PGTT=%llu not supported", rid, pasid, ull(pgtt)));
+            strf("PASID entry rid %u pasid %u: PGTT=%llu %s", rid, pasid, ull(pgtt),
+                 pgtt == v::pasid_entry::kPgttNested ? "(nested): not modelled" : "is reserved"));
     // FLPM: 4-level (48-bit) or 5-level (57-bit, CAP_REG.FL5LP, which the
     // model has) first-stage paging; 2 and 3 are reserved (VT-d 9.6).
     const uint64_t flpm = get(pe.data(), v::pasid_entry::FLPM);
@@ -850,12 +977,126 @@ DmaResult VtdModel::dma(const MemoryView &mem, const DmaRequest &req) {
     return translated(t.pa_page | offset, std::move(r.why));
 }
 
+bool VtdModel::second_stage(const MemoryView &mem, const DmaRequest &req, uint64_t root,
+                            uint64_t aw, bool exec, uint32_t did, uint32_t tag_pasid,
+                            Translation &t, Reason &reason, std::string &why) {
+    const uint64_t vpn = req.va >> kPageShift;
+    const IotlbKey tag{did, tag_pasid, vpn};
+    auto tlb = iotlb_.find(tag);
+    if (tlb != iotlb_.end() && (req.access & ~tlb->second.perms) == 0) {
+        t = tlb->second;
+        why = "IOTLB hit";
+        return true;
+    }
+    Walk w = walk_second_stage(mem, root, req.va, req.access, vtd::ss_pte::levels_of(aw),
+                               get(&ids_.cap, vtd::cap::SLLPS), exec, why);
+    if (w.result != Walk::Result::ok) {
+        reason = w.result == Walk::Result::permission ? Reason::permission : Reason::translation;
+        return false;
+    }
+    t = Translation{w.pa & ~(kPageSize - 1), w.perms, true};
+    insert(iotlb_, tag, t);
+    why = "second-stage walk";
+    return true;
+}
+
+DmaResult VtdModel::dma_legacy(const MemoryView &mem, const DmaRequest &req, uint64_t rtaddr) {
+    namespace v = vtd;
+    namespace rl = vtd::root_legacy;
+    namespace cl = vtd::context_legacy;
+    DmaResult r;
+    auto end = [&r](Kind k, Reason reason, std::string why) {
+        r.kind = k;
+        r.reason = reason;
+        r.why = std::move(why);
+        return r;
+    };
+    const uint32_t rid = req.sid;
+    if (rid > 0xffff)
+        return end(Kind::fault, Reason::bad_stream, strf("requester ID %u out of range", rid));
+    const bool ats = req.device && req.device->ats;
+    const uint64_t vpn = req.va >> kPageShift;
+    const uint64_t offset = req.va & (kPageSize - 1);
+    if (ats && !req.has_pasid) {
+        auto it = devtlb_.find({rid, kNoPasid, vpn});
+        if (it != devtlb_.end() && (req.access & ~it->second.perms) == 0) {
+            r.pa = it->second.pa_page | offset;
+            return end(Kind::translated, Reason::none, "device-TLB hit");
+        }
+    }
+
+    auto ctx_it = legacy_context_cache_.find(rid);
+    if (ctx_it == legacy_context_cache_.end()) {
+        const uint32_t bus = rid >> 8, devfn = rid & 0xff;
+        const uint64_t root_pa = (get(&rtaddr, v::rtaddr::RTA) << kPageShift) + rl::kBytes * bus;
+        auto re = read_words<2>(mem, root_pa);
+        if (!get(re.data(), rl::P))
+            return end(Kind::fault, Reason::bad_stream, strf("legacy root entry bus %u: P=0", bus));
+        if ((re[0] & rl::kFormat.reserved_mask(0)) || (re[1] & rl::kFormat.reserved_mask(1)))
+            return end(Kind::fault, Reason::bad_stream,
+                       strf("legacy root entry bus %u: reserved bits set (0x%llx 0x%llx)", bus,
+                            ull(re[0] & rl::kFormat.reserved_mask(0)),
+                            ull(re[1] & rl::kFormat.reserved_mask(1))));
+        const uint64_t cpa = (get(re.data(), rl::CTP) << kPageShift) + cl::kBytes * devfn;
+        auto ce = read_words<2>(mem, cpa);
+        if (!get(ce.data(), cl::P))
+            return end(Kind::fault, Reason::bad_config,
+                       strf("legacy context entry rid %u: P=0", rid));
+        if ((ce[0] & cl::kFormat.reserved_mask(0)) || (ce[1] & cl::kFormat.reserved_mask(1)))
+            return end(Kind::fault, Reason::bad_config,
+                       strf("legacy context entry rid %u: reserved bits set (0x%llx 0x%llx)", rid,
+                            ull(ce[0] & cl::kFormat.reserved_mask(0)),
+                            ull(ce[1] & cl::kFormat.reserved_mask(1))));
+        const uint64_t tt = get(ce.data(), cl::TT);
+        if (tt == cl::kTtPassThrough && !get(&ids_.ecap, v::ecap::PT))
+            return end(Kind::fault, Reason::bad_config,
+                       strf("legacy context entry rid %u: TT=2 without ECAP.PT", rid));
+        if (tt != cl::kTtSecondStage && tt != cl::kTtDeviceTlb && tt != cl::kTtPassThrough)
+            return end(Kind::fault, Reason::bad_config,
+                       strf("legacy context entry rid %u: TT=3 is reserved", rid));
+        const uint64_t aw = get(ce.data(), cl::AW);
+        const uint64_t sagaw = get(&ids_.cap, v::cap::SAGAW);
+        if (tt != cl::kTtPassThrough && (aw >= 5 || !(sagaw >> aw & 1)))
+            return end(Kind::fault, Reason::bad_config,
+                       strf("legacy context entry rid %u: AW=%llu, which CAP.SAGAW=0x%llx does "
+                            "not list",
+                            rid, ull(aw), ull(sagaw)));
+        insert(legacy_context_cache_, rid, ce);
+        ctx_it = legacy_context_cache_.find(rid);
+    }
+    const LegacyContext ctx = ctx_it->second;
+    // Legacy mode has no PASIDs: a request with one is not translated.
+    if (req.has_pasid)
+        return end(Kind::fault, Reason::bad_substream,
+                   strf("legacy mode: request from rid %u with PASID %u", rid, req.pasid));
+    const uint64_t tt = get(ctx.data(), cl::TT);
+    if (tt == cl::kTtPassThrough) {
+        r.pa = req.va;
+        return end(Kind::translated, Reason::none, strf("rid %u: legacy TT=2 pass-through", rid));
+    }
+    Translation t;
+    Reason reason = Reason::none;
+    std::string why;
+    if (!second_stage(mem, req, get(ctx.data(), cl::SLPTPTR) << kPageShift, get(ctx.data(), cl::AW),
+                      false, static_cast<uint32_t>(get(ctx.data(), cl::DID)), kNoPasid, t, reason,
+                      why))
+        return end(get(ctx.data(), cl::FPD) ? Kind::abort : Kind::fault, reason,
+                   strf("rid %u: ", rid) + why);
+    // Device TLBs only with TT=01b (translation requests allowed).
+    if (ats && tt == cl::kTtDeviceTlb) insert(devtlb_, DevtlbKey{rid, kNoPasid, vpn}, t);
+    r.pa = t.pa_page | offset;
+    return end(Kind::translated, Reason::none, strf("rid %u: legacy TT=%llu ", rid, ull(tt)) + why);
+}
+
 ModelDump VtdModel::dump(const MemoryView &mem, const Topology &topo) const {
     namespace v = vtd;
     ModelDump out;
     const uint64_t rtaddr = read_reg(SVAC_VTD_RTADDR);
     if (get(&rtaddr, v::rtaddr::TTM) == v::rtaddr::kTtmScalable)
         dump_tables(mem, topo, index_, rtaddr, out.entries);
+    else if (get(&rtaddr, v::rtaddr::TTM) == v::rtaddr::kTtmLegacy &&
+             regs_.contains(SVAC_VTD_RTADDR))
+        dump_legacy_tables(mem, topo, index_, rtaddr, out.entries);
     // The page requests software has not consumed yet, head to tail.
     if (const uint64_t bytes = prq_bytes()) {
         const uint64_t pqa = read_reg(SVAC_VTD_PQA);
@@ -877,16 +1118,26 @@ ModelDump VtdModel::dump(const MemoryView &mem, const Topology &topo) const {
                  ull(get(ce.data(), v::context::PDTS)), ull(get(ce.data(), v::context::PASIDE)),
                  ull(get(ce.data(), v::context::PRE)), ull(get(ce.data(), v::context::DTE)),
                  ull(get(ce.data(), v::context::RID_PASID))));
+    for (const auto &[rid, ce] : legacy_context_cache_)
+        out.caches.push_back(strf("context-legacy rid %u: TT=%llu SLPTPTR=0x%llx AW=%llu DID=%llu",
+                                  rid, ull(get(ce.data(), v::context_legacy::TT)),
+                                  ull(get(ce.data(), v::context_legacy::SLPTPTR) << kPageShift),
+                                  ull(get(ce.data(), v::context_legacy::AW)),
+                                  ull(get(ce.data(), v::context_legacy::DID))));
     for (const auto &[key, c] : pasid_cache_)
         out.caches.push_back(strf("PASID rid %u pasid %u: DID=%llu PGTT=%llu FLPTR=0x%llx FPD=%llu",
                                   key.first, key.second, ull(get(c.pe.data(), v::pasid_entry::DID)),
                                   ull(get(c.pe.data(), v::pasid_entry::PGTT)),
                                   ull(get(c.pe.data(), v::pasid_entry::FLPTR) << kPageShift),
                                   ull(get(c.pe.data(), v::pasid_entry::FPD))));
-    for (const auto &[key, t] : iotlb_)
-        out.caches.push_back(strf(
-            "IOTLB did %u pasid %u va 0x%llx -> pa 0x%llx %s", std::get<0>(key), std::get<1>(key),
-            ull(std::get<2>(key) << kPageShift), ull(t.pa_page), perms_str(t.perms).c_str()));
+    for (const auto &[key, t] : iotlb_) {
+        std::string pasid =
+            std::get<1>(key) == kNoPasid ? std::string("-") : std::to_string(std::get<1>(key));
+        out.caches.push_back(
+            strf("IOTLB did %u pasid %s va 0x%llx -> pa 0x%llx %s%s", std::get<0>(key),
+                 pasid.c_str(), ull(std::get<2>(key) << kPageShift), ull(t.pa_page),
+                 perms_str(t.perms).c_str(), t.second_stage ? " (second stage)" : ""));
+    }
     for (const auto &[key, t] : devtlb_) {
         std::string pasid =
             std::get<1>(key) == kNoPasid ? std::string("-") : std::to_string(std::get<1>(key));

@@ -74,11 +74,21 @@ private:
     struct Translation {
         uint64_t pa_page = 0; // output address of the page
         uint8_t perms = 0;
+        bool second_stage = false; // IOTLB: from a second-stage walk (PGTT=2, legacy mode)
     };
+    using LegacyContext = std::array<uint64_t, 2>;
     using IotlbKey = std::tuple<uint32_t, uint32_t, uint64_t>;  // did, pasid, va page
     using DevtlbKey = std::tuple<uint32_t, uint32_t, uint64_t>; // rid, pasid or kNoPasid, va page
 
     void apply(const Desc &d);
+    // Legacy mode (RTADDR.TTM = 00b): root and context entries of VT-d 9.1
+    // and 9.3, then the second stage or pass-through.
+    DmaResult dma_legacy(const MemoryView &mem, const DmaRequest &req, uint64_t rtaddr);
+    // A second-stage walk (VT-d 3.7, 9.8) of the table at root with AW, the
+    // IOTLB tagged (did, tag_pasid). False (and reason, why) on a fault.
+    bool second_stage(const MemoryView &mem, const DmaRequest &req, uint64_t root, uint64_t aw,
+                      bool exec, uint32_t did, uint32_t tag_pasid, Translation &t,
+                      DmaResult::Reason &reason, std::string &why);
     // The invalidation queue's registers (a kernel driver's path).
     uint64_t iq_base() const;
     uint64_t iq_bytes() const; // the queue's size in bytes
@@ -108,6 +118,7 @@ private:
     std::vector<PageResponse> responses_; // sent, not yet taken
 
     std::map<uint32_t, ContextEntry> context_cache_;                   // rid
+    std::map<uint32_t, LegacyContext> legacy_context_cache_;           // rid (legacy mode)
     std::map<std::pair<uint32_t, uint32_t>, PasidCached> pasid_cache_; // rid, pasid; tag DID
     std::map<IotlbKey, Translation> iotlb_;
     std::map<DevtlbKey, Translation> devtlb_;

@@ -354,7 +354,7 @@ TEST_F(VtdHw, PasidEntryNotPresent) {
 
 TEST_F(VtdHw, UnsupportedPgttAndFlpmAreBadContext) {
     standard();
-    pasid_entry(kPasid, v::pasid_entry::kPgttSecondStage);
+    pasid_entry(kPasid, v::pasid_entry::kPgttNested);
     expect(pdma(kVa), Kind::fault, Reason::bad_context);
     pasid_entry(9, 0);
     expect(dma(3, true, 9, kVa), Kind::fault, Reason::bad_context);
