@@ -1,7 +1,7 @@
 # sva-conform: the two commands a newcomer needs.
 #   make run    set up, build, run a conformance campaign on the bundled drivers
 #   make test   set up, build (and a sanitizer build), run every test
-# Also: make linux-drivers, make fuzz-linux, make linux-coverage, make build, make stress-tests, make bench, make bench-fuzz, make fuzz, make fuzz-corpus, make format, make clean,
+# Also: make capture, make linux-drivers, make fuzz-linux, make linux-coverage, make build, make stress-tests, make bench, make bench-fuzz, make fuzz, make fuzz-corpus, make format, make clean,
 #   make install PREFIX=DIR (the SDK: sva-conform, the ABI header, the CMake package, the docs).
 
 DRIVERS ?= smmuv3 vtd
@@ -13,7 +13,7 @@ BUILD := build/default
 ASAN := build/asan
 CLI := $(BUILD)/sva-conform
 
-.PHONY: all deps linux-src linux-drivers build build-asan run test test-default test-asan stress-tests install bench bench-fuzz fuzz fuzz-corpus fuzz-linux linux-coverage format format-check clean
+.PHONY: all deps capture-deps capture linux-src linux-drivers build build-asan run test test-default test-asan stress-tests install bench bench-fuzz fuzz fuzz-corpus fuzz-linux linux-coverage format format-check clean
 
 all: build
 
@@ -61,8 +61,23 @@ run: build
 
 test: test-default test-asan format-check
 
-test-default: build
+test-default: build capture-deps
 	ctest --preset default
+
+# What tools/capture-qemu boots: Debian's QEMU, and Debian's Linux 6.1 kernels
+# and busybox-static for arm64 and amd64, cached in build/capture-cache/
+# (docs/capture.md). The tests capture.qemu-* use them.
+capture-deps: deps
+	@scripts/capture-deps all build/capture-cache
+
+# Boots Linux under QEMU with each emulated IOMMU, captures its tables and
+# judges them (check-tables --probe-mapped): reports/capture/<mode>/.
+CAPTURE_MODES := smmuv3 vtd vtd-legacy
+capture: build capture-deps
+	@status=0; for m in $(CAPTURE_MODES); do \
+	  echo "== $$m"; \
+	  tools/capture-qemu $$m reports/capture/$$m --trace --check $(CLI) || status=$$?; \
+	done; exit $$status
 
 test-asan: build-asan
 	ctest --preset asan

@@ -81,8 +81,11 @@ engine::json entry_json(const ref::DecodedEntry &e);
 
 // sva-conform dump-tables (cli/dump_tables.cpp). step < 0: every op.
 // profile: read the trace as one of that API generation (empty: its own).
+// snapshot_dir: also write each IOMMU's registers and memory as a snapshot
+// there (iommu<N>.json), for check-tables.
 int cmd_dump_tables(const std::string &path, const SelectedDriver &driver, long step, bool as_json,
-                    const IsolationFlags &isolation, const std::string &profile = {});
+                    const IsolationFlags &isolation, const std::string &profile = {},
+                    const std::string &snapshot_dir = {});
 
 // sva-conform drivers --mutants, and sva-conform mutants (cli/mutants.cpp).
 int cmd_list_mutants();
@@ -155,6 +158,19 @@ int cmd_failnth(const FailnthOptions &opt);
 // sva-conform host (cli/host_cmd.cpp): serves `driver` at `listen` until
 // SIGINT or SIGTERM. Exit 0, or 2 when it cannot listen there.
 int cmd_host(const SelectedDriver &driver, const std::string &listen);
+
+// sva-conform check-tables (cli/check_tables.cpp): a snapshot's tables judged.
+// Exit 0 conformant, 1 a breach or a probe that disagrees, 2 bad input.
+struct CheckTablesOptions {
+    std::string path;
+    std::string out = "reports/check-tables"; // the five reports; empty: none
+    bool as_json = false;
+    bool verbose = false;
+    bool probe_mapped = false;       // probe each page the non-PASID paths map
+    std::size_t max_probes = 65'536; // ... at most
+    std::string write_snapshot;      // the snapshot of what was read, with the probes
+};
+int cmd_check_tables(const CheckTablesOptions &opt);
 
 // A finding as the command prints it.
 std::string format_finding(const engine::Finding &f);

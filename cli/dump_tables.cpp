@@ -3,14 +3,16 @@
 // live-table invariants (reference/invariants.h) evaluated on them.
 #include "cli/cli.h"
 
+#include "engine/check_tables.h"
 #include "engine/driver.h"
 #include "engine/isolate.h"
+#include "engine/snapshot.h"
 #include "reference/invariants.h"
-#include "reference/smmuv3_format.h"
-#include "reference/vtd_format.h"
 #include "reports/escape.h"
 
 #include <fmt/format.h>
+
+#include <filesystem>
 
 namespace svac::cli {
 
@@ -46,62 +48,13 @@ void print_entry(const ref::DecodedEntry &e) {
     fmt::print("\n");
 }
 
-// The format of a dumped table, if invariants are written over it.
-const ref::Format *format_of(const std::string &table) {
-    namespace sm = ref::smmuv3;
-    namespace v = ref::vtd;
-    if (table == "STE") return &sm::ste::kFormat;
-    if (table == "L1CD") return &sm::l1cd::kFormat;
-    if (table == "CD") return &sm::cd::kFormat;
-    if (table == "context") return &v::context::kFormat;
-    if (table == "PDE") return &v::pde::kFormat;
-    if (table == "PASID") return &v::pasid_entry::kFormat;
-    return nullptr;
-}
-
-// One formula on the entries of its format in one IOMMU's dump.
-struct Verdict {
-    const ref::inv::Formula *formula;
-    std::size_t entries = 0;             // of its format
-    std::vector<std::string> violations; // "CD sid 1 ssid 2: breaks ..."
-};
-
-std::vector<Verdict> evaluate(const ref::ModelDump &d) {
-    std::vector<Verdict> out;
-    for (const ref::inv::Formula &f : ref::inv::all_formulas()) {
-        std::vector<const ref::DecodedEntry *> of;
-        for (const auto &e : d.entries)
-            if (format_of(e.table) == f.format && e.raw.size() >= f.format->qwords)
-                of.push_back(&e);
-        if (of.empty()) continue;
-        Verdict v{&f, of.size(), {}};
-        auto name = [](const ref::DecodedEntry *e) { return e->table + " " + e->key; };
-        for (std::size_t i = 0; i < of.size(); ++i) {
-            const uint64_t *a = of[i]->raw.data();
-            if (!f.pairwise()) {
-                if (!ref::inv::entry_holds(f, a))
-                    v.violations.push_back(name(of[i]) + ": " +
-                                           ref::inv::check_entry(*f.format, a)->message());
-                continue;
-            }
-            for (std::size_t j = i + 1; j < of.size(); ++j)
-                if (!ref::inv::pair_holds(f, a, of[j]->raw.data()))
-                    v.violations.push_back(
-                        name(of[i]) + " and " + name(of[j]) + ": " +
-                        ref::inv::check_pair(*f.format, a, of[j]->raw.data())->message());
-        }
-        out.push_back(std::move(v));
-    }
-    return out;
-}
-
 } // namespace
 
 namespace {
 
 int dump_tables_here(const std::string &path, const SelectedDriver &selected, long step,
                      bool as_json, const std::optional<engine::Isolation> &isolate,
-                     const std::string &profile) {
+                     const std::string &profile, const std::string &snapshot_dir) {
     const svac_driver_ops &driver = *selected;
     engine::Trace trace = engine::load_trace(
         path,
@@ -115,10 +68,23 @@ int dump_tables_here(const std::string &path, const SelectedDriver &selected, lo
 
     engine::json out = engine::json::object();
     std::vector<std::pair<uint32_t, ref::ModelDump>> dumps;
+    std::vector<engine::Snapshot> snapshots;
     auto inspect = [&](engine::DriverInstance &instance) {
         engine::Platform &p = instance.platform();
         for (uint32_t i = 0; i < p.iommu_count(); ++i)
             dumps.emplace_back(i, p.iommu(i).dump(p.memory(), trace.topology));
+        if (snapshot_dir.empty()) return;
+        const auto words = p.memory().nonzero_runs();
+        for (uint32_t i = 0; i < p.iommu_count(); ++i) {
+            snapshots.push_back(engine::snapshot_of(
+                p.iommu(i), trace.topology.iommus[i].arch, words,
+                fmt::format("dump-tables {} --driver {}, IOMMU {} after {} op(s)", path,
+                            driver.name, i, until)));
+            for (uint32_t d = 0; d < trace.topology.devices.size(); ++d)
+                if (trace.topology.devices[d].iommu == i)
+                    snapshots.back().devices.push_back(
+                        {d, trace.topology.devices[d].pasid_bits, fmt::format("device {}", d)});
+        }
     };
     engine::RunStats stats;
     engine::RunOptions options;
@@ -132,10 +98,27 @@ int dump_tables_here(const std::string &path, const SelectedDriver &selected, lo
     }
 
     bool broken = false;
-    std::vector<std::vector<Verdict>> verdicts;
+    std::vector<std::vector<engine::FormulaVerdict>> verdicts;
     for (const auto &[i, d] : dumps) {
-        verdicts.push_back(evaluate(d));
-        for (const Verdict &v : verdicts.back()) broken = broken || !v.violations.empty();
+        verdicts.push_back(engine::judge_entries(d.entries));
+        for (const auto &v : verdicts.back()) broken = broken || !v.breaches.empty();
+    }
+    // "CD sid 1 ssid 2: breaks ...", and pairs "X and Y: breaks ..."
+    auto violations = [&](std::size_t n, const engine::FormulaVerdict &v) {
+        std::vector<std::string> lines;
+        const auto &entries = dumps[n].second.entries;
+        auto name = [&](std::size_t k) { return entries[k].table + " " + entries[k].key; };
+        for (const auto &b : v.breaches)
+            lines.push_back(name(b.entry) + (b.other ? " and " + name(*b.other) : "") + ": " +
+                            b.message);
+        return lines;
+    };
+    for (std::size_t n = 0; n < snapshots.size(); ++n) {
+        std::filesystem::create_directories(snapshot_dir);
+        const std::string file = snapshot_dir + "/iommu" + std::to_string(n) + ".json";
+        reports::write_atomic(file,
+                              reports::dump_json(engine::snapshot_to_json(snapshots[n])) + "\n");
+        if (!as_json) fmt::print("snapshot of IOMMU {}: {}\n", n, file);
     }
 
     if (as_json) {
@@ -150,14 +133,15 @@ int dump_tables_here(const std::string &path, const SelectedDriver &selected, lo
             for (const auto &e : d.entries) io["entries"].push_back(entry_json(e));
             io["caches"] = d.caches;
             io["invariants"] = engine::json::array();
-            for (const Verdict &v : verdicts[out["iommus"].size()])
+            const std::size_t n = out["iommus"].size();
+            for (const auto &v : verdicts[n])
                 io["invariants"].push_back({{"name", v.formula->name},
                                             {"spec", v.formula->spec},
                                             {"clause", ref::clause_id(v.formula->clause)},
                                             {"formula", ref::inv::text(*v.formula)},
                                             {"entries", v.entries},
-                                            {"verdict", v.violations.empty() ? "pass" : "fail"},
-                                            {"violations", v.violations}});
+                                            {"verdict", v.breaches.empty() ? "pass" : "fail"},
+                                            {"violations", violations(n, v)}});
             out["iommus"].push_back(io);
         }
         if (finding)
@@ -175,10 +159,10 @@ int dump_tables_here(const std::string &path, const SelectedDriver &selected, lo
             fmt::print(" caches ({}):\n", d.caches.size());
             for (const auto &c : d.caches) fmt::print("  {}\n", c);
             fmt::print(" invariants ({}):\n", verdicts[n].size());
-            for (const Verdict &v : verdicts[n]) {
-                fmt::print("  {} {} ({} entries)\n", v.violations.empty() ? "pass" : "FAIL",
+            for (const auto &v : verdicts[n]) {
+                fmt::print("  {} {} ({} entries)\n", v.breaches.empty() ? "pass" : "FAIL",
                            ref::inv::describe(*v.formula), v.entries);
-                for (const auto &x : v.violations) fmt::print("    {}\n", x);
+                for (const auto &x : violations(n, v)) fmt::print("    {}\n", x);
             }
         }
         if (finding) fmt::print("stopped at a finding: {}", format_finding(*finding));
@@ -189,8 +173,10 @@ int dump_tables_here(const std::string &path, const SelectedDriver &selected, lo
 } // namespace
 
 int cmd_dump_tables(const std::string &path, const SelectedDriver &selected, long step,
-                    bool as_json, const IsolationFlags &isolation, const std::string &profile) {
-    return dump_tables_here(path, selected, step, as_json, isolation.choose(selected), profile);
+                    bool as_json, const IsolationFlags &isolation, const std::string &profile,
+                    const std::string &snapshot_dir) {
+    return dump_tables_here(path, selected, step, as_json, isolation.choose(selected), profile,
+                            snapshot_dir);
 }
 
 } // namespace svac::cli

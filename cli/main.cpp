@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/progress.h"
+#include "engine/snapshot.h"
 
 #include "engine/driver.h"
 #include "engine/interrupt.h"
@@ -421,6 +422,11 @@ int main(int argc, char **argv) {
     dump->add_option("--step", dump_step, "stop after op K (default: the whole trace)")
         ->check(cli::whole_number(0, engine::kMaxOps - 1));
     dump->add_flag("--json", as_json, "print as JSON");
+    std::string dump_snapshot;
+    dump->add_option("--snapshot", dump_snapshot,
+                     "also write each IOMMU's registers and memory as a snapshot for "
+                     "check-tables: DIR/iommu<N>.json")
+        ->check(cli::non_empty("a directory"));
     dump->add_option("--mutant", mutant, mutant_help)->check(mutant_name);
     std::string dump_profile;
     dump->add_option("--profile", dump_profile,
@@ -517,6 +523,33 @@ int main(int argc, char **argv) {
     report_diff->add_option("OLD", report_path, "the earlier report.json")->required();
     report_diff->add_option("NEW", report_new, "the later report.json")->required();
 
+    cli::CheckTablesOptions tables_opt;
+    auto *check_tables = app.add_subcommand(
+        "check-tables",
+        "judge a snapshot of an IOMMU's tables (sva-snapshot/1: registers and memory captured "
+        "from a machine, an emulator or dump-tables --snapshot) by the hardware model and the "
+        "table invariants, walked from its registers; walk its probes; write a report");
+    check_tables->add_option("SNAPSHOT", tables_opt.path, "snapshot JSON file")->required();
+    check_tables
+        ->add_option("--out", tables_opt.out,
+                     "directory for the report (report.json, .html, .xml, .md, .sarif)")
+        ->capture_default_str()
+        ->check(out_dir);
+    check_tables->add_flag("--json", tables_opt.as_json, "print the report JSON instead of text");
+    check_tables->add_flag("--verbose", tables_opt.verbose,
+                           "list every entry judged and every probe");
+    check_tables->add_flag("--probe-mapped", tables_opt.probe_mapped,
+                           "add a probe for each page the non-PASID path of each device maps "
+                           "(SMMUv3 CD[0], VT-d RID_PASID with a second stage), expecting the "
+                           "address found by listing the page table's leaves");
+    check_tables
+        ->add_option("--max-probes", tables_opt.max_probes, "--probe-mapped: at most this many")
+        ->capture_default_str()
+        ->check(cli::whole_number(1, engine::kMaxProbes, "probes"));
+    check_tables->add_option("--write-snapshot", tables_opt.write_snapshot,
+                             "write the snapshot trimmed to the memory the check read (whole "
+                             "pages, inline), with its probes, to this file");
+
     cli::ProveOptions prove_opt;
     auto *prove = app.add_subcommand(
         "prove", "Z3 proofs of the table formats: layouts, codecs, PASID index math, hitless "
@@ -562,9 +595,9 @@ int main(int argc, char **argv) {
         ->check(cli::non_empty("an address"));
 
     // CLI11 says only "A subcommand is required" for a misspelt one: name it.
-    const std::vector<CLI::App *> commands{fuzz,    fuzz_to_trace, run,  replay,  check,
-                                           clauses, drivers,       dump, mutants, report_cmd,
-                                           prove,   failnth,       host};
+    const std::vector<CLI::App *> commands{fuzz,         fuzz_to_trace, run,     replay, check,
+                                           check_tables, clauses,       drivers, dump,   mutants,
+                                           report_cmd,   prove,         failnth, host};
     if (argc > 1 && argv[1][0] != '-' &&
         std::none_of(commands.begin(), commands.end(),
                      [&](const CLI::App *c) { return c->get_name() == argv[1]; })) {
@@ -612,7 +645,8 @@ int main(int argc, char **argv) {
         if (*dump)
             return cli::cmd_dump_tables(trace_path,
                                         cli::select_driver(driver_name, driver_lib, driver_host),
-                                        dump_step, as_json, iso_flags, dump_profile);
+                                        dump_step, as_json, iso_flags, dump_profile, dump_snapshot);
+        if (*check_tables) return cli::cmd_check_tables(tables_opt);
         if (*host) return cli::cmd_host(cli::select_driver(driver_name, driver_lib), listen);
         if (*mutants) return cli::cmd_mutants(mutants_opt);
         if (*prove) return cli::cmd_prove(prove_opt);

@@ -135,6 +135,26 @@ SimMemory::Usage SimMemory::owned(Owner who) const {
     return u;
 }
 
+std::vector<std::pair<uint64_t, std::vector<uint64_t>>> SimMemory::nonzero_runs() const {
+    std::vector<uint64_t> numbers;
+    numbers.reserve(chunks_.size());
+    for (const auto &kv : chunks_) numbers.push_back(kv.first);
+    std::sort(numbers.begin(), numbers.end());
+    std::vector<std::pair<uint64_t, std::vector<uint64_t>>> runs;
+    uint64_t next = 0; // the address just past the last run's end
+    for (uint64_t n : numbers) {
+        const Chunk &c = chunks_.at(n);
+        for (uint64_t i = 0; i < kChunkWords; ++i) {
+            if (c[i] == 0) continue;
+            const uint64_t pa = n * kChunkBytes + 8 * i;
+            if (runs.empty() || pa != next) runs.emplace_back(pa, std::vector<uint64_t>{});
+            runs.back().second.push_back(c[i]);
+            next = pa + 8;
+        }
+    }
+    return runs;
+}
+
 // ---- the CPU side ----
 
 MmModel::MmModel(SimMemory &mem, uint32_t pgtable, uint32_t n_mms)

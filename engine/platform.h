@@ -48,6 +48,8 @@ public:
         uint64_t blocks = 0, bytes = 0;
     };
     Usage owned(Owner who) const;
+    // Every non-zero word, as runs of consecutive words (address, words), by address.
+    std::vector<std::pair<uint64_t, std::vector<uint64_t>>> nonzero_runs() const;
 
     // Memory the harness lends at most, per driver instance.
     static constexpr uint64_t kLimit = uint64_t{1} << 30;

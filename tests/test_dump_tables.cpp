@@ -8,6 +8,7 @@
 #include "engine/trace.h"
 #include "models/registry.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/sva_traces.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -41,61 +42,9 @@ std::string hex(uint64_t v) {
     return buf;
 }
 
-constexpr uint64_t kVa = 0x40'0000;
-constexpr uint32_t kDevBits[2] = {20, 8}; // a 2-level CD table / big directory, and a small one
-
-// Two devices, two mms: SVA on both devices, two pages in each mm, each mm
-// bound on each device, then a DMA per bond.
-engine::Trace two_by_two(ref::Arch arch) {
-    engine::Trace t;
-    ref::Iommu iommu;
-    iommu.arch = arch;
-    t.topology.iommus.push_back(iommu);
-    for (uint32_t bits : kDevBits) {
-        ref::Device d;
-        d.pasid_bits = static_cast<uint8_t>(bits);
-        d.pri = true;
-        t.topology.devices.push_back(d);
-    }
-    t.topology.mms = 2;
-    auto add = [&t](Op op) { t.ops.push_back(op); };
-    for (uint32_t dev = 0; dev < 2; ++dev) {
-        Op op;
-        op.kind = OpKind::enable_feature;
-        op.dev = dev;
-        op.feat = SVAC_FEAT_SVA;
-        add(op);
-    }
-    for (uint32_t mm = 0; mm < 2; ++mm) {
-        Op op;
-        op.kind = OpKind::mm_map;
-        op.mm = mm;
-        op.va = kVa;
-        op.pages = 2;
-        op.perms = ref::kRead | ref::kWrite;
-        add(op);
-    }
-    for (uint32_t dev = 0; dev < 2; ++dev)
-        for (uint32_t mm = 0; mm < 2; ++mm) {
-            Op op;
-            op.kind = OpKind::bind;
-            op.dev = dev;
-            op.mm = mm;
-            op.drvdata = 10 * dev + mm;
-            add(op);
-        }
-    for (uint32_t dev = 0; dev < 2; ++dev)
-        for (uint32_t mm = 0; mm < 2; ++mm) {
-            Op op;
-            op.kind = OpKind::dma;
-            op.dev = dev;
-            op.pasid = {true, mm};
-            op.va = kVa + 8 * mm;
-            op.perms = ref::kRead;
-            add(op);
-        }
-    return t;
-}
+using test_support::kDevBits;
+using test_support::kVa;
+using test_support::two_by_two;
 
 constexpr std::size_t kFirstBind = 4; // op index of bind(dev 0, mm 0)
 

@@ -26,7 +26,8 @@ except ImportError:  # scripts/install-deps installs python3-jsonschema
 
 HERE = pathlib.Path(__file__).resolve().parent
 SCHEMA_DIR = HERE.parent.parent / "reports" / "schema"
-SCHEMAS = {"sva-report/1": "sva-report-1.schema.json", "sva-trace/1": "sva-trace-1.schema.json"}
+SCHEMAS = {"sva-report/1": "sva-report-1.schema.json", "sva-trace/1": "sva-trace-1.schema.json",
+           "sva-snapshot/1": "sva-snapshot-1.schema.json"}
 
 
 def load(path):
