@@ -78,6 +78,7 @@ reports::Report make_tables_report(const std::string &path, const engine::Snapsh
                 {"entries_invalid", c.invalid_entries},
                 {"probes", c.probes.size()},
                 {"words_missing", c.missing.size()},
+                {"reads_missing", c.missing_reads},
                 {"extents_unreached", c.unreached.size()},
                 {"notes", c.notes}};
 
@@ -210,9 +211,11 @@ void print_check(const std::string &path, const engine::TablesCheck &c, bool ver
                        c.probes.size() - shown);
     }
     if (!c.missing.empty())
-        fmt::print("words the walk read that the snapshot does not hold (read as 0): {} (first "
-                   "{:#x})\n",
-                   c.missing.size(), c.missing.front());
+        fmt::print("words the walk read that the snapshot does not hold (read as 0): {}{} (first "
+                   "{:#x}), {} read(s)\n",
+                   c.missing.size(),
+                   c.missing.size() >= engine::SnapshotMemory::kMissingKept ? "+" : "",
+                   c.missing.front(), c.missing_reads);
     if (!c.unreached.empty())
         fmt::print("extents not reached from the registers, not judged: {}\n", c.unreached.size());
 }

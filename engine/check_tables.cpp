@@ -183,16 +183,23 @@ ref::Topology topology_for(const Snapshot &s, const std::vector<uint32_t> &ids) 
     t.devices.assign(n, ref::Device{kAbsent, 0, false, false, false});
     for (uint32_t id : ids) t.devices[id] = ref::Device{0, io.pasid_bits, false, false, false};
     for (const SnapshotDevice &d : s.devices)
-        if (d.pasid_bits) t.devices[d.sid].pasid_bits = *d.pasid_bits;
+        if (d.pasid_bits && d.sid < n) t.devices[d.sid].pasid_bits = *d.pasid_bits;
     return t;
 }
 
-// An entry the hardware ignores but for its valid bit: STE V=0, a context,
-// directory or PASID entry with P=0 (SMMU 5.2; VT-d 9.3-9.6).
+// The IDs walked at a time: a dump decodes every entry it reaches, valid or
+// not, and a stream table of 2^20 mostly invalid STEs would otherwise be
+// decoded all at once.
+constexpr std::size_t kWalkBatch = 4096;
+
+// An entry the hardware ignores but for its valid bit: STE V=0, L1STD
+// Span=0, a context, directory or PASID entry with P=0 (SMMU 5.1, 5.2; VT-d
+// 9.3-9.6).
 bool marked_invalid(const ref::DecodedEntry &e) {
     const ref::Format *f = table_format(e.table);
     if (!f || e.raw.empty()) return false;
     if (f == &sm::ste::kFormat) return !ref::get(e.raw.data(), sm::ste::V);
+    if (f == &sm::l1std::kFormat) return !ref::get(e.raw.data(), sm::l1std::Span); // SMMU 5.1
     if (f == &vt::context::kFormat) return !ref::get(e.raw.data(), vt::context::P);
     if (f == &vt::context_legacy::kFormat) return !ref::get(e.raw.data(), vt::context_legacy::P);
     if (f == &vt::pde::kFormat) return !ref::get(e.raw.data(), vt::pde::P);
@@ -216,13 +223,20 @@ TablesCheck check_tables(const Snapshot &s) {
     auto model = make_model(s, topo, c.notes);
     SnapshotMemory mem(s);
 
-    ref::ModelDump dump = model->dump(mem, topo);
-    for (ref::DecodedEntry &e : dump.entries) {
-        if (marked_invalid(e)) {
-            ++c.invalid_entries;
-            continue;
+    // An entry several devices reach (an L1STD, a root entry) is one entry.
+    std::set<uint64_t> seen;
+    for (std::size_t b = 0; b < c.sids.size(); b += kWalkBatch) {
+        const std::vector<uint32_t> batch(
+            c.sids.begin() + static_cast<std::ptrdiff_t>(b),
+            c.sids.begin() + static_cast<std::ptrdiff_t>(std::min(b + kWalkBatch, c.sids.size())));
+        ref::ModelDump dump = model->dump(mem, topology_for(s, batch));
+        for (ref::DecodedEntry &e : dump.entries) {
+            if (marked_invalid(e)) {
+                ++c.invalid_entries;
+                continue;
+            }
+            if (seen.insert(e.pa).second) c.entries.push_back(std::move(e));
         }
-        c.entries.push_back(std::move(e));
     }
     c.formulas = judge_entries(c.entries, snapshot_caps(s));
 
@@ -247,6 +261,7 @@ TablesCheck check_tables(const Snapshot &s) {
         c.probes.push_back(std::move(o));
     }
     c.missing = mem.missing();
+    c.missing_reads = mem.missing_count();
     c.unreached = mem.unread_extents();
     c.pages = mem.pages_read();
     return c;

@@ -65,7 +65,9 @@ struct TablesCheck {
     std::size_t invalid_entries = 0;
     std::vector<FormulaVerdict> formulas;
     std::vector<ProbeOutcome> probes;
-    std::vector<uint64_t> missing;      // words the walk read that the snapshot lacks
+    std::vector<uint64_t> missing;      // words the walk read that the snapshot lacks (the
+                                        // first SnapshotMemory::kMissingKept)
+    uint64_t missing_reads = 0;         // reads of such words, all of them
     std::vector<std::size_t> unreached; // extents none of whose words the walk read
     std::vector<uint64_t> pages;        // the 4 KiB pages read (the tables and the probes' walks)
     std::vector<std::string> notes;     // assumptions made ("SMMU_CR0 not given: ...")

@@ -390,7 +390,8 @@ uint64_t SnapshotMemory::read64(uint64_t pa) const {
     }
     const Mapped *m = find(pa);
     if (!m || pa - m->address > m->bytes - 8) {
-        missing_.push_back(pa);
+        if (missing_.size() < kMissingKept) missing_.push_back(pa);
+        ++missing_count_;
         return 0;
     }
     m->read = true;
@@ -427,6 +428,7 @@ std::vector<std::size_t> SnapshotMemory::unread_extents() const {
 void SnapshotMemory::forget_reads() {
     pages_.clear();
     missing_.clear();
+    missing_count_ = 0;
     last_page_ = ~uint64_t{0};
     for (Mapped &m : extents_) m.read = false;
 }

@@ -110,8 +110,11 @@ public:
     uint64_t read64(uint64_t pa) const override;
     bool holds(uint64_t pa) const { return find(pa) != nullptr; }
 
-    // The words read that no extent holds, sorted, each once.
+    // The words read that no extent holds, sorted, each once: the first
+    // kMissingKept of them; missing_count() counts them all (with repeats).
     std::vector<uint64_t> missing() const;
+    uint64_t missing_count() const { return missing_count_; }
+    static constexpr std::size_t kMissingKept = 1u << 16;
     // The 4 KiB pages read, sorted, each once.
     std::vector<uint64_t> pages_read() const;
     // Extents none of whose words was read.
@@ -129,7 +132,8 @@ private:
     const Mapped *find(uint64_t pa) const;
     std::vector<Mapped> extents_;
     mutable std::vector<uint64_t> pages_;   // 4 KiB pages read (unsorted, may repeat)
-    mutable std::vector<uint64_t> missing_; // words read outside every extent
+    mutable std::vector<uint64_t> missing_; // words read outside every extent (kMissingKept)
+    mutable uint64_t missing_count_ = 0;
     mutable uint64_t last_page_ = ~uint64_t{0};
 };
 
