@@ -540,8 +540,9 @@ int main(int argc, char **argv) {
                            "list every entry judged and every probe");
     check_tables->add_flag("--probe-mapped", tables_opt.probe_mapped,
                            "add a probe for each page the non-PASID path of each device maps "
-                           "(SMMUv3 CD[0], VT-d RID_PASID with a second stage), expecting the "
-                           "address found by listing the page table's leaves");
+                           "(SMMUv3 CD[0]; VT-d the PASID-0 entry's second stage, or a legacy "
+                           "context entry's), expecting the address found by listing the page "
+                           "table's leaves");
     check_tables
         ->add_option("--max-probes", tables_opt.max_probes, "--probe-mapped: at most this many")
         ->capture_default_str()
