@@ -241,14 +241,10 @@ TablesCheck check_tables(const Snapshot &s) {
     c.formulas = judge_entries(c.entries, snapshot_caps(s));
 
     for (const Probe &p : s.probes) {
-        ref::DmaRequest req;
-        req.sid = p.sid;
-        req.has_pasid = p.pasid.has_value();
-        req.pasid = p.pasid.value_or(0);
-        req.va = p.address;
-        req.access = p.access;
-        ref::Device none{0, 20, false, false, false};
-        req.device = p.sid < topo.devices.size() ? &topo.devices[p.sid] : &none;
+        const ref::Device none{0, 20, false, false, false};
+        const ref::DmaRequest req =
+            ref::dma_request(p.sid, p.pasid, p.address, p.access,
+                             p.sid < topo.devices.size() ? &topo.devices[p.sid] : &none);
         ProbeOutcome o{p, model->dma(mem, req), {}};
         const bool kind_ok = !p.expect_kind || o.result.kind == *p.expect_kind;
         const bool pa_ok = !p.expect_pa || (o.result.kind == ref::DmaResult::Kind::translated &&

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -26,6 +27,20 @@ struct DmaRequest {
     uint8_t access = 0;             // Perm mask: one of kRead, kWrite, kExec
     const Device *device = nullptr; // its capabilities (PRI, stall, ATS)
 };
+
+// A transaction of the device at sid (its capabilities: device), with a
+// PASID or without one.
+inline DmaRequest dma_request(uint32_t sid, std::optional<uint32_t> pasid, uint64_t va,
+                              uint8_t access, const Device *device) {
+    DmaRequest r;
+    r.sid = sid;
+    r.has_pasid = pasid.has_value();
+    r.pasid = pasid.value_or(0);
+    r.va = va;
+    r.access = access;
+    r.device = device;
+    return r;
+}
 
 // What the transaction came to.
 struct DmaResult {

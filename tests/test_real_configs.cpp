@@ -149,14 +149,7 @@ struct SmmuWorld {
         }
     }
     DmaResult dma(uint32_t sid, std::optional<uint32_t> ssid, uint64_t va, uint8_t access = kRead) {
-        DmaRequest r;
-        r.sid = sid;
-        r.has_pasid = ssid.has_value();
-        r.pasid = ssid.value_or(0);
-        r.va = va;
-        r.access = access;
-        r.device = &dev;
-        return model->dma(mem, r);
+        return model->dma(mem, dma_request(sid, ssid, va, access, &dev));
     }
     Topology topo(uint32_t devices) const {
         Topology t;
@@ -466,14 +459,7 @@ struct VtdWorld {
     }
     DmaResult dma(uint32_t rid, std::optional<uint32_t> pasid, uint64_t va,
                   uint8_t access = kRead) {
-        DmaRequest r;
-        r.sid = rid;
-        r.has_pasid = pasid.has_value();
-        r.pasid = pasid.value_or(0);
-        r.va = va;
-        r.access = access;
-        r.device = &dev;
-        return model->dma(mem, r);
+        return model->dma(mem, dma_request(rid, pasid, va, access, &dev));
     }
     Topology topo(uint32_t devices) const {
         Topology t;

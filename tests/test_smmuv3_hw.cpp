@@ -234,14 +234,7 @@ struct World {
     void sync() { ASSERT_EQ(submit(command(sm::cmd::SYNC)), 0); }
     DmaResult dma(uint32_t sid, std::optional<uint32_t> pasid, uint64_t va,
                   uint8_t access = kRead) {
-        DmaRequest r;
-        r.sid = sid;
-        r.has_pasid = pasid.has_value();
-        r.pasid = pasid.value_or(0);
-        r.va = va;
-        r.access = access;
-        r.device = &dev;
-        return model->dma(mem, r);
+        return model->dma(mem, dma_request(sid, pasid, va, access, &dev));
     }
     // sid 1: S1 with a linear table of 2^4 CDs; ssid 5 is an SVA CD on pgd.
     void sva_setup(uint16_t asid = 7, bool eats = false) {

@@ -191,14 +191,8 @@ protected:
 
     DmaResult dma(uint32_t rid, bool has_pasid, uint32_t pasid, uint64_t va,
                   uint8_t access = kRead) {
-        DmaRequest r;
-        r.sid = rid;
-        r.has_pasid = has_pasid;
-        r.pasid = pasid;
-        r.va = va;
-        r.access = access;
-        r.device = &device;
-        return model->dma(mem, r);
+        return model->dma(mem, dma_request(rid, has_pasid ? std::optional(pasid) : std::nullopt, va,
+                                           access, &device));
     }
     DmaResult pdma(uint64_t va, uint8_t access = kRead) { return dma(3, true, kPasid, va, access); }
 
