@@ -805,14 +805,21 @@ void VtdModel::respond(const Desc &desc) {
     responses_.push_back(r);
 }
 
+namespace {
+// A walk ends: what it came to, why, in words.
+DmaResult ended(DmaResult &r, DmaResult::Kind k, DmaResult::Reason reason, std::string why) {
+    r.kind = k;
+    r.reason = reason;
+    r.why = std::move(why);
+    return r;
+}
+} // namespace
+
 DmaResult VtdModel::dma(const MemoryView &mem, const DmaRequest &req) {
     namespace v = vtd;
     DmaResult r;
     auto end = [&r](Kind k, Reason reason, std::string why) {
-        r.kind = k;
-        r.reason = reason;
-        r.why = std::move(why);
-        return r;
+        return ended(r, k, reason, std::move(why));
     };
     auto translated = [&r](uint64_t pa, std::string why) {
         r.kind = Kind::translated;
@@ -1006,10 +1013,7 @@ DmaResult VtdModel::dma_legacy(const MemoryView &mem, const DmaRequest &req, uin
     namespace cl = vtd::context_legacy;
     DmaResult r;
     auto end = [&r](Kind k, Reason reason, std::string why) {
-        r.kind = k;
-        r.reason = reason;
-        r.why = std::move(why);
-        return r;
+        return ended(r, k, reason, std::move(why));
     };
     const uint32_t rid = req.sid;
     if (rid > 0xffff)
